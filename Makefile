@@ -1,0 +1,143 @@
+# Makefile - builds libhotpath.so (preload/), hotpath (tools/, tui/, symbolize/, common/), the
+# tests and the benchmarks. Objects go under build/; `V=1` shows commands, `DEBUG=1` builds -O0,
+# `SAN=address,undefined` or `SAN=thread` builds the readers and tests with sanitizers.
+
+CC ?= cc
+PREFIX ?= /usr/local
+BUILD ?= build
+PYTHON ?= /usr/bin/python3
+
+VERSION := 0.1.0
+
+OPT := -O2
+ifeq ($(DEBUG),1)
+OPT := -O0 -DHP_DEBUG_BUILD
+endif
+WERROR :=
+ifeq ($(CI),true)
+WERROR := -Werror
+endif
+
+WARN := -Wall -Wextra -Wstrict-prototypes -Wshadow -Wno-unused-parameter $(WERROR)
+BASE_CFLAGS := -std=gnu11 -g $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude -Icommon -Isymbolize \
+	-Itools -Itui -DHP_VERSION=\"$(VERSION)\" -MMD -MP
+SANFLAGS :=
+ifneq ($(SAN),)
+SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer
+endif
+
+# Code that runs inside the profiled process: no exported names but the hooks, initial-exec TLS
+# (glibc's rules for a replacement malloc), frame pointers for cheap call-site capture.
+PRELOAD_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+	-fno-omit-frame-pointer -fno-strict-aliasing
+PRELOAD_LDFLAGS := -shared -Wl,--no-undefined -Wl,-z,noexecstack -ldl -lpthread -lrt
+
+READER_CFLAGS := $(BASE_CFLAGS) $(SANFLAGS)
+READER_LIBS := -lelf -ldw -liberty -lncursesw -ltinfo -lsqlite3 -lm -lpthread
+
+PRELOAD_SRC := $(wildcard preload/*.c) $(wildcard preload/arch/x86_64*.c)
+PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
+PRELOAD_NOP_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/nop/%.o)
+# Reader code shared by hotpath and the unit tests.
+READER_SRC := $(wildcard common/*.c) $(wildcard symbolize/*.c) $(wildcard tui/*.c) \
+	$(filter-out tools/main.c,$(wildcard tools/*.c))
+READER_OBJ := $(READER_SRC:%.c=$(BUILD)/%.o)
+
+LIB := $(BUILD)/libhotpath.so
+LIB_NOP := $(BUILD)/libhotpath-nop.so
+READER_A := $(BUILD)/libhpreader.a
+BIN := $(BUILD)/hotpath
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+.PHONY: all deps demo test unit sanitize tsan bench install uninstall clean fuzz format
+all: $(LIB) $(LIB_NOP) $(BIN)
+
+deps:
+	$(Q)sh tools/install-deps.sh
+
+$(BUILD)/preload/%.o: preload/%.c
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(PRELOAD_CFLAGS) -c -o $@ $<
+
+$(BUILD)/nop/preload/%.o: preload/%.c
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(PRELOAD_CFLAGS) -DHP_NOP -c -o $@ $<
+
+$(LIB): $(PRELOAD_OBJ)
+	$(call say,LD,$@)
+	$(Q)$(CC) -o $@ $^ $(PRELOAD_LDFLAGS)
+
+$(LIB_NOP): $(PRELOAD_NOP_OBJ)
+	$(call say,LD,$@)
+	$(Q)$(CC) -o $@ $^ $(PRELOAD_LDFLAGS)
+
+$(BUILD)/%.o: %.c
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(READER_CFLAGS) -c -o $@ $<
+
+$(READER_A): $(READER_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(BUILD)/tools/main.o $(READER_A)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(SANFLAGS) -o $@ $^ $(READER_LIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(READER_A)
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(READER_CFLAGS) -o $@ $< $(READER_A) $(READER_LIBS) $$(pkg-config --libs check)
+
+unit: $(UNIT_BIN)
+
+# The whole suite: end-to-end tests (tests/test_*.py) and unit tests, two at a time.
+test: deps all unit
+	$(Q)HOTPATH_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/run.py
+
+# ASan+UBSan on the readers and unit tests; the suite runs them through the same runner.
+sanitize:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-san SAN=address,undefined test
+
+tsan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan SAN=thread all unit
+	$(Q)HOTPATH_BUILD=$(abspath build-tsan) HOTPATH_TSAN=1 $(PYTHON) tests/run.py -k thread
+
+demo: deps all
+	$(Q)sh tools/demo.sh $(BUILD)
+
+bench: deps all
+	$(Q)sh bench/run.sh $(BUILD)
+
+fuzz: all
+	$(Q)sh tests/fuzz/build.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/hotpath
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/hotpath
+	install -m 0644 $(LIB) $(LIB_NOP) $(DESTDIR)$(PREFIX)/lib/hotpath/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/hotpath
+	rm -rf $(DESTDIR)$(PREFIX)/lib/hotpath
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-san build-tsan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,284 @@
+/* region_model.c - region -> report model: merge per-thread rows, symbolize, convert units. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <x86intrin.h>
+
+#include "region_model.h"
+
+static const struct hp_module_rec *find_module(const struct hp_rregion *r, uint64_t addr)
+{
+	uint32_t n = hp_rregion_rows(r, HP_T_MODULES);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hp_module_rec *m = hp_rregion_row(r, HP_T_MODULES, i);
+		if (m && m->end && addr >= m->start && addr < m->end)
+			return m;
+	}
+	return NULL;
+}
+
+char *hp_region_symbol(const struct hp_rregion *r, struct hp_symbolizer *sym, uint64_t addr,
+		       const char **module, struct hp_sym_info *info)
+{
+	static __thread struct hp_sym_info scratch;
+	struct hp_sym_info *si = info ? info : &scratch;
+	const struct hp_module_rec *m = find_module(r, addr);
+	char path[HP_PATH_MAX];
+	memset(si, 0, sizeof(*si));
+	if (module)
+		*module = NULL;
+	if (m) {
+		memcpy(path, m->path, sizeof(path));
+		path[sizeof(path) - 1] = 0;
+		if (module)
+			*module = m->path;
+		if (!(m->flags & HP_MOD_VDSO) && sym &&
+		    hp_symbolize(sym, path, m->bias, addr, info != NULL, si) == 0 && si->name[0])
+			return strdup(si->name);
+	}
+	char buf[32];
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);
+	return strdup(buf);
+}
+
+struct group {
+	uint64_t addr;
+	int kind;
+	uint64_t calls, completed, sum, total, min, max;
+	uint64_t alloc[4];
+	uint64_t *hist;
+};
+
+static uint64_t to_ns(const struct hp_rregion *r, uint64_t ticks)
+{
+	return (uint64_t)llround(hp_rregion_ns(r, ticks));
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+static void fill_header(const struct hp_rregion *r, struct hp_proc *p)
+{
+	const struct hp_region_header *h = r->h;
+	p->pid = h->pid;
+	p->ppid = h->ppid;
+	p->exe = dup_or_null(h->exe);
+	uint32_t len = h->cmdline_len < sizeof(h->cmdline) ? h->cmdline_len : 0;
+	int argc = 0;
+	for (uint32_t i = 0; i < len; i++)
+		argc += h->cmdline[i] == 0;
+	p->argv = calloc((size_t)argc + 1, sizeof(char *));
+	for (uint32_t i = 0, a = 0; p->argv && i < len && (int)a < argc; a++) {
+		p->argv[a] = strndup(h->cmdline + i, len - i);
+		i += (uint32_t)strnlen(h->cmdline + i, len - i) + 1;
+		p->argc = (int)a + 1;
+	}
+	uint32_t st = __atomic_load_n(&h->state, __ATOMIC_ACQUIRE);
+	p->state = st == HP_STATE_EXITED	 ? HP_PS_EXITED
+		   : st == HP_STATE_SIGNALED ? HP_PS_SIGNALED
+		   : st == HP_STATE_EXECED   ? HP_PS_EXECED
+					     : HP_PS_RUNNING;
+	if (p->state == HP_PS_RUNNING && !hp_region_writer_alive(h))
+		p->state = HP_PS_VANISHED;
+	p->exit_status = h->exit_status;
+	p->term_signal = h->term_signal;
+	p->start_unix_ns = h->start_realtime_ns;
+	p->modes = h->modes;
+	p->flags = h->flags;
+	p->exec_count = h->exec_count;
+	p->dropped = h->dropped;
+	p->depth_overflow = h->depth_overflow;
+	p->unmatched_exits = h->unmatched_exits;
+	uint64_t end = h->main_end_ticks;
+	if (h->main_start_ticks) {
+		if (!end || end < h->main_start_ticks)
+			/* Still running, or died without an exit record (a signal): up to now,
+			 * which for `hotpath run` is right after it noticed the end. */
+			end = p->state == HP_PS_RUNNING || !h->ticks_t1 ? __rdtsc() : h->ticks_t1;
+		p->wall_ns = end > h->main_start_ticks ? to_ns(r, end - h->main_start_ticks) : 0;
+	} else if (h->end_mono_ns > h->start_mono_ns) {
+		p->wall_ns = (uint64_t)(h->end_mono_ns - h->start_mono_ns);
+	}
+}
+
+static int build_functions(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+			   struct hp_proc *p)
+{
+	uint32_t n = hp_rregion_rows(r, HP_T_FSTATS);
+	uint32_t nthreads = hp_rregion_rows(r, HP_T_THREADS);
+	size_t cap = 64;
+	while (cap < (size_t)n * 2)
+		cap *= 2;
+	int32_t *index = malloc(cap * sizeof(int32_t));
+	struct group *g = calloc(n ? n : 1, sizeof(*g));
+	uint64_t *thread_calls = calloc(nthreads ? nthreads : 1, sizeof(uint64_t));
+	size_t ng = 0;
+	if (!index || !g || !thread_calls)
+		goto nomem;
+	memset(index, -1, cap * sizeof(int32_t));
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hp_fstat *f = hp_rregion_row(r, HP_T_FSTATS, i);
+		uint64_t addr = f ? __atomic_load_n(&f->addr, __ATOMIC_ACQUIRE) : 0;
+		if (!addr)
+			continue;
+		size_t k = (size_t)((addr >> 2) * 0x9E3779B97F4A7C15ull) & (cap - 1);
+		while (index[k] >= 0 && g[index[k]].addr != addr)
+			k = (k + 1) & (cap - 1);
+		if (index[k] < 0) {
+			index[k] = (int32_t)ng;
+			g[ng].addr = addr;
+			g[ng].kind = (int)f->kind;
+			g[ng].min = UINT64_MAX;
+			g[ng].hist = calloc(HP_HIST_BUCKETS, sizeof(uint64_t));
+			if (!g[ng].hist)
+				goto nomem;
+			ng++;
+		}
+		struct group *x = &g[index[k]];
+		x->calls += f->calls;
+		x->completed += f->completed;
+		x->sum += f->sum_ticks;
+		x->total += f->total_ticks;
+		if (f->completed && f->min_ticks < x->min)
+			x->min = f->min_ticks;
+		if (f->max_ticks > x->max)
+			x->max = f->max_ticks;
+		x->alloc[0] += f->alloc_count;
+		x->alloc[1] += f->alloc_bytes;
+		x->alloc[2] += f->free_count;
+		x->alloc[3] += f->free_bytes;
+		for (uint32_t b = 0; b < HP_HIST_BUCKETS; b++)
+			x->hist[b] += f->hist[b];
+		if (f->thread < nthreads)
+			thread_calls[f->thread] += f->calls;
+	}
+	p->fns = calloc(ng ? ng : 1, sizeof(*p->fns));
+	if (!p->fns)
+		goto nomem;
+	for (size_t i = 0; i < ng; i++) {
+		struct group *x = &g[i];
+		struct hp_fn_row *row = &p->fns[p->nfns++];
+		struct hp_sym_info si;
+		const char *module;
+		row->name = hp_region_symbol(r, sym, x->addr, &module, want_lines ? &si : NULL);
+		row->module = dup_or_null(module);
+		if (want_lines && si.file[0]) {
+			row->file = strdup(si.file);
+			row->line = si.line;
+		}
+		row->addr = x->addr;
+		row->kind = x->kind;
+		row->calls = x->calls;
+		row->completed = x->completed;
+		row->sum_ns = to_ns(r, x->sum);
+		row->total_ns = to_ns(r, x->total);
+		row->min_ns = x->completed ? to_ns(r, x->min) : 0;
+		row->max_ns = to_ns(r, x->max);
+		row->alloc_count = x->alloc[0];
+		row->alloc_bytes = x->alloc[1];
+		row->free_count = x->alloc[2];
+		row->free_bytes = x->alloc[3];
+		for (int k = 0; k < HP_MAX_PCTS; k++)
+			row->pct_given[k] = NAN;
+		size_t nb = 0;
+		for (uint32_t b = 0; b < HP_HIST_BUCKETS; b++)
+			nb += x->hist[b] != 0;
+		row->hist = nb ? calloc(nb, sizeof(*row->hist)) : NULL;
+		for (uint32_t b = 0; row->hist && b < HP_HIST_BUCKETS; b++) {
+			if (!x->hist[b])
+				continue;
+			struct hp_hbucket *hb = &row->hist[row->nhist++];
+			uint64_t hi = hp_hist_upper(b);
+			if (hi > x->max)
+				hi = x->max; /* the open last bucket ends at the maximum seen */
+			hb->lo_ns = round(hp_rregion_ns(r, hp_hist_lower(b)));
+			hb->hi_ns = round(hp_rregion_ns(r, hi));
+			hb->count = x->hist[b];
+		}
+		/* main(): with hooks it is the report's wall time, as hotpath-rs does. */
+		if (x->addr == r->h->main_addr && row->total_ns)
+			p->wall_ns = row->total_ns;
+	}
+	/* Threads. */
+	p->threads = calloc(nthreads ? nthreads : 1, sizeof(*p->threads));
+	if (!p->threads)
+		goto nomem;
+	for (uint32_t i = 0; i < nthreads; i++) {
+		const struct hp_thread_rec *t = hp_rregion_row(r, HP_T_THREADS, i);
+		int tid = t ? __atomic_load_n(&t->tid, __ATOMIC_ACQUIRE) : 0;
+		if (!tid)
+			continue;
+		struct hp_thread_row *tr = &p->threads[p->nthreads++];
+		char name[HP_THREAD_NAME_MAX + 1];
+		memcpy(name, t->name, HP_THREAD_NAME_MAX);
+		name[HP_THREAD_NAME_MAX] = 0;
+		tr->tid = tid;
+		tr->name = strdup(name);
+		tr->start_routine = t->start_routine ? hp_region_symbol(r, sym, t->start_routine, NULL, NULL) : NULL;
+		tr->running = t->state != HP_THREAD_EXITED;
+		tr->start_ns = t->start_mono_ns - r->h->start_mono_ns;
+		tr->end_ns = t->end_mono_ns ? t->end_mono_ns - r->h->start_mono_ns : 0;
+		tr->cpu_user_ns = t->cpu_user_ns;
+		tr->cpu_sys_ns = t->cpu_sys_ns;
+		tr->alloc_count = t->alloc_count;
+		tr->alloc_bytes = t->alloc_bytes;
+		tr->free_count = t->free_count;
+		tr->free_bytes = t->free_bytes;
+		tr->lock_wait_ns = to_ns(r, t->lock_wait_ticks);
+		tr->io_block_ns = to_ns(r, t->io_block_ticks);
+		tr->calls = thread_calls[i];
+	}
+	for (size_t i = 0; i < ng; i++)
+		free(g[i].hist);
+	free(g);
+	free(index);
+	free(thread_calls);
+	return 0;
+nomem:
+	for (size_t i = 0; g && i < ng; i++)
+		free(g[i].hist);
+	free(g);
+	free(index);
+	free(thread_calls);
+	return -ENOMEM;
+}
+
+/* Two rows with one name (statics in several files or modules): say which is which. */
+static void disambiguate(struct hp_proc *p)
+{
+	for (size_t i = 0; i < p->nfns; i++) {
+		int dup = 0;
+		for (size_t j = 0; j < p->nfns && !dup; j++)
+			dup = j != i && !strcmp(p->fns[i].name, p->fns[j].name);
+		if (!dup)
+			continue;
+		struct hp_fn_row *r = &p->fns[i];
+		const char *where = r->file ? r->file : r->module;
+		if (!where)
+			continue;
+		const char *base = strrchr(where, '/');
+		base = base ? base + 1 : where;
+		char *n = NULL;
+		if (asprintf(&n, "%s (%s)", r->name, base) > 0) {
+			free(r->name);
+			r->name = n;
+		}
+	}
+}
+
+int hp_proc_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+			struct hp_proc *out)
+{
+	memset(out, 0, sizeof(*out));
+	fill_header(r, out);
+	if (build_functions(r, sym, want_lines, out) < 0)
+		return -ENOMEM;
+	disambiguate(out);
+	if (r->h->flags & HP_FLAG_OWN_MALLOC)
+		hp_proc_add_note(out, "the executable defines its own malloc: its allocations are not seen");
+	return 0;
+}

@@ -1,0 +1,257 @@
+/* region_read.c - map, validate and walk a region as untrusted input. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include "region_read.h"
+
+static const uint32_t row_sizes[HP_T_COUNT] = {
+	[HP_T_MODULES] = sizeof(struct hp_module_rec),	[HP_T_THREADS] = sizeof(struct hp_thread_rec),
+	[HP_T_FSTATS] = sizeof(struct hp_fstat),	[HP_T_CHANNELS] = sizeof(struct hp_channel_rec),
+	[HP_T_LOCKS] = sizeof(struct hp_lock_rec),	[HP_T_IO] = sizeof(struct hp_io_rec),
+	[HP_T_PATCH] = sizeof(struct hp_patch_rec),
+};
+
+int hp_rregion_check(const void *base, size_t size, char *err, size_t errlen)
+{
+	const struct hp_region_header *h = base;
+	if (size < sizeof(*h)) {
+		snprintf(err, errlen, "too small for a region (%zu bytes)", size);
+		return -EBADMSG;
+	}
+	if (h->magic != HP_REGION_MAGIC) {
+		snprintf(err, errlen, "not a hotpath region (bad magic)");
+		return -EBADMSG;
+	}
+	if (h->version != HP_REGION_VERSION) {
+		snprintf(err, errlen, "layout version %u, this hotpath reads version %u", h->version,
+			 HP_REGION_VERSION);
+		return -EPROTO;
+	}
+	if (h->header_size != sizeof(*h) || h->region_size != size) {
+		snprintf(err, errlen, "corrupted header (size %llu, file %zu bytes)",
+			 (unsigned long long)h->region_size, size);
+		return -EBADMSG;
+	}
+	for (int t = 0; t < HP_T_COUNT; t++) {
+		const struct hp_table *tb = &h->tables[t];
+		uint64_t end = tb->offset + (uint64_t)tb->row_size * tb->capacity;
+		if (tb->row_size != row_sizes[t] || tb->offset < sizeof(*h) || tb->offset % 8 ||
+		    end < tb->offset || end > size) {
+			snprintf(err, errlen, "corrupted table %d (offset %llu, %u rows of %u bytes)", t,
+				 (unsigned long long)tb->offset, tb->capacity, tb->row_size);
+			return -EBADMSG;
+		}
+	}
+	if (h->cmdline_len >= sizeof(h->cmdline)) {
+		snprintf(err, errlen, "corrupted command line length %u", h->cmdline_len);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int64_t mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The TSC is invariant and shared by all CPUs (checked at build of the docs: constant_tsc,
+ * nonstop_tsc), so the reader pairs the writer's start reading with its own now: the longest
+ * baseline there is, live or after exit. */
+static double calibrate(const struct hp_region_header *h)
+{
+	int64_t m0 = mono_now();
+	uint64_t t = __rdtsc();
+	int64_t m1 = mono_now();
+	uint64_t mono = (uint64_t)(m0 + (m1 - m0) / 2);
+	if (t > h->ticks_t0 && mono > h->mono_t0)
+		return (double)(mono - h->mono_t0) / (double)(t - h->ticks_t0);
+	if (h->ticks_t1 > h->ticks_t0 && h->mono_t1 > h->mono_t0)
+		return (double)(h->mono_t1 - h->mono_t0) / (double)(h->ticks_t1 - h->ticks_t0);
+	return 1.0;
+}
+
+int hp_rregion_open(const char *path, struct hp_rregion *r, char *err, size_t errlen)
+{
+	char why[200];
+	memset(r, 0, sizeof(*r));
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -EBADMSG;
+	}
+	if ((size_t)st.st_size < sizeof(struct hp_region_header)) {
+		close(fd);
+		snprintf(err, errlen, "%s: too small for a region (%lld bytes)", path,
+			 (long long)st.st_size);
+		return -EBADMSG;
+	}
+	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		int e = errno;
+		snprintf(err, errlen, "%s: cannot map: %s", path, strerror(e));
+		return -e;
+	}
+	int rc = hp_rregion_check(m, (size_t)st.st_size, why, sizeof(why));
+	if (rc < 0) {
+		munmap(m, (size_t)st.st_size);
+		snprintf(err, errlen, "%s: %s", path, why);
+		return rc;
+	}
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	r->base = m;
+	r->size = (size_t)st.st_size;
+	r->h = m;
+	r->ns_per_tick = calibrate(r->h);
+	return 0;
+}
+
+void hp_rregion_close(struct hp_rregion *r)
+{
+	if (r->base)
+		munmap((void *)r->base, r->size);
+	r->base = NULL;
+	r->h = NULL;
+}
+
+uint32_t hp_rregion_rows(const struct hp_rregion *r, int table)
+{
+	if (table < 0 || table >= HP_T_COUNT)
+		return 0;
+	const struct hp_table *t = &r->h->tables[table];
+	uint32_t claimed = __atomic_load_n(&t->claimed, __ATOMIC_ACQUIRE);
+	return claimed < t->capacity ? claimed : t->capacity;
+}
+
+const void *hp_rregion_row(const struct hp_rregion *r, int table, uint32_t i)
+{
+	if (table < 0 || table >= HP_T_COUNT || i >= r->h->tables[table].capacity)
+		return NULL;
+	const struct hp_table *t = &r->h->tables[table];
+	uint64_t off = t->offset + (uint64_t)i * t->row_size;
+	if (off + t->row_size > r->size)
+		return NULL;
+	return r->base + off;
+}
+
+struct found {
+	char *path;
+	int64_t start;
+};
+
+static int by_start_desc(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+	return x->start < y->start ? 1 : x->start > y->start ? -1 : strcmp(x->path, y->path);
+}
+
+int hp_region_list(uint64_t session, int pid, char ***paths)
+{
+	DIR *d = opendir(HP_REGION_DIR);
+	*paths = NULL;
+	if (!d)
+		return -errno;
+	struct found *v = NULL;
+	int n = 0, cap = 0;
+	struct dirent *de;
+	size_t plen = strlen(HP_REGION_PREFIX);
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, HP_REGION_PREFIX, plen))
+			continue;
+		int fpid = 0;
+		long long start = 0;
+		if (sscanf(de->d_name + plen, "%d-%lld", &fpid, &start) != 2)
+			continue;
+		if (pid > 0 && fpid != pid)
+			continue;
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s", HP_REGION_DIR, de->d_name);
+		if (session) {
+			/* Only the header is needed: read it rather than map the region. */
+			struct hp_region_header h;
+			int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			if (fd < 0)
+				continue;
+			ssize_t got = pread(fd, &h, sizeof(h), 0);
+			close(fd);
+			if (got != (ssize_t)sizeof(h) || h.magic != HP_REGION_MAGIC || h.session != session)
+				continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct found *nv = realloc(v, (size_t)cap * sizeof(*v));
+			if (!nv)
+				break;
+			v = nv;
+		}
+		v[n].path = strdup(path);
+		v[n].start = start;
+		if (v[n].path)
+			n++;
+	}
+	closedir(d);
+	qsort(v, (size_t)n, sizeof(*v), by_start_desc);
+	char **out = calloc((size_t)n + 1, sizeof(char *));
+	if (!out) {
+		for (int i = 0; i < n; i++)
+			free(v[i].path);
+		free(v);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++)
+		out[i] = v[i].path;
+	free(v);
+	*paths = out;
+	return n;
+}
+
+void hp_paths_free(char **paths, int n)
+{
+	for (int i = 0; paths && i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+int hp_region_writer_alive(const struct hp_region_header *h)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", h->pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* Field 3 (state) follows ") "; a zombie has exited. Field 22 is the start time. */
+	if (p[1] == ' ' && p[2] == 'Z')
+		return 0;
+	unsigned long long start = 0;
+	int field = 2;
+	for (p++; *p; p++)
+		if (*p == ' ' && ++field == 22) {
+			start = strtoull(p + 1, NULL, 10);
+			break;
+		}
+	return !h->proc_start_ticks || start == h->proc_start_ticks;
+}

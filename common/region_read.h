@@ -1,0 +1,47 @@
+/* region_read.h - the readers' side of the region: map one read-only, validate it as untrusted
+ * input, reach its rows with bounds checks, and find the regions of a session or a pid. */
+#ifndef HP_REGION_READ_H
+#define HP_REGION_READ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hp/region.h"
+
+struct hp_rregion {
+	char path[256];
+	const unsigned char *base;
+	size_t size;
+	const struct hp_region_header *h;
+	double ns_per_tick; /* calibration, see hp_rregion_open */
+};
+
+/* Map `path` read-only and validate it: magic, layout version, sizes, every table inside the
+ * file. Returns 0, or -errno / -EPROTO / -EBADMSG with err = one line saying what is wrong
+ * ("/dev/shm/hotpath-1-2: layout version 7, this hotpath reads version 1"). */
+int hp_rregion_open(const char *path, struct hp_rregion *r, char *err, size_t errlen);
+/* The same checks on a buffer already in memory (used by the fuzzer and unit tests). */
+int hp_rregion_check(const void *base, size_t size, char *err, size_t errlen);
+void hp_rregion_close(struct hp_rregion *r);
+
+/* Rows of a table that a reader may look at: min(claimed, capacity). */
+uint32_t hp_rregion_rows(const struct hp_rregion *r, int table);
+/* Row i, or NULL when out of range. */
+const void *hp_rregion_row(const struct hp_rregion *r, int table, uint32_t i);
+
+/* Ticks to ns with the region's calibration. */
+static inline double hp_rregion_ns(const struct hp_rregion *r, uint64_t ticks)
+{
+	return (double)ticks * r->ns_per_tick;
+}
+
+/* Region files under /dev/shm, newest first. With session != 0 only that session's; with
+ * pid > 0 only that pid's. Returns the count (paths malloc'd, free with hp_paths_free) or
+ * -errno. */
+int hp_region_list(uint64_t session, int pid, char ***paths);
+void hp_paths_free(char **paths, int n);
+
+/* Is the process that wrote this region still alive (same pid and start time)? */
+int hp_region_writer_alive(const struct hp_region_header *h);
+
+#endif

@@ -1,0 +1,240 @@
+/* region.h - layout of the shared-memory region: the contract between libhotpath.so (the only
+ * writer, inside the profiled process) and every reader (hotpath run, report, console).
+ *
+ * One region per process image, a file /dev/shm/hotpath-<pid>-<creation monotonic ns>, created
+ * 0600 with O_EXCL|O_NOFOLLOW, sized once and never grown. All integers are little-endian
+ * native; all offsets are from the start of the region. Readers treat every offset and count as
+ * untrusted (bounds-checked) and tolerate torn reads of a live region: counters are 8-byte
+ * aligned and written by one thread (per-thread rows) or with relaxed atomics (shared rows).
+ * docs/region.md describes the layout in prose; bump HP_REGION_VERSION on any change here. */
+#ifndef HP_REGION_H
+#define HP_REGION_H
+
+#include <stdint.h>
+
+#include "hp/hist.h"
+
+#define HP_REGION_MAGIC 0x314e4745525048ull /* "HPREGN1\0" read as little-endian */
+#define HP_REGION_VERSION 1
+#define HP_REGION_PREFIX "hotpath-"	   /* file name prefix under /dev/shm */
+#define HP_REGION_DIR "/dev/shm"
+
+#define HP_PATH_MAX 512
+#define HP_CMDLINE_MAX 4096
+#define HP_THREAD_NAME_MAX 32
+#define HP_LABEL_MAX 96
+
+enum hp_state {
+	HP_STATE_STARTING = 0, /* constructor still running */
+	HP_STATE_RUNNING = 1,
+	HP_STATE_EXITED = 2,   /* exit_status valid */
+	HP_STATE_SIGNALED = 3, /* term_signal valid (written by the launcher, or a reader's guess) */
+	HP_STATE_EXECED = 4,   /* the image called execve: its successor has a region of its own */
+};
+
+/* What the writer records: bits of hp_region_header.modes. */
+enum hp_mode {
+	HP_MODE_TIMING = 1u << 0,     /* function enter/exit timing */
+	HP_MODE_ALLOC = 1u << 1,      /* malloc family */
+	HP_MODE_ALLOC_SELF = 1u << 2, /* allocations attributed to the innermost function only */
+	HP_MODE_CHANNELS = 1u << 3,   /* pipes, queues, sockets, read/write */
+	HP_MODE_LOCKS = 1u << 4,      /* pthread mutex / rwlock / cond / spin */
+	HP_MODE_PATCH = 1u << 5,      /* functions patched at run time */
+	HP_MODE_NO_HOLD = 1u << 6,    /* locks: skip hold-time tracking */
+};
+
+/* Flags in hp_region_header.flags: facts the writer noticed. */
+enum hp_region_flag {
+	HP_FLAG_HOOKS_SEEN = 1u << 0,	  /* __cyg_profile_func_enter was called at least once */
+	HP_FLAG_OWN_MALLOC = 1u << 1,	  /* the executable defines malloc: allocations not seen */
+	HP_FLAG_LAUNCHED = 1u << 2,	  /* started by `hotpath run` (HOTPATH_SESSION set) */
+};
+
+enum hp_table_id {
+	HP_T_MODULES = 0, /* struct hp_module_rec */
+	HP_T_THREADS,	  /* struct hp_thread_rec */
+	HP_T_FSTATS,	  /* struct hp_fstat: one per (thread, function) */
+	HP_T_CHANNELS,	  /* struct hp_channel_rec */
+	HP_T_LOCKS,	  /* struct hp_lock_rec */
+	HP_T_IO,	  /* struct hp_io_rec: fixed, one per enum hp_io_kind */
+	HP_T_PATCH,	  /* struct hp_patch_rec */
+	HP_T_COUNT,
+	HP_T_MAX = 16 /* slots reserved in the header */
+};
+
+/* Descriptor of one table. Rows are claimed with an atomic fetch-add on `claimed`; a row whose
+ * claim lands at or past `capacity` is dropped and counted in `overflow`. A row is published
+ * when its key field (documented per row) becomes non-zero with release ordering; readers skip
+ * rows whose key is still zero. */
+struct hp_table {
+	uint64_t offset;     /* byte offset of row 0 */
+	uint32_t row_size;   /* bytes per row */
+	uint32_t capacity;   /* rows */
+	uint32_t claimed;    /* rows claimed so far (may exceed capacity: clamp) */
+	uint32_t reserved;
+	uint64_t overflow;   /* rows refused because the table was full */
+};
+
+struct hp_region_header {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t header_size; /* sizeof(struct hp_region_header) of the writer */
+	uint64_t region_size; /* bytes, the file size */
+	uint64_t session;     /* HOTPATH_SESSION of the launching `hotpath run`, 0 if none */
+
+	int32_t pid;
+	int32_t ppid;
+	uint64_t proc_start_ticks; /* field 22 of /proc/pid/stat: tells a reused pid apart */
+	uint32_t state;		   /* enum hp_state */
+	int32_t exit_status;	   /* valid when state == HP_STATE_EXITED */
+	int32_t term_signal;	   /* valid when state == HP_STATE_SIGNALED */
+	uint32_t modes;		   /* enum hp_mode */
+	uint32_t flags;		   /* enum hp_region_flag (atomic or) */
+	uint32_t exec_count;	   /* images of this pid before this one (HOTPATH_EXEC_GEN) */
+
+	int64_t start_realtime_ns; /* CLOCK_REALTIME at region creation */
+	int64_t start_mono_ns;	   /* CLOCK_MONOTONIC at region creation */
+	int64_t end_mono_ns;	   /* CLOCK_MONOTONIC at exit/exec, 0 while running */
+
+	/* Timestamp calibration: ticks are TSC cycles. Two (ticks, CLOCK_MONOTONIC ns) pairs taken
+	 * by the writer; a live reader may pair clock_t0 with its own reading instead of t1. */
+	uint64_t ticks_t0, mono_t0;
+	uint64_t ticks_t1, mono_t1; /* written at exit; 0 while running */
+
+	/* main(): wrapped through __libc_start_main, so known even when not instrumented. */
+	uint64_t main_addr;
+	uint64_t main_start_ticks;
+	uint64_t main_end_ticks; /* 0 until main returns or exit() is called */
+	int32_t main_tid;
+	uint32_t reserved0;
+
+	uint64_t dropped;	 /* everything dropped for lack of room, summed (relaxed atomic) */
+	uint64_t depth_overflow; /* calls not timed because a shadow stack was full */
+	uint64_t unmatched_exits; /* exits whose entry was not on the shadow stack */
+
+	/* Memory totals that need a process-wide view (HP_MODE_ALLOC); per-thread counters are in
+	 * the thread rows. live and peak are relaxed atomics. */
+	int64_t live_bytes;
+	int64_t peak_live_bytes;
+	uint64_t reserved_mem[6];
+
+	uint32_t argc;
+	uint32_t cmdline_len; /* bytes used in cmdline: argc NUL-terminated strings back to back */
+	char exe[HP_PATH_MAX];	      /* /proc/self/exe at start */
+	char cmdline[HP_CMDLINE_MAX]; /* truncated at a string boundary if too long */
+
+	struct hp_table tables[HP_T_MAX];
+	uint64_t reserved[32];
+};
+
+/* HP_T_MODULES: a loaded ELF object, so a reader can symbolize after the process is gone.
+ * Key: `end` (non-zero once published). */
+struct hp_module_rec {
+	uint64_t bias;	/* load bias: runtime address = file vaddr + bias */
+	uint64_t start; /* lowest runtime address of its PT_LOAD segments */
+	uint64_t end;	/* one past the highest */
+	uint32_t flags; /* HP_MOD_* */
+	uint32_t build_id_len;
+	uint8_t build_id[32];
+	char path[HP_PATH_MAX];
+};
+enum { HP_MOD_EXE = 1u << 0, HP_MOD_DLOPENED = 1u << 1, HP_MOD_VDSO = 1u << 2 };
+
+/* HP_T_THREADS: one per thread that ever ran a hook. Written by the thread itself, except
+ * where noted. Key: `tid`. */
+struct hp_thread_rec {
+	int32_t tid;
+	uint32_t state; /* 1 running, 2 exited */
+	char name[HP_THREAD_NAME_MAX];
+	uint64_t start_routine; /* address given to pthread_create, 0 for the main thread */
+	int64_t start_mono_ns;
+	int64_t end_mono_ns;
+	uint64_t cpu_user_ns; /* final values, captured at thread exit */
+	uint64_t cpu_sys_ns;
+	uint64_t alloc_count, alloc_bytes, free_count, free_bytes;
+	uint64_t lock_wait_ticks;  /* blocked acquiring locks and in condition waits */
+	uint64_t io_block_ticks;   /* blocked in channel and read/write calls */
+	uint64_t fstat_rows;	   /* hp_fstat rows this thread claimed */
+	uint64_t reserved[8];
+};
+enum { HP_THREAD_RUNNING = 1, HP_THREAD_EXITED = 2 };
+
+/* HP_T_FSTATS: statistics of one function on one thread (single writer: that thread).
+ * Key: `addr`. Durations in ticks. */
+struct hp_fstat {
+	uint64_t addr;	     /* function entry address */
+	uint32_t thread;     /* row in HP_T_THREADS */
+	uint32_t kind;	     /* HP_FN_INSTRUMENTED or HP_FN_PATCHED */
+	uint64_t calls;	     /* entries */
+	uint64_t completed;  /* returns seen (calls left by longjmp or exit are not completed) */
+	uint64_t sum_ticks;  /* inclusive duration summed over completed calls */
+	uint64_t total_ticks; /* inclusive duration of outermost calls only: recursion counted once */
+	uint64_t min_ticks;  /* over completed calls; UINT64_MAX when none */
+	uint64_t max_ticks;
+	uint32_t active;     /* frames of this function on the thread's stack now */
+	uint32_t reserved0;
+	uint64_t alloc_count, alloc_bytes, free_count, free_bytes; /* attributed (see modes) */
+	uint64_t reserved[6];
+	uint64_t hist[HP_HIST_BUCKETS]; /* completed calls' durations, log-linear in ticks */
+};
+enum { HP_FN_INSTRUMENTED = 1, HP_FN_PATCHED = 2, HP_FN_MAIN_WRAPPER = 3 };
+
+/* HP_T_CHANNELS: a pipe, FIFO, message queue, socketpair or eventfd. Shared by the threads
+ * that use it: counters are relaxed atomics. Key: `created_mono_ns`. */
+struct hp_chan_dir {
+	uint64_t messages;     /* calls that moved data */
+	uint64_t bytes;
+	uint64_t blocked_ticks; /* time inside the calls */
+	uint64_t max_transfer;
+};
+struct hp_channel_rec {
+	int64_t created_mono_ns;
+	int64_t closed_mono_ns;
+	uint32_t kind;	/* HP_CHAN_* */
+	uint32_t state; /* HP_CHST_* bits */
+	int32_t fd[2];	/* read end / write end (-1 when none) */
+	uint64_t create_site; /* return address of the creating call */
+	uint64_t capacity;    /* bytes (pipe) or messages (mqueue) */
+	uint64_t queued_max;
+	struct hp_chan_dir dir[2]; /* [0] in: read/receive, [1] out: write/send */
+	char label[HP_LABEL_MAX];  /* path of a FIFO, name of a queue */
+	uint64_t reserved[8];
+};
+enum { HP_CHAN_PIPE = 1, HP_CHAN_FIFO, HP_CHAN_MQUEUE, HP_CHAN_SOCKETPAIR, HP_CHAN_EVENTFD };
+enum { HP_CHST_READER_CLOSED = 1u << 0, HP_CHST_WRITER_CLOSED = 1u << 1, HP_CHST_FULL = 1u << 2 };
+
+/* HP_T_LOCKS: one per lock object. Key: `addr`. */
+struct hp_lock_rec {
+	uint64_t addr;
+	uint32_t kind; /* HP_LOCK_* */
+	uint32_t reserved0;
+	uint64_t init_site; /* return address of init or first use */
+	uint64_t acquisitions, contended;
+	uint64_t wait_ticks, max_wait_ticks;
+	uint64_t hold_ticks, max_hold_ticks;
+	uint64_t cond_waits, cond_wait_ticks, cond_signals;
+	uint64_t reserved[8];
+};
+enum { HP_LOCK_MUTEX = 1, HP_LOCK_RWLOCK, HP_LOCK_COND, HP_LOCK_SPIN };
+
+/* HP_T_IO: read/write totals on fds that are not channels, one row per kind (row index = kind).
+ * Key: `kind`. */
+struct hp_io_rec {
+	uint32_t kind; /* HP_IO_* */
+	uint32_t reserved0;
+	struct hp_chan_dir dir[2]; /* [0] read, [1] write */
+	uint64_t reserved[4];
+};
+enum { HP_IO_FILE = 1, HP_IO_TCP, HP_IO_UDP, HP_IO_UNIX, HP_IO_TTY, HP_IO_PIPE, HP_IO_OTHER,
+       HP_IO_KINDS };
+
+/* HP_T_PATCH: one per function selected for patching. Key: `addr`. */
+struct hp_patch_rec {
+	uint64_t addr;
+	uint32_t module; /* row in HP_T_MODULES */
+	int32_t status;	 /* 0 patched, else a HP_PATCH_* reason */
+	char name[HP_LABEL_MAX];
+	char detail[64];
+};
+
+#endif

@@ -1,0 +1,280 @@
+/* funcs.c - function timing: the -finstrument-functions hooks, the per-thread shadow stack and
+ * the per-thread statistics rows they update.
+ *
+ * Hot path (enter + exit): one rdtsc per side, a thread-local cache lookup address -> row,
+ * plain stores into rows only this thread writes. No syscalls, locks, atomics or allocation.
+ * Signal safety: depth is bumped before a frame is filled and dropped after it is read, so a
+ * handler that runs hooks between any two instructions uses the frames above ours. */
+#include <errno.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+__thread struct hp_tls hp_tls __attribute__((tls_model("initial-exec")));
+
+static inline uint32_t fcache_hash(uint64_t fn)
+{
+	return (uint32_t)(((fn >> 2) * 0x9E3779B97F4A7C15ull) >> (64 - HP_FCACHE_BITS));
+}
+
+/* Claim a statistics row for fn on this thread. Slow path: once per (thread, function). */
+static HP_NOINLINE struct hp_fstat *fstat_new(struct hp_tstate *ts, uint64_t fn, uint32_t slot)
+{
+	if (ts->fcache_used >= HP_FCACHE_SIZE / 4 * 3) {
+		__atomic_fetch_add(&hp_g.hdr->tables[HP_T_FSTATS].overflow, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&hp_g.hdr->dropped, 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	struct hp_fstat *rec = hp_table_claim(HP_T_FSTATS, NULL);
+	if (!rec) {
+		/* Remember the miss so that this function does not retry the claim on every call. */
+		ts->fcache[slot].rec = NULL;
+		__atomic_store_n(&ts->fcache[slot].fn, fn, __ATOMIC_RELAXED);
+		ts->fcache_used++;
+		return NULL;
+	}
+	rec->thread = ts->thread_row;
+	rec->kind = HP_FN_INSTRUMENTED;
+	rec->min_ticks = UINT64_MAX;
+	ts->trec->fstat_rows++;
+	__atomic_store_n(&rec->addr, fn, __ATOMIC_RELEASE);
+	/* rec before fn: a signal handler that probes this slot sees either nothing or both. */
+	ts->fcache[slot].rec = rec;
+	HP_BARRIER();
+	ts->fcache[slot].fn = fn;
+	ts->fcache_used++;
+	return rec;
+}
+
+static inline struct hp_fstat *fstat_lookup(struct hp_tstate *ts, uint64_t fn)
+{
+	uint32_t i = fcache_hash(fn);
+	for (;;) {
+		struct hp_fcache_ent *e = &ts->fcache[i];
+		if (HP_LIKELY(e->fn == fn))
+			return e->rec;
+		if (!e->fn)
+			return fstat_new(ts, fn, i);
+		i = (i + 1) & (HP_FCACHE_SIZE - 1);
+	}
+}
+
+/* First hook on a thread: map its state and claim its thread row. NULL while start-up has not
+ * finished, inside our own code, after the thread ended, or when the region is unavailable. */
+struct hp_tstate *hp_thread_slow(void)
+{
+	struct hp_tls *tl = &hp_tls;
+	if (!hp_g.ready || !hp_g.hdr || tl->state != HP_TLS_NEW || tl->guard)
+		return NULL;
+	tl->guard++;
+	int saved = errno;
+	struct hp_tstate *ts = NULL;
+	uint32_t row;
+	struct hp_thread_rec *tr = hp_table_claim(HP_T_THREADS, &row);
+	if (!tr) {
+		tl->state = HP_TLS_OFF;
+		goto out;
+	}
+	void *m = mmap(NULL, sizeof(*ts), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED) {
+		tl->state = HP_TLS_OFF;
+		goto out;
+	}
+	ts = m;
+	ts->trec = tr;
+	ts->thread_row = row;
+	int tid = hp_gettid();
+	tr->start_routine = tl->start_routine;
+	tr->start_mono_ns = hp_mono_ns();
+	tr->state = HP_THREAD_RUNNING;
+	prctl(PR_GET_NAME, tr->name, 0, 0, 0);
+	__atomic_store_n(&tr->tid, tid, __ATOMIC_RELEASE);
+	tl->ts = ts;
+	tl->state = HP_TLS_ACTIVE;
+out:
+	errno = saved;
+	tl->guard--;
+	return ts;
+}
+
+static inline void record_exit(struct hp_tstate *ts, struct hp_frame *fr, uint64_t t1)
+{
+	struct hp_fstat *rec = fr->rec;
+	if (HP_UNLIKELY(!rec))
+		return;
+	uint64_t dt = t1 - fr->t0;
+	rec->completed++;
+	rec->sum_ticks += dt;
+	rec->hist[hp_hist_bucket(dt)]++;
+	if (dt < rec->min_ticks)
+		rec->min_ticks = dt;
+	if (dt > rec->max_ticks)
+		rec->max_ticks = dt;
+	if (--rec->active == 0) {
+		rec->total_ticks += dt;
+		if (hp_g.modes & HP_MODE_ALLOC && !(hp_g.modes & HP_MODE_ALLOC_SELF)) {
+			/* Cumulative attribution: what the thread allocated while the outermost
+			 * frame of this function was live. */
+			rec->alloc_count += ts->alloc[0] - fr->alloc_mark[0];
+			rec->alloc_bytes += ts->alloc[1] - fr->alloc_mark[1];
+			rec->free_count += ts->alloc[2] - fr->alloc_mark[2];
+			rec->free_bytes += ts->alloc[3] - fr->alloc_mark[3];
+		}
+	}
+}
+
+HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
+{
+#ifdef HP_NOP
+	/* libhotpath-nop.so: the same exported hooks, recording nothing (overhead baseline). */
+	(void)fn, (void)site;
+	return;
+#endif
+	struct hp_tstate *ts = hp_tls.ts;
+	if (HP_UNLIKELY(!ts)) {
+		ts = hp_thread_slow();
+		if (!ts)
+			return;
+	}
+	uint32_t d = ts->depth;
+	ts->depth = d + 1;
+	HP_BARRIER();
+	if (HP_UNLIKELY(d >= HP_STACK_MAX)) {
+		__atomic_fetch_add(&hp_g.hdr->depth_overflow, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	struct hp_frame *fr = &ts->stack[d];
+	struct hp_fstat *rec = fstat_lookup(ts, (uint64_t)fn);
+	fr->fn = (uint64_t)fn;
+	fr->rec = rec;
+	if (HP_LIKELY(rec != NULL)) {
+		rec->calls++;
+		rec->active++;
+	}
+	if (hp_g.modes & HP_MODE_ALLOC) {
+		fr->alloc_mark[0] = ts->alloc[0];
+		fr->alloc_mark[1] = ts->alloc[1];
+		fr->alloc_mark[2] = ts->alloc[2];
+		fr->alloc_mark[3] = ts->alloc[3];
+	}
+	HP_BARRIER();
+	fr->t0 = hp_ticks();
+	(void)site;
+}
+
+/* The top frame is not fn: calls above were left by longjmp (or an exception through code
+ * without hooks). Drop them down to fn's frame; returns the new depth, or 0 if fn is not on
+ * the stack at all. */
+static HP_NOINLINE uint32_t resync(struct hp_tstate *ts, uint64_t fn, uint32_t d)
+{
+	uint32_t k = d;
+	while (k > 0 && ts->stack[k - 1].fn != fn)
+		k--;
+	if (k == 0) {
+		__atomic_fetch_add(&hp_g.hdr->unmatched_exits, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	for (uint32_t i = k; i < d; i++)
+		if (ts->stack[i].rec)
+			ts->stack[i].rec->active--;
+	return k;
+}
+
+HP_EXPORT void __cyg_profile_func_exit(void *fn, void *site)
+{
+#ifdef HP_NOP
+	(void)fn, (void)site;
+	return;
+#endif
+	uint64_t t1 = hp_ticks();
+	struct hp_tstate *ts = hp_tls.ts;
+	if (HP_UNLIKELY(!ts))
+		return;
+	uint32_t d = ts->depth;
+	if (HP_UNLIKELY(d == 0 || d > HP_STACK_MAX)) {
+		if (d)
+			ts->depth = d - 1;
+		return;
+	}
+	struct hp_frame *fr = &ts->stack[d - 1];
+	if (HP_UNLIKELY(fr->fn != (uint64_t)fn)) {
+		d = resync(ts, (uint64_t)fn, d);
+		if (!d)
+			return;
+		fr = &ts->stack[d - 1];
+	}
+	record_exit(ts, fr, t1);
+	HP_BARRIER();
+	ts->depth = d - 1;
+	(void)site;
+}
+
+/* Record every open frame of this thread as ending at `now` (exit(), thread exit). */
+void hp_close_frames(struct hp_tstate *ts, uint64_t now)
+{
+	uint32_t d = ts->depth < HP_STACK_MAX ? ts->depth : HP_STACK_MAX;
+	while (d > 0) {
+		record_exit(ts, &ts->stack[d - 1], now);
+		d--;
+		ts->depth = d;
+	}
+}
+
+/* The calling thread is ending: close its frames, record its CPU time, release its state.
+ * Hooks that run after this on the thread (TLS destructors) pass through. */
+void hp_thread_end(void)
+{
+	struct hp_tls *tl = &hp_tls;
+	struct hp_tstate *ts = tl->ts;
+	if (!ts)
+		return;
+	int saved = errno;
+	tl->guard++;
+	hp_close_frames(ts, hp_ticks());
+	struct hp_thread_rec *tr = ts->trec;
+	hp_read_thread_cpu(tr->tid, &tr->cpu_user_ns, &tr->cpu_sys_ns);
+	tr->end_mono_ns = hp_mono_ns();
+	__atomic_store_n(&tr->state, HP_THREAD_EXITED, __ATOMIC_RELEASE);
+	tl->ts = NULL;
+	tl->state = HP_TLS_OFF;
+	munmap(ts, sizeof(*ts));
+	tl->guard--;
+	errno = saved;
+}
+
+/* In a forked child (one thread, a fresh region): the parent's rows are gone, so give this
+ * thread new rows and re-attach the frames it is still inside. */
+void hp_funcs_after_fork(void)
+{
+	struct hp_tls *tl = &hp_tls;
+	struct hp_tstate *ts = tl->ts;
+	if (!ts)
+		return;
+	uint32_t row;
+	struct hp_thread_rec *tr = hp_table_claim(HP_T_THREADS, &row);
+	if (!tr) {
+		tl->ts = NULL;
+		tl->state = HP_TLS_OFF;
+		return;
+	}
+	ts->trec = tr;
+	ts->thread_row = row;
+	tr->start_mono_ns = hp_mono_ns();
+	tr->state = HP_THREAD_RUNNING;
+	prctl(PR_GET_NAME, tr->name, 0, 0, 0);
+	__atomic_store_n(&tr->tid, hp_gettid(), __ATOMIC_RELEASE);
+	for (uint32_t i = 0; i < HP_FCACHE_SIZE; i++)
+		ts->fcache[i].fn = 0, ts->fcache[i].rec = NULL;
+	ts->fcache_used = 0;
+	ts->alloc[0] = ts->alloc[1] = ts->alloc[2] = ts->alloc[3] = 0;
+	uint32_t d = ts->depth < HP_STACK_MAX ? ts->depth : HP_STACK_MAX;
+	for (uint32_t i = 0; i < d; i++) {
+		struct hp_frame *fr = &ts->stack[i];
+		fr->rec = fstat_lookup(ts, fr->fn);
+		if (fr->rec)
+			fr->rec->active++;
+		fr->alloc_mark[0] = fr->alloc_mark[1] = fr->alloc_mark[2] = fr->alloc_mark[3] = 0;
+	}
+}

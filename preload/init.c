@@ -1,0 +1,473 @@
+/* init.c - start-up and the process's life: the constructor, the __libc_start_main wrapper
+ * that times main and learns its exit status, exit/_exit, fork (a new region for the child),
+ * exec (LD_PRELOAD and HOTPATH_* kept, the old image marked), thread start and end. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct hp_global hp_g;
+
+typedef int (*main_fn)(int, char **, char **);
+typedef int (*start_main_fn)(main_fn, int, char **, void (*)(void), void (*)(void),
+			     void (*)(void), void *);
+
+static main_fn real_main;
+static int exit_recorded;
+
+static void *next_sym(const char *name)
+{
+	void *p = dlsym(RTLD_NEXT, name);
+	if (!p)
+		hp_debug("dlsym(%s) failed", name);
+	return p;
+}
+
+/* Default 64 MiB: tmpfs allocates on touch, so the unused part costs nothing. */
+#define HP_REGION_DEFAULT (64ull << 20)
+
+static void read_settings(void)
+{
+	hp_g.debug = hp_env_bool("HOTPATH_DEBUG", 0);
+	hp_g.session = hp_env_u64("HOTPATH_SESSION", 0);
+	uint64_t mib = hp_env_u64("HOTPATH_REGION_SIZE", 0);
+	hp_g.region_bytes = mib >= 4 && mib <= 65536 ? mib << 20 : HP_REGION_DEFAULT;
+	uint32_t modes = HP_MODE_TIMING;
+	if (hp_env_bool("HOTPATH_ALLOC", 0))
+		modes |= HP_MODE_ALLOC;
+	if (hp_env_bool("HOTPATH_ALLOC_SELF", 0))
+		modes |= HP_MODE_ALLOC | HP_MODE_ALLOC_SELF;
+	hp_g.modes = modes;
+}
+
+static void find_lib_path(void)
+{
+	Dl_info info;
+	if (dladdr((void *)find_lib_path, &info) && info.dli_fname)
+		hp_strlcpy(hp_g.lib_path, info.dli_fname, sizeof(hp_g.lib_path));
+}
+
+static void atfork_child(void)
+{
+	/* Only this thread exists in the child. A new region: the parent keeps its own. */
+	int was_ready = hp_g.ready;
+	hp_g.ready = 0;
+	if (hp_g.hdr && hp_region_create(1) == 0) {
+		hp_g.hdr->main_start_ticks = hp_ticks();
+		hp_g.hdr->main_tid = hp_gettid();
+		hp_funcs_after_fork();
+		hp_region_set_state(HP_STATE_RUNNING, 0);
+	}
+	exit_recorded = 0;
+	hp_g.ready = was_ready;
+}
+
+__attribute__((constructor(101))) static void hp_init(void)
+{
+	hp_tls.guard++;
+	int saved = errno;
+	read_settings();
+	find_lib_path();
+	if (hp_env_bool("HOTPATH_DISABLE", 0) || hp_region_create(0) < 0)
+		goto out;
+	hp_region_scan_modules(0);
+	pthread_atfork(NULL, NULL, atfork_child);
+	hp_region_set_state(HP_STATE_RUNNING, 0);
+	__atomic_store_n(&hp_g.ready, 1, __ATOMIC_RELEASE);
+out:
+	errno = saved;
+	hp_tls.guard--;
+}
+
+/* Record how the image ended, once: exit status, end time, calibration. */
+static void finish(int status)
+{
+	if (!hp_g.hdr || exit_recorded)
+		return;
+	exit_recorded = 1;
+	struct hp_region_header *h = hp_g.hdr;
+	uint64_t now = hp_ticks();
+	if (!h->main_end_ticks && h->main_start_ticks)
+		h->main_end_ticks = now;
+	struct hp_tstate *ts = hp_tls.ts;
+	if (ts)
+		hp_close_frames(ts, now);
+	if (ts && ts->trec) {
+		hp_read_thread_cpu(ts->trec->tid, &ts->trec->cpu_user_ns, &ts->trec->cpu_sys_ns);
+		ts->trec->end_mono_ns = hp_mono_ns();
+	}
+	hp_region_set_state(HP_STATE_EXITED, status);
+}
+
+void hp_main_end(int status)
+{
+	finish(status);
+}
+
+__attribute__((destructor(101))) static void hp_fini(void)
+{
+	/* Reached by exit() after main returned or exit() was called; status unknown only if
+	 * neither hook saw it (then -1). */
+	finish(hp_g.hdr ? hp_g.hdr->exit_status : -1);
+}
+
+static int hp_main(int argc, char **argv, char **envp)
+{
+	struct hp_region_header *h = hp_g.hdr;
+	if (h) {
+		h->main_addr = (uint64_t)real_main;
+		h->main_tid = hp_gettid();
+		h->main_start_ticks = hp_ticks();
+	}
+	int r = real_main(argc, argv, envp);
+	if (hp_g.hdr)
+		hp_g.hdr->exit_status = r;
+	finish(r);
+	return r;
+}
+
+HP_EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
+				 void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
+{
+	start_main_fn real = (start_main_fn)next_sym("__libc_start_main");
+	real_main = main;
+	return real(hp_main, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+HP_EXPORT void exit(int status)
+{
+	static void (*real_exit)(int);
+	if (!real_exit)
+		real_exit = (void (*)(int))next_sym("exit");
+	if (hp_g.hdr && !exit_recorded)
+		hp_g.hdr->exit_status = status;
+	finish(status);
+	real_exit(status);
+	__builtin_unreachable();
+}
+
+HP_EXPORT void _exit(int status)
+{
+	static void (*real)(int);
+	if (!real)
+		real = (void (*)(int))next_sym("_exit");
+	/* A vfork child shares our memory: it must not touch the parent's region. */
+	if (hp_g.hdr && hp_g.hdr->pid == (int)getpid())
+		finish(status);
+	real(status);
+	__builtin_unreachable();
+}
+
+HP_EXPORT void _Exit(int status)
+{
+	_exit(status);
+}
+
+/* ---- threads ---- */
+
+struct start_arg {
+	void *(*fn)(void *);
+	void *arg;
+};
+
+static void *thread_start(void *p)
+{
+	struct start_arg sa = *(struct start_arg *)p;
+	munmap(p, sizeof(sa));
+	hp_tls.start_routine = (uint64_t)sa.fn;
+	void *r = sa.fn(sa.arg);
+	hp_thread_end();
+	return r;
+}
+
+HP_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
+			     void *arg)
+{
+	static int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+	if (!real)
+		real = next_sym("pthread_create");
+	if (!hp_g.ready || !hp_g.hdr || hp_tls.guard)
+		return real(t, attr, fn, arg);
+	/* mmap, not malloc: the allocation hooks may be active. A page per thread start is
+	 * cheap next to the clone itself. */
+	struct start_arg *sa = mmap(NULL, sizeof(*sa), PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (sa == MAP_FAILED)
+		return real(t, attr, fn, arg);
+	sa->fn = fn;
+	sa->arg = arg;
+	int r = real(t, attr, thread_start, sa);
+	if (r != 0)
+		munmap(sa, sizeof(*sa));
+	return r;
+}
+
+HP_EXPORT void pthread_exit(void *ret)
+{
+	static void (*real)(void *);
+	if (!real)
+		real = (void (*)(void *))next_sym("pthread_exit");
+	if (hp_g.hdr && hp_tls.ts && hp_tls.ts->trec && hp_tls.ts->trec->tid == hp_g.hdr->main_tid &&
+	    !hp_g.hdr->main_end_ticks)
+		hp_g.hdr->main_end_ticks = hp_ticks();
+	hp_thread_end();
+	real(ret);
+	__builtin_unreachable();
+}
+
+/* ---- exec: keep the children profiled, mark this image as replaced ---- */
+
+/* Settings the children need: taken from our environment at start-up. */
+static const char *const carried[] = {"HOTPATH_SESSION", "HOTPATH_REGION_SIZE", "HOTPATH_ALLOC",
+				      "HOTPATH_ALLOC_SELF", "HOTPATH_DEBUG", "HOTPATH_FUNCTIONS",
+				      "HOTPATH_DISABLE", NULL};
+
+#define ENV_MAX 4096
+struct env_fix {
+	char *vec[ENV_MAX + 16];
+	char preload[HP_PATH_MAX + 4096];
+	char gen[40];
+};
+
+/* Build in `f` an environment equal to `envp` plus LD_PRELOAD naming this library and the
+ * HOTPATH_* settings, so that an exec with an explicit environment keeps the child profiled.
+ * Returns envp itself when nothing needs to change or it is too large to copy. */
+static char *const *fix_env(char *const *envp, struct env_fix *f)
+{
+	if (!hp_g.lib_path[0] || !envp)
+		return envp;
+	size_t n = 0, o = 0;
+	const char *old_preload = NULL;
+	for (; envp[n]; n++)
+		if (!hp_strncmp(envp[n], "LD_PRELOAD=", 11))
+			old_preload = envp[n] + 11;
+	if (n > ENV_MAX)
+		return envp;
+	/* LD_PRELOAD: ours first, then whatever was there (unless it already names us). */
+	size_t libn = hp_strlen(hp_g.lib_path);
+	int has_us = 0;
+	if (old_preload)
+		for (const char *p = old_preload; (p = __builtin_strstr(p, hp_g.lib_path)); p += libn)
+			has_us = 1;
+	if (has_us)
+		f->preload[0] = 0;
+	else if (old_preload && *old_preload)
+		hp_snprintf(f->preload, sizeof(f->preload), "LD_PRELOAD=%s:%s", hp_g.lib_path, old_preload);
+	else
+		hp_snprintf(f->preload, sizeof(f->preload), "LD_PRELOAD=%s", hp_g.lib_path);
+	for (size_t i = 0; i < n; i++) {
+		if (!hp_strncmp(envp[i], "LD_PRELOAD=", 11) && !has_us)
+			continue;
+		if (!hp_strncmp(envp[i], "HOTPATH_EXEC_GEN=", 17))
+			continue;
+		f->vec[o++] = envp[i];
+	}
+	if (!has_us)
+		f->vec[o++] = f->preload;
+	/* Carried settings the caller's environment dropped. */
+	extern char **environ;
+	for (int c = 0; carried[c]; c++) {
+		size_t kl = hp_strlen(carried[c]);
+		int present = 0;
+		for (size_t i = 0; i < n && !present; i++)
+			present = !hp_strncmp(envp[i], carried[c], kl) && envp[i][kl] == '=';
+		if (present)
+			continue;
+		for (char **e = environ; e && *e; e++)
+			if (!hp_strncmp(*e, carried[c], kl) && (*e)[kl] == '=' && o < ENV_MAX + 14) {
+				f->vec[o++] = *e;
+				break;
+			}
+	}
+	hp_snprintf(f->gen, sizeof(f->gen), "HOTPATH_EXEC_GEN=%u",
+		    hp_g.hdr ? hp_g.hdr->exec_count + 1 : 1);
+	f->vec[o++] = f->gen;
+	f->vec[o] = NULL;
+	return f->vec;
+}
+
+/* True when this is the process that owns the region (not a vfork child sharing our memory). */
+static int own_region(void)
+{
+	return hp_g.hdr && hp_g.hdr->pid == (int)getpid();
+}
+
+static void before_exec(void)
+{
+	if (own_region())
+		hp_region_set_state(HP_STATE_EXECED, 0);
+}
+
+static void exec_failed(void)
+{
+	if (own_region())
+		hp_region_set_state(HP_STATE_RUNNING, 0);
+}
+
+HP_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	static int (*real)(const char *, char *const[], char *const[]);
+	if (!real)
+		real = next_sym("execve");
+	int saved = errno;
+	struct env_fix *f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *const *env = f == MAP_FAILED ? envp : fix_env(envp, f);
+	before_exec();
+	errno = saved;
+	int r = real(path, argv, env);
+	saved = errno;
+	exec_failed();
+	if (f != MAP_FAILED)
+		munmap(f, sizeof(*f));
+	errno = saved;
+	return r;
+}
+
+HP_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	static int (*real)(const char *, char *const[], char *const[]);
+	if (!real)
+		real = next_sym("execvpe");
+	int saved = errno;
+	struct env_fix *f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *const *env = f == MAP_FAILED ? envp : fix_env(envp, f);
+	before_exec();
+	errno = saved;
+	int r = real(file, argv, env);
+	saved = errno;
+	exec_failed();
+	if (f != MAP_FAILED)
+		munmap(f, sizeof(*f));
+	errno = saved;
+	return r;
+}
+
+HP_EXPORT int execv(const char *path, char *const argv[])
+{
+	extern char **environ;
+	return execve(path, argv, environ);
+}
+
+HP_EXPORT int execvp(const char *file, char *const argv[])
+{
+	extern char **environ;
+	return execvpe(file, argv, environ);
+}
+
+/* execl*: collect the variadic arguments into an array on the stack. */
+#define HP_EXECL_MAX 4096
+#define COLLECT_ARGS(arg0, ap, vec, n)                                                             \
+	do {                                                                                       \
+		(vec)[0] = (char *)(arg0);                                                         \
+		for (n = 1; (vec)[n - 1] && n < HP_EXECL_MAX; n++)                                  \
+			(vec)[n] = va_arg(ap, char *);                                             \
+	} while (0)
+
+HP_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	char *vec[HP_EXECL_MAX + 1];
+	size_t n;
+	va_list ap;
+	va_start(ap, arg);
+	COLLECT_ARGS(arg, ap, vec, n);
+	va_end(ap);
+	if (vec[n - 1]) {
+		errno = E2BIG;
+		return -1;
+	}
+	return execv(path, vec);
+}
+
+HP_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	char *vec[HP_EXECL_MAX + 1];
+	size_t n;
+	va_list ap;
+	va_start(ap, arg);
+	COLLECT_ARGS(arg, ap, vec, n);
+	va_end(ap);
+	if (vec[n - 1]) {
+		errno = E2BIG;
+		return -1;
+	}
+	return execvp(file, vec);
+}
+
+HP_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	char *vec[HP_EXECL_MAX + 1];
+	size_t n;
+	va_list ap;
+	va_start(ap, arg);
+	COLLECT_ARGS(arg, ap, vec, n);
+	char *const *envp = va_arg(ap, char *const *);
+	va_end(ap);
+	if (vec[n - 1]) {
+		errno = E2BIG;
+		return -1;
+	}
+	return execve(path, vec, envp);
+}
+
+typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			const posix_spawnattr_t *, char *const[], char *const[]);
+
+static int spawn_common(spawn_fn real, pid_t *pid, const char *path,
+			const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+			char *const argv[], char *const envp[])
+{
+	int saved = errno;
+	struct env_fix *f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *const *env = f == MAP_FAILED ? envp : fix_env(envp, f);
+	errno = saved;
+	int r = real(pid, path, fa, attr, argv, env);
+	saved = errno;
+	if (f != MAP_FAILED)
+		munmap(f, sizeof(*f));
+	errno = saved;
+	return r;
+}
+
+HP_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+			  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	static spawn_fn real;
+	if (!real)
+		real = (spawn_fn)next_sym("posix_spawn");
+	return spawn_common(real, pid, path, fa, attr, argv, envp);
+}
+
+HP_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	static spawn_fn real;
+	if (!real)
+		real = (spawn_fn)next_sym("posix_spawnp");
+	return spawn_common(real, pid, file, fa, attr, argv, envp);
+}
+
+/* dlopen: record the new module so readers can symbolize its functions. */
+HP_EXPORT void *dlopen(const char *file, int mode)
+{
+	static void *(*real)(const char *, int);
+	if (!real)
+		real = (void *(*)(const char *, int))next_sym("dlopen");
+	void *h = real(file, mode);
+	if (h && hp_g.ready && !hp_tls.guard) {
+		int saved = errno;
+		hp_tls.guard++;
+		hp_region_scan_modules(1);
+		hp_tls.guard--;
+		errno = saved;
+	}
+	return h;
+}

@@ -1,0 +1,121 @@
+/* internal.h - state shared by the files of libhotpath.so, and the hot-path inlines.
+ *
+ * Everything here runs inside the profiled program: no stdio, no locks and no allocation on
+ * hot paths, thread-local state in the initial-exec TLS model, errno preserved by every hook. */
+#ifndef HP_INTERNAL_H
+#define HP_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <x86intrin.h>
+
+#include "hp/region.h"
+
+#define HP_EXPORT __attribute__((visibility("default")))
+#define HP_LIKELY(x) __builtin_expect(!!(x), 1)
+#define HP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define HP_BARRIER() __asm__ __volatile__("" ::: "memory")
+#define HP_NOINLINE __attribute__((noinline))
+
+/* Shadow stack depth per thread; deeper calls are counted (depth_overflow) but not timed. */
+#define HP_STACK_MAX 16384
+/* Address -> statistics row cache per thread: open addressing, power of two, kept ≤ 3/4 full;
+ * a thread that sees more distinct functions drops the rest (counted in the table overflow). */
+#define HP_FCACHE_BITS 16
+#define HP_FCACHE_SIZE (1u << HP_FCACHE_BITS)
+
+/* One live call on the shadow stack. */
+struct hp_frame {
+	uint64_t fn;	       /* entry address the call was entered with */
+	struct hp_fstat *rec;  /* this thread's row for fn; NULL when the region was full */
+	uint64_t t0;	       /* ticks at entry */
+	uint64_t alloc_mark[4]; /* the thread's alloc/free counters at entry (HP_MODE_ALLOC) */
+};
+
+struct hp_fcache_ent {
+	uint64_t fn;
+	struct hp_fstat *rec;
+};
+
+/* Per-thread state, mapped (not malloc'd) when the thread first runs a hook. */
+struct hp_tstate {
+	uint32_t depth;	     /* frames pushed, may exceed HP_STACK_MAX (then not stored) */
+	uint32_t fcache_used;
+	uint32_t thread_row; /* row in HP_T_THREADS */
+	uint32_t reserved;
+	struct hp_thread_rec *trec;
+	uint64_t alloc[4]; /* running alloc_count, alloc_bytes, free_count, free_bytes */
+	struct hp_fcache_ent fcache[HP_FCACHE_SIZE];
+	struct hp_frame stack[HP_STACK_MAX];
+};
+
+enum { HP_TLS_NEW = 0, HP_TLS_ACTIVE = 1, HP_TLS_OFF = 2 };
+
+/* The one thread-local variable: its address is computed from %fs, no __tls_get_addr call. */
+struct hp_tls {
+	struct hp_tstate *ts;
+	uint32_t state;	   /* HP_TLS_* */
+	uint32_t guard;	   /* non-zero while our own code runs: re-entered hooks pass through */
+	uint64_t start_routine; /* given by our pthread_create wrapper before the first hook */
+};
+extern __thread struct hp_tls hp_tls __attribute__((tls_model("initial-exec")));
+
+/* Process-wide state, written during start-up (one thread), then read-only. */
+struct hp_global {
+	volatile int ready;	     /* hooks record only when set */
+	uint32_t modes;		     /* enum hp_mode */
+	struct hp_region_header *hdr; /* NULL when no region could be made: hooks pass through */
+	uint64_t size;
+	char path[128];		     /* /dev/shm/hotpath-... */
+	int debug;		     /* HOTPATH_DEBUG */
+	uint64_t session;
+	uint64_t region_bytes;	     /* requested size */
+	char lib_path[HP_PATH_MAX];  /* this library, for LD_PRELOAD of children */
+};
+extern struct hp_global hp_g;
+
+static inline uint64_t hp_ticks(void)
+{
+	return __rdtsc();
+}
+
+static inline void *hp_table_row(struct hp_region_header *h, int t, uint32_t i)
+{
+	return (char *)h + h->tables[t].offset + (uint64_t)i * h->tables[t].row_size;
+}
+
+/* region.c */
+int hp_region_create(int from_fork);
+void hp_region_set_state(uint32_t state, int status);
+void hp_region_scan_modules(int dlopened);
+int64_t hp_mono_ns(void);
+void *hp_table_claim(int table, uint32_t *row); /* NULL when full (counted) */
+void hp_region_finish(void);
+
+/* funcs.c */
+struct hp_tstate *hp_thread_slow(void);
+void hp_thread_end(void);
+void hp_close_frames(struct hp_tstate *ts, uint64_t now);
+void hp_funcs_after_fork(void);
+
+/* init.c */
+void hp_main_end(int status);
+
+/* libc.c: non-allocating helpers that are safe before main and in signal handlers */
+size_t hp_strlen(const char *s);
+int hp_strcmp(const char *a, const char *b);
+int hp_strncmp(const char *a, const char *b, size_t n);
+size_t hp_strlcpy(char *dst, const char *src, size_t size);
+void hp_memcpy(void *dst, const void *src, size_t n);
+const char *hp_getenv(const char *name);
+int hp_env_bool(const char *name, int def);
+uint64_t hp_env_u64(const char *name, uint64_t def);
+int hp_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int hp_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+void hp_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int hp_gettid(void);
+uint64_t hp_proc_start_ticks(int pid);
+void hp_read_thread_cpu(int tid, uint64_t *user_ns, uint64_t *sys_ns);
+
+#endif

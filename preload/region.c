@@ -1,0 +1,299 @@
+/* region.c - the writer's side of the shared-memory region: create it in /dev/shm, lay out its
+ * tables, record the loaded modules, claim rows, and mark how the process image ended. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/mman.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int64_t hp_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Fixed-capacity tables first; the per-(thread, function) statistics take what is left. */
+static const struct {
+	uint32_t row_size, capacity;
+} fixed_tables[HP_T_COUNT] = {
+	[HP_T_MODULES] = {sizeof(struct hp_module_rec), 512},
+	[HP_T_THREADS] = {sizeof(struct hp_thread_rec), 4096},
+	[HP_T_FSTATS] = {sizeof(struct hp_fstat), 0},
+	[HP_T_CHANNELS] = {sizeof(struct hp_channel_rec), 2048},
+	[HP_T_LOCKS] = {sizeof(struct hp_lock_rec), 8192},
+	[HP_T_IO] = {sizeof(struct hp_io_rec), HP_IO_KINDS},
+	[HP_T_PATCH] = {sizeof(struct hp_patch_rec), 16384},
+};
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static int layout_tables(struct hp_region_header *h, uint64_t size)
+{
+	uint64_t off = align_up(sizeof(*h), 4096);
+	for (int t = 0; t < HP_T_COUNT; t++) {
+		if (t == HP_T_FSTATS)
+			continue;
+		h->tables[t].offset = off;
+		h->tables[t].row_size = fixed_tables[t].row_size;
+		h->tables[t].capacity = fixed_tables[t].capacity;
+		off = align_up(off + (uint64_t)fixed_tables[t].row_size * fixed_tables[t].capacity, 64);
+	}
+	off = align_up(off, 4096);
+	if (off + 16 * sizeof(struct hp_fstat) > size)
+		return -ENOSPC;
+	h->tables[HP_T_FSTATS].offset = off;
+	h->tables[HP_T_FSTATS].row_size = sizeof(struct hp_fstat);
+	h->tables[HP_T_FSTATS].capacity = (uint32_t)((size - off) / sizeof(struct hp_fstat));
+	for (int k = 0; k < HP_IO_KINDS; k++) {
+		struct hp_io_rec *io = hp_table_row(h, HP_T_IO, (uint32_t)k);
+		io->kind = (uint32_t)k;
+	}
+	h->tables[HP_T_IO].claimed = HP_IO_KINDS;
+	return 0;
+}
+
+/* Copy argv from /proc/self/cmdline (NUL-separated) into the header. */
+static void record_cmdline(struct hp_region_header *h)
+{
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, h->cmdline, sizeof(h->cmdline) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	/* Truncated: cut at the last complete string. */
+	while (n > 0 && h->cmdline[n - 1] != 0 && n == (ssize_t)sizeof(h->cmdline) - 1)
+		h->cmdline[--n] = 0;
+	uint32_t argc = 0;
+	for (ssize_t i = 0; i < n; i++)
+		if (h->cmdline[i] == 0)
+			argc++;
+	h->argc = argc;
+	h->cmdline_len = (uint32_t)n;
+	ssize_t e = readlink("/proc/self/exe", h->exe, sizeof(h->exe) - 1);
+	if (e > 0)
+		h->exe[e] = 0;
+}
+
+static void calibrate_start(struct hp_region_header *h)
+{
+	/* Bracket the TSC read by two clock reads and take the midpoint. */
+	int64_t m0 = hp_mono_ns();
+	uint64_t t = hp_ticks();
+	int64_t m1 = hp_mono_ns();
+	h->ticks_t0 = t;
+	h->mono_t0 = (uint64_t)(m0 + (m1 - m0) / 2);
+}
+
+/* Create this image's region and map it. Called by the constructor (from_fork 0) and in a
+ * forked child (from_fork 1, which unmaps the parent's mapping first). Returns 0 or -errno;
+ * on failure hooks stay pass-through. */
+int hp_region_create(int from_fork)
+{
+	struct hp_region_header *old = hp_g.hdr;
+	uint64_t size = hp_g.region_bytes;
+	int pid = (int)getpid();
+	int64_t now = hp_mono_ns();
+	char path[sizeof(hp_g.path)];
+	hp_snprintf(path, sizeof(path), "%s/%s%d-%ld", HP_REGION_DIR, HP_REGION_PREFIX, pid, (long)now);
+
+	struct statvfs sv;
+	if (statvfs(HP_REGION_DIR, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < size) {
+		/* tmpfs pages are allocated on first touch: a region that may not fit would turn
+		 * our writes into SIGBUS in the profiled program. Refuse up front. */
+		hp_debug("%s has too little free space for a %lu-byte region", HP_REGION_DIR,
+			 (unsigned long)size);
+		return -ENOSPC;
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int e = errno;
+		hp_debug("cannot create %s: errno %d", path, e);
+		return -e;
+	}
+	if (ftruncate(fd, (off_t)size) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(path);
+		hp_debug("cannot size %s: errno %d", path, e);
+		return -e;
+	}
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		int e = errno;
+		unlink(path);
+		hp_debug("cannot map %s: errno %d", path, e);
+		return -e;
+	}
+	struct hp_region_header *h = m;
+	if (layout_tables(h, size) < 0) {
+		munmap(m, size);
+		unlink(path);
+		return -ENOSPC;
+	}
+	h->version = HP_REGION_VERSION;
+	h->header_size = sizeof(*h);
+	h->region_size = size;
+	h->session = hp_g.session;
+	h->pid = pid;
+	h->ppid = (int)getppid();
+	h->proc_start_ticks = hp_proc_start_ticks(pid);
+	h->modes = hp_g.modes;
+	h->flags = hp_g.session ? HP_FLAG_LAUNCHED : 0;
+	h->exec_count = (uint32_t)hp_env_u64("HOTPATH_EXEC_GEN", 0);
+	h->start_realtime_ns = realtime_ns();
+	h->start_mono_ns = now;
+	h->exit_status = -1;
+	record_cmdline(h);
+	calibrate_start(h);
+	h->state = HP_STATE_STARTING;
+	hp_strlcpy(hp_g.path, path, sizeof(hp_g.path));
+	hp_g.hdr = h;
+	hp_g.size = size;
+	if (from_fork && old) {
+		/* Carry the parent's module list over: the child has the same mappings. */
+		struct hp_table *ot = &old->tables[HP_T_MODULES];
+		uint32_t n = ot->claimed < ot->capacity ? ot->claimed : ot->capacity;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t row;
+			struct hp_module_rec *dst = hp_table_claim(HP_T_MODULES, &row);
+			if (!dst)
+				break;
+			hp_memcpy(dst, hp_table_row(old, HP_T_MODULES, i), sizeof(*dst));
+		}
+		munmap(old, old->region_size);
+	}
+	__atomic_store_n(&h->magic, HP_REGION_MAGIC, __ATOMIC_RELEASE);
+	hp_debug("region %s (%lu bytes, %u function rows)", path, (unsigned long)size,
+		 h->tables[HP_T_FSTATS].capacity);
+	return 0;
+}
+
+void *hp_table_claim(int table, uint32_t *row)
+{
+	struct hp_region_header *h = hp_g.hdr;
+	struct hp_table *t = &h->tables[table];
+	uint32_t i = __atomic_fetch_add(&t->claimed, 1, __ATOMIC_RELAXED);
+	if (i >= t->capacity) {
+		__atomic_fetch_add(&t->overflow, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	if (row)
+		*row = i;
+	return hp_table_row(h, table, i);
+}
+
+/* dl_iterate_phdr callback: add objects not yet in the table. Runs with the loader lock held;
+ * allocates nothing. */
+static int module_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct hp_region_header *h = hp_g.hdr;
+	int dlopened = *(int *)arg;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	const ElfW(Nhdr) *note = NULL;
+	size_t note_len = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_LOAD) {
+			uint64_t s = info->dlpi_addr + ph->p_vaddr, e = s + ph->p_memsz;
+			lo = s < lo ? s : lo;
+			hi = e > hi ? e : hi;
+		} else if (ph->p_type == PT_NOTE && !note) {
+			note = (const void *)(info->dlpi_addr + ph->p_vaddr);
+			note_len = ph->p_memsz;
+		}
+	}
+	if (!hi)
+		return 0;
+	struct hp_table *t = &h->tables[HP_T_MODULES];
+	uint32_t n = t->claimed < t->capacity ? t->claimed : t->capacity;
+	for (uint32_t i = 0; i < n; i++) {
+		struct hp_module_rec *m = hp_table_row(h, HP_T_MODULES, i);
+		if (m->start == lo && m->bias == info->dlpi_addr)
+			return 0;
+	}
+	struct hp_module_rec *m = hp_table_claim(HP_T_MODULES, NULL);
+	if (!m)
+		return 0;
+	m->bias = info->dlpi_addr;
+	m->start = lo;
+	const char *name = info->dlpi_name;
+	if (!name || !*name) {
+		/* The executable (first object) or the vDSO. */
+		if (n == 0) {
+			hp_strlcpy(m->path, h->exe, sizeof(m->path));
+			m->flags |= HP_MOD_EXE;
+		} else {
+			hp_strlcpy(m->path, "[vdso]", sizeof(m->path));
+			m->flags |= HP_MOD_VDSO;
+		}
+	} else {
+		hp_strlcpy(m->path, name, sizeof(m->path));
+		if (hp_strncmp(name, "linux-vdso", 10) == 0)
+			m->flags |= HP_MOD_VDSO;
+	}
+	if (dlopened)
+		m->flags |= HP_MOD_DLOPENED;
+	/* GNU build-id from the first PT_NOTE that has one. */
+	for (size_t off = 0; note && off + sizeof(ElfW(Nhdr)) <= note_len;) {
+		const ElfW(Nhdr) *nh = (const void *)((const char *)note + off);
+		size_t name_sz = (nh->n_namesz + 3) & ~3u, desc_sz = (nh->n_descsz + 3) & ~3u;
+		const unsigned char *desc = (const unsigned char *)(nh + 1) + name_sz;
+		if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && nh->n_descsz <= 32) {
+			hp_memcpy(m->build_id, desc, nh->n_descsz);
+			m->build_id_len = nh->n_descsz;
+			break;
+		}
+		off += sizeof(*nh) + name_sz + desc_sz;
+	}
+	__atomic_store_n(&m->end, hi, __ATOMIC_RELEASE);
+	(void)size;
+	return 0;
+}
+
+void hp_region_scan_modules(int dlopened)
+{
+	if (!hp_g.hdr)
+		return;
+	dl_iterate_phdr(module_cb, &dlopened);
+}
+
+void hp_region_set_state(uint32_t state, int status)
+{
+	struct hp_region_header *h = hp_g.hdr;
+	if (!h)
+		return;
+	if (state == HP_STATE_EXITED)
+		h->exit_status = status;
+	if (state == HP_STATE_EXITED || state == HP_STATE_EXECED) {
+		int64_t m0 = hp_mono_ns();
+		uint64_t t = hp_ticks();
+		int64_t m1 = hp_mono_ns();
+		h->ticks_t1 = t;
+		h->mono_t1 = (uint64_t)(m0 + (m1 - m0) / 2);
+		h->end_mono_ns = m1;
+	} else {
+		h->end_mono_ns = 0;
+		h->ticks_t1 = h->mono_t1 = 0;
+	}
+	__atomic_store_n(&h->state, state, __ATOMIC_RELEASE);
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""run.py - hotpath's test runner: end-to-end tests (tests/test_*.py, functions test_*) and the
+unit-test binaries (build/tests/unit/test_*, Check suites), two at a time, each in its own
+process so a crash or a hang is one failure. Ends with the line `N passed, N failed`.
+
+    tests/run.py [-k SUBSTRING] [-j JOBS] [-v]
+"""
+import argparse
+import concurrent.futures as cf
+import importlib.util
+import multiprocessing as mp
+import os
+import re
+import subprocess
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+TIMEOUT = int(os.environ.get("HOTPATH_TEST_TIMEOUT", "180"))
+
+
+def collect(filt):
+    cases = []
+    for fn in sorted(os.listdir(HERE)):
+        if not (fn.startswith("test_") and fn.endswith(".py")):
+            continue
+        mod = fn[:-3]
+        spec = importlib.util.spec_from_file_location(mod, os.path.join(HERE, fn))
+        m = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(m)
+        for name in sorted(dir(m)):
+            if name.startswith("test_") and callable(getattr(m, name)):
+                full = f"{mod}.{name}"
+                if not filt or filt in full:
+                    cases.append(("py", full))
+    build = os.environ.get("HOTPATH_BUILD", os.path.join(HERE, "..", "build"))
+    udir = os.path.join(build, "tests", "unit")
+    if os.path.isdir(udir):
+        for fn in sorted(os.listdir(udir)):
+            p = os.path.join(udir, fn)
+            if fn.startswith("test_") and os.access(p, os.X_OK) and "." not in fn:
+                if not filt or filt in fn or filt == "unit":
+                    cases.append(("unit", p))
+    return cases
+
+
+def _py_child(full, q):
+    try:
+        mod, name = full.split(".", 1)
+        spec = importlib.util.spec_from_file_location(mod, os.path.join(HERE, mod + ".py"))
+        m = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(m)
+        getattr(m, name)()
+        q.put(("ok", ""))
+    except Exception:  # noqa: BLE001 - any failure of the test is reported
+        q.put(("fail", traceback.format_exc(limit=6)))
+
+
+def run_py(full):
+    """Run one test function in a fresh process; returns [(name, ok, detail, secs)]."""
+    t0 = time.time()
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=_py_child, args=(full, q))
+    p.start()
+    p.join(TIMEOUT)
+    if p.is_alive():
+        p.kill()
+        p.join()
+        return [(full, False, f"timed out after {TIMEOUT}s", time.time() - t0)]
+    try:
+        status, detail = q.get(timeout=5)
+    except Exception:  # noqa: BLE001
+        status, detail = "fail", f"test process died (exit {p.exitcode})"
+    return [(full, status == "ok", detail, time.time() - t0)]
+
+
+LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<res>[PFE]):(?P<tc>[^:]*):(?P<name>[^:]+):\d+:\s?(?P<msg>.*)$")
+
+
+def run_unit(path):
+    """Run a Check suite binary verbosely; one result per Check test."""
+    t0 = time.time()
+    env = dict(os.environ, CK_VERBOSITY="verbose", CK_FORK="yes")
+    base = os.path.basename(path)
+    try:
+        cp = subprocess.run([path], env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return [(base, False, "timed out", time.time() - t0)]
+    out = []
+    for ln in (cp.stdout + cp.stderr).splitlines():
+        m = LINE.match(ln)
+        if m:
+            out.append((f"{base}.{m['name']}", m["res"] == "P", m["msg"], 0.0))
+    if not out:
+        out.append((base, cp.returncode == 0, (cp.stdout + cp.stderr)[-2000:], 0.0))
+    elif cp.returncode != 0 and all(ok for _, ok, _, _ in out):
+        out.append((base, False, f"exit status {cp.returncode}", 0.0))
+    return out
+
+
+def run_case(case):
+    kind, what = case
+    return run_py(what) if kind == "py" else run_unit(what)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-k", default="", help="run only tests whose name contains this")
+    ap.add_argument("-j", type=int, default=int(os.environ.get("HOTPATH_TEST_JOBS", "2")))
+    ap.add_argument("-v", action="store_true", help="print passing tests' details too")
+    a = ap.parse_args()
+    cases = collect(a.k)
+    passed = failed = 0
+    t0 = time.time()
+    with cf.ThreadPoolExecutor(max_workers=max(1, a.j)) as ex:
+        for results in ex.map(run_case, cases):
+            for name, ok, detail, secs in results:
+                if ok:
+                    passed += 1
+                    print(f"PASS {name} ({secs:.1f}s)", flush=True)
+                else:
+                    failed += 1
+                    print(f"FAIL {name} ({secs:.1f}s)", flush=True)
+                    for ln in detail.rstrip().splitlines():
+                        print("     " + ln)
+    print(f"# {len(cases)} cases in {time.time() - t0:.0f}s")
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 and passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

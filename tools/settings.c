@@ -1,0 +1,252 @@
+/* settings.c - the settings table and its three sources (config file, environment, flags). */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "settings.h"
+
+enum { T_BOOL, T_U64, T_PCTS, T_FORMAT, T_STRING };
+
+struct setting {
+	const char *key;  /* hotpath.conf key (top level) */
+	const char *env;  /* HOTPATH_* variable */
+	const char *flag; /* long option */
+	char shortopt;
+	int type;
+	size_t off;
+	uint64_t min, max;
+	const char *def;
+	const char *arg; /* value placeholder in --help */
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct hp_settings, f)
+static const struct setting table[] = {
+	{"percentiles", "HOTPATH_PERCENTILES", "percentiles", 'p', T_PCTS, OFF(pcts), 0, 0, "95",
+	 "LIST", "percentiles to show, e.g. 50,95,99.9"},
+	{"format", "HOTPATH_FORMAT", "format", 'f', T_FORMAT, OFF(format), 0, 0, "table",
+	 "FMT", "report format: table, json or json-pretty (HOTPATH_JSON=true means json)"},
+	{"limit", "HOTPATH_LIMIT", "limit", 'n', T_U64, OFF(limit), 0, 1000000000, "15", "N",
+	 "functions to list, 0 for all"},
+	{"timeout", "HOTPATH_TIMEOUT", "timeout", 't', T_U64, OFF(timeout_ms), 0, 1ull << 40, "0",
+	 "MS", "stop the program after MS milliseconds (SIGTERM, then SIGKILL) and report"},
+	{"output", "HOTPATH_OUTPUT", "output", 'o', T_STRING, OFF(output), 0, 0, "", "FILE",
+	 "write the report to FILE instead of stderr"},
+	{"alloc", "HOTPATH_ALLOC", "alloc", 0, T_BOOL, OFF(alloc), 0, 0, "false", NULL,
+	 "track heap allocations per function and thread"},
+	{"alloc_self", "HOTPATH_ALLOC_SELF", "alloc-self", 0, T_BOOL, OFF(alloc_self), 0, 0, "false",
+	 NULL, "attribute allocations to the innermost function only (implies --alloc)"},
+	{"region_size", "HOTPATH_REGION_SIZE", "region-size", 0, T_U64, OFF(region_mib), 4, 65536,
+	 "64", "MIB", "size of each process's shared-memory region in MiB"},
+	{"keep_regions", "HOTPATH_KEEP_REGIONS", "keep-regions", 0, T_BOOL, OFF(keep_regions), 0, 0,
+	 "false", NULL, "leave the regions in /dev/shm after the report (for hotpath console)"},
+};
+#define NSET (sizeof(table) / sizeof(table[0]))
+
+int hp_settings_parse_format(const char *v, int *out, char *err, size_t errlen)
+{
+	if (!strcmp(v, "table"))
+		*out = HP_FMT_TABLE;
+	else if (!strcmp(v, "json"))
+		*out = HP_FMT_JSON;
+	else if (!strcmp(v, "json-pretty"))
+		*out = HP_FMT_JSON_PRETTY;
+	else {
+		snprintf(err, errlen, "expected table, json or json-pretty, got '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* Apply one value; `where` names its source for the error ("hotpath.conf:3", "--limit"). */
+static int apply(struct hp_settings *s, const struct setting *t, const char *v, const char *where,
+		 char *err, size_t errlen)
+{
+	char why[256];
+	void *field = (char *)s + t->off;
+	int rc = 0;
+	switch (t->type) {
+	case T_BOOL:
+		rc = hp_parse_bool(v, field, why, sizeof(why));
+		break;
+	case T_U64:
+		rc = hp_parse_u64(v, t->min, t->max, field, why, sizeof(why));
+		break;
+	case T_PCTS:
+		rc = hp_parse_percentiles(v, s->pcts, HP_MAX_PCTS, &s->npcts, why, sizeof(why));
+		break;
+	case T_FORMAT:
+		rc = hp_settings_parse_format(v, field, why, sizeof(why));
+		break;
+	case T_STRING: {
+		char **p = field;
+		free(*p);
+		*p = *v ? strdup(v) : NULL;
+		break;
+	}
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", where, why);
+		return -1;
+	}
+	return 0;
+}
+
+const char *hp_settings_find_config(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c"))
+			return i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strncmp(argv[i], "--config=", 9))
+			return argv[i] + 9;
+		if (argv[i][0] != '-')
+			break;
+	}
+	return NULL;
+}
+
+int hp_settings_load(struct hp_settings *s, const char *config, char *err, size_t errlen)
+{
+	char where[600];
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < NSET; i++)
+		if (apply(s, &table[i], table[i].def, "default", err, errlen) < 0)
+			return -1;
+	const char *path = config;
+	if (!path && access("hotpath.conf", F_OK) == 0)
+		path = "hotpath.conf";
+	if (!path)
+		path = getenv("HOTPATH_CONFIG");
+	if (path) {
+		struct hp_conf c;
+		if (hp_conf_load(path, &c, err, errlen) < 0)
+			return -1;
+		s->config_path = strdup(path);
+		for (size_t k = 0; k < c.n; k++) {
+			const struct hp_conf_item *it = &c.items[k];
+			snprintf(where, sizeof(where), "%s:%d", path, it->line);
+			const struct setting *t = NULL;
+			for (size_t i = 0; i < NSET && !t; i++)
+				if (!it->section[0] && !strcmp(it->key, table[i].key))
+					t = &table[i];
+			if (!t) {
+				snprintf(err, errlen, "%s: unknown setting '%s%s%s' (see hotpath.conf.example)",
+					 where, it->section, it->section[0] ? "." : "", it->key);
+				hp_conf_free(&c);
+				return -1;
+			}
+			if (apply(s, t, it->value, where, err, errlen) < 0) {
+				hp_conf_free(&c);
+				return -1;
+			}
+		}
+		hp_conf_free(&c);
+	}
+	for (size_t i = 0; i < NSET; i++) {
+		const char *v = getenv(table[i].env);
+		if (v && *v && apply(s, &table[i], v, table[i].env, err, errlen) < 0)
+			return -1;
+		/* hotpath-rs compatibility: HOTPATH_JSON=true selects JSON output. */
+		if (table[i].type == T_FORMAT && !v) {
+			const char *j = getenv("HOTPATH_JSON");
+			int on = 0;
+			char why[128];
+			if (j && *j) {
+				if (hp_parse_bool(j, &on, why, sizeof(why)) < 0) {
+					snprintf(err, errlen, "HOTPATH_JSON: %s", why);
+					return -1;
+				}
+				if (on)
+					s->format = HP_FMT_JSON;
+			}
+		}
+	}
+	return 0;
+}
+
+int hp_settings_flags(struct hp_settings *s, int argc, char **argv, int *i, char *err, size_t errlen)
+{
+	char where[128];
+	while (*i < argc) {
+		const char *a = argv[*i];
+		if (!strcmp(a, "--")) {
+			(*i)++;
+			break;
+		}
+		if (a[0] != '-' || !a[1])
+			break;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			return 1;
+		if (!strcmp(a, "--config") || !strcmp(a, "-c")) {
+			*i += 2; /* read by hp_settings_find_config */
+			continue;
+		}
+		if (!strncmp(a, "--config=", 9)) {
+			(*i)++;
+			continue;
+		}
+		const struct setting *t = NULL;
+		const char *val = NULL;
+		for (size_t k = 0; k < NSET && !t; k++) {
+			size_t fl = strlen(table[k].flag);
+			if (a[1] == '-' && !strncmp(a + 2, table[k].flag, fl) &&
+			    (a[2 + fl] == 0 || a[2 + fl] == '=')) {
+				t = &table[k];
+				val = a[2 + fl] == '=' ? a + 3 + fl : NULL;
+			} else if (a[1] != '-' && table[k].shortopt && a[1] == table[k].shortopt) {
+				t = &table[k];
+				val = a[2] ? a + 2 : NULL;
+			}
+		}
+		if (!t) {
+			snprintf(err, errlen, "unknown option '%s' (see hotpath run --help)", a);
+			return -1;
+		}
+		snprintf(where, sizeof(where), "--%s", t->flag);
+		if (t->type == T_BOOL && !val) {
+			val = "true";
+		} else if (!val) {
+			if (*i + 1 >= argc) {
+				snprintf(err, errlen, "%s: expected a value (%s)", where, t->arg);
+				return -1;
+			}
+			val = argv[++*i];
+		}
+		if (apply(s, t, val, where, err, errlen) < 0)
+			return -1;
+		(*i)++;
+	}
+	if (s->alloc_self)
+		s->alloc = 1;
+	return 0;
+}
+
+void hp_settings_help(FILE *f)
+{
+	fprintf(f, "  -c, --config FILE        read settings from FILE (default ./hotpath.conf)\n");
+	for (size_t i = 0; i < NSET; i++) {
+		const struct setting *t = &table[i];
+		char lhs[64];
+		if (t->shortopt)
+			snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", t->shortopt, t->flag, t->arg ? " " : "",
+				 t->arg ? t->arg : "");
+		else
+			snprintf(lhs, sizeof(lhs), "    --%s%s%s", t->flag, t->arg ? " " : "",
+				 t->arg ? t->arg : "");
+		fprintf(f, "  %-24s %s\n  %-24s   [%s; config '%s'; default %s]\n", lhs, t->help, "",
+			t->env, t->key, *t->def ? t->def : "none");
+	}
+}
+
+void hp_settings_free(struct hp_settings *s)
+{
+	free(s->output);
+	free(s->config_path);
+	s->output = s->config_path = NULL;
+}

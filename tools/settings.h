@@ -1,0 +1,40 @@
+/* settings.h - every setting of `hotpath run` in one table: its flag, HOTPATH_* variable and
+ * hotpath.conf key. Precedence: defaults < config file < environment < flags. */
+#ifndef HP_SETTINGS_H
+#define HP_SETTINGS_H
+
+#include <stdint.h>
+
+#include "report.h"
+
+struct hp_settings {
+	double pcts[HP_MAX_PCTS];
+	int npcts;
+	int format;	   /* HP_FMT_* */
+	uint64_t limit;	   /* 0 = all */
+	uint64_t timeout_ms; /* 0 = none */
+	char *output;	   /* NULL = stderr */
+	int alloc, alloc_self;
+	uint64_t region_mib;
+	int keep_regions;
+	char *config_path; /* the file that was read, NULL when none */
+};
+
+/* Fill `s` from defaults, then the config file (`config` if given, else ./hotpath.conf when
+ * it exists), then HOTPATH_* variables. Returns 0 or -1 with err = the one-line message. */
+int hp_settings_load(struct hp_settings *s, const char *config, char *err, size_t errlen);
+
+/* Parse `hotpath run` options from argv[*i]; stops at the first non-option or after "--".
+ * `--config` is handled by the caller before hp_settings_load (see hp_settings_find_config).
+ * Returns 0, 1 when --help was given, or -1 with err. */
+int hp_settings_flags(struct hp_settings *s, int argc, char **argv, int *i, char *err, size_t errlen);
+const char *hp_settings_find_config(int argc, char **argv);
+
+/* Print the options part of `hotpath run --help`, generated from the table. */
+void hp_settings_help(FILE *f);
+void hp_settings_free(struct hp_settings *s);
+
+/* Value parsers shared with other subcommands: 0 or -1 with err. */
+int hp_settings_parse_format(const char *v, int *out, char *err, size_t errlen);
+
+#endif
