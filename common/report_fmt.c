@@ -44,8 +44,10 @@ const char *hp_profiling_mode(uint32_t modes)
 	return "timing";
 }
 
-/* Units are chosen after rounding, so 999.996 µs prints as "1.00 ms", never "1000.00 µs".
- * Digits are produced from integers: no locale can turn the point into a comma. */
+/* Below 1 µs whole ns ("12 ns"); then two decimals in µs, ms or s ("169.91 µs", "1.23 s");
+ * from 60 s minutes and tenths of seconds ("2m 03.4s"). Units are chosen after rounding, so
+ * 999.996 µs prints as "1.00 ms", never "1000.00 µs". Digits come from integers: no locale
+ * can turn the point into a comma. Negative and non-finite values print as "-". */
 void hp_fmt_ns(char *buf, size_t size, double ns)
 {
 	double t;
@@ -140,23 +142,24 @@ static size_t utf8_cols(const char *s)
 	return n;
 }
 
-/* Copy `s` into buf, cut to `cols` columns with a trailing "…" when longer. */
+/* Copy `s` into buf (size >= 8), cut to `cols` columns with a trailing "…" when longer.
+ * Control characters become '?', so that a tab in a name cannot break the table. */
 static void fit_cols(char *buf, size_t size, const char *s, size_t cols)
 {
-	size_t o = 0, c = 0;
+	size_t o = 0, c = 0, total = utf8_cols(s);
 
-	if (utf8_cols(s) <= cols) {
-		snprintf(buf, size, "%s", s);
-		return;
-	}
 	for (; *s; s++) {
-		if (((unsigned char)*s & 0xC0) != 0x80 && ++c > cols - 1)
+		unsigned char ch = (unsigned char)*s;
+		if ((ch & 0xC0) != 0x80 && ++c > (total > cols ? cols - 1 : cols))
 			break;
 		if (o + 4 >= size)
 			break;
-		buf[o++] = *s;
+		buf[o++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
 	}
-	memcpy(buf + o, "…", 4); /* 3 bytes and the NUL */
+	if (total > cols)
+		memcpy(buf + o, "…", 4); /* 3 bytes and the NUL */
+	else
+		buf[o] = 0;
 }
 
 static const char *base_name(const char *path)
@@ -174,10 +177,14 @@ static uint64_t avg_ns(const struct hp_fn_row *r)
 /* The C locale for the renderers' printf of doubles, made once. */
 static locale_t c_locale(void)
 {
-	static locale_t loc;
+	static locale_t shared;
+	locale_t loc = __atomic_load_n(&shared, __ATOMIC_ACQUIRE), none = (locale_t)0;
 
-	if (!loc)
-		loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (!loc && (loc = newlocale(LC_ALL_MASK, "C", (locale_t)0)) &&
+	    !__atomic_compare_exchange_n(&shared, &none, loc, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		freelocale(loc); /* another thread was first */
+		loc = none;
+	}
 	return loc;
 }
 
@@ -443,12 +450,10 @@ static void print_timing(FILE *f, const struct hp_proc *p, const struct hp_repor
 	table_print(f, &t);
 }
 
-static const struct hp_proc *sort_proc; /* qsort has no context argument */
-
-static int alloc_order_cmp(const void *a, const void *b)
+static int alloc_order_cmp(const void *a, const void *b, void *proc)
 {
-	const struct hp_fn_row *x = &sort_proc->fns[*(const size_t *)a];
-	const struct hp_fn_row *y = &sort_proc->fns[*(const size_t *)b];
+	const struct hp_fn_row *x = &((const struct hp_proc *)proc)->fns[*(const size_t *)a];
+	const struct hp_fn_row *y = &((const struct hp_proc *)proc)->fns[*(const size_t *)b];
 
 	if (x->alloc_bytes != y->alloc_bytes)
 		return x->alloc_bytes > y->alloc_bytes ? -1 : 1;
@@ -473,8 +478,7 @@ static int print_alloc(FILE *f, const struct hp_proc *p, const struct hp_report_
 			order[t.nrows++] = i;
 	for (size_t i = 0; i < p->nthreads; i++)
 		t.alloc_total += (double)p->threads[i].alloc_bytes;
-	sort_proc = p;
-	qsort(order, t.nrows, sizeof(*order), alloc_order_cmp);
+	qsort_r(order, t.nrows, sizeof(*order), alloc_order_cmp, (void *)p);
 	t.order = order;
 	if (t.nrows)
 		table_print(f, &t);
@@ -549,14 +553,15 @@ static int print_proc(FILE *f, const struct hp_proc *p, const struct hp_report_o
 	for (size_t i = 0; i < p->nnotes; i++)
 		fprintf(f, "note: %s\n", p->notes[i]);
 	if (p->dropped)
-		fprintf(f, "note: %" PRIu64 " rows dropped because the region was full; raise region_size\n",
-			p->dropped);
+		fprintf(f, "note: %" PRIu64 " %s dropped because the region was full; raise region_size\n",
+			p->dropped, p->dropped == 1 ? "row" : "rows");
 	if (p->depth_overflow)
-		fprintf(f, "note: %" PRIu64 " calls not timed because they were nested deeper than the shadow stack\n",
-			p->depth_overflow);
+		fprintf(f, "note: %" PRIu64 " %s not timed because %s nested deeper than the shadow stack\n",
+			p->depth_overflow, p->depth_overflow == 1 ? "call" : "calls",
+			p->depth_overflow == 1 ? "it was" : "they were");
 	if (p->unmatched_exits)
-		fprintf(f, "note: %" PRIu64 " function exits had no matching entry (longjmp, exceptions or hooks that started mid-call)\n",
-			p->unmatched_exits);
+		fprintf(f, "note: %" PRIu64 " function %s no matching entry (longjmp, exceptions or hooks that started mid-call)\n",
+			p->unmatched_exits, p->unmatched_exits == 1 ? "exit had" : "exits had");
 	print_status(f, p);
 	return 0;
 }
@@ -596,6 +601,43 @@ static int render_table(FILE *f, const struct hp_proc *p, const struct hp_report
 
 /* ---- JSON ---- */
 
+static void kv_str(struct hp_jw *w, const char *key, const char *v)
+{
+	hp_jw_key(w, key);
+	hp_jw_str(w, v);
+}
+
+static void kv_int(struct hp_jw *w, const char *key, int64_t v)
+{
+	hp_jw_key(w, key);
+	hp_jw_int(w, v);
+}
+
+static void kv_uint(struct hp_jw *w, const char *key, uint64_t v)
+{
+	hp_jw_key(w, key);
+	hp_jw_uint(w, v);
+}
+
+/* The value when `have`, else null. */
+static void kv_int_if(struct hp_jw *w, const char *key, int have, int64_t v)
+{
+	hp_jw_key(w, key);
+	if (have)
+		hp_jw_int(w, v);
+	else
+		hp_jw_null(w);
+}
+
+static void kv_uint_if(struct hp_jw *w, const char *key, int have, uint64_t v)
+{
+	hp_jw_key(w, key);
+	if (have)
+		hp_jw_uint(w, v);
+	else
+		hp_jw_null(w);
+}
+
 static const char *kind_name(int kind)
 {
 	switch (kind) {
@@ -620,43 +662,19 @@ static void json_fn(struct hp_jw *w, const struct hp_fn_row *r, const struct hp_
 	char buf[64], num[32];
 
 	hp_jw_obj_begin(w);
-	hp_jw_key(w, "name");
-	hp_jw_str(w, r->name);
-	hp_jw_key(w, "module");
-	hp_jw_str(w, r->module);
-	hp_jw_key(w, "file");
-	hp_jw_str(w, r->file);
-	hp_jw_key(w, "line");
-	if (r->line > 0)
-		hp_jw_int(w, r->line);
-	else
-		hp_jw_null(w);
+	kv_str(w, "name", r->name);
+	kv_str(w, "module", r->module);
+	kv_str(w, "file", r->file);
+	kv_int_if(w, "line", r->line > 0, r->line);
 	snprintf(buf, sizeof(buf), "0x%" PRIx64, r->addr);
-	hp_jw_key(w, "address");
-	hp_jw_str(w, buf);
-	hp_jw_key(w, "kind");
-	hp_jw_str(w, kind_name(r->kind));
-	hp_jw_key(w, "calls");
-	hp_jw_uint(w, r->calls);
-	hp_jw_key(w, "completed");
-	hp_jw_uint(w, r->completed);
-	hp_jw_key(w, "total_ns");
-	hp_jw_uint(w, r->total_ns);
-	hp_jw_key(w, "avg_ns");
-	if (r->completed)
-		hp_jw_uint(w, avg_ns(r));
-	else
-		hp_jw_null(w);
-	hp_jw_key(w, "min_ns");
-	if (r->completed)
-		hp_jw_uint(w, r->min_ns);
-	else
-		hp_jw_null(w);
-	hp_jw_key(w, "max_ns");
-	if (r->completed)
-		hp_jw_uint(w, r->max_ns);
-	else
-		hp_jw_null(w);
+	kv_str(w, "address", buf);
+	kv_str(w, "kind", kind_name(r->kind));
+	kv_uint(w, "calls", r->calls);
+	kv_uint(w, "completed", r->completed);
+	kv_uint(w, "total_ns", r->total_ns);
+	kv_uint_if(w, "avg_ns", r->completed, avg_ns(r));
+	kv_uint_if(w, "min_ns", r->completed, r->min_ns);
+	kv_uint_if(w, "max_ns", r->completed, r->max_ns);
 	for (int i = 0; i < o->npcts; i++) {
 		double v = hp_fn_percentile(r, o->pcts[i], o);
 		fmt_pct_num(num, sizeof(num), o->pcts[i], '_');
@@ -669,14 +687,10 @@ static void json_fn(struct hp_jw *w, const struct hp_fn_row *r, const struct hp_
 	}
 	hp_jw_key(w, "percent_total");
 	hp_jw_double(w, r->percent_total, 2);
-	hp_jw_key(w, "alloc_count");
-	hp_jw_uint(w, r->alloc_count);
-	hp_jw_key(w, "alloc_bytes");
-	hp_jw_uint(w, r->alloc_bytes);
-	hp_jw_key(w, "free_count");
-	hp_jw_uint(w, r->free_count);
-	hp_jw_key(w, "free_bytes");
-	hp_jw_uint(w, r->free_bytes);
+	kv_uint(w, "alloc_count", r->alloc_count);
+	kv_uint(w, "alloc_bytes", r->alloc_bytes);
+	kv_uint(w, "free_count", r->free_count);
+	kv_uint(w, "free_bytes", r->free_bytes);
 	hp_jw_key(w, "histogram");
 	hp_jw_arr_begin(w);
 	for (size_t i = 0; r->hist && i < r->nhist; i++) {
@@ -696,39 +710,21 @@ static void json_fn(struct hp_jw *w, const struct hp_fn_row *r, const struct hp_
 static void json_thread(struct hp_jw *w, const struct hp_thread_row *t)
 {
 	hp_jw_obj_begin(w);
-	hp_jw_key(w, "tid");
-	hp_jw_int(w, t->tid);
-	hp_jw_key(w, "name");
-	hp_jw_str(w, t->name);
-	hp_jw_key(w, "start_routine");
-	hp_jw_str(w, t->start_routine);
-	hp_jw_key(w, "state");
-	hp_jw_str(w, t->running ? "running" : "exited");
-	hp_jw_key(w, "start_ns");
-	hp_jw_int(w, t->start_ns);
-	hp_jw_key(w, "end_ns");
-	if (t->running)
-		hp_jw_null(w);
-	else
-		hp_jw_int(w, t->end_ns);
-	hp_jw_key(w, "cpu_user_ns");
-	hp_jw_uint(w, t->cpu_user_ns);
-	hp_jw_key(w, "cpu_sys_ns");
-	hp_jw_uint(w, t->cpu_sys_ns);
-	hp_jw_key(w, "calls");
-	hp_jw_uint(w, t->calls);
-	hp_jw_key(w, "alloc_count");
-	hp_jw_uint(w, t->alloc_count);
-	hp_jw_key(w, "alloc_bytes");
-	hp_jw_uint(w, t->alloc_bytes);
-	hp_jw_key(w, "free_count");
-	hp_jw_uint(w, t->free_count);
-	hp_jw_key(w, "free_bytes");
-	hp_jw_uint(w, t->free_bytes);
-	hp_jw_key(w, "lock_wait_ns");
-	hp_jw_uint(w, t->lock_wait_ns);
-	hp_jw_key(w, "io_block_ns");
-	hp_jw_uint(w, t->io_block_ns);
+	kv_int(w, "tid", t->tid);
+	kv_str(w, "name", t->name);
+	kv_str(w, "start_routine", t->start_routine);
+	kv_str(w, "state", t->running ? "running" : "exited");
+	kv_int(w, "start_ns", t->start_ns);
+	kv_int_if(w, "end_ns", !t->running, t->end_ns);
+	kv_uint(w, "cpu_user_ns", t->cpu_user_ns);
+	kv_uint(w, "cpu_sys_ns", t->cpu_sys_ns);
+	kv_uint(w, "calls", t->calls);
+	kv_uint(w, "alloc_count", t->alloc_count);
+	kv_uint(w, "alloc_bytes", t->alloc_bytes);
+	kv_uint(w, "free_count", t->free_count);
+	kv_uint(w, "free_bytes", t->free_bytes);
+	kv_uint(w, "lock_wait_ns", t->lock_wait_ns);
+	kv_uint(w, "io_block_ns", t->io_block_ns);
 	hp_jw_obj_end(w);
 }
 
@@ -737,40 +733,23 @@ static void json_proc(struct hp_jw *w, const struct hp_proc *p, const struct hp_
 {
 	hp_jw_obj_begin(w);
 	if (top) {
-		hp_jw_key(w, "hotpath_version");
-		hp_jw_str(w, HP_VERSION);
-		hp_jw_key(w, "schema_version");
-		hp_jw_int(w, HP_REPORT_SCHEMA);
+		kv_str(w, "hotpath_version", HP_VERSION);
+		kv_int(w, "schema_version", HP_REPORT_SCHEMA);
 	}
-	hp_jw_key(w, "hotpath_profiling_mode");
-	hp_jw_str(w, hp_profiling_mode(p->modes));
-	hp_jw_key(w, "pid");
-	hp_jw_int(w, p->pid);
-	hp_jw_key(w, "ppid");
-	hp_jw_int(w, p->ppid);
+	kv_str(w, "hotpath_profiling_mode", hp_profiling_mode(p->modes));
+	kv_int(w, "pid", p->pid);
+	kv_int(w, "ppid", p->ppid);
 	hp_jw_key(w, "command");
 	hp_jw_arr_begin(w);
 	for (int i = 0; p->argv && i < p->argc; i++)
 		hp_jw_str(w, p->argv[i]);
 	hp_jw_arr_end(w);
-	hp_jw_key(w, "exe");
-	hp_jw_str(w, p->exe);
-	hp_jw_key(w, "state");
-	hp_jw_str(w, hp_proc_state_name(p->state));
-	hp_jw_key(w, "exit_status");
-	if (p->state == HP_PS_EXITED)
-		hp_jw_int(w, p->exit_status);
-	else
-		hp_jw_null(w);
-	hp_jw_key(w, "term_signal");
-	if (p->state == HP_PS_SIGNALED)
-		hp_jw_int(w, p->term_signal);
-	else
-		hp_jw_null(w);
-	hp_jw_key(w, "start_time_unix_ns");
-	hp_jw_int(w, p->start_unix_ns);
-	hp_jw_key(w, "wall_ns");
-	hp_jw_uint(w, p->wall_ns);
+	kv_str(w, "exe", p->exe);
+	kv_str(w, "state", hp_proc_state_name(p->state));
+	kv_int_if(w, "exit_status", p->state == HP_PS_EXITED, p->exit_status);
+	kv_int_if(w, "term_signal", p->state == HP_PS_SIGNALED, p->term_signal);
+	kv_int(w, "start_time_unix_ns", p->start_unix_ns);
+	kv_uint(w, "wall_ns", p->wall_ns);
 	hp_jw_key(w, "percentiles");
 	int pretty = w->pretty;
 	hp_jw_arr_begin(w);
@@ -784,19 +763,15 @@ static void json_proc(struct hp_jw *w, const struct hp_proc *p, const struct hp_
 	for (size_t i = 0; p->fns && i < p->nfns; i++)
 		json_fn(w, &p->fns[i], o);
 	hp_jw_arr_end(w);
-	hp_jw_key(w, "functions_total");
-	hp_jw_uint(w, p->nfns_total > p->nfns ? p->nfns_total : p->nfns);
+	kv_uint(w, "functions_total", p->nfns_total > p->nfns ? p->nfns_total : p->nfns);
 	hp_jw_key(w, "threads");
 	hp_jw_arr_begin(w);
 	for (size_t i = 0; p->threads && i < p->nthreads; i++)
 		json_thread(w, &p->threads[i]);
 	hp_jw_arr_end(w);
-	hp_jw_key(w, "dropped");
-	hp_jw_uint(w, p->dropped);
-	hp_jw_key(w, "depth_overflow");
-	hp_jw_uint(w, p->depth_overflow);
-	hp_jw_key(w, "unmatched_exits");
-	hp_jw_uint(w, p->unmatched_exits);
+	kv_uint(w, "dropped", p->dropped);
+	kv_uint(w, "depth_overflow", p->depth_overflow);
+	kv_uint(w, "unmatched_exits", p->unmatched_exits);
 	hp_jw_key(w, "notes");
 	hp_jw_arr_begin(w);
 	for (size_t i = 0; p->notes && i < p->nnotes; i++)

@@ -93,11 +93,12 @@ static int get_int(struct loader *l, const struct hp_json *o, const char *key, i
 			*u64 = (uint64_t)j->integer;
 		return 1;
 	}
-	/* Here |number| >= 2^63: only the top of the uint64 range can hold it. */
+	/* Here |number| >= 2^63 (or it has a fraction): only the top of the uint64 range can hold
+	 * it, as the nearest double; 2^64 is how UINT64_MAX reads back, so it saturates. */
 	if (j->number != floor(j->number) || j->number < min || j->number > max ||
-	    j->number >= 18446744073709551616.0 || !u64)
+	    j->number > 18446744073709551616.0 || !u64)
 		goto range;
-	*u64 = (uint64_t)j->number;
+	*u64 = j->number >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)j->number;
 	return 1;
 range:
 	if (min == 0)
@@ -471,10 +472,14 @@ static int load_proc(struct loader *l, const struct hp_json *o, struct hp_proc *
 
 static locale_t c_locale(void)
 {
-	static locale_t loc;
+	static locale_t shared;
+	locale_t loc = __atomic_load_n(&shared, __ATOMIC_ACQUIRE), none = (locale_t)0;
 
-	if (!loc)
-		loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (!loc && (loc = newlocale(LC_ALL_MASK, "C", (locale_t)0)) &&
+	    !__atomic_compare_exchange_n(&shared, &none, loc, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		freelocale(loc); /* another thread was first */
+		loc = none;
+	}
 	return loc;
 }
 

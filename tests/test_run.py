@@ -378,3 +378,28 @@ def test_exported_symbols_are_only_the_hooks():
     for n in names:
         check(not n.startswith("hp_"), f"internal symbol exported: {n}")
     check("__cyg_profile_func_enter" in names and "__cyg_profile_func_exit" in names, "hooks exported")
+
+
+def test_make_install_finds_its_library():
+    with tempfile.TemporaryDirectory() as d:
+        cp = subprocess.run(["make", "-s", "--no-print-directory", f"BUILD={BUILD}", "install",
+                             f"PREFIX={d}/usr"], cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            capture_output=True, text=True)
+        eq(cp.returncode, 0, f"make install: {cp.stderr}")
+        check(os.path.exists(f"{d}/usr/lib/hotpath/libhotpath.so"), "library installed")
+        exe = build("sleepy.c")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPATH_")}
+        cp = subprocess.run([f"{d}/usr/bin/hotpath", "run", "-f", "json", exe], capture_output=True, env=env)
+        eq(cp.returncode, 0, f"installed hotpath runs: {cp.stderr[-500:]}")
+        eq(fn(json.loads(cp.stderr), "nap")["calls"], 20, "installed hotpath profiles")
+        cp = subprocess.run([f"{d}/usr/bin/hotpath", "run", exe], capture_output=True,
+                            env=dict(env, HOTPATH_LIB="/no/such/lib.so"))
+        check(cp.returncode != 0 and cp.stderr.startswith(b"hotpath: HOTPATH_LIB=/no/such/lib.so: "), cp.stderr)
+
+
+def test_debug_output_only_when_asked():
+    exe = build("sleepy.c")
+    cp = hotpath("run", "-o", os.devnull, exe)
+    eq(cp.stderr, b"", "silent by default")
+    cp = hotpath("run", "-o", os.devnull, exe, env={"HOTPATH_DEBUG": "1"})
+    check(b"[hotpath " in cp.stderr and b"region /dev/shm/hotpath-" in cp.stderr, cp.stderr)

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""bench.py BUILD - overhead of hotpath's hooks, measured against an uninstrumented run in the
+same invocation. Prints ns per call; see docs/performance.md for recorded figures.
+
+Sections register themselves in SECTIONS (one function each); `make bench` runs them all,
+`bench.py BUILD NAME...` only the named ones."""
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build"))
+HOTPATH = os.path.join(BUILD, "hotpath")
+LIB_NOP = os.path.join(BUILD, "libhotpath-nop.so")
+OUT = os.path.join(BUILD, "bench")
+REPEAT = int(os.environ.get("HOTPATH_BENCH_REPEAT", "7"))
+
+
+def cc(src, exe, flags):
+    os.makedirs(OUT, exist_ok=True)
+    path = os.path.join(OUT, exe)
+    subprocess.run(["cc", "-O2", "-g", *flags, "-o", path, os.path.join(HERE, src), "-lpthread"],
+                   check=True)
+    return path
+
+
+def measure(cmd, how):
+    """Median of REPEAT runs of a program that prints one number (ns per operation)."""
+    vals = []
+    for _ in range(REPEAT):
+        if how == "plain":
+            argv, env = cmd, dict(os.environ)
+        elif how == "nop":
+            argv, env = cmd, dict(os.environ, LD_PRELOAD=LIB_NOP)
+        else:
+            argv, env = [HOTPATH, "run", "-o", os.devnull, *how, "--", *cmd], dict(os.environ)
+        cp = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+        vals.append(float(cp.stdout.split()[-1]))
+    return statistics.median(vals)
+
+
+def bench_calls():
+    exe = cc("calls_bench.c", "calls_bench", ["-finstrument-functions"])
+    n = os.environ.get("HOTPATH_BENCH_CALLS", "20000000")
+    print("## function enter+exit (-finstrument-functions), ns per call, median of", REPEAT)
+    print(f"{'threads':>7} {'no lib':>8} {'nop lib':>8} {'hotpath':>8} {'added':>8} {'2xrdtsc':>8} {'added/2xrdtsc':>13}")
+    added = {}
+    for th in (1, 2):
+        plain = measure([exe, "calls", str(th), n], "plain")
+        nop = measure([exe, "calls", str(th), n], "nop")
+        hp = measure([exe, "calls", str(th), n], [])
+        ticks = measure([exe, "ticks", str(th), n], "plain")
+        added[th] = hp - plain
+        print(f"{th:>7} {plain:8.2f} {nop:8.2f} {hp:8.2f} {hp - plain:8.2f} {ticks:8.2f} {(hp - plain) / ticks:13.2f}")
+    print(f"2-thread / 1-thread added cost: {added[2] / added[1]:.2f}  (goal <= 1.2)")
+    print("goal: added <= 2x the cost of the two timestamp reads")
+
+
+SECTIONS = {"calls": bench_calls}
+
+
+def main():
+    names = sys.argv[2:] or list(SECTIONS)
+    for extra in sorted(os.listdir(HERE)):
+        # Benchmarks of other areas: bench/bench_<name>.py defining run(build, measure, cc).
+        if extra.startswith("bench_") and extra.endswith(".py"):
+            mod = {}
+            exec(open(os.path.join(HERE, extra)).read(), mod)
+            SECTIONS.setdefault(extra[6:-3], lambda m=mod: m["run"](BUILD, measure, cc))
+    for name in names:
+        if name not in SECTIONS:
+            print(f"bench: unknown section {name!r} (have {', '.join(SECTIONS)})", file=sys.stderr)
+            return 2
+        SECTIONS[name]()
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

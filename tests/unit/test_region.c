@@ -1,0 +1,149 @@
+/* test_region.c - the region reader's validation: a well-formed region passes, and every kind
+ * of damage (foreign file, other version, truncation, tables outside the file) is refused with
+ * a message that says what is wrong. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "region_read.h"
+
+#define SIZE (1u << 20)
+
+static unsigned char *make_region(void)
+{
+	unsigned char *buf = aligned_alloc(4096, SIZE);
+	struct hp_region_header *h = (void *)buf;
+	memset(buf, 0, SIZE);
+	h->magic = HP_REGION_MAGIC;
+	h->version = HP_REGION_VERSION;
+	h->header_size = sizeof(*h);
+	h->region_size = SIZE;
+	uint64_t off = 4096 * ((sizeof(*h) + 4095) / 4096);
+	const uint32_t rows[HP_T_COUNT] = {
+		[HP_T_MODULES] = sizeof(struct hp_module_rec), [HP_T_THREADS] = sizeof(struct hp_thread_rec),
+		[HP_T_FSTATS] = sizeof(struct hp_fstat), [HP_T_CHANNELS] = sizeof(struct hp_channel_rec),
+		[HP_T_LOCKS] = sizeof(struct hp_lock_rec), [HP_T_IO] = sizeof(struct hp_io_rec),
+		[HP_T_PATCH] = sizeof(struct hp_patch_rec)};
+	for (int t = 0; t < HP_T_COUNT; t++) {
+		h->tables[t].offset = off;
+		h->tables[t].row_size = rows[t];
+		h->tables[t].capacity = 4;
+		off += 4ull * rows[t];
+	}
+	ck_assert_uint_le(off, SIZE);
+	return buf;
+}
+
+START_TEST(test_valid_region_passes)
+{
+	unsigned char *b = make_region();
+	char err[256] = "";
+	ck_assert_int_eq(hp_rregion_check(b, SIZE, err, sizeof(err)), 0);
+	struct hp_rregion r = {.base = b, .size = SIZE, .h = (void *)b};
+	struct hp_region_header *h = (void *)b;
+	h->tables[HP_T_FSTATS].claimed = 9; /* more claims than rows: clamped */
+	ck_assert_uint_eq(hp_rregion_rows(&r, HP_T_FSTATS), 4);
+	ck_assert_ptr_nonnull(hp_rregion_row(&r, HP_T_FSTATS, 3));
+	ck_assert_ptr_null(hp_rregion_row(&r, HP_T_FSTATS, 4));
+	ck_assert_ptr_null(hp_rregion_row(&r, 99, 0));
+	free(b);
+}
+END_TEST
+
+static void expect_error(unsigned char *b, size_t size, int code, const char *text)
+{
+	char err[256] = "";
+	ck_assert_int_eq(hp_rregion_check(b, size, err, sizeof(err)), code);
+	ck_assert_msg(strstr(err, text), "error '%s' lacks '%s'", err, text);
+}
+
+START_TEST(test_foreign_file)
+{
+	unsigned char *b = make_region();
+	memcpy(b, "\177ELF\2\1\1\0", 8);
+	expect_error(b, SIZE, -EBADMSG, "not a hotpath region");
+	free(b);
+}
+END_TEST
+
+START_TEST(test_other_version)
+{
+	unsigned char *b = make_region();
+	((struct hp_region_header *)b)->version = 7;
+	expect_error(b, SIZE, -EPROTO, "layout version 7, this hotpath reads version 1");
+	free(b);
+}
+END_TEST
+
+START_TEST(test_truncated)
+{
+	unsigned char *b = make_region();
+	expect_error(b, 100, -EBADMSG, "too small");
+	expect_error(b, SIZE / 2, -EBADMSG, "corrupted header");
+	free(b);
+}
+END_TEST
+
+START_TEST(test_table_outside_file)
+{
+	unsigned char *b = make_region();
+	struct hp_region_header *h = (void *)b;
+	h->tables[HP_T_LOCKS].capacity = 1u << 30;
+	expect_error(b, SIZE, -EBADMSG, "corrupted table 4");
+	h->tables[HP_T_LOCKS].capacity = 4;
+	h->tables[HP_T_THREADS].offset = SIZE - 8;
+	expect_error(b, SIZE, -EBADMSG, "corrupted table 1");
+	h->tables[HP_T_THREADS].offset = 8; /* inside the header */
+	expect_error(b, SIZE, -EBADMSG, "corrupted table 1");
+	free(b);
+}
+END_TEST
+
+START_TEST(test_overflowing_offset)
+{
+	unsigned char *b = make_region();
+	struct hp_region_header *h = (void *)b;
+	h->tables[HP_T_MODULES].offset = UINT64_MAX - 16; /* offset + size wraps around */
+	expect_error(b, SIZE, -EBADMSG, "corrupted table 0");
+	free(b);
+}
+END_TEST
+
+START_TEST(test_row_size_mismatch)
+{
+	unsigned char *b = make_region();
+	((struct hp_region_header *)b)->tables[HP_T_FSTATS].row_size = 8;
+	expect_error(b, SIZE, -EBADMSG, "corrupted table 2");
+	free(b);
+}
+END_TEST
+
+START_TEST(test_bad_cmdline_length)
+{
+	unsigned char *b = make_region();
+	((struct hp_region_header *)b)->cmdline_len = 1u << 20;
+	expect_error(b, SIZE, -EBADMSG, "command line");
+	free(b);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("region");
+	TCase *tc = tcase_create("check");
+	tcase_add_test(tc, test_valid_region_passes);
+	tcase_add_test(tc, test_foreign_file);
+	tcase_add_test(tc, test_other_version);
+	tcase_add_test(tc, test_truncated);
+	tcase_add_test(tc, test_table_outside_file);
+	tcase_add_test(tc, test_overflowing_offset);
+	tcase_add_test(tc, test_row_size_mismatch);
+	tcase_add_test(tc, test_bad_cmdline_length);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_VERBOSE);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
