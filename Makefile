@@ -32,6 +32,12 @@ PRELOAD_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-e
 	-fno-omit-frame-pointer -fno-strict-aliasing
 PRELOAD_LDFLAGS := -shared -Wl,--no-undefined -Wl,-z,noexecstack -ldl -lpthread -lrt
 
+# SAN=thread also instruments the library, so `make tsan` checks the hooks themselves (the
+# test programs are then built with TSan and run with libtsan preloaded first).
+ifeq ($(SAN),thread)
+PRELOAD_CFLAGS += -fsanitize=thread
+PRELOAD_LDFLAGS += -fsanitize=thread
+endif
 READER_CFLAGS := $(BASE_CFLAGS) $(SANFLAGS)
 READER_LIBS := -lelf -ldw -liberty -lncursesw -ltinfo -lsqlite3 -lm -lpthread
 
@@ -112,8 +118,9 @@ test: deps all unit
 sanitize:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-san SAN=address,undefined test
 
-tsan:
-	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan SAN=thread all unit
+# The threaded tests with ThreadSanitizer in the library, the readers and the test programs.
+tsan: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan SAN=thread all
 	$(Q)HOTPATH_BUILD=$(abspath build-tsan) HOTPATH_TSAN=1 $(PYTHON) tests/run.py -k thread
 
 demo: deps all

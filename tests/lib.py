@@ -11,6 +11,13 @@ BUILD = os.path.abspath(os.environ.get("HOTPATH_BUILD", os.path.join(ROOT, "buil
 HOTPATH = os.path.join(BUILD, "hotpath")
 PROGS = os.path.join(HERE, "progs")
 OUT = os.path.join(BUILD, "tests", "progs")
+# make tsan: programs built with -fsanitize=thread, libtsan preloaded ahead of libhotpath.so,
+# and any race report makes the program exit 66 (so the test fails).
+TSAN = os.environ.get("HOTPATH_TSAN") == "1"
+TSAN_ENV = {}
+if TSAN:
+    _rt = subprocess.run(["cc", "-print-file-name=libtsan.so.2"], capture_output=True, text=True).stdout.strip()
+    TSAN_ENV = {"LD_PRELOAD": _rt, "TSAN_OPTIONS": "exitcode=66 halt_on_error=1"}
 
 
 class Fail(AssertionError):
@@ -35,6 +42,9 @@ def build(src, opt="-O2", instrument=True, extra=(), name=None, cxx=None):
     base = name or os.path.splitext(src)[0]
     tag = opt.strip("-") + ("-fi" if instrument else "")
     exe = os.path.join(OUT, f"{base}-{tag}" + ("-" + "-".join(e.strip("-").replace("=", "_").replace("/", "_") for e in extra) if extra else ""))
+    if TSAN:
+        extra = tuple(extra) + ("-fsanitize=thread",)
+        exe += "-tsan"
     if os.path.exists(exe) and os.path.getmtime(exe) >= os.path.getmtime(path):
         return exe
     is_cxx = cxx if cxx is not None else src.endswith(".cc")
@@ -56,6 +66,7 @@ def hotpath(*args, env=None, timeout=120, input=None, cwd=None):
     for k in list(e):
         if k.startswith("HOTPATH_") and k not in ("HOTPATH_BUILD",):
             del e[k]
+    e.update(TSAN_ENV)
     if env:
         e.update(env)
     return subprocess.run([HOTPATH, *args], capture_output=True, timeout=timeout, env=e,

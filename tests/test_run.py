@@ -46,6 +46,16 @@ def test_call_counts_O2():
     _check_calls("-O2")
 
 
+def test_threads_exact_counts():
+    """The 4-thread counts at -O1; under `make tsan` the hooks run with ThreadSanitizer."""
+    _check_calls("-O1")
+
+
+def test_threads_fork_and_exec():
+    test_fork_child_gets_its_own_region()
+    test_exec_with_explicit_environment_stays_profiled()
+
+
 def test_exit_from_deep_inside():
     exe = build("calls.c")
     cp, rep = run_json([exe, "exit"], want_rc=3)
