@@ -199,6 +199,17 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 	return env;
 }
 
+/* Free what child_env allocated: the strings after the inherited ones, and the array. */
+static void free_child_env(char **env)
+{
+	size_t i = 0;
+	while (env[i] && strncmp(env[i], "LD_PRELOAD=", 11))
+		i++;
+	for (; env[i]; i++)
+		free(env[i]);
+	free(env);
+}
+
 static const int forwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH,
 				SIGCONT, SIGTSTP, 0};
 
@@ -421,6 +432,7 @@ int hp_cmd_run(int argc, char **argv)
 		_exit(127);
 	}
 	close(errpipe[1]);
+	free_child_env(env);
 	int exec_errno = 0;
 	ssize_t got = read(errpipe[0], &exec_errno, sizeof(exec_errno));
 	close(errpipe[0]);
