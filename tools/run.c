@@ -368,33 +368,37 @@ int hp_cmd_run(int argc, char **argv)
 	struct hp_settings s;
 	char err[1024];
 	int i = 1;
-	if (hp_settings_load(&s, hp_settings_find_config(argc - 1, argv + 1), err, sizeof(err)) < 0) {
-		hp_err("%s", err);
-		return 2;
-	}
-	int rc = hp_settings_flags(&s, argc, argv, &i, err, sizeof(err));
+	int rc = hp_settings_load(&s, hp_settings_find_config(argc - 1, argv + 1), err, sizeof(err));
+	if (rc == 0)
+		rc = hp_settings_flags(&s, argc, argv, &i, err, sizeof(err));
 	if (rc == 1) {
 		run_usage(stdout);
+		hp_settings_free(&s);
 		return 0;
 	}
 	if (rc < 0) {
 		hp_err("%s", err);
+		hp_settings_free(&s);
 		return 2;
 	}
 	if (i >= argc) {
 		hp_err("run: no program given (usage: hotpath run [OPTIONS] [--] PROGRAM [ARGS...])");
+		hp_settings_free(&s);
 		return 2;
 	}
 	char prog[PATH_MAX], lib[PATH_MAX];
 	if (resolve_program(argv[i], prog, sizeof(prog)) < 0 || check_program(prog, &s) < 0 ||
-	    find_library(lib, sizeof(lib)) < 0 || check_shm(&s) < 0)
+	    find_library(lib, sizeof(lib)) < 0 || check_shm(&s) < 0) {
+		hp_settings_free(&s);
 		return 127;
+	}
 	FILE *out = stderr;
 	if (s.output) {
 		/* Open now: a bad path is reported before the program runs, not after. */
 		out = fopen(s.output, "w");
 		if (!out) {
 			hp_err("%s: cannot write the report: %s", s.output, strerror(errno));
+			hp_settings_free(&s);
 			return 2;
 		}
 	}
