@@ -413,3 +413,38 @@ def test_debug_output_only_when_asked():
     eq(cp.stderr, b"", "silent by default")
     cp = hotpath("run", "-o", os.devnull, exe, env={"HOTPATH_DEBUG": "1"})
     check(b"[hotpath " in cp.stderr and b"region /dev/shm/hotpath-" in cp.stderr, cp.stderr)
+
+
+def test_source_lines_and_modules():
+    exe = build("sleepy.c")
+    _, rep = run_json([exe], ["--limit", "0"])
+    nap = fn(rep, "nap")
+    check(nap["file"].endswith("sleepy.c"), f"file {nap['file']}")
+    eq(nap["line"], 7, "nap's line (that of its entry address: the opening brace)")
+    eq(nap["module"], exe, "module of an executable's function")
+
+
+def test_non_pie_executable():
+    exe = build("calls.c", extra=("-no-pie",))
+    _, rep = run_json([exe], ["--limit", "0"], want_rc=0)
+    eq(fn(rep, "recurse")["calls"], 1000, "non-PIE names and counts")
+    check(int(fn(rep, "recurse")["address"], 16) < 0x1000000, "a non-PIE address")
+
+
+def test_shared_library_functions():
+    import lib as L
+    os.makedirs(L.OUT, exist_ok=True)
+    so = os.path.join(L.OUT, "libshapes.so")
+    subprocess.run(["cc", "-O2", "-g", "-fPIC", "-shared", "-finstrument-functions", "-o", so,
+                    os.path.join(L.PROGS, "libshapes.c")], check=True)
+    exe = os.path.join(L.OUT, "shlib_user")
+    subprocess.run(["cc", "-O2", "-g", "-finstrument-functions", "-o", exe,
+                    os.path.join(L.PROGS, "shlib_user.c"), "-L" + L.OUT, "-lshapes",
+                    "-Wl,-rpath," + L.OUT], check=True)
+    cp, rep = run_json([exe], ["--limit", "0"], want_rc=0)
+    eq(cp.stdout, b"1589.6\n", "output")  # pi * (0^2 + ... + 11^2)
+    area = fn(rep, "lib_area")
+    eq(area["calls"], 12, "library function calls")
+    eq(area["module"], so, "library module")
+    check(area["file"].endswith("libshapes.c"), area["file"])
+    eq(fn(rep, "local_sum")["calls"], 1, "static function in the executable")
