@@ -30,7 +30,7 @@ endif
 # (glibc's rules for a replacement malloc), frame pointers for cheap call-site capture.
 PRELOAD_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
 	-fno-omit-frame-pointer -fno-strict-aliasing
-PRELOAD_LDFLAGS := -shared -Wl,--no-undefined -Wl,-z,noexecstack -ldl -lpthread -lrt
+PRELOAD_LDFLAGS := -shared -Wl,--no-undefined -Wl,-z,noexecstack -ldl -lpthread -lrt -lcapstone
 
 # SAN=thread also instruments the library, so `make tsan` checks the hooks themselves (the
 # test programs are then built with TSan and run with libtsan preloaded first).
@@ -39,7 +39,7 @@ PRELOAD_CFLAGS += -fsanitize=thread
 PRELOAD_LDFLAGS += -fsanitize=thread
 endif
 READER_CFLAGS := $(BASE_CFLAGS) $(SANFLAGS)
-READER_LIBS := -lelf -ldw -liberty -lncursesw -ltinfo -lsqlite3 -lm -lpthread
+READER_LIBS := -lelf -ldw -liberty -lncursesw -ltinfo -lsqlite3 -lm -lpthread -lcapstone
 
 PRELOAD_SRC := $(wildcard preload/*.c) $(wildcard preload/arch/x86_64*.c)
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)

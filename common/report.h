@@ -53,6 +53,22 @@ struct hp_thread_row {
 	uint64_t calls; /* function calls recorded on this thread */
 };
 
+/* Memory (report_mem.c): process totals of the malloc family, filled when the process ran with
+ * HP_MODE_ALLOC (valid set). Counts and bytes follow docs/json.md "memory". */
+#define HP_MEM_LEAKS 5
+struct hp_mem_leak {
+	char name[160]; /* function that allocated the blocks, "(outside measured functions)" */
+	uint64_t bytes, count; /* still live at exit (or now, for a running process) */
+};
+struct hp_mem {
+	int valid;
+	uint64_t alloc_count, alloc_bytes, free_count, free_bytes;
+	uint64_t peak_live_bytes, live_bytes_at_exit;
+	uint64_t outside[4]; /* alloc_count, alloc_bytes, free_count, free_bytes outside functions */
+	struct hp_mem_leak leaks[HP_MEM_LEAKS]; /* by bytes, descending */
+	int nleaks;
+};
+
 enum hp_proc_state { HP_PS_RUNNING, HP_PS_EXITED, HP_PS_SIGNALED, HP_PS_EXECED, HP_PS_VANISHED };
 
 struct hp_proc {
@@ -83,6 +99,17 @@ struct hp_proc {
 	 * value of pcts_saved[k]. */
 	double pcts_saved[HP_MAX_PCTS];
 	int npcts_saved;
+	struct hp_mem mem; /* report_mem.c: memory totals (alloc mode) */
+	/* Data flow and concurrency (common/report_flow.h, docs/dataflow.md). */
+	struct hp_chan_row *chans; /* in creation order */
+	size_t nchans;
+	struct hp_lock_row *locks; /* by total wait, descending */
+	size_t nlocks;
+	struct hp_io_row *io; /* one per fd kind that saw I/O */
+	size_t nio;
+	unsigned flow_hide; /* HP_FLOW_HIDE_*: report sections switched off */
+	/* Patching (common/report_patch.h, docs/patching.md): NULL when nothing was patched. */
+	struct hp_patch_info *patch;
 };
 
 struct hp_report_opts {

@@ -11,6 +11,9 @@
 #include "hp/region.h"
 #include "json.h"
 #include "report.h"
+#include "report_mem.h"
+#include "report_flow.h"
+#include "report_patch.h"
 
 #ifndef HP_VERSION
 #define HP_VERSION "unknown"
@@ -220,6 +223,8 @@ void hp_proc_free(struct hp_proc *p)
 	for (size_t i = 0; p->notes && i < p->nnotes; i++)
 		free(p->notes[i]);
 	free(p->notes);
+	hp_flow_free(p); /* report_flow.c */
+	hp_patch_info_free(p->patch); /* report_patch.c */
 	memset(p, 0, sizeof(*p));
 }
 
@@ -539,17 +544,22 @@ static int print_proc(FILE *f, const struct hp_proc *p, const struct hp_report_o
 	fprintf(f, "%s: %s\n", prog ? base_name(prog) : "?", wall);
 	if (!p->nfns) {
 		fputs("(no function was timed)\n", f);
+		if (p->mem.valid && ((timing && fputs("\n" ALLOC_TITLE, f) < 0) || hp_mem_print(f, p) < 0))
+			return -ENOMEM;
 	} else {
 		if (timing)
 			print_timing(f, p, o);
 		if (alloc && timing)
 			fputs("\n" ALLOC_TITLE, f);
-		if (alloc && print_alloc(f, p, o) < 0)
+		/* The memory table with totals (report_mem.c) when the model has them. */
+		if (alloc && (p->mem.valid ? hp_mem_print(f, p) : print_alloc(f, p, o)) < 0)
 			return -ENOMEM;
 	}
 	if (p->nfns_total > p->nfns)
 		fprintf(f, "(showing %zu of %zu functions; --limit 0 shows all)\n", p->nfns,
 			p->nfns_total);
+	if (hp_flow_print(f, p, o) < 0) /* channels, locks, io, threads (report_flow.c) */
+		return -ENOMEM;
 	for (size_t i = 0; i < p->nnotes; i++)
 		fprintf(f, "note: %s\n", p->notes[i]);
 	if (p->dropped)
@@ -725,6 +735,7 @@ static void json_thread(struct hp_jw *w, const struct hp_thread_row *t)
 	kv_uint(w, "free_bytes", t->free_bytes);
 	kv_uint(w, "lock_wait_ns", t->lock_wait_ns);
 	kv_uint(w, "io_block_ns", t->io_block_ns);
+	kv_uint(w, "blocked_ns", t->lock_wait_ns + t->io_block_ns); /* report_flow.c */
 	hp_jw_obj_end(w);
 }
 
@@ -769,6 +780,7 @@ static void json_proc(struct hp_jw *w, const struct hp_proc *p, const struct hp_
 	for (size_t i = 0; p->threads && i < p->nthreads; i++)
 		json_thread(w, &p->threads[i]);
 	hp_jw_arr_end(w);
+	hp_mem_json(w, p); /* "memory": totals, in alloc mode only */
 	kv_uint(w, "dropped", p->dropped);
 	kv_uint(w, "depth_overflow", p->depth_overflow);
 	kv_uint(w, "unmatched_exits", p->unmatched_exits);
@@ -777,6 +789,8 @@ static void json_proc(struct hp_jw *w, const struct hp_proc *p, const struct hp_
 	for (size_t i = 0; p->notes && i < p->nnotes; i++)
 		hp_jw_str(w, p->notes[i]);
 	hp_jw_arr_end(w);
+	hp_flow_json(w, p); /* "channels", "locks", "io" (report_flow.c) */
+	hp_patch_json(w, p); /* "patch": selected/patched/refused, or null (report_patch.c) */
 	if (top) {
 		hp_jw_key(w, "children");
 		hp_jw_arr_begin(w);

@@ -11,6 +11,9 @@
 #include "hp/region.h"
 #include "json.h"
 #include "report.h"
+#include "report_mem.h"
+#include "report_flow.h"
+#include "report_patch.h"
 
 struct loader {
 	char *err;
@@ -450,6 +453,12 @@ static int load_proc(struct loader *l, const struct hp_json *o, struct hp_proc *
 	rc = load_objects(l, o, "threads", sizeof(*p->threads), load_thread_of, &threads, &p->nthreads);
 	p->threads = threads;
 	if (rc < 0)
+		return rc;
+	if ((rc = hp_mem_from_json(o, p, l->path, l->err, l->errlen)) < 0) /* "memory" */
+		return rc;
+	if ((rc = hp_flow_from_json(o, p)) < 0) /* "channels", "locks", "io" (report_flow.c) */
+		return rc;
+	if ((rc = hp_patch_from_json(o, p, l->err, l->errlen)) < 0) /* "patch" (report_patch.c) */
 		return rc;
 	if ((rc = get_u64(l, o, "functions_total", &total)) < 0 ||
 	    (rc = get_u64(l, o, "dropped", &p->dropped)) < 0 ||

@@ -211,6 +211,12 @@ HP_EXPORT void __cyg_profile_func_exit(void *fn, void *site)
 	(void)site;
 }
 
+/* patch.c's trampolines call the hooks directly, not through the PLT. */
+extern __typeof__(__cyg_profile_func_enter) hp_func_enter
+	__attribute__((alias("__cyg_profile_func_enter"), visibility("hidden")));
+extern __typeof__(__cyg_profile_func_exit) hp_func_exit
+	__attribute__((alias("__cyg_profile_func_exit"), visibility("hidden")));
+
 /* Record every open frame of this thread as ending at `now` (exit(), thread exit). */
 void hp_close_frames(struct hp_tstate *ts, uint64_t now)
 {
@@ -233,6 +239,8 @@ void hp_thread_end(void)
 	int saved = errno;
 	tl->guard++;
 	hp_close_frames(ts, hp_ticks());
+	hp_alloc_thread_end();
+	hp_patch_thread_end();
 	struct hp_thread_rec *tr = ts->trec;
 	hp_read_thread_cpu(tr->tid, &tr->cpu_user_ns, &tr->cpu_sys_ns);
 	tr->end_mono_ns = hp_mono_ns();

@@ -43,6 +43,10 @@ static void read_settings(void)
 		modes |= HP_MODE_ALLOC;
 	if (hp_env_bool("HOTPATH_ALLOC_SELF", 0))
 		modes |= HP_MODE_ALLOC | HP_MODE_ALLOC_SELF;
+	/* data flow and concurrency (chan.c, locks.c): on unless switched off */
+	modes |= hp_env_bool("HOTPATH_CHANNELS", 1) ? HP_MODE_CHANNELS : 0;
+	modes |= hp_env_bool("HOTPATH_LOCKS", 1) ? HP_MODE_LOCKS : 0;
+	modes |= hp_env_bool("HOTPATH_LOCK_HOLD", 1) ? 0 : HP_MODE_NO_HOLD;
 	hp_g.modes = modes;
 }
 
@@ -56,14 +60,17 @@ static void find_lib_path(void)
 static void atfork_child(void)
 {
 	/* Only this thread exists in the child. A new region: the parent keeps its own. */
-	int was_ready = hp_g.ready;
+	int was_ready = hp_g.ready, region_ok = 0;
 	hp_g.ready = 0;
 	if (hp_g.hdr && hp_region_create(1) == 0) {
+		region_ok = 1;
 		hp_g.hdr->main_start_ticks = hp_ticks();
 		hp_g.hdr->main_tid = hp_gettid();
 		hp_funcs_after_fork();
+		hp_alloc_after_fork();
 		hp_region_set_state(HP_STATE_RUNNING, 0);
 	}
+	hp_flow_after_fork(region_ok);
 	exit_recorded = 0;
 	hp_g.ready = was_ready;
 }
@@ -77,9 +84,11 @@ __attribute__((constructor(101))) static void hp_init(void)
 	if (hp_env_bool("HOTPATH_DISABLE", 0) || hp_region_create(0) < 0)
 		goto out;
 	hp_region_scan_modules(0);
+	hp_patch_init();
 	pthread_atfork(NULL, NULL, atfork_child);
 	hp_region_set_state(HP_STATE_RUNNING, 0);
 	__atomic_store_n(&hp_g.ready, 1, __ATOMIC_RELEASE);
+	hp_flow_start();
 out:
 	errno = saved;
 	hp_tls.guard--;
@@ -125,6 +134,7 @@ static int hp_main(int argc, char **argv, char **envp)
 		h->main_tid = hp_gettid();
 		h->main_start_ticks = hp_ticks();
 	}
+	hp_flow_thread_start();
 	int r = real_main(argc, argv, envp);
 	if (hp_g.hdr)
 		hp_g.hdr->exit_status = r;
@@ -181,6 +191,7 @@ static void *thread_start(void *p)
 	struct start_arg sa = *(struct start_arg *)p;
 	munmap(p, sizeof(sa));
 	hp_tls.start_routine = (uint64_t)sa.fn;
+	hp_flow_thread_start();
 	void *r = sa.fn(sa.arg);
 	hp_thread_end();
 	return r;
@@ -226,7 +237,8 @@ HP_EXPORT void pthread_exit(void *ret)
 /* Settings the children need: taken from our environment at start-up. */
 static const char *const carried[] = {"HOTPATH_SESSION", "HOTPATH_REGION_SIZE", "HOTPATH_ALLOC",
 				      "HOTPATH_ALLOC_SELF", "HOTPATH_DEBUG", "HOTPATH_FUNCTIONS",
-				      "HOTPATH_DISABLE", NULL};
+				      "HOTPATH_DISABLE", "HOTPATH_FUNCTIONS_MAX", "HOTPATH_CHANNELS", "HOTPATH_LOCKS",
+				      "HOTPATH_LOCK_HOLD", NULL};
 
 #define ENV_MAX 4096
 struct env_fix {
@@ -466,6 +478,7 @@ HP_EXPORT void *dlopen(const char *file, int mode)
 		int saved = errno;
 		hp_tls.guard++;
 		hp_region_scan_modules(1);
+		hp_patch_dlopen();
 		hp_tls.guard--;
 		errno = saved;
 	}

@@ -102,6 +102,23 @@ void hp_funcs_after_fork(void);
 /* init.c */
 void hp_main_end(int status);
 
+/* alloc.c: the malloc family (HP_MODE_ALLOC) */
+void hp_alloc_thread_end(void);	 /* the calling thread ends: flush its live-bytes delta */
+void hp_alloc_after_fork(void);	 /* forked child, after its region exists */
+
+/* thread_names.c: data flow and concurrency (locks.c, chan.c; see docs/dataflow.md) */
+void hp_flow_start(void);		  /* after hp_g.ready: map the indexes, switch the hooks on */
+void hp_flow_after_fork(int region_ok);	  /* forked child: forget the parent's rows */
+void hp_flow_thread_start(void);	  /* a thread starts: claim its row (threads without hooks) */
+
+/* patch.c: patching selected functions (HOTPATH_FUNCTIONS); see docs/patching.md */
+void hp_patch_init(void);	/* constructor, after hp_region_scan_modules */
+void hp_patch_dlopen(void);	/* after dlopen recorded the new modules */
+void hp_patch_thread_end(void); /* the calling thread ends: free its return stack */
+/* funcs.c: the -finstrument-functions hooks under hidden names, for the trampolines */
+void hp_func_enter(void *fn, void *site);
+void hp_func_exit(void *fn, void *site);
+
 /* libc.c: non-allocating helpers that are safe before main and in signal handlers */
 size_t hp_strlen(const char *s);
 int hp_strcmp(const char *a, const char *b);

@@ -198,7 +198,9 @@ void hp_debug(const char *fmt, ...)
 	va_end(ap);
 	size_t len = hp_strlen(line);
 	line[len++] = '\n';
+	hp_tls.guard++; /* our own output: not the program's I/O (chan.c) */
 	ssize_t w = write(2, line, len);
+	hp_tls.guard--;
 	(void)w;
 	errno = saved;
 }
@@ -210,11 +212,12 @@ int hp_gettid(void)
 
 static ssize_t read_small_file(const char *path, char *buf, size_t size)
 {
+	hp_tls.guard++; /* our own reads: not the program's I/O (chan.c) */
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, size - 1);
-	close(fd);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+	if (fd >= 0)
+		close(fd);
+	hp_tls.guard--;
 	if (n < 0)
 		return -1;
 	buf[n] = 0;

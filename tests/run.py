@@ -31,10 +31,12 @@ def collect(filt):
         m = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(m)
         for name in sorted(dir(m)):
-            if name.startswith("test_") and callable(getattr(m, name)):
+            f = getattr(m, name)
+            if name.startswith("test_") and callable(f):
                 full = f"{mod}.{name}"
                 if not filt or filt in full:
-                    cases.append(("py", full))
+                    # serial: timing-sensitive, runs alone after the parallel phase
+                    cases.append(("serial" if getattr(f, "serial", False) else "py", full))
     build = os.environ.get("HOTPATH_BUILD", os.path.join(HERE, "..", "build"))
     udir = os.path.join(build, "tests", "unit")
     if os.path.isdir(udir):
@@ -103,7 +105,7 @@ def run_unit(path):
 
 def run_case(case):
     kind, what = case
-    return run_py(what) if kind == "py" else run_unit(what)
+    return run_unit(what) if kind == "unit" else run_py(what)
 
 
 def main():
@@ -115,17 +117,25 @@ def main():
     cases = collect(a.k)
     passed = failed = 0
     t0 = time.time()
+    def report(results):
+        nonlocal passed, failed
+        for name, ok, detail, secs in results:
+            if ok:
+                passed += 1
+                print(f"PASS {name} ({secs:.1f}s)", flush=True)
+            else:
+                failed += 1
+                print(f"FAIL {name} ({secs:.1f}s)", flush=True)
+                for ln in detail.rstrip().splitlines():
+                    print("     " + ln)
+
+    parallel = [c for c in cases if c[0] != "serial"]
     with cf.ThreadPoolExecutor(max_workers=max(1, a.j)) as ex:
-        for results in ex.map(run_case, cases):
-            for name, ok, detail, secs in results:
-                if ok:
-                    passed += 1
-                    print(f"PASS {name} ({secs:.1f}s)", flush=True)
-                else:
-                    failed += 1
-                    print(f"FAIL {name} ({secs:.1f}s)", flush=True)
-                    for ln in detail.rstrip().splitlines():
-                        print("     " + ln)
+        for results in ex.map(run_case, parallel):
+            report(results)
+    for case in cases:
+        if case[0] == "serial":
+            report(run_case(case))
     print(f"# {len(cases)} cases in {time.time() - t0:.0f}s")
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 and passed > 0 else 1

@@ -87,6 +87,9 @@ def test_known_durations_and_nesting():
     eq(sum(b[2] for b in nap["histogram"]), 20, "histogram counts")
 
 
+test_known_durations_and_nesting.serial = True  # wall-clock bounds: not beside xz or a fuzzer
+
+
 def test_output_and_status_untouched():
     exe = build("calls.c")
     for args, rc in (([exe], 0), ([exe, "7"], 7), ([exe, "exit"], 3)):

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "hotpath.h"
@@ -11,13 +12,15 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: hotpath report [OPTIONS] FILE\n"
-		   "Re-render a JSON report saved by 'hotpath run --format json --output FILE'.\n\n"
+	fprintf(f, "Usage: hotpath report [OPTIONS] FILE|RUN\n"
+		   "Re-render a JSON report saved by 'hotpath run --format json --output FILE', or a\n"
+		   "run saved by 'hotpath run --save' (RUN: an id, a label, last, a git revision).\n\n"
 		   "Options:\n"
 		   "  -f, --format FMT       table, json or json-pretty (default table)\n"
 		   "  -p, --percentiles LIST percentiles to show (default: those of the report)\n"
 		   "  -n, --limit N          functions to list, 0 for all (default 0)\n"
 		   "  -o, --output FILE      write to FILE instead of stdout\n"
+		   "      --db FILE          the history database for RUN (docs/history.md)\n"
 		   "  -h, --help             show this help\n");
 }
 
@@ -55,7 +58,7 @@ static char *read_all(const char *path, size_t *len)
 int hp_cmd_report(int argc, char **argv)
 {
 	struct hp_report_opts o = {.format = HP_FMT_TABLE};
-	const char *file = NULL, *output = NULL;
+	const char *file = NULL, *output = NULL, *db = NULL;
 	char err[512];
 	int have_pcts = 0;
 	for (int i = 1; i < argc; i++) {
@@ -92,6 +95,9 @@ int hp_cmd_report(int argc, char **argv)
 			}
 			output = v;
 			i++;
+		} else if (!strcmp(a, "--db") && v) {
+			db = v; /* history: FILE may name a saved run */
+			i++;
 		} else if (a[0] == '-' && a[1]) {
 			hp_err("report: unknown option '%s' (see hotpath report --help)", a);
 			return 2;
@@ -106,19 +112,27 @@ int hp_cmd_report(int argc, char **argv)
 		hp_err("report: no report file given (usage: hotpath report [OPTIONS] FILE)");
 		return 2;
 	}
+	struct hp_proc p;
+	int rc;
+	if (strcmp(file, "-") && access(file, F_OK) < 0) {
+		/* Not a file: a run saved with --save (tools/history.c). */
+		if (hp_history_load(db, file, &p) < 0)
+			return 1;
+		goto loaded;
+	}
 	size_t len = 0;
 	char *text = read_all(file, &len);
 	if (!text) {
 		hp_err("%s: %s", file, strerror(errno));
 		return 1;
 	}
-	struct hp_proc p;
-	int rc = hp_report_from_json(text, len, &p, err, sizeof(err));
+	rc = hp_report_from_json(text, len, &p, err, sizeof(err));
 	free(text);
 	if (rc < 0) {
 		hp_err("%s: %s", file, err);
 		return 1;
 	}
+loaded:
 	if (!have_pcts) {
 		o.npcts = p.npcts_saved;
 		memcpy(o.pcts, p.pcts_saved, sizeof(o.pcts));

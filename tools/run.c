@@ -20,6 +20,8 @@
 
 #include "hotpath.h"
 #include "region_model.h"
+#include "report_flow.h"
+#include "report_patch.h"
 #include "settings.h"
 #include "symbolize.h"
 
@@ -86,6 +88,9 @@ static int is_launcher(const char *path)
 	return 0;
 }
 
+/* The program has no function hooks but channels or locks are recorded: say so in the report. */
+static int no_hooks_note;
+
 static int check_program(const char *path, const struct hp_settings *s)
 {
 	struct hp_elf_facts f;
@@ -107,10 +112,17 @@ static int check_program(const char *path, const struct hp_settings *s)
 		       path);
 		return -1;
 	}
-	if (!f.has_cyg_hooks && !s->alloc && !is_launcher(path)) {
-		hp_err("%s: built without -finstrument-functions, so nothing can be timed; rebuild with "
-		       "'cc -O2 -g -finstrument-functions ...' or add --alloc",
-		       path);
+	if (!f.has_cyg_hooks && !s->alloc && !is_launcher(path) && !s->functions &&
+	    (s->channels || s->locks)) {
+		no_hooks_note = 1; /* data flow and locks are still worth a report */
+		return 0;
+	}
+	if (!f.has_cyg_hooks && !s->alloc && !is_launcher(path) && !s->functions) {
+		hp_err("%s: built without -finstrument-functions, so nothing can be timed; name "
+		       "functions to patch, e.g. --functions 'main,my_*' or --functions "
+		       "'libz.so*:deflate*' (preview: hotpath list-functions %s), rebuild with "
+		       "'cc -O2 -g -finstrument-functions ...', or add --alloc",
+		       path, path);
 		return -1;
 	}
 	return 0;
@@ -181,7 +193,12 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 		    !strncmp(environ[i], "HOTPATH_REGION_SIZE=", 20) ||
 		    !strncmp(environ[i], "HOTPATH_ALLOC=", 14) ||
 		    !strncmp(environ[i], "HOTPATH_ALLOC_SELF=", 19) ||
-		    !strncmp(environ[i], "HOTPATH_EXEC_GEN=", 17))
+		    !strncmp(environ[i], "HOTPATH_EXEC_GEN=", 17) ||
+		    !strncmp(environ[i], "HOTPATH_FUNCTIONS=", 18) ||
+		    !strncmp(environ[i], "HOTPATH_FUNCTIONS_MAX=", 22) ||
+		    !strncmp(environ[i], "HOTPATH_CHANNELS=", 17) ||
+		    !strncmp(environ[i], "HOTPATH_LOCKS=", 14) ||
+		    !strncmp(environ[i], "HOTPATH_LOCK_HOLD=", 18))
 			continue;
 		env[o++] = environ[i];
 	}
@@ -195,6 +212,13 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 	asprintf(&env[o++], "HOTPATH_REGION_SIZE=%llu", (unsigned long long)s->region_mib);
 	asprintf(&env[o++], "HOTPATH_ALLOC=%s", s->alloc ? "true" : "false");
 	asprintf(&env[o++], "HOTPATH_ALLOC_SELF=%s", s->alloc_self ? "true" : "false");
+	asprintf(&env[o++], "HOTPATH_CHANNELS=%s", s->channels ? "true" : "false"); /* dataflow.md */
+	asprintf(&env[o++], "HOTPATH_LOCKS=%s", s->locks ? "true" : "false");
+	asprintf(&env[o++], "HOTPATH_LOCK_HOLD=%s", s->lock_hold ? "true" : "false");
+	if (s->functions) { /* patching (docs/patching.md) */
+		asprintf(&env[o++], "HOTPATH_FUNCTIONS=%s", s->functions);
+		asprintf(&env[o++], "HOTPATH_FUNCTIONS_MAX=%llu", (unsigned long long)s->functions_max);
+	}
 	env[o] = NULL;
 	return env;
 }
@@ -323,7 +347,8 @@ static int gather(uint64_t session, pid_t child, int status, int timed_out,
 		if (i != top_i)
 			top->children[top->nchildren++] = procs[i];
 	free(procs);
-	hp_proc_finish(top, (int)s->limit);
+	hp_proc_finish(top, s->save ? 0 : (int)s->limit); /* --save keeps all: hp_history_save cuts */
+	hp_patch_check_patterns(top, s->functions); /* patterns that selected nothing */
 	*paths_out = paths;
 	*npaths = n;
 	return 0;
@@ -360,7 +385,8 @@ static void run_usage(FILE *f)
 	hp_settings_help(f);
 	fprintf(f, "  -h, --help               show this help\n\n"
 		   "Settings come from defaults < hotpath.conf < HOTPATH_* variables < options.\n"
-		   "Build PROGRAM with -finstrument-functions (no source change) to time its functions.\n");
+		   "Build PROGRAM with -finstrument-functions (no source change) to time its functions,\n"
+		   "or name them with --functions (no rebuild; hotpath list-functions PROG previews).\n");
 }
 
 int hp_cmd_run(int argc, char **argv)
@@ -406,6 +432,7 @@ int hp_cmd_run(int argc, char **argv)
 	while (!session && getrandom(&session, sizeof(session), 0) != sizeof(session))
 		;
 	session &= (1ull << 62) - 1;
+	hp_patch_plan_prepare(prog, s.functions, session); /* patching: the launcher's analysis */
 	char **env = child_env(lib, &s, session);
 
 	sigset_t set, old;
@@ -429,6 +456,8 @@ int hp_cmd_run(int argc, char **argv)
 		close(errpipe[0]);
 		if (out != stderr)
 			fclose(out);
+		if (s.console && hp_console_child_stdio() < 0) /* console.c: output to its log */
+			_exit(127);
 		execve(prog, argv + i, env);
 		int e = errno;
 		ssize_t w = write(errpipe[1], &e, sizeof(e));
@@ -442,11 +471,15 @@ int hp_cmd_run(int argc, char **argv)
 	close(errpipe[0]);
 	if (got == (ssize_t)sizeof(exec_errno)) {
 		waitpid(child, NULL, 0);
+		hp_patch_plan_cleanup();
 		hp_err("%s: cannot execute: %s", prog, strerror(exec_errno));
 		return 127;
 	}
 	int timed_out;
+	if (s.console) /* console.c: the dashboard until q, then the report as usual */
+		hp_console_watch_child(child, &s);
 	int status = supervise(child, &set, s.timeout_ms, &timed_out);
+	hp_patch_plan_cleanup();
 
 	struct hp_proc top;
 	char **paths;
@@ -457,6 +490,17 @@ int hp_cmd_run(int argc, char **argv)
 		       prog, (int)child);
 		exit_code = 1;
 	} else {
+		/* data flow and concurrency (report_flow.c): sections switched off, missing hooks */
+		hp_flow_hide(&top, (s.channels ? 0 : HP_FLOW_HIDE_CHANNELS) |
+					   (s.locks ? 0 : HP_FLOW_HIDE_LOCKS) |
+					   (s.threads ? 0 : HP_FLOW_HIDE_THREADS));
+		if (no_hooks_note)
+			hp_proc_add_note(&top, "%s has no function hooks: only channels, locks and threads "
+					 "are shown; to time its functions name them, e.g. --functions "
+					 "'main,my_*' or 'libz.so*:deflate*' (hotpath list-functions %s), "
+					 "or build it with 'cc -O2 -g -finstrument-functions'", prog, prog);
+		if (hp_history_save(&top, &s) < 0) /* --save: the full model, then cut to --limit */
+			exit_code = 1;
 		struct hp_report_opts o = {.npcts = s.npcts, .limit = (int)s.limit, .format = s.format};
 		memcpy(o.pcts, s.pcts, sizeof(o.pcts));
 		if (hp_report_render(out, &top, &o) < 0 || fflush(out) == EOF) {

@@ -44,6 +44,31 @@ static const struct setting table[] = {
 	 "64", "MIB", "size of each process's shared-memory region in MiB"},
 	{"keep_regions", "HOTPATH_KEEP_REGIONS", "keep-regions", 0, T_BOOL, OFF(keep_regions), 0, 0,
 	 "false", NULL, "leave the regions in /dev/shm after the report (for hotpath console)"},
+	{"console", "HOTPATH_CONSOLE", "console", 0, T_BOOL, OFF(console), 0, 0, "false", NULL,
+	 "show the live dashboard while the program runs (its output goes to a log file)"},
+	/* history (docs/history.md) */
+	{"save", "HOTPATH_SAVE", "save", 0, T_BOOL, OFF(save), 0, 0, "false", NULL,
+	 "save the run in the history database (see hotpath history, compare)"},
+	{"db", "HOTPATH_DB", "db", 0, T_STRING, OFF(db), 0, 0, ".hotpath/history.db", "FILE",
+	 "the history database (SQLite) for --save"},
+	{"label", "HOTPATH_LABEL", "label", 0, T_STRING, OFF(label), 0, 0, "", "NAME",
+	 "a label for the saved run (hotpath compare LABEL ...)"},
+	{"db_timeout", "HOTPATH_DB_TIMEOUT", "db-timeout", 0, T_U64, OFF(db_timeout_ms), 0, 3600000,
+	 "30000", "MS", "how long a save waits while another process writes the database"},
+	/* patching without recompile (docs/patching.md) */
+	{"functions", "HOTPATH_FUNCTIONS", "functions", 0, T_STRING, OFF(functions), 0, 0, "",
+	 "LIST", "patch and time these functions: [MODULE:]GLOB,... ('!' excludes), e.g. 'main,my_*'"},
+	{"functions_max", "HOTPATH_FUNCTIONS_MAX", "functions-max", 0, T_U64, OFF(functions_max), 1,
+	 1000000, "5000", "N", "most functions one pattern may select (a warning beyond)"},
+	/* data flow and concurrency (docs/dataflow.md) */
+	{"channels", "HOTPATH_CHANNELS", "channels", 0, T_BOOL, OFF(channels), 0, 0, "true", NULL,
+	 "record pipes, queues, sockets and read/write (--channels=false: off)"},
+	{"locks", "HOTPATH_LOCKS", "locks", 0, T_BOOL, OFF(locks), 0, 0, "true", NULL,
+	 "record pthread mutexes, rwlocks, condition variables (--locks=false: off)"},
+	{"threads", "HOTPATH_THREADS", "threads", 0, T_BOOL, OFF(threads), 0, 0, "true", NULL,
+	 "show the threads section (--threads=false: hide it)"},
+	{"lock_hold", "HOTPATH_LOCK_HOLD", "lock-hold", 0, T_BOOL, OFF(lock_hold), 0, 0, "true", NULL,
+	 "time how long locks are held (--lock-hold=false: cheaper lock hooks)"},
 };
 #define NSET (sizeof(table) / sizeof(table[0]))
 
@@ -135,6 +160,12 @@ int hp_settings_load(struct hp_settings *s, const char *config, char *err, size_
 			for (size_t i = 0; i < NSET && !t; i++)
 				if (!it->section[0] && !strcmp(it->key, table[i].key))
 					t = &table[i];
+			/* [functions] include = ... / exclude = ...: appended to `functions`. */
+			if (!t && !strcmp(it->section, "functions") &&
+			    (!strcmp(it->key, "include") || !strcmp(it->key, "exclude"))) {
+				hp_settings_add_functions(s, it->value, !strcmp(it->key, "exclude"));
+				continue;
+			}
 			if (!t) {
 				snprintf(err, errlen, "%s: unknown setting '%s%s%s' (see hotpath.conf.example)",
 					 where, it->section, it->section[0] ? "." : "", it->key);
@@ -248,5 +279,9 @@ void hp_settings_free(struct hp_settings *s)
 {
 	free(s->output);
 	free(s->config_path);
-	s->output = s->config_path = NULL;
+	free(s->db);
+	free(s->label);
+	free(s->functions);
+	s->functions = NULL;
+	s->output = s->config_path = s->db = s->label = NULL;
 }

@@ -18,7 +18,24 @@ struct hp_settings {
 	uint64_t region_mib;
 	int keep_regions;
 	char *config_path; /* the file that was read, NULL when none */
+	/* history (issue 7, docs/history.md): save the run to the SQLite database `db`. */
+	int save;
+	char *db;	     /* default .hotpath/history.db */
+	char *label;	     /* NULL = none */
+	uint64_t db_timeout_ms; /* how long a save waits for another writer */
+	/* patching (issue 4, docs/patching.md): pattern list for HOTPATH_FUNCTIONS, NULL = none */
+	char *functions;
+	uint64_t functions_max;
+	/* data flow and concurrency (issue 5, docs/dataflow.md): record channels / locks (and show
+	 * their sections), show the threads section, time lock holds */
+	int channels, locks, threads, lock_hold;
+	/* console (issue 6, docs/console.md): run --console shows the live dashboard */
+	int console;
 };
+
+/* Append the comma-separated patterns of `list` to s->functions ('!' before each item when
+ * `exclude`), as the config's [functions] include/exclude do (tools/list_functions.c). */
+void hp_settings_add_functions(struct hp_settings *s, const char *list, int exclude);
 
 /* Fill `s` from defaults, then the config file (`config` if given, else ./hotpath.conf when
  * it exists), then HOTPATH_* variables. Returns 0 or -1 with err = the one-line message. */

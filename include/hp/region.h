@@ -116,7 +116,11 @@ struct hp_region_header {
 	 * the thread rows. live and peak are relaxed atomics. */
 	int64_t live_bytes;
 	int64_t peak_live_bytes;
-	uint64_t reserved_mem[6];
+	/* alloc.c: allocations and frees made where no thread row could take them (before
+	 * start-up finished, after a thread's end): alloc_count, alloc_bytes, free_count,
+	 * free_bytes, relaxed atomics. Process totals = these + the sum of the thread rows. */
+	uint64_t orphan_alloc[4];
+	uint64_t reserved_mem[2];
 
 	uint32_t argc;
 	uint32_t cmdline_len; /* bytes used in cmdline: argc NUL-terminated strings back to back */
@@ -124,7 +128,10 @@ struct hp_region_header {
 	char cmdline[HP_CMDLINE_MAX]; /* truncated at a string boundary if too long */
 
 	struct hp_table tables[HP_T_MAX];
-	uint64_t reserved[32];
+	uint64_t reserved[30];
+	/* patch.c: time spent patching (constructor and dlopen sessions, ns) and the sessions. */
+	uint64_t patch_startup_ns;
+	uint64_t patch_sessions;
 };
 
 /* HP_T_MODULES: a loaded ELF object, so a reader can symbolize after the process is gone.
@@ -155,7 +162,12 @@ struct hp_thread_rec {
 	uint64_t lock_wait_ticks;  /* blocked acquiring locks and in condition waits */
 	uint64_t io_block_ticks;   /* blocked in channel and read/write calls */
 	uint64_t fstat_rows;	   /* hp_fstat rows this thread claimed */
-	uint64_t reserved[8];
+	/* alloc.c: alloc_count, alloc_bytes, free_count, free_bytes made while no function was on
+	 * this thread's stack: the "(outside measured functions)" row. */
+	uint64_t outside_alloc[4];
+	int64_t peak_live_est; /* alloc.c: the process's live bytes at their highest as this
+				* thread saw them (exact with one thread; see docs/memory.md) */
+	uint64_t reserved[3];
 };
 enum { HP_THREAD_RUNNING = 1, HP_THREAD_EXITED = 2 };
 
@@ -174,7 +186,12 @@ struct hp_fstat {
 	uint32_t active;     /* frames of this function on the thread's stack now */
 	uint32_t reserved0;
 	uint64_t alloc_count, alloc_bytes, free_count, free_bytes; /* attributed (see modes) */
-	uint64_t reserved[6];
+	/* alloc.c, the leak hint: blocks allocated while this function was the innermost frame
+	 * (count, bytes), and how many of those were freed: by this thread (plain adds) and by
+	 * other threads (relaxed atomics). Live at exit = own - freed - remote_freed. */
+	uint64_t own_alloc_count, own_alloc_bytes;
+	uint64_t own_freed_count, own_freed_bytes;
+	uint64_t own_remote_freed_count, own_remote_freed_bytes;
 	uint64_t hist[HP_HIST_BUCKETS]; /* completed calls' durations, log-linear in ticks */
 };
 enum { HP_FN_INSTRUMENTED = 1, HP_FN_PATCHED = 2, HP_FN_MAIN_WRAPPER = 3 };
@@ -207,13 +224,14 @@ enum { HP_CHST_READER_CLOSED = 1u << 0, HP_CHST_WRITER_CLOSED = 1u << 1, HP_CHST
 struct hp_lock_rec {
 	uint64_t addr;
 	uint32_t kind; /* HP_LOCK_* */
-	uint32_t reserved0;
+	uint32_t hold_depth; /* locks.c: nesting of the current exclusive holder (recursive mutex) */
 	uint64_t init_site; /* return address of init or first use */
 	uint64_t acquisitions, contended;
 	uint64_t wait_ticks, max_wait_ticks;
 	uint64_t hold_ticks, max_hold_ticks;
 	uint64_t cond_waits, cond_wait_ticks, cond_signals;
-	uint64_t reserved[8];
+	uint64_t held_since; /* locks.c: ticks at the holder's outermost acquisition (holder writes) */
+	uint64_t reserved[7];
 };
 enum { HP_LOCK_MUTEX = 1, HP_LOCK_RWLOCK, HP_LOCK_COND, HP_LOCK_SPIN };
 

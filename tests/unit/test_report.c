@@ -692,8 +692,11 @@ START_TEST(test_json_fields)
 		"],\"functions_total\":2,\"threads\":[{\"tid\":123,\"name\":\"app\",\"start_routine\":null,"
 		"\"state\":\"running\",\"start_ns\":0,\"end_ns\":null,\"cpu_user_ns\":0,\"cpu_sys_ns\":0,"
 		"\"calls\":1001,\"alloc_count\":0,\"alloc_bytes\":0,\"free_count\":0,\"free_bytes\":0,"
-		"\"lock_wait_ns\":0,\"io_block_ns\":0}],\"dropped\":0,\"depth_overflow\":0,"
-		"\"unmatched_exits\":0,\"notes\":[],\"children\":[]}\n"));
+		"\"lock_wait_ns\":0,\"io_block_ns\":0,\"blocked_ns\":0}],\"dropped\":0,\"depth_overflow\":0,"
+		"\"unmatched_exits\":0,\"notes\":[],"));
+	/* Data flow and concurrency (report_flow.c): empty sections, then the rest. */
+	ck_assert_ptr_nonnull(strstr(out, "\"notes\":[],\"channels\":[],\"locks\":[],\"io\":[],"));
+	ck_assert_ptr_nonnull(strstr(out, "\"children\":[]}\n"));
 	j = hp_json_parse(out, strlen(out), err, sizeof(err));
 	ck_assert_msg(j != NULL, "%s", err);
 	f = hp_json_get(j, "functions")->items[0];

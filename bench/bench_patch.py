@@ -1,0 +1,50 @@
+# bench_patch.py - patching without recompile (docs/patching.md): ns per patched call on the
+# foundation's tight loop (bench/calls_bench.c) against the instrumented call in the same
+# invocation, and the start-up cost of patching 1000 functions. Loaded by bench.py (run()).
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+
+
+def _startup_ms(build, cc_dir, nfuncs=1000, repeat=5):
+    src = os.path.join(cc_dir, "many_funcs.c")
+    with open(src, "w") as f:
+        f.write("#include <stdio.h>\nvolatile long sink;\n")
+        for i in range(nfuncs):
+            f.write(f"__attribute__((noinline)) long f_{i}(long x) {{ sink += x; return x * {i + 3} + sink; }}\n")
+        f.write("int main(void) { long s = 0;\n")
+        for i in range(nfuncs):
+            f.write(f" s += f_{i}({i});\n")
+        f.write(' printf("%ld\\n", s); return 0; }\n')
+    exe = os.path.join(cc_dir, "many_funcs")
+    subprocess.run(["cc", "-O2", "-o", exe, src], check=True)
+    vals, rate = [], None
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "r.json")
+            subprocess.run([os.path.join(build, "hotpath"), "run", "-f", "json", "-o", out,
+                            "--functions", "f_*", "--", exe], check=True, capture_output=True)
+            with open(out) as f:
+                p = json.load(f)["patch"]
+        vals.append(p["startup_ns"] / 1e6)
+        rate = (p["patched"], p["selected"])
+    return statistics.median(vals), min(vals), rate
+
+
+def run(build, measure, cc):
+    n = os.environ.get("HOTPATH_BENCH_CALLS", "20000000")
+    instr = cc("calls_bench.c", "calls_bench", ["-finstrument-functions"])
+    bare = cc("calls_bench.c", "calls_bench_plain", [])
+    print("## patched calls (--functions leaf) vs instrumented, ns per call, median of",
+          os.environ.get("HOTPATH_BENCH_REPEAT", "7"))
+    print(f"{'no lib':>8} {'instr.':>8} {'patched':>8} {'instr. added':>12} {'patched added':>13} {'patched/instr. (call)':>21}")
+    base = measure([bare, "calls", "1", n], "plain")
+    ins = measure([instr, "calls", "1", n], [])
+    pat = measure([bare, "calls", "1", n], ["--functions", "leaf"])
+    ins_base = measure([instr, "calls", "1", n], "plain")
+    print(f"{base:8.2f} {ins:8.2f} {pat:8.2f} {ins - ins_base:12.2f} {pat - base:13.2f} {pat / ins:21.2f}")
+    print("goal: a patched call costs <= 1.3x an instrumented call")
+    med, best, rate = _startup_ms(build, os.path.dirname(bare))
+    print(f"start-up, {rate[1]} functions selected, {rate[0]} patched: median {med:.2f} ms, best {best:.2f} ms (goal <= 10 ms)")

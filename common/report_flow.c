@@ -1,0 +1,619 @@
+/* report_flow.c - channels, locks, I/O per fd kind and threads: region -> model, tables, JSON
+ * out and back in. The writer's side is preload/chan.c, preload/locks.c (docs/dataflow.md). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hp/region.h"
+#include "region_model.h"
+#include "report_flow.h"
+
+#define LABEL_COLS 48
+
+const char *hp_chan_kind_name(int kind)
+{
+	static const char *const n[] = {NULL, "pipe", "fifo", "mqueue", "socketpair", "eventfd"};
+	return kind > 0 && kind <= HP_CHAN_EVENTFD ? n[kind] : "unknown";
+}
+
+const char *hp_lock_kind_name(int kind)
+{
+	static const char *const n[] = {NULL, "mutex", "rwlock", "cond", "spin"};
+	return kind > 0 && kind <= HP_LOCK_SPIN ? n[kind] : "unknown";
+}
+
+const char *hp_io_kind_name(int kind)
+{
+	static const char *const n[] = {NULL, "file", "tcp", "udp", "unix", "tty", "pipe", "other"};
+	return kind > 0 && kind < HP_IO_KINDS ? n[kind] : "unknown";
+}
+
+/* ---- region -> model ---- */
+
+static uint64_t ns_of(const struct hp_rregion *r, uint64_t ticks)
+{
+	return (uint64_t)llround(hp_rregion_ns(r, ticks));
+}
+
+/* An address without a symbol (a stripped library's static function) as module and file
+ * offset, the way addr2line takes them: "liblzma.so.5+0xc91f". NULL when in no module. */
+static char *module_offset(const struct hp_rregion *r, uint64_t addr)
+{
+	uint32_t n = hp_rregion_rows(r, HP_T_MODULES);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hp_module_rec *m = hp_rregion_row(r, HP_T_MODULES, i);
+		if (!m || !m->end || addr < m->start || addr >= m->end)
+			continue;
+		char path[HP_PATH_MAX + 1], *s = NULL;
+		memcpy(path, m->path, HP_PATH_MAX);
+		path[HP_PATH_MAX] = 0;
+		const char *b = strrchr(path, '/');
+		if (asprintf(&s, "%s+0x%" PRIx64, b ? b + 1 : path, addr - m->bias) < 0)
+			s = NULL;
+		return s;
+	}
+	return NULL;
+}
+
+/* "what @ function (file.c:88)", or "what 0x…" when the site is unknown. */
+static char *site_label(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+			const char *what, uint64_t site, char **site_out)
+{
+	char *out = NULL;
+	if (site_out)
+		*site_out = NULL;
+	if (!site)
+		return NULL;
+	struct hp_sym_info si;
+	/* The return address follows the call: its line is the next statement's. */
+	char *name = hp_region_symbol(r, sym, site - 1, NULL, want_lines ? &si : NULL);
+	if (!name)
+		return NULL;
+	if (!strncmp(name, "0x", 2)) {
+		char *mo = module_offset(r, site - 1);
+		if (mo) {
+			free(name);
+			name = mo;
+		}
+	}
+	char where[HP_SYM_FILE_MAX + 64] = "";
+	if (want_lines && si.file[0]) {
+		const char *b = strrchr(si.file, '/');
+		snprintf(where, sizeof(where), " (%s:%d)", b ? b + 1 : si.file, si.line);
+	}
+	char *s = NULL;
+	if (asprintf(&s, "%s%s", name, where) < 0)
+		s = NULL;
+	free(name);
+	if (s && asprintf(&out, "%s @ %s", what, s) < 0)
+		out = NULL;
+	if (site_out)
+		*site_out = s;
+	else
+		free(s);
+	return out;
+}
+
+/* A live pipe's queued bytes, through the writer's fd in /proc (same user only). */
+static int64_t sample_queued(int pid, int fd)
+{
+	char path[64];
+	int n = -1;
+	if (fd < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return -1; /* the fd was reused for something else: opening a device is not harmless */
+	int q = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (q < 0)
+		return -1;
+	if (ioctl(q, FIONREAD, &n) < 0)
+		n = -1;
+	close(q);
+	return n;
+}
+
+static int build_channels(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+			  struct hp_proc *p, int live)
+{
+	uint32_t n = hp_rregion_rows(r, HP_T_CHANNELS);
+	int64_t start = r->h->start_mono_ns;
+	int64_t end = r->h->end_mono_ns ? r->h->end_mono_ns : start + (int64_t)p->wall_ns;
+	p->chans = calloc(n ? n : 1, sizeof(*p->chans));
+	if (!p->chans)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hp_channel_rec *c = hp_rregion_row(r, HP_T_CHANNELS, i);
+		int64_t created = c ? __atomic_load_n(&c->created_mono_ns, __ATOMIC_ACQUIRE) : 0;
+		if (!created)
+			continue;
+		struct hp_chan_row *x = &p->chans[p->nchans++];
+		char raw[HP_LABEL_MAX + 1];
+		memcpy(raw, c->label, HP_LABEL_MAX);
+		raw[HP_LABEL_MAX] = 0;
+		x->kind = (int)c->kind;
+		x->fd[0] = c->fd[0];
+		x->fd[1] = c->fd[1];
+		x->label = site_label(r, sym, want_lines, hp_chan_kind_name(x->kind), c->create_site, &x->site);
+		if (!x->label) {
+			int fd = c->fd[0] >= 0 ? c->fd[0] : c->fd[1];
+			if (asprintf(&x->label, "%s%s (%sfd %d)", x->kind == HP_CHAN_FIFO ? "fifo " : "",
+				     raw[0] ? raw : hp_chan_kind_name(x->kind),
+				     x->kind == HP_CHAN_FIFO ? "" : "inherited ", fd) < 0)
+				x->label = NULL;
+		} else if (raw[0] && (x->kind == HP_CHAN_MQUEUE || x->kind == HP_CHAN_FIFO)) {
+			char *l = NULL; /* "mqueue /jobs @ main (q.c:12)" */
+			if (asprintf(&l, "%s %s @ %s", hp_chan_kind_name(x->kind), raw, x->site) >= 0) {
+				free(x->label);
+				x->label = l;
+			}
+		}
+		if (!x->label)
+			return -ENOMEM;
+		x->capacity = c->capacity;
+		x->messages_in = c->dir[0].messages;
+		x->messages_out = c->dir[1].messages;
+		x->bytes_in = c->dir[0].bytes;
+		x->bytes_out = c->dir[1].bytes;
+		x->blocked_in_ns = ns_of(r, c->dir[0].blocked_ticks);
+		x->blocked_out_ns = ns_of(r, c->dir[1].blocked_ticks);
+		x->max_in = c->dir[0].max_transfer;
+		x->max_out = c->dir[1].max_transfer;
+		x->queued_max = c->queued_max;
+		x->state = c->state;
+		x->created_ns = created - start;
+		x->closed_ns = c->closed_mono_ns ? c->closed_mono_ns - start : 0;
+		int64_t stop = c->closed_mono_ns ? c->closed_mono_ns : end;
+		x->lifetime_ns = stop > created ? (double)(stop - created) : 0;
+		x->queued_now = -1;
+		if (live && !c->closed_mono_ns && (x->kind == HP_CHAN_PIPE || x->kind == HP_CHAN_FIFO))
+			x->queued_now = sample_queued(r->h->pid, c->fd[1] >= 0 ? c->fd[1] : c->fd[0]);
+	}
+	return 0;
+}
+
+static int lock_cmp(const void *a, const void *b)
+{
+	const struct hp_lock_row *x = a, *y = b;
+	uint64_t wx = x->wait_ns + x->cond_wait_ns, wy = y->wait_ns + y->cond_wait_ns;
+	if (wx != wy)
+		return wx > wy ? -1 : 1;
+	if (x->acquisitions != y->acquisitions)
+		return x->acquisitions > y->acquisitions ? -1 : 1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int build_locks(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+		       struct hp_proc *p)
+{
+	uint32_t n = hp_rregion_rows(r, HP_T_LOCKS);
+	p->locks = calloc(n ? n : 1, sizeof(*p->locks));
+	if (!p->locks)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hp_lock_rec *l = hp_rregion_row(r, HP_T_LOCKS, i);
+		uint64_t addr = l ? __atomic_load_n(&l->addr, __ATOMIC_ACQUIRE) : 0;
+		if (!addr || !(l->acquisitions || l->cond_waits || l->cond_signals))
+			continue;
+		struct hp_lock_row *x = &p->locks[p->nlocks++];
+		x->kind = (int)l->kind;
+		x->addr = addr;
+		x->label = site_label(r, sym, want_lines, hp_lock_kind_name(x->kind), l->init_site, NULL);
+		if (!x->label && asprintf(&x->label, "%s 0x%" PRIx64, hp_lock_kind_name(x->kind), addr) < 0)
+			x->label = NULL;
+		if (!x->label)
+			return -ENOMEM;
+		x->acquisitions = l->acquisitions;
+		x->contended = l->contended;
+		x->wait_ns = ns_of(r, l->wait_ticks);
+		x->max_wait_ns = ns_of(r, l->max_wait_ticks);
+		x->hold_ns = ns_of(r, l->hold_ticks);
+		x->max_hold_ns = ns_of(r, l->max_hold_ticks);
+		x->cond_waits = l->cond_waits;
+		x->cond_wait_ns = ns_of(r, l->cond_wait_ticks);
+		x->cond_signals = l->cond_signals;
+	}
+	if (p->nlocks > 1)
+		qsort(p->locks, p->nlocks, sizeof(*p->locks), lock_cmp);
+	return 0;
+}
+
+static int build_io(const struct hp_rregion *r, struct hp_proc *p)
+{
+	uint32_t n = hp_rregion_rows(r, HP_T_IO);
+	p->io = calloc(HP_IO_KINDS, sizeof(*p->io));
+	if (!p->io)
+		return -ENOMEM;
+	for (uint32_t k = 1; k < n && k < HP_IO_KINDS; k++) {
+		const struct hp_io_rec *io = hp_rregion_row(r, HP_T_IO, k);
+		if (!io || io->kind != k || !(io->dir[0].blocked_ticks || io->dir[1].blocked_ticks ||
+					       io->dir[0].messages || io->dir[1].messages))
+			continue;
+		struct hp_io_row *x = &p->io[p->nio++];
+		x->kind = (int)k;
+		x->reads = io->dir[0].messages;
+		x->writes = io->dir[1].messages;
+		x->read_bytes = io->dir[0].bytes;
+		x->write_bytes = io->dir[1].bytes;
+		x->read_blocked_ns = ns_of(r, io->dir[0].blocked_ticks);
+		x->write_blocked_ns = ns_of(r, io->dir[1].blocked_ticks);
+		x->max_read = io->dir[0].max_transfer;
+		x->max_write = io->dir[1].max_transfer;
+	}
+	return 0;
+}
+
+/* CPU time of threads still running, read now from /proc (the writer records final values at
+ * thread exit). */
+static void live_thread_cpu(struct hp_proc *p)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0)
+		hz = 100;
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct hp_thread_row *t = &p->threads[i];
+		if (!t->running || t->cpu_user_ns || t->cpu_sys_ns)
+			continue;
+		char path[64], buf[1024];
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", p->pid, t->tid);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		size_t k = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[k] = 0;
+		char *q = strrchr(buf, ')');
+		unsigned long long ut, st;
+		/* After ")": state, then fields 4..13, then utime (14) and stime (15). */
+		if (q && sscanf(q + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2) {
+			t->cpu_user_ns = ut * (1000000000ull / (unsigned long long)hz);
+			t->cpu_sys_ns = st * (1000000000ull / (unsigned long long)hz);
+		}
+	}
+}
+
+int hp_flow_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+			struct hp_proc *p)
+{
+	int live = p->state == HP_PS_RUNNING;
+	if (build_channels(r, sym, want_lines, p, live) < 0 || build_locks(r, sym, want_lines, p) < 0 ||
+	    build_io(r, p) < 0)
+		return -ENOMEM;
+	if (live)
+		live_thread_cpu(p);
+	/* Start routines without a symbol: module+offset rather than a bare address. */
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct hp_thread_row *t = &p->threads[i];
+		char *end;
+		uint64_t a = t->start_routine && !strncmp(t->start_routine, "0x", 2) ? strtoull(t->start_routine, &end, 16) : 0;
+		char *mo = a ? module_offset(r, a) : NULL;
+		if (mo) {
+			free(t->start_routine);
+			t->start_routine = mo;
+		}
+	}
+	/* The process has ended, so have all its threads: the main thread (its end is recorded
+	 * at exit) and workers still blocked when the program called exit (they end with it). */
+	int64_t proc_end = r->h->end_mono_ns > r->h->start_mono_ns ? r->h->end_mono_ns - r->h->start_mono_ns : 0;
+	for (size_t i = 0; !live && p->state != HP_PS_EXECED && i < p->nthreads; i++) {
+		struct hp_thread_row *t = &p->threads[i];
+		if (t->running && !t->end_ns)
+			t->end_ns = proc_end > t->start_ns ? proc_end : t->start_ns;
+		t->running = 0;
+	}
+	return 0;
+}
+
+void hp_flow_free(struct hp_proc *p)
+{
+	for (size_t i = 0; p->chans && i < p->nchans; i++) {
+		free(p->chans[i].label);
+		free(p->chans[i].site);
+	}
+	free(p->chans);
+	for (size_t i = 0; p->locks && i < p->nlocks; i++)
+		free(p->locks[i].label);
+	free(p->locks);
+	free(p->io);
+	p->chans = NULL;
+	p->locks = NULL;
+	p->io = NULL;
+	p->nchans = p->nlocks = p->nio = 0;
+}
+
+void hp_flow_hide(struct hp_proc *p, unsigned bits)
+{
+	p->flow_hide = bits;
+	for (size_t i = 0; p->children && i < p->nchildren; i++)
+		hp_flow_hide(&p->children[i], bits);
+}
+
+/* ---- tables ---- */
+
+#define MAXC 10
+#define CELL 256
+
+struct ftable {
+	int ncols;
+	const char *hdr[MAXC];
+	size_t nrows;
+	char (*cells)[MAXC][CELL]; /* nrows rows */
+};
+
+static size_t cols_of(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* Copy s into a cell, cut to `cols` columns ending in "…"; control characters become '?'. */
+static void fit(char *buf, const char *s, size_t cols)
+{
+	size_t o = 0, c = 0, total = cols_of(s);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch & 0xC0) != 0x80 && ++c > (total > cols ? cols - 1 : cols))
+			break;
+		if (o + 5 >= CELL)
+			break;
+		buf[o++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	if (total > cols)
+		memcpy(buf + o, "…", 4);
+	else
+		buf[o] = 0;
+}
+
+static void border(FILE *f, const size_t *w, int n)
+{
+	for (int c = 0; c < n; c++) {
+		fputc('+', f);
+		for (size_t k = 0; k < w[c] + 2; k++)
+			fputc('-', f);
+	}
+	fputs("+\n", f);
+}
+
+static void line(FILE *f, const size_t *w, int n, const char *const *cells)
+{
+	for (int c = 0; c < n; c++)
+		fprintf(f, "| %s%*s ", cells[c], (int)(w[c] - cols_of(cells[c])), "");
+	fputs("|\n", f);
+}
+
+static void ftable_print(FILE *f, const struct ftable *t)
+{
+	size_t w[MAXC];
+	const char *cells[MAXC];
+	for (int c = 0; c < t->ncols; c++) {
+		w[c] = cols_of(t->hdr[c]);
+		for (size_t i = 0; i < t->nrows; i++)
+			if (cols_of(t->cells[i][c]) > w[c])
+				w[c] = cols_of(t->cells[i][c]);
+	}
+	border(f, w, t->ncols);
+	line(f, w, t->ncols, t->hdr);
+	border(f, w, t->ncols);
+	for (size_t i = 0; i < t->nrows; i++) {
+		for (int c = 0; c < t->ncols; c++)
+			cells[c] = t->cells[i][c];
+		line(f, w, t->ncols, cells);
+	}
+	border(f, w, t->ncols);
+}
+
+static void fmt_bytes(char *buf, size_t size, double bytes)
+{
+	static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+	double scale = 1024, t;
+	if ((t = round(bytes)) < 1024) {
+		snprintf(buf, size, "%d B", (int)t);
+		return;
+	}
+	for (size_t u = 0; u < 5; u++, scale *= 1024) {
+		t = round(bytes * 100 / scale);
+		if (t < 102400 || u == 4) {
+			snprintf(buf, size, "%.0f.%02d %s", floor(t / 100), (int)fmod(t, 100), unit[u]);
+			return;
+		}
+	}
+}
+
+static void ns_cell(char *buf, uint64_t ns)
+{
+	hp_fmt_ns(buf, CELL, (double)ns);
+}
+
+void hp_chan_state_str(char *buf, size_t size, const struct hp_chan_row *c)
+{
+	const char *s = c->closed_ns ? "closed"
+			: (c->state & HP_CHST_READER_CLOSED) && (c->state & HP_CHST_WRITER_CLOSED) ? "closed"
+			: c->state & HP_CHST_READER_CLOSED ? "reader closed"
+			: c->state & HP_CHST_WRITER_CLOSED ? "writer closed"
+							   : "open";
+	snprintf(buf, size, "%s%s", s, c->state & HP_CHST_FULL ? ", was full" : "");
+}
+
+static size_t shown(size_t n, const struct hp_report_opts *o)
+{
+	return o && o->limit > 0 && n > (size_t)o->limit ? (size_t)o->limit : n;
+}
+
+static int print_channels(FILE *f, const struct hp_proc *p, const struct hp_report_opts *o)
+{
+	struct ftable t = {.ncols = 8, .hdr = {"Channel", "Kind", "Capacity", "Msgs in/out",
+					       "Bytes in/out", "Queued max", "Blocked", "State"}};
+	t.nrows = shown(p->nchans, o);
+	t.cells = calloc(t.nrows ? t.nrows : 1, sizeof(*t.cells));
+	if (!t.cells)
+		return -ENOMEM;
+	for (size_t i = 0; i < t.nrows; i++) {
+		const struct hp_chan_row *c = &p->chans[i];
+		char (*row)[CELL] = t.cells[i], a[64], b[64];
+		fit(row[0], c->label ? c->label : "?", LABEL_COLS);
+		snprintf(row[1], CELL, "%s", hp_chan_kind_name(c->kind));
+		if (!c->capacity)
+			snprintf(row[2], CELL, "-");
+		else if (c->kind == HP_CHAN_MQUEUE)
+			snprintf(row[2], CELL, "%" PRIu64 " msgs", c->capacity);
+		else
+			fmt_bytes(row[2], CELL, (double)c->capacity);
+		snprintf(row[3], CELL, "%" PRIu64 " / %" PRIu64, c->messages_in, c->messages_out);
+		fmt_bytes(a, sizeof(a), (double)c->bytes_in);
+		fmt_bytes(b, sizeof(b), (double)c->bytes_out);
+		snprintf(row[4], CELL, "%s / %s", a, b);
+		if (c->kind == HP_CHAN_EVENTFD || (!c->queued_max && c->site == NULL))
+			snprintf(row[5], CELL, "-");
+		else if (c->kind == HP_CHAN_MQUEUE)
+			snprintf(row[5], CELL, "%" PRIu64 " msgs", c->queued_max);
+		else
+			fmt_bytes(row[5], CELL, (double)c->queued_max);
+		ns_cell(row[6], c->blocked_in_ns + c->blocked_out_ns);
+		hp_chan_state_str(row[7], CELL, c);
+	}
+	fputs("\n[hotpath] channels - Messages through pipes, queues and sockets.\n", f);
+	ftable_print(f, &t);
+	if (t.nrows < p->nchans)
+		fprintf(f, "(showing %zu of %zu channels; --limit 0 shows all)\n", t.nrows, p->nchans);
+	free(t.cells);
+	return 0;
+}
+
+static int print_locks(FILE *f, const struct hp_proc *p, const struct hp_report_opts *o)
+{
+	struct ftable t = {.ncols = 8, .hdr = {"Lock", "Acquisitions", "Contended", "Wait total",
+					       "Wait max", "Hold total", "Hold max", "Cond waits"}};
+	int hold = !(p->modes & HP_MODE_NO_HOLD);
+	t.nrows = shown(p->nlocks, o);
+	t.cells = calloc(t.nrows ? t.nrows : 1, sizeof(*t.cells));
+	if (!t.cells)
+		return -ENOMEM;
+	for (size_t i = 0; i < t.nrows; i++) {
+		const struct hp_lock_row *l = &p->locks[i];
+		char (*row)[CELL] = t.cells[i];
+		int cond = l->kind == HP_LOCK_COND;
+		fit(row[0], l->label ? l->label : "?", LABEL_COLS);
+		if (cond) {
+			snprintf(row[1], CELL, "-");
+			snprintf(row[2], CELL, "-");
+			ns_cell(row[3], l->cond_wait_ns);
+		} else {
+			snprintf(row[1], CELL, "%" PRIu64, l->acquisitions);
+			snprintf(row[2], CELL, "%" PRIu64, l->contended);
+			ns_cell(row[3], l->wait_ns);
+		}
+		ns_cell(row[4], l->max_wait_ns);
+		if (cond || !hold || l->kind == HP_LOCK_RWLOCK) {
+			/* rwlocks: only write holds are timed; shown when there were some */
+			if (l->kind == HP_LOCK_RWLOCK && hold && l->hold_ns) {
+				ns_cell(row[5], l->hold_ns);
+				ns_cell(row[6], l->max_hold_ns);
+			} else {
+				snprintf(row[5], CELL, "-");
+				snprintf(row[6], CELL, "-");
+			}
+		} else {
+			ns_cell(row[5], l->hold_ns);
+			ns_cell(row[6], l->max_hold_ns);
+		}
+		if (cond)
+			snprintf(row[7], CELL, "%" PRIu64 " (%" PRIu64 " signals)", l->cond_waits, l->cond_signals);
+		else
+			snprintf(row[7], CELL, "-");
+	}
+	fputs("\n[hotpath] locks - Lock contention, by total wait.\n", f);
+	ftable_print(f, &t);
+	if (t.nrows < p->nlocks)
+		fprintf(f, "(showing %zu of %zu locks; --limit 0 shows all)\n", t.nrows, p->nlocks);
+	free(t.cells);
+	return 0;
+}
+
+static int print_io(FILE *f, const struct hp_proc *p)
+{
+	struct ftable t = {.ncols = 5, .hdr = {"I/O on", "Reads", "Writes", "Bytes read/written",
+					       "Blocked"}};
+	t.nrows = p->nio;
+	t.cells = calloc(t.nrows ? t.nrows : 1, sizeof(*t.cells));
+	if (!t.cells)
+		return -ENOMEM;
+	for (size_t i = 0; i < t.nrows; i++) {
+		const struct hp_io_row *x = &p->io[i];
+		char (*row)[CELL] = t.cells[i], a[64], b[64];
+		snprintf(row[0], CELL, "%s", hp_io_kind_name(x->kind));
+		snprintf(row[1], CELL, "%" PRIu64, x->reads);
+		snprintf(row[2], CELL, "%" PRIu64, x->writes);
+		fmt_bytes(a, sizeof(a), (double)x->read_bytes);
+		fmt_bytes(b, sizeof(b), (double)x->write_bytes);
+		snprintf(row[3], CELL, "%s / %s", a, b);
+		ns_cell(row[4], x->read_blocked_ns + x->write_blocked_ns);
+	}
+	fputs("\n[hotpath] io - Time inside read/write calls on other fds, by kind.\n", f);
+	ftable_print(f, &t);
+	free(t.cells);
+	return 0;
+}
+
+static int print_threads(FILE *f, const struct hp_proc *p)
+{
+	struct ftable t = {.ncols = 6, .hdr = {"Thread", "TID", "CPU user/sys", "Blocked",
+					       "Alloc/Free", "Lifetime"}};
+	t.nrows = p->nthreads;
+	t.cells = calloc(t.nrows ? t.nrows : 1, sizeof(*t.cells));
+	if (!t.cells)
+		return -ENOMEM;
+	for (size_t i = 0; i < t.nrows; i++) {
+		const struct hp_thread_row *x = &p->threads[i];
+		char (*row)[CELL] = t.cells[i], a[64], b[64], name[CELL];
+		snprintf(name, sizeof(name), "%s%s%s%s", x->name ? x->name : "?",
+			 x->start_routine ? " (" : "", x->start_routine ? x->start_routine : "",
+			 x->start_routine ? ")" : "");
+		fit(row[0], name, LABEL_COLS);
+		snprintf(row[1], CELL, "%d", x->tid);
+		hp_fmt_ns(a, sizeof(a), (double)x->cpu_user_ns);
+		hp_fmt_ns(b, sizeof(b), (double)x->cpu_sys_ns);
+		snprintf(row[2], CELL, "%s / %s", a, b);
+		ns_cell(row[3], x->lock_wait_ns + x->io_block_ns);
+		if (x->alloc_count || x->free_count) {
+			fmt_bytes(a, sizeof(a), (double)x->alloc_bytes);
+			fmt_bytes(b, sizeof(b), (double)x->free_bytes);
+			snprintf(row[4], CELL, "%s / %s", a, b);
+		} else {
+			snprintf(row[4], CELL, "-");
+		}
+		if (x->running) {
+			snprintf(row[5], CELL, "running");
+		} else {
+			hp_fmt_ns(a, sizeof(a), x->end_ns > x->start_ns ? (double)(x->end_ns - x->start_ns) : 0);
+			snprintf(row[5], CELL, "%s", a);
+		}
+	}
+	fputs("\n[hotpath] threads - CPU and blocked time per thread.\n", f);
+	ftable_print(f, &t);
+	free(t.cells);
+	return 0;
+}
+
+int hp_flow_print(FILE *f, const struct hp_proc *p, const struct hp_report_opts *o)
+{
+	int flow = (p->modes & (HP_MODE_CHANNELS | HP_MODE_LOCKS)) || p->nchans || p->nlocks;
+	if (p->nchans && !(p->flow_hide & HP_FLOW_HIDE_CHANNELS) && print_channels(f, p, o) < 0)
+		return -ENOMEM;
+	if (p->nlocks && !(p->flow_hide & HP_FLOW_HIDE_LOCKS) && print_locks(f, p, o) < 0)
+		return -ENOMEM;
+	if (p->nio && !(p->flow_hide & HP_FLOW_HIDE_CHANNELS) && print_io(f, p) < 0)
+		return -ENOMEM;
+	if (flow && p->nthreads && !(p->flow_hide & HP_FLOW_HIDE_THREADS) && print_threads(f, p) < 0)
+		return -ENOMEM;
+	return 0;
+}

@@ -1,0 +1,307 @@
+/* x86_64.c - entry analysis and relocation on x86-64 with capstone: keep a leading endbr64,
+ * take the whole instructions that the 5-byte `jmp rel32` covers, rewrite the ones that depend
+ * on where they run (RIP-relative operands, relative jmp / jcc / call), and refuse what cannot
+ * move (a branch of the function into the patched bytes, loop/jrcxz/xbegin, undecodable bytes).
+ *
+ * Pure: no libc beyond capstone, no allocation of our own. Built into libhotpath.so and, for
+ * `hotpath list-functions`, into the launcher (tools/list_functions.c includes this file). */
+#include <capstone/capstone.h>
+
+#include "hp/patch.h"
+#include "arch.h"
+
+int hp_arch_open(uint64_t *handle)
+{
+	csh h;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return -1;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	*handle = (uint64_t)h;
+	return 0;
+}
+
+void hp_arch_close(uint64_t *handle)
+{
+	csh h = (csh)*handle;
+	if (h)
+		cs_close(&h);
+	*handle = 0;
+}
+
+/* Append to a detail string without libc. */
+static size_t put_str(char *d, size_t n, size_t at, const char *s)
+{
+	while (*s && at + 1 < n)
+		d[at++] = *s++;
+	if (n)
+		d[at < n ? at : n - 1] = 0;
+	return at;
+}
+
+static void say(char *d, size_t n, uint64_t off, const cs_insn *insn, const char *why)
+{
+	char num[24];
+	int k = 0;
+	char tmp[20];
+	do
+		tmp[k++] = "0123456789abcdef"[off & 15];
+	while ((off >>= 4) && k < 16);
+	num[0] = '+', num[1] = '0', num[2] = 'x';
+	int j = 3;
+	while (k)
+		num[j++] = tmp[--k];
+	num[j] = 0;
+	size_t at = put_str(d, n, 0, num);
+	if (insn) {
+		at = put_str(d, n, at, " ");
+		at = put_str(d, n, at, insn->mnemonic);
+		if (insn->op_str[0]) {
+			at = put_str(d, n, at, " ");
+			at = put_str(d, n, at, insn->op_str);
+		}
+	}
+	if (why) {
+		at = put_str(d, n, at, ": ");
+		put_str(d, n, at, why);
+	}
+}
+
+static int fits32(int64_t v)
+{
+	return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+static void put32(uint8_t *p, int32_t v)
+{
+	uint32_t u = (uint32_t)v;
+	p[0] = (uint8_t)u, p[1] = (uint8_t)(u >> 8), p[2] = (uint8_t)(u >> 16), p[3] = (uint8_t)(u >> 24);
+}
+
+int hp_arch_jump(uint8_t *out, uint64_t from, uint64_t to)
+{
+	int64_t rel = (int64_t)(to - (from + 5));
+	if (!fits32(rel))
+		return -1;
+	out[0] = 0xE9;
+	put32(out + 1, (int32_t)rel);
+	return 0;
+}
+
+/* The target of a relative branch (jmp/jcc/call/loop/jrcxz/xbegin with an immediate), else 0. */
+static uint64_t branch_target(csh h, const cs_insn *insn)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	if (x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
+		return 0;
+	if (!cs_insn_group(h, insn, CS_GRP_JUMP) && !cs_insn_group(h, insn, CS_GRP_CALL) &&
+	    !cs_insn_group(h, insn, CS_GRP_BRANCH_RELATIVE) && insn->id != X86_INS_XBEGIN)
+		return 0;
+	return (uint64_t)x->operands[0].imm;
+}
+
+/* The target of a relative branch from its bytes alone (for the sweep, decoded without
+ * detail): jmp/call rel32, jmp rel8, jcc rel8/rel32, loop*, jrcxz, xbegin; else 0. */
+static uint64_t raw_branch_target(const cs_insn *insn)
+{
+	const uint8_t *b = insn->bytes;
+	int n = insn->size, i = 0;
+	while (i < n && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xF2 || b[i] == 0xF3 || b[i] == 0x2E ||
+			 b[i] == 0x3E || b[i] == 0x26 || b[i] == 0x36 || b[i] == 0x64 || b[i] == 0x65 ||
+			 (b[i] >= 0x40 && b[i] <= 0x4F)))
+		i++;
+	if (i >= n)
+		return 0;
+	uint8_t op = b[i];
+	int64_t rel;
+	uint64_t next = insn->address + (uint64_t)n;
+	if ((op >= 0x70 && op <= 0x7F) || op == 0xEB || (op >= 0xE0 && op <= 0xE3)) {
+		if (i + 2 != n)
+			return 0;
+		rel = (int8_t)b[n - 1];
+	} else if (op == 0xE8 || op == 0xE9 || (op == 0x0F && i + 1 < n && b[i + 1] >= 0x80 && b[i + 1] <= 0x8F) ||
+		   (op == 0xC7 && i + 1 < n && b[i + 1] == 0xF8)) {
+		if (n - i < 5)
+			return 0;
+		rel = (int32_t)((uint32_t)b[n - 4] | (uint32_t)b[n - 3] << 8 | (uint32_t)b[n - 2] << 16 |
+				(uint32_t)b[n - 1] << 24);
+	} else {
+		return 0;
+	}
+	return next + (uint64_t)rel;
+}
+
+/* Relocate one displaced instruction to `at` (runtime address of out[0]); `last` tells
+ * whether it is the last one the jump covers. Returns the bytes written, or -reason. */
+static int relocate(csh h, const cs_insn *insn, uint64_t at, uint8_t *out, size_t room, int last)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	uint64_t target = branch_target(h, insn);
+	if (cs_insn_group(h, insn, CS_GRP_CALL)) {
+		/* A call must return into the function, not into the trampoline: the unwinder
+		 * (C++ exceptions, backtraces) knows no trampoline. So push the original return
+		 * address and jump; that address is right behind the patched bytes only when the
+		 * call is the last displaced instruction. */
+		if (!target || !last || room < 18)
+			return -HP_PATCH_UNSUPPORTED;
+		uint64_t ret = insn->address + insn->size;
+		out[0] = 0x68; /* push $low32 (sign-extended; the high half is rewritten next) */
+		put32(out + 1, (int32_t)(uint32_t)ret);
+		out[5] = 0xC7, out[6] = 0x44, out[7] = 0x24, out[8] = 0x04; /* movl $high32, 4(%rsp) */
+		put32(out + 9, (int32_t)(uint32_t)(ret >> 32));
+		out[13] = 0xE9;
+		int64_t rel = (int64_t)(target - (at + 18));
+		if (!fits32(rel))
+			return -HP_PATCH_OUT_OF_REACH;
+		put32(out + 14, (int32_t)rel);
+		return 18;
+	}
+	if (target) {
+		int len;
+		uint8_t op0 = x->opcode[0], op1 = x->opcode[1];
+		if (insn->id == X86_INS_JMP) {
+			out[0] = 0xE9, len = 5;
+		} else if (op0 >= 0x70 && op0 <= 0x7F) {
+			out[0] = 0x0F, out[1] = (uint8_t)(0x80 | (op0 & 15)), len = 6;
+		} else if (op0 == 0x0F && op1 >= 0x80 && op1 <= 0x8F) {
+			out[0] = 0x0F, out[1] = op1, len = 6;
+		} else {
+			return -HP_PATCH_UNSUPPORTED; /* loop, jrcxz, xbegin: rel8/rel32 forms only */
+		}
+		if ((size_t)len > room)
+			return -HP_PATCH_UNSUPPORTED;
+		int64_t rel = (int64_t)(target - (at + (uint64_t)len));
+		if (!fits32(rel))
+			return -HP_PATCH_OUT_OF_REACH;
+		put32(out + len - 4, (int32_t)rel);
+		return len;
+	}
+	if (insn->size > room)
+		return -HP_PATCH_UNSUPPORTED;
+	for (int i = 0; i < insn->size; i++)
+		out[i] = insn->bytes[i];
+	for (int i = 0; i < x->op_count; i++) {
+		const cs_x86_op *op = &x->operands[i];
+		if (op->type != X86_OP_MEM || op->mem.base != X86_REG_RIP)
+			continue;
+		/* RIP-relative operands always have a disp32. capstone 4 leaves the encoding
+		 * fields empty for some SSE instructions (comisd): then the disp32 is the last 4
+		 * bytes before the immediate; check that the bytes there are the displacement. */
+		int off = x->encoding.disp_offset;
+		if (!off)
+			off = (int)insn->size - 4 - (int)x->encoding.imm_size;
+		if (off <= 0 || off + 4 > insn->size)
+			return -HP_PATCH_UNSUPPORTED;
+		const uint8_t *db = insn->bytes + off;
+		int32_t have = (int32_t)((uint32_t)db[0] | (uint32_t)db[1] << 8 | (uint32_t)db[2] << 16 |
+					 (uint32_t)db[3] << 24);
+		if (have != (int32_t)op->mem.disp)
+			return -HP_PATCH_UNSUPPORTED;
+		/* Same absolute target from the new place. */
+		int64_t disp = (int64_t)op->mem.disp + (int64_t)(insn->address - at);
+		if (!fits32(disp))
+			return -HP_PATCH_OUT_OF_REACH;
+		put32(out + off, (int32_t)disp);
+		break;
+	}
+	return insn->size;
+}
+
+int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t addr, uint64_t size,
+		 uint64_t dest, int sweep, struct hp_arch_plan *plan, char *detail,
+		 size_t detail_len)
+{
+	csh h = (csh)handle;
+	cs_insn *insn = cs_malloc(h);
+	int rc = 0;
+	if (!insn)
+		return HP_PATCH_NO_MEMORY;
+	if (detail_len)
+		detail[0] = 0;
+	plan->skip = plan->patch_len = plan->code_len = 0;
+	if (size >= 4 && bytes[0] == 0xF3 && bytes[1] == 0x0F && bytes[2] == 0x1E && bytes[3] == 0xFA)
+		plan->skip = 4; /* endbr64 stays: indirect calls still land on it */
+	if (size < plan->skip + HP_ARCH_JUMP_LEN) {
+		say(detail, detail_len, size, NULL, "bytes in the function");
+		rc = HP_PATCH_TOO_SHORT;
+		goto out;
+	}
+	/* The displaced instructions. */
+	const uint8_t *code = bytes + plan->skip;
+	size_t left = size - plan->skip;
+	uint64_t pc = addr + plan->skip;
+	while (plan->patch_len < HP_ARCH_JUMP_LEN) {
+		if (!cs_disasm_iter(h, &code, &left, &pc, insn)) {
+			say(detail, detail_len, pc - addr, NULL, "cannot decode");
+			rc = left ? HP_PATCH_UNKNOWN_INSN : HP_PATCH_TOO_SHORT;
+			goto out;
+		}
+		int n = relocate(h, insn, dest + plan->code_len, plan->code + plan->code_len,
+				 HP_ARCH_RELOC_MAX - 5 - plan->code_len,
+				 plan->patch_len + insn->size >= HP_ARCH_JUMP_LEN);
+		if (n < 0) {
+			say(detail, detail_len, insn->address - addr, insn, NULL);
+			rc = -n;
+			goto out;
+		}
+		plan->code_len += (uint32_t)n;
+		plan->patch_len += insn->size;
+	}
+	/* Jump back behind the patched bytes. */
+	if (hp_arch_jump(plan->code + plan->code_len, dest + plan->code_len,
+			 addr + plan->skip + plan->patch_len) < 0) {
+		rc = HP_PATCH_OUT_OF_REACH;
+		goto out;
+	}
+	plan->code_len += HP_ARCH_JUMP_LEN;
+	/* The whole body: no branch may land inside the patched bytes (after their first).
+	 * Without detail: this sweep is most of the start-up time. */
+	uint64_t lo = addr + plan->skip, hi = lo + plan->patch_len;
+	code = bytes + plan->skip;
+	left = size - plan->skip;
+	pc = lo;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_OFF);
+	while (sweep && left) {
+		if (!cs_disasm_iter(h, &code, &left, &pc, insn)) {
+			/* Bytes the sweep cannot decode (data, padding): skip them one at a time; a
+			 * branch into our bytes from past them would be a branch we did not see,
+			 * so such functions are refused unless the rest is only padding. */
+			int pad = 1;
+			for (size_t k = 0; k < left && pad; k++)
+				pad = code[k] == 0x90 || code[k] == 0xCC || code[k] == 0x00;
+			if (pad)
+				break;
+			say(detail, detail_len, pc - addr, NULL, "cannot decode the body");
+			rc = HP_PATCH_UNKNOWN_INSN;
+			goto out;
+		}
+		uint64_t t = raw_branch_target(insn);
+		if (t > lo && t < hi) {
+			say(detail, detail_len, insn->address - addr, insn, NULL);
+			rc = HP_PATCH_JUMP_BACK;
+			goto out;
+		}
+	}
+out:
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	cs_free(insn, 1);
+	return rc;
+}
+
+void hp_arch_tramp_init(struct hp_tramp *t)
+{
+	uint8_t *e = t->entry;
+	const int base = 24; /* offset of entry[] in the trampoline */
+	/* +0 call *common(%rip): common at offset 8, the call ends at base + 6 */
+	e[0] = 0xFF, e[1] = 0x15;
+	put32(e + 2, 8 - (base + 6));
+	/* +6 jz resume (rel8 from +8 to the end of entry[]) */
+	e[6] = 0x74, e[7] = (uint8_t)(HP_ARCH_ENTRY_LEN - 8);
+	/* +8 lea 8(%rsp), %rsp */
+	e[8] = 0x48, e[9] = 0x8D, e[10] = 0x64, e[11] = 0x24, e[12] = 0x08;
+	/* +13 call resume (rel32 from +18) */
+	e[13] = 0xE8;
+	put32(e + 14, HP_ARCH_ENTRY_LEN - HP_ARCH_BACK_OFF);
+	/* +18 back: jmp *exit(%rip): exit at offset 16, the jmp ends at base + 24 */
+	e[18] = 0xFF, e[19] = 0x25;
+	put32(e + 20, 16 - (base + 24));
+}

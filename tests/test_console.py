@@ -1,0 +1,453 @@
+"""test_console.py - `hotpath console` driven through tmux: attach to a running program
+(tests/progs/console_loop.c, preloaded directly so its region stays), see counts change, switch
+every tab, sort, filter, inspect, pause, quit with the terminal restored; the exited,
+corrupted, unknown-version, truncated, not-profiled, killed-while-watched and follow cases.
+
+Every wait polls capture-pane with a timeout (a loaded machine only makes it slower); the only
+fixed sleep is in the pause test, whose assertion is equality (nothing may change), so a slow
+machine cannot make it fail."""
+import glob
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import lib
+
+LIB = os.path.join(lib.BUILD, "libhotpath.so")
+WAIT = 30  # seconds a screen may take to show what we wait for
+
+
+class Tmux:
+    """One tmux server of our own (-L), one session running `cmd` in a shell that, after the
+    console exits, prints its exit status and the terminal modes, then waits."""
+
+    def __init__(self, console_args, width=120, height=40, env=None, cmd="console", prefix=""):
+        self.sock = f"hp-con-{os.getpid()}-{time.monotonic_ns()}"
+        e = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+        if env:
+            e.update(env)
+        envs = " ".join(f"{k}={v}" for k, v in e.items())
+        args = " ".join(console_args)
+        # The shell survives Ctrl-C (trap), to show how the console left the terminal.
+        script = (f"trap : INT; {prefix} env {envs} {lib.HOTPATH} {cmd} {args}; echo CONSOLE-EXIT=$?; "
+                  "stty -a | tr ' ' '\\n' | grep -x -e '-\\?icanon' -e '-\\?echo' | tr '\\n' ' '; "
+                  "echo; sleep 600")
+        subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null", "new-session", "-d", "-x",
+                        str(width), "-y", str(height), "-s", "t", "sh", "-c", script], check=True)
+
+    def tm(self, *args, **kw):
+        return subprocess.run(["tmux", "-L", self.sock, *args], capture_output=True, text=True, **kw)
+
+    def screen(self, escapes=False, history=False):
+        return self.tm("capture-pane", "-p", *(["-e"] if escapes else []),
+                       *(["-S", "-1000"] if history else []), "-t", "t").stdout
+
+    def keys(self, *keys):
+        for k in keys:
+            self.tm("send-keys", "-t", "t", k)
+            time.sleep(0.05)
+
+    def type(self, text):
+        self.tm("send-keys", "-t", "t", "-l", text)
+
+    def wait(self, pred, what, timeout=WAIT):
+        end = time.monotonic() + timeout
+        s = ""
+        while time.monotonic() < end:
+            s = self.screen()
+            if pred(s):
+                return s
+            time.sleep(0.2)
+        raise lib.Fail(f"timed out waiting for {what}; screen:\n{s}")
+
+    def wait_text(self, text, timeout=WAIT):
+        return self.wait(lambda s: text in s, repr(text), timeout)
+
+    def console_pid(self):
+        out = self.tm("list-panes", "-t", "t", "-F", "#{pane_pid}").stdout.split()
+        shell = int(out[0])
+        kids = subprocess.run(["pgrep", "-P", str(shell)], capture_output=True, text=True).stdout.split()
+        # sh -> env -> hotpath (env execs hotpath, so the child is hotpath itself)
+        return int(kids[0]) if kids else None
+
+    def close(self):
+        self.tm("kill-server")
+        # tmux leaves its socket file behind
+        sock = os.path.join(os.environ.get("TMUX_TMPDIR", "/tmp"), f"tmux-{os.getuid()}", self.sock)
+        if os.path.exists(sock):
+            os.unlink(sock)
+
+
+def start_prog(seconds, env=None, tag=None):
+    exe = lib.build("console_loop.c")
+    e = dict(os.environ)
+    for k in list(e):
+        if k.startswith("HOTPATH_"):
+            del e[k]
+    e.update({"LD_PRELOAD": LIB, "HOTPATH_REGION_SIZE": "8", "HOTPATH_ALLOC": "1"})
+    if env:
+        e.update(env)
+    p = subprocess.Popen([exe, str(seconds)] + ([tag] if tag else []), env=e,
+                         stdout=subprocess.DEVNULL)
+    end = time.monotonic() + WAIT
+    while not glob.glob(f"/dev/shm/hotpath-{p.pid}-*"):
+        if time.monotonic() > end:
+            p.kill()
+            raise lib.Fail("the test program created no region")
+        time.sleep(0.05)
+    return p
+
+
+def remove_regions(pid):
+    for f in glob.glob(f"/dev/shm/hotpath-{pid}-*"):
+        os.unlink(f)
+
+
+def stop(p):
+    if p.poll() is None:
+        p.kill()
+    p.wait()
+    remove_regions(p.pid)
+
+
+def row_calls(screen, name):
+    """Calls column of the Functions row `name`, or None."""
+    m = re.search(rf"^{re.escape(name)}\s+(\d+)\s", screen, re.M)
+    return int(m.group(1)) if m else None
+
+
+def assert_restored(t):
+    s = t.wait_text("CONSOLE-EXIT=")
+    modes = t.wait(lambda x: re.search(r"icanon.*\n", x.split("CONSOLE-EXIT=")[1]), "stty modes")
+    after = modes.split("CONSOLE-EXIT=")[1]
+    lib.check("-icanon" not in after and "-echo" not in after,
+              f"terminal left in raw mode after the console exited:\n{s}")
+    lib.check("1 Functions" not in s and "profiled processes" not in s,
+              f"the dashboard is still on screen (alternate screen not left):\n{s}")
+    return int(re.search(r"CONSOLE-EXIT=(\d+)", s).group(1))
+
+
+def test_live_tabs_sort_filter_inspect_pause_quit():
+    p = start_prog(120)
+    t = Tmux([str(p.pid)])
+    try:
+        s = t.wait(lambda x: row_calls(x, "leaf_work"), "the leaf_work row")
+        lib.check(f"pid {p.pid}" in s, f"title names the pid:\n{s}")
+        first = row_calls(s, "leaf_work")
+        t.wait(lambda x: (row_calls(x, "leaf_work") or 0) > first, "leaf_work's calls to grow")
+        # Every tab.
+        for key, want in (("2", "alloc_some"), ("3", "pipe"), ("4", "mutex"),
+                          ("5", "running"), ("1", "Calls/s")):
+            t.keys(key)
+            t.wait_text(want)
+        t.keys("2")
+        s = t.wait(lambda x: re.search(r"^alloc_some\s+\d+\s+\S+ K?i?B", x, re.M), "alloc_some's bytes")
+        lib.check("Heap live" in s and "Allocs" in s, f"Memory tab:\n{s}")
+        t.keys("3")
+        s = t.wait(lambda x: re.search(r"^pipe\b.*open\s+[1-9]\d*", x, re.M), "the pipe's messages")
+        t.keys("4")
+        s = t.wait(lambda x: re.search(r"^mutex\b.*?\s[1-9]\d*\s", x, re.M), "the mutex's acquisitions")
+        t.keys("5")
+        s = t.wait(lambda x: len(re.findall(r"^\S.*?\s\d+ running", x, re.M)) == 2, "two running threads")
+        lib.check("Process RSS" in s and "TID" in s and "CPU %" in s, f"Threads tab:\n{s}")
+        t.keys("1")
+        t.wait_text("Calls/s")
+        # Sort: from Total, three steps forward wrap to Function (ascending by name).
+        t.keys("s", "s", "s")
+        s = t.wait_text("sort: Function")
+        names = [m.group(1) for m in re.finditer(r"^(\w+)\s+\d+\s", s, re.M)]
+        lib.check(len(names) >= 5, f"rows on screen: {names}\n{s}")
+        lib.eq(names, sorted(names), "rows sorted by name")
+        t.keys("r")
+        s = t.wait(lambda x: re.search(r"sort: Function .*\n", x) and "▼" in x.splitlines()[-1], "reverse sort")
+        names = [m.group(1) for m in re.finditer(r"^(\w+)\s+\d+\s", s, re.M)]
+        lib.eq(names, sorted(names, reverse=True), "rows sorted by name, reversed")
+        # Filter.
+        t.keys("/", "l", "e", "a", "f", "Enter")
+        s = t.wait(lambda x: "filter: leaf" in x and row_calls(x, "step") is None, "the filter")
+        lib.check(row_calls(s, "leaf_work") is not None, f"leaf_work kept by the filter:\n{s}")
+        t.keys("Escape")
+        t.wait(lambda x: row_calls(x, "step") is not None, "the filter cleared")
+        # Inspect step.
+        t.keys("/", "s", "t", "e", "p", "Enter")
+        t.wait(lambda x: row_calls(x, "leaf_work") is None and row_calls(x, "step"), "filter step")
+        t.keys("i")
+        s = t.wait_text("Histogram")
+        for want in ("Function  step", "console_loop.c:", "p50", "p99", "max", "Calls/s over the last"):
+            lib.check(want in s, f"Inspect shows {want!r}:\n{s}")
+        t.wait(lambda x: re.search(r"[▁▂▃▄▅▆▇█]{2,}", x), "a sparkline of two samples")
+        t.keys("Escape", "Escape")
+        t.wait(lambda x: row_calls(x, "leaf_work") is not None, "the table back, unfiltered")
+        # Pause: nothing changes however long we wait.
+        t.keys("p")
+        s1 = t.wait_text("PAUSED")
+        time.sleep(2.5)
+        s2 = t.screen()
+        lib.eq(row_calls(s2, "leaf_work"), row_calls(s1, "leaf_work"), "calls while paused")
+        lib.eq(s2, s1, "screen while paused")
+        t.keys("p")
+        t.wait(lambda x: "PAUSED" not in x and (row_calls(x, "leaf_work") or 0) > row_calls(s1, "leaf_work"),
+               "updates after resuming")
+        # Help and quit.
+        t.keys("?")
+        t.wait_text("any key closes")
+        t.keys("x")
+        t.wait(lambda x: "any key closes" not in x, "help closed")
+        t.keys("q")
+        lib.eq(assert_restored(t), 0, "console exit status after q")
+    finally:
+        t.close()
+        stop(p)
+
+
+def test_80x24_monochrome():
+    p = start_prog(60)
+    t = Tmux([str(p.pid)], width=80, height=24, env={"TERM": "xterm-mono"})
+    try:
+        s = t.wait(lambda x: row_calls(x, "leaf_work"), "the leaf_work row at 80x24")
+        lines = s.splitlines()
+        lib.check(all(len(line) <= 80 for line in lines), "lines fit 80 columns")
+        lib.check("Function" in lines[2] and "Calls" in lines[2] and "Total" in lines[2],
+                  f"header at 80 columns:\n{s}")
+        lib.check("q quit" in s, f"footer at 24 lines:\n{s}")
+        esc = t.screen(escapes=True)
+        lib.check(not re.search(r"\x1b\[(3[0-7]|4[0-7]|38;|48;|9[0-7])", esc),
+                  f"colour used on a monochrome terminal:\n{esc!r}"[:2000])
+        # Resize to 120x40 and back: still drawn in full.
+        t.tm("resize-window", "-t", "t", "-x", "120", "-y", "40")
+        t.wait(lambda x: len(x.splitlines()) >= 39 and "q quit" in x.splitlines()[-1], "the resized frame")
+        t.tm("resize-window", "-t", "t", "-x", "80", "-y", "24")
+        t.wait(lambda x: "q quit" in x and row_calls(x, "leaf_work"), "the frame at 80x24 again")
+        pid = t.console_pid()
+        os.kill(pid, signal.SIGTERM)
+        lib.eq(assert_restored(t), 128 + signal.SIGTERM, "exit status after SIGTERM")
+    finally:
+        t.close()
+        stop(p)
+
+
+def test_sigint_restores_terminal():
+    p = start_prog(60)
+    t = Tmux([str(p.pid)])
+    try:
+        t.wait(lambda x: row_calls(x, "leaf_work"), "the leaf_work row")
+        t.keys("C-c")
+        lib.eq(assert_restored(t), 128 + signal.SIGINT, "exit status after Ctrl-C")
+    finally:
+        t.close()
+        stop(p)
+
+
+def test_exited_process_is_viewable():
+    p = start_prog(0.3)
+    p.wait()
+    t = Tmux([str(p.pid)])
+    try:
+        s = t.wait_text(f"process {p.pid} exited with status 0")
+        t.wait(lambda x: row_calls(x, "leaf_work"), "the exited process's functions")
+    finally:
+        t.close()
+        remove_regions(p.pid)
+
+
+def test_dies_while_watched():
+    p = start_prog(120)
+    t = Tmux([str(p.pid)])
+    try:
+        t.wait(lambda x: row_calls(x, "leaf_work"), "the leaf_work row")
+        p.kill()
+        p.wait()
+        s = t.wait_text(f"process {p.pid} died without a recorded exit")
+        lib.check(row_calls(s, "leaf_work"), f"last numbers still shown:\n{s}")
+    finally:
+        t.close()
+        stop(p)
+
+
+def fake_region(src_pid, mutate):
+    """Copy the region of src_pid to /dev/shm/hotpath-<unused pid>-1 and change it."""
+    src = glob.glob(f"/dev/shm/hotpath-{src_pid}-*")[0]
+    with open("/proc/sys/kernel/pid_max") as f:
+        fake = int(f.read()) + 1 + os.getpid() % 100000  # above pid_max: no such process
+    dst = f"/dev/shm/hotpath-{fake}-1"
+    shutil.copyfile(src, dst)
+    os.chmod(dst, 0o600)
+    mutate(dst)
+    return fake, dst
+
+
+def scribble(path, offset, data):
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        f.write(data)
+
+
+def test_corrupted_unknown_version_truncated():
+    p = start_prog(0.2)
+    p.wait()
+    made = []
+    try:
+        cases = (
+            (lambda d: scribble(d, 0, b"garbage!"), "corrupted region: ", "bad magic"),
+            (lambda d: scribble(d, 8, (77).to_bytes(4, "little")), "unknown region layout",
+             "layout version 77"),
+            (lambda d: os.truncate(d, 100), "corrupted region: ", "too small"),
+            (lambda d: scribble(d, 16, (12345).to_bytes(8, "little")), "corrupted region: ",
+             "corrupted header"),
+        )
+        for mutate, want1, want2 in cases:
+            fake, dst = fake_region(p.pid, mutate)
+            made.append(dst)
+            t = Tmux([str(fake)])
+            try:
+                s = t.wait(lambda x: want1 in x and want2 in x, f"{want1}{want2}")
+                lib.check("q quit" in s, f"the console still runs:\n{s}")
+                t.keys("q")
+                assert_restored(t)
+            finally:
+                t.close()
+            os.unlink(dst)
+            made.remove(dst)
+    finally:
+        for d in made:
+            if os.path.exists(d):
+                os.unlink(d)
+        remove_regions(p.pid)
+
+
+def test_region_of_another_user():
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        return  # needs root to become another user; the message is the same code path
+    p = start_prog(0.1)
+    p.wait()
+    t = Tmux([str(p.pid)], prefix="setpriv --reuid=65534 --regid=65534 --clear-groups")
+    try:
+        t.wait(lambda x: "belongs to user root (uid 0): permission denied" in x, "the other-user message")
+        t.keys("q")
+        assert_restored(t)
+    finally:
+        t.close()
+        remove_regions(p.pid)
+
+
+def test_truncated_while_watched():
+    """A region cut short under the console: the SIGBUS of reading it is caught."""
+    p = start_prog(0.2)
+    p.wait()
+    fake, dst = fake_region(p.pid, lambda d: None)
+    t = Tmux([str(fake)])
+    try:
+        t.wait(lambda x: row_calls(x, "leaf_work"), "the copied region's functions")
+        os.truncate(dst, 8192)
+        s = t.wait_text("was truncated while being read")
+        lib.check("q quit" in s, f"the console still runs:\n{s}")
+        t.keys("q")
+        lib.eq(assert_restored(t), 0, "exit status")
+    finally:
+        t.close()
+        os.unlink(dst)
+        remove_regions(p.pid)
+
+
+def test_not_profiled():
+    sleeper = subprocess.Popen(["sleep", "60"])
+    t = Tmux([str(sleeper.pid)])
+    try:
+        t.wait_text(f"process {sleeper.pid} is not profiled")
+        t.keys("q")
+        assert_restored(t)
+    finally:
+        t.close()
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_picker_follows_new_process():
+    # Other tests (and other programs) may start profiled processes at the same time: follow
+    # only ours, through the filter, which the picker applies to what it follows.
+    tag = f"follow-me-{os.getpid()}"
+    done = start_prog(0.1, tag=tag + "-exited")
+    done.wait()
+    t = Tmux([], env={})
+    p = None
+    try:
+        t.wait_text("following new ones")
+        t.keys("/")
+        t.type(tag)
+        t.keys("Enter")
+        t.wait_text(f"filter: {tag}")
+        s = t.wait(lambda x: re.search(rf"{tag}-exited\s+{done.pid}\s+\S+\s+exited \(0\)", x),
+                   "the exited process listed as exited")
+        p = start_prog(60, tag=tag)
+        s = t.wait_text(f"pid {p.pid}")
+        t.wait(lambda x: row_calls(x, "leaf_work"), "the followed process's functions")
+        t.keys("b")
+        s = t.wait(lambda x: "profiled processes" in x and str(p.pid) in x, "the list with the process")
+        lib.check("running" in s, f"state shown in the list:\n{s}")
+        t.keys("q")
+        assert_restored(t)
+    finally:
+        t.close()
+        remove_regions(done.pid)
+        if p:
+            stop(p)
+
+
+def test_run_console():
+    exe = lib.build("console_loop.c")
+    tmp = tempfile.mkdtemp(prefix="hp-console-")  # where the log goes (TMPDIR)
+    t = Tmux(["--console", exe, "60"], cmd="run", env={"TMPDIR": tmp})
+    log = None
+    try:
+        s = t.wait(lambda x: row_calls(x, "leaf_work") and "output: " in x, "the dashboard of run --console")
+        t.keys("o")
+        t.wait(lambda x: "Program output:" in x and "console_loop: running for 60 s" in x, "the log view")
+        t.keys("1")
+        t.wait(lambda x: row_calls(x, "leaf_work"), "the Functions tab again")
+        t.keys("q")
+        t.wait_text("CONSOLE-EXIT=")
+        s = t.screen(history=True)
+        m = re.search(r"the program's output is in (\S+)", s)
+        lib.check(m, f"the log file is named after the console:\n{s}")
+        log = m.group(1)
+        lib.check(os.path.exists(log), f"{log} exists")
+        lib.check("[hotpath] timing" in s and "| leaf_work" in s, f"the report follows:\n{s}")
+        lib.eq(int(re.search(r"CONSOLE-EXIT=(\d+)", s).group(1)), 128 + signal.SIGTERM,
+               "hotpath run's status: the program's, stopped by SIGTERM on q")
+        lib.check(log.startswith(tmp + "/"), f"the log {log} is in TMPDIR {tmp}")
+    finally:
+        t.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_self_profiling_demo():
+    """`hotpath run hotpath console` with a hotpath built with -finstrument-functions: the
+    console lists itself, attaches to itself with Enter and shows its own functions; the
+    report printed at the end has them too."""
+    self_build = os.path.join(lib.BUILD, "tests", "self")
+    cp = subprocess.run(["make", "-C", lib.ROOT, "-j2", f"BUILD={self_build}",
+                         "CC=cc -finstrument-functions", os.path.join(self_build, "hotpath")],
+                        capture_output=True, text=True, timeout=170)
+    lib.check(cp.returncode == 0, f"building the instrumented hotpath failed:\n{cp.stderr[-3000:]}")
+    t = Tmux([os.path.join(self_build, "hotpath"), "console", "--no-follow"], cmd="run")
+    try:
+        t.wait_text("profiled processes")
+        t.keys("/")
+        t.type("tests/self/hotpath console")
+        t.keys("Enter")
+        t.wait(lambda x: re.search(r"hotpath console --no-follow\s+\d+\s+\S+\s+running", x), "itself in the list")
+        t.keys("Enter")
+        s = t.wait(lambda x: row_calls(x, "hp_con_refresh") and row_calls(x, "hp_con_put"),
+                   "the console's own functions")
+        first = row_calls(s, "hp_con_put")
+        t.wait(lambda x: (row_calls(x, "hp_con_put") or 0) > first, "its own calls growing")
+        t.keys("q")
+        t.wait_text("CONSOLE-EXIT=")
+        s = t.screen(history=True)
+        lib.check("| hp_console_run" in s or "| hp_con_refresh" in s, f"the report has the console's functions:\n{s}")
+    finally:
+        t.close()
