@@ -37,6 +37,9 @@ PRELOAD_LDFLAGS := -shared -Wl,--no-undefined -Wl,-z,noexecstack -ldl -lpthread 
 ifeq ($(SAN),thread)
 PRELOAD_CFLAGS += -fsanitize=thread
 PRELOAD_LDFLAGS += -fsanitize=thread
+# The malloc hooks run inside TSan's own start-up (its dlsym allocates) before TSan can
+# record anything: they stay uninstrumented.
+$(BUILD)/preload/alloc.o: PRELOAD_CFLAGS := $(filter-out -fsanitize=thread,$(PRELOAD_CFLAGS))
 endif
 READER_CFLAGS := $(BASE_CFLAGS) $(SANFLAGS)
 READER_LIBS := -lelf -ldw -liberty -lncursesw -ltinfo -lsqlite3 -lm -lpthread -lcapstone

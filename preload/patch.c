@@ -300,6 +300,8 @@ struct collect {
 	struct cand *c;
 	uint32_t n;
 	uint64_t *seen; /* open addressing on addresses, 2 * CANDS_MAX */
+	uint64_t denied[256]; /* addresses with a denied name (hp_patch_denied), any alias */
+	uint32_t ndenied;
 };
 
 static int seen_add(uint64_t *seen, uint64_t a)
@@ -317,6 +319,8 @@ static int seen_add(uint64_t *seen, uint64_t a)
 static int collect_cb(void *arg, const char *raw, uint64_t value, uint64_t size, int local)
 {
 	struct collect *c = arg;
+	if (hp_patch_denied(raw) && c->ndenied < sizeof(c->denied) / sizeof(c->denied[0]))
+		c->denied[c->ndenied++] = value + c->m->bias; /* vfork is also __vfork */
 	char dem[HP_LABEL_MAX * 2];
 	const char *name = raw;
 	size_t nl = hp_demangle_short(raw, dem, sizeof(dem));
@@ -337,10 +341,10 @@ static int collect_cb(void *arg, const char *raw, uint64_t value, uint64_t size,
 		if (hp_pat_match(&P.exc[i], mb, ml, c->m->is_exe, name, nl))
 			return 0;
 	uint64_t addr = value + c->m->bias;
+	if (c->n >= CANDS_MAX)
+		return 1; /* before seen_add: its table (2 * CANDS_MAX) must never fill up */
 	if (!seen_add(c->seen, addr))
 		return 0; /* an alias of a function already selected */
-	if (c->n >= CANDS_MAX)
-		return 1;
 	int status = 0;
 	if (++P.count[k] > P.cap) {
 		if (P.capped[k])
@@ -476,9 +480,14 @@ static void patch_module(struct mod *m, struct cand *cands, uint64_t *seen, stru
 	uint64_t key = f.key;
 	for (uint32_t i = 0; i < 2 * CANDS_MAX; i++)
 		seen[i] = 0;
-	struct collect c = {m, cands, 0, seen};
+	static struct collect c; /* one session at a time (the constructor, or under P.lock) */
+	c.m = m, c.c = cands, c.n = 0, c.seen = seen, c.ndenied = 0;
 	hp_elf_functions(&f, collect_cb, &c);
 	hp_elf_unmap(&f);
+	for (uint32_t i = 0; i < c.n; i++)
+		for (uint32_t k = 0; k < c.ndenied && !cands[i].status; k++)
+			if (cands[i].addr == c.denied[k])
+				cands[i].status = HP_PATCH_EXCLUDED_NAME;
 	if (!c.n)
 		return;
 	uint32_t mrow = module_row(m);

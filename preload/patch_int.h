@@ -13,6 +13,9 @@ struct hp_elf_file {
 };
 
 int hp_elf_map(const char *path, struct hp_elf_file *f); /* 0 or -1 (not a 64-bit ELF) */
+/* 0 when `size` bytes at `base` start a 64-bit ELF whose section headers are inside them:
+ * what hp_elf_functions and hp_elf_imports need before they walk it. */
+int hp_elf_check(const void *base, uint64_t size);
 void hp_elf_unmap(struct hp_elf_file *f);
 
 /* Every defined STT_FUNC symbol with a size in an executable section, from .symtab when

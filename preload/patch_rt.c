@@ -50,8 +50,8 @@ static HP_NOINLINE struct rstack *rstack_new(void)
 {
 	if (rs_off)
 		return NULL;
+	hp_tls.guard++; /* first: errno is a libc call (__errno_location), maybe patched too */
 	int saved = errno;
-	hp_tls.guard++;
 	void *m = mmap(NULL, sizeof(struct rstack), PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	hp_tls.guard--;

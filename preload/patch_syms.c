@@ -12,6 +12,18 @@
 #include "internal.h"
 #include "patch_int.h"
 
+int hp_elf_check(const void *base, uint64_t size)
+{
+	const Elf64_Ehdr *eh = base;
+	if (size < sizeof(*eh) || eh->e_ident[EI_MAG0] != ELFMAG0 || eh->e_ident[EI_MAG1] != ELFMAG1 ||
+	    eh->e_ident[EI_MAG2] != ELFMAG2 || eh->e_ident[EI_MAG3] != ELFMAG3 ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_shentsize != sizeof(Elf64_Shdr) ||
+	    eh->e_shoff > size || (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > size - eh->e_shoff ||
+	    eh->e_shoff % 8) /* real files align their tables; the walk reads them in place */
+		return -1;
+	return 0;
+}
+
 int hp_elf_map(const char *path, struct hp_elf_file *f)
 {
 	f->base = NULL;
@@ -28,12 +40,7 @@ int hp_elf_map(const char *path, struct hp_elf_file *f)
 	close(fd);
 	if (m == MAP_FAILED)
 		return -1;
-	const Elf64_Ehdr *eh = m;
-	if (eh->e_ident[EI_MAG0] != ELFMAG0 || eh->e_ident[EI_MAG1] != ELFMAG1 ||
-	    eh->e_ident[EI_MAG2] != ELFMAG2 || eh->e_ident[EI_MAG3] != ELFMAG3 ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_shentsize != sizeof(Elf64_Shdr) ||
-	    eh->e_shoff > (uint64_t)st.st_size ||
-	    (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > (uint64_t)st.st_size - eh->e_shoff) {
+	if (hp_elf_check(m, (uint64_t)st.st_size) < 0) {
 		munmap(m, (size_t)st.st_size);
 		return -1;
 	}
@@ -71,7 +78,7 @@ static int find_table(const struct hp_elf_file *f, uint32_t type, const Elf64_Sy
 	const Elf64_Ehdr *eh = (const void *)f->base;
 	for (uint32_t i = 0; i < eh->e_shnum; i++) {
 		const Elf64_Shdr *s = shdr(f, i);
-		if (s->sh_type != type || s->sh_entsize != sizeof(Elf64_Sym) ||
+		if (s->sh_type != type || s->sh_entsize != sizeof(Elf64_Sym) || s->sh_offset % 8 ||
 		    !in_file(f, s->sh_offset, s->sh_size))
 			continue;
 		const Elf64_Shdr *ss = shdr(f, s->sh_link);

@@ -35,7 +35,7 @@ class Tmux:
         # The shell survives Ctrl-C (trap), to show how the console left the terminal.
         script = (f"trap : INT; {prefix} env {envs} {lib.HOTPATH} {cmd} {args}; echo CONSOLE-EXIT=$?; "
                   "stty -a | tr ' ' '\\n' | grep -x -e '-\\?icanon' -e '-\\?echo' | tr '\\n' ' '; "
-                  "echo; sleep 600")
+                  "echo; sleep 120")  # bounded: a killed test leaves no server for long
         subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null", "new-session", "-d", "-x",
                         str(width), "-y", str(height), "-s", "t", "sh", "-c", script], check=True)
 

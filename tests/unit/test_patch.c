@@ -225,5 +225,7 @@ int main(void)
 {
 	SRunner *sr = srunner_create(patch_suite());
 	srunner_run_all(sr, CK_VERBOSE);
-	return srunner_ntests_failed(sr) ? 1 : 0;
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
 }
