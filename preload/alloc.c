@@ -20,6 +20,18 @@
 
 #include "internal.h"
 
+#ifdef HP_TSAN
+/* make tsan: ThreadSanitizer owns malloc (its runtime frees blocks of its own allocator
+ * through the first free it finds), so that build of the library leaves the family alone. */
+void hp_alloc_thread_end(void)
+{
+}
+
+void hp_alloc_after_fork(void)
+{
+}
+#else
+
 /* ---- the real allocator, and the pool that serves dlsym before we know it ---- */
 
 typedef void *(*malloc_fn)(size_t);
@@ -696,4 +708,5 @@ void hp_alloc_thread_end(void)
 void hp_alloc_after_fork(void)
 {
 }
-#endif
+#endif /* HP_NOP */
+#endif /* HP_TSAN */

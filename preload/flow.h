@@ -46,6 +46,7 @@ static inline void hp_max_relaxed(uint64_t *p, uint64_t v)
 
 /* locks.c */
 int hp_locks_start(void); /* 1 when the lock index is mapped */
+void hp_locks_resolve(void); /* the next definitions, also when lock tracking is off */
 void hp_locks_after_fork(void);
 /* chan.c */
 int hp_chan_start(void); /* 1 when the fd map is mapped */

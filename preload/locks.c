@@ -63,7 +63,13 @@ static struct {
 
 /* Condition variables exist in two symbol versions; the old one (GLIBC_2.2.5) keeps a different
  * object layout and its timed wait can hang on a new-style object. */
+#ifndef HP_TSAN
 #define COND_VERSION "GLIBC_2.3.2"
+#else
+/* make tsan: go through ThreadSanitizer's interceptor (it picks the right version itself),
+ * or it never sees the mutex released and re-taken inside the wait. */
+#define COND_VERSION NULL
+#endif
 
 #define resolve(field, name, version)                                                              \
 	do {                                                                                       \
@@ -578,7 +584,10 @@ HP_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l)
 
 /* Called once from hp_flow_start (one thread, guard held): switch to the RTLD_NEXT functions
  * (another preloaded library may wrap them too) and map the index. */
-int hp_locks_start(void)
+/* Resolve the next definitions (RTLD_NEXT) of everything we hook. Done at start even when lock
+ * tracking is off: passing straight to glibc's aliases would skip another library preloaded
+ * after ours that wraps these functions (or ThreadSanitizer's interceptors). */
+void hp_locks_resolve(void)
 {
 	void *p;
 	if ((p = dlsym(RTLD_NEXT, "pthread_mutex_lock")))
@@ -607,6 +616,11 @@ int hp_locks_start(void)
 	resolve(spin_lock, "pthread_spin_lock", NULL);
 	resolve(spin_trylock, "pthread_spin_trylock", NULL);
 	resolve(spin_unlock, "pthread_spin_unlock", NULL);
+}
+
+int hp_locks_start(void)
+{
+	hp_locks_resolve();
 	if (!lidx) {
 		void *m = mmap(NULL, sizeof(struct lock_slot) * LIDX_SIZE, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -430,7 +430,10 @@ static void publish(struct hp_patch_rec *rec, uint64_t addr)
 }
 
 /* Write the jumps of one module, a segment at a time. */
-static void write_jumps(struct mod *m, struct pending *pd, uint32_t np)
+/* Writes into code pages: not program data, so ThreadSanitizer (make tsan) must not shadow
+ * them (it has no shadow for text and faults). */
+__attribute__((no_sanitize_thread)) static void write_jumps(struct mod *m, struct pending *pd,
+							     uint32_t np)
 {
 	for (int s = 0; s < m->nseg; s++) {
 		struct seg *sg = &m->seg[s];

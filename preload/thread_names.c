@@ -31,6 +31,8 @@ void hp_flow_start(void)
 	uint32_t on = want & HP_MODE_NO_HOLD;
 	if ((want & HP_MODE_LOCKS) && hp_locks_start())
 		on |= HP_MODE_LOCKS;
+	else
+		hp_locks_resolve();
 	if ((want & HP_MODE_CHANNELS) && hp_chan_start())
 		on |= HP_MODE_CHANNELS;
 	__atomic_store_n(&hp_flow_modes, on, __ATOMIC_RELEASE);

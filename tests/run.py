@@ -111,10 +111,11 @@ def run_case(case):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-k", default="", help="run only tests whose name contains this")
+    ap.add_argument("-x", default="", help="skip tests whose name contains this")
     ap.add_argument("-j", type=int, default=int(os.environ.get("HOTPATH_TEST_JOBS", "2")))
     ap.add_argument("-v", action="store_true", help="print passing tests' details too")
     a = ap.parse_args()
-    cases = collect(a.k)
+    cases = [c for c in collect(a.k) if not a.x or a.x not in c[1]]
     passed = failed = 0
     t0 = time.time()
     def report(results):

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import tempfile
 
+import lib
 from lib import Fail, build, check, eq, hotpath, plain, run_json
 
 N, M = 2000, 100
@@ -246,6 +247,7 @@ def run_xz(d, args, ltrace=None):
     cmd = [os.path.join(os.environ.get("HOTPATH_BUILD", "build"), "hotpath"), "run",
            "--format", "json", "--output", out, "--", *args]
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPATH_") or k == "HOTPATH_BUILD"}
+    env.update(lib.TSAN_ENV)  # make tsan: libtsan ahead of the TSan-built library
     lt = os.path.join(d, "ltrace.txt")
     if ltrace:
         # ltrace counts liblzma's calls of pthread_mutex_lock at its PLT, before they reach

@@ -12,8 +12,11 @@
 
 static pthread_mutex_t shared = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t priv[THREADS];
+static unsigned long priv_counter[THREADS]; /* each under its own private mutex */
 static long rounds, pings;
-static volatile unsigned long counter;
+static volatile unsigned long counter; /* under `shared` */
+static volatile unsigned long rw_value, spin_counter; /* under rw (written), spin */
+static __thread unsigned long rw_seen;
 
 static pthread_mutex_t pp_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pp_cond = PTHREAD_COND_INITIALIZER;
@@ -26,11 +29,13 @@ static pthread_spinlock_t spin;
 static void *rw_user(void *arg)
 {
 	for (int i = 0; i < 1000; i++) {
-		if (arg)
+		if (arg) {
 			pthread_rwlock_wrlock(&rw);
-		else
+			rw_value++;
+		} else {
 			pthread_rwlock_rdlock(&rw);
-		counter++;
+			rw_seen += rw_value > 0; /* readers only read what the lock guards */
+		}
 		pthread_rwlock_unlock(&rw);
 	}
 	return NULL;
@@ -40,7 +45,7 @@ static void *spinner(void *arg)
 {
 	for (int i = 0; i < 1000; i++) {
 		pthread_spin_lock(&spin);
-		counter++;
+		spin_counter++;
 		pthread_spin_unlock(&spin);
 	}
 	return arg;
@@ -55,7 +60,7 @@ static void *fighter(void *arg)
 			counter++;
 		pthread_mutex_unlock(&shared);
 		pthread_mutex_lock(&priv[id]);
-		counter++;
+		priv_counter[id]++;
 		pthread_mutex_unlock(&priv[id]);
 	}
 	return NULL;
