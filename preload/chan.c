@@ -208,6 +208,30 @@ static uint32_t classify_socket(int fd)
 	return HP_IO_OTHER;
 }
 
+/* Find-or-create of a pipe/FIFO row must be one step, or two threads meeting the two ends at
+ * once make two rows. Once per fd, off the hot path: a small lock that knows its owner, so a
+ * signal handler that re-enters on the same thread goes on without it instead of deadlocking. */
+static int join_owner; /* tid inside the section, 0 when free */
+
+static int join_lock(void)
+{
+	int me = hp_gettid(), free_ = 0;
+	if (__atomic_load_n(&join_owner, __ATOMIC_RELAXED) == me)
+		return 0;
+	while (!__atomic_compare_exchange_n(&join_owner, &free_, me, 0, __ATOMIC_ACQUIRE,
+					    __ATOMIC_RELAXED)) {
+		free_ = 0;
+		__builtin_ia32_pause();
+	}
+	return 1;
+}
+
+static void join_unlock(int locked)
+{
+	if (locked)
+		__atomic_store_n(&join_owner, 0, __ATOMIC_RELEASE);
+}
+
 /* A pipe or FIFO met for the first time: join the row of its other end, or start one. */
 static uint32_t classify_fifo(int fd, const struct stat *st)
 {
@@ -220,16 +244,20 @@ static uint32_t classify_fifo(int fd, const struct stat *st)
 	uint32_t kind = hp_strncmp(target, "pipe:", 5) ? HP_CHAN_FIFO : HP_CHAN_PIPE;
 	int fl = fcntl(fd, F_GETFL);
 	int end = fl >= 0 && (fl & O_ACCMODE) == O_WRONLY;
+	int locked = join_lock();
 	int row = chan_find(kind, target);
 	if (row < 0) {
 		uint64_t site = kind == HP_CHAN_FIFO ? fifo_site(st) : 0;
 		row = chan_new(kind, end ? -1 : fd, end ? fd : -1, site, target, pipe_capacity(fd));
-		if (row < 0)
+		if (row < 0) {
+			join_unlock(locked);
 			return FD_IO | HP_IO_PIPE;
+		}
 	} else if (chan_row((uint32_t)row)->fd[end] < 0) {
 		chan_row((uint32_t)row)->fd[end] = fd;
 	}
 	fd_attach(fd, row, end);
+	join_unlock(locked);
 	return fdmap[fd];
 }
 
@@ -554,6 +582,7 @@ HP_EXPORT mqd_t mq_open(const char *name, int oflag, ...)
 		int saved = errno;
 		hp_tls.guard++;
 		int end = (oflag & O_ACCMODE) == O_WRONLY;
+		int locked = join_lock();
 		int row = chan_find(HP_CHAN_MQUEUE, name);
 		if (row < 0) {
 			struct mq_attr a;
@@ -568,6 +597,7 @@ HP_EXPORT mqd_t mq_open(const char *name, int oflag, ...)
 			fd_attach(q, row, end);
 		else
 			fd_forget(q);
+		join_unlock(locked);
 		hp_tls.guard--;
 		errno = saved;
 	}
