@@ -113,7 +113,9 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(READER_A)
 unit: $(UNIT_BIN)
 
 # The whole suite: end-to-end tests (tests/test_*.py) and unit tests, two at a time.
-test: deps all unit
+# deps first, then the build: with -j the compiler must not start before apt-get ends.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit
 	$(Q)HOTPATH_BUILD=$(abspath $(BUILD)) $(PYTHON) tests/run.py
 
 # ASan+UBSan on the readers and unit tests; the suite runs them through the same runner.
@@ -125,10 +127,12 @@ tsan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan SAN=thread all
 	$(Q)HOTPATH_BUILD=$(abspath build-tsan) HOTPATH_TSAN=1 $(PYTHON) tests/run.py -k thread -x test_alloc
 
-demo: deps all
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tools/demo.sh $(BUILD)
 
-bench: deps all
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh bench/run.sh $(BUILD)
 
 fuzz: all

@@ -394,3 +394,17 @@ def test_history_killed_saves_leave_whole_runs():
            "runs without processes")
         con.close()
         _ok(hotpath("history", "--db", db), "history after kills")
+    # The killed launchers could not remove their programs' regions: hotpath clean does.
+    ours = []
+    for f in os.listdir("/dev/shm"):
+        if f.startswith("hotpath-"):
+            try:
+                with open(os.path.join("/dev/shm", f), "rb") as r:
+                    if exe.encode() + b"\0" in r.read(8192):
+                        ours.append(f.split("-")[1])
+            except OSError:
+                pass
+    out = _ok(hotpath("clean", *ours), "clean up after the killed runs")
+    check(not ours or "removed /dev/shm/hotpath-" in out, out)
+    for f in os.listdir("/dev/shm"):
+        check(not (f.startswith("hotpath-") and f.split("-")[1] in ours), f"{f} left after clean")

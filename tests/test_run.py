@@ -454,3 +454,34 @@ def test_shared_library_functions():
     eq(area["module"], so, "library module")
     check(area["file"].endswith("libshapes.c"), area["file"])
     eq(fn(rep, "local_sum")["calls"], 1, "static function in the executable")
+
+
+def test_clean_removes_only_ended_regions():
+    exe = build("whoami.c")
+    cp = hotpath("run", "-o", os.devnull, "--keep-regions", exe)
+    pid = int(cp.stdout)
+    mine = [f for f in os.listdir("/dev/shm") if f.startswith(f"hotpath-{pid}-")]
+    eq(len(mine), 1, "kept region")
+    live = subprocess.Popen([build("forever.c")], env=dict(os.environ, LD_PRELOAD=os.path.join(BUILD, "libhotpath.so")))
+    try:
+        import time
+        for _ in range(100):
+            if any(f.startswith(f"hotpath-{live.pid}-") for f in os.listdir("/dev/shm")):
+                break
+            time.sleep(0.05)
+        cp = hotpath("clean", "--dry-run", str(pid), str(live.pid))
+        eq(cp.returncode, 0, "dry run")
+        check(f"would remove /dev/shm/{mine[0]}".encode() in cp.stdout, cp.stdout)
+        check(os.path.exists(f"/dev/shm/{mine[0]}"), "dry run removes nothing")
+        cp = hotpath("clean", str(pid), str(live.pid))
+        check(f"removed /dev/shm/{mine[0]}".encode() in cp.stdout, cp.stdout)
+        check(not os.path.exists(f"/dev/shm/{mine[0]}"), "ended region removed")
+        check(any(f.startswith(f"hotpath-{live.pid}-") for f in os.listdir("/dev/shm")), "live region kept")
+        check(b"1 removed, 1 kept" in cp.stdout, cp.stdout)
+        cp = hotpath("clean", "bogus")
+        eq(cp.returncode, 2, "bad argument")
+    finally:
+        live.kill()
+        live.wait()
+        hotpath("clean", str(live.pid))
+    check(not any(f.startswith(f"hotpath-{live.pid}-") for f in os.listdir("/dev/shm")), "cleaned after kill")

@@ -428,10 +428,12 @@ int hp_cmd_run(int argc, char **argv)
 			return 2;
 		}
 	}
-	uint64_t session = 0;
-	while (!session && getrandom(&session, sizeof(session), 0) != sizeof(session))
-		;
-	session &= (1ull << 62) - 1;
+	/* High bits random, low 32 bits our pid: `hotpath clean` keeps the regions of a session
+	 * whose launcher is alive (it is about to read them). */
+	uint64_t rnd = 0;
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = (uint64_t)now_ms();
+	uint64_t session = (rnd & ((1ull << 30) - 1)) << 32 | (uint64_t)getpid();
 	hp_patch_plan_prepare(prog, s.functions, session); /* patching: the launcher's analysis */
 	char **env = child_env(lib, &s, session);
 
