@@ -300,10 +300,11 @@ int hp_flow_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, i
 			t->start_routine = mo;
 		}
 	}
-	/* The process has ended, so have all its threads: the main thread (its end is recorded
-	 * at exit) and workers still blocked when the program called exit (they end with it). */
+	/* The process (or this image, replaced by exec) has ended, so have all its threads: the
+	 * main thread (its end is recorded at exit) and workers still blocked when the program
+	 * called exit or exec (they end with it). */
 	int64_t proc_end = r->h->end_mono_ns > r->h->start_mono_ns ? r->h->end_mono_ns - r->h->start_mono_ns : 0;
-	for (size_t i = 0; !live && p->state != HP_PS_EXECED && i < p->nthreads; i++) {
+	for (size_t i = 0; !live && i < p->nthreads; i++) {
 		struct hp_thread_row *t = &p->threads[i];
 		if (t->running && !t->end_ns)
 			t->end_ns = proc_end > t->start_ns ? proc_end : t->start_ns;

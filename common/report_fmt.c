@@ -547,17 +547,22 @@ static int print_proc(FILE *f, const struct hp_proc *p, const struct hp_report_o
 		if (p->mem.valid && ((timing && fputs("\n" ALLOC_TITLE, f) < 0) || hp_mem_print(f, p) < 0))
 			return -ENOMEM;
 	} else {
+		/* The limit note goes under the first table the limit cut. */
+		int limited = p->nfns_total > p->nfns;
 		if (timing)
 			print_timing(f, p, o);
+		if (timing && limited)
+			fprintf(f, "(showing %zu of %zu functions; --limit 0 shows all)\n", p->nfns,
+				p->nfns_total);
 		if (alloc && timing)
 			fputs("\n" ALLOC_TITLE, f);
 		/* The memory table with totals (report_mem.c) when the model has them. */
 		if (alloc && (p->mem.valid ? hp_mem_print(f, p) : print_alloc(f, p, o)) < 0)
 			return -ENOMEM;
+		if (!timing && limited)
+			fprintf(f, "(showing %zu of %zu functions; --limit 0 shows all)\n", p->nfns,
+				p->nfns_total);
 	}
-	if (p->nfns_total > p->nfns)
-		fprintf(f, "(showing %zu of %zu functions; --limit 0 shows all)\n", p->nfns,
-			p->nfns_total);
 	if (hp_flow_print(f, p, o) < 0) /* channels, locks, io, threads (report_flow.c) */
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nnotes; i++)
@@ -602,7 +607,17 @@ static int render_table(FILE *f, const struct hp_proc *p, const struct hp_report
 	for (size_t i = 0; p->children && i < p->nchildren; i++) {
 		const struct hp_proc *c = &p->children[i];
 		command_line(cmd, sizeof(cmd), c);
-		fprintf(f, "\n[hotpath] process %d (%s), child of %d\n", c->pid, cmd, c->ppid);
+		fprintf(f, "\n[hotpath] process %d (%s), child of %d", c->pid, cmd, c->ppid);
+		/* An image that only ran exec (a shell starting a pipeline member): one line, its
+		 * successor has the figures. */
+		if (c->state == HP_PS_EXECED && !c->nfns && !c->nchans && !c->nlocks && !c->mem.valid &&
+		    !c->nnotes) {
+			char wall[64];
+			fmt_ns_compact(wall, sizeof(wall), (double)c->wall_ns);
+			fprintf(f, ": nothing measured; replaced its image with exec after %s\n", wall);
+			continue;
+		}
+		fputc('\n', f);
 		if (print_proc(f, c, o) < 0)
 			return -ENOMEM;
 	}

@@ -312,8 +312,13 @@ static int own_region(void)
 
 static void before_exec(void)
 {
-	if (own_region())
-		hp_region_set_state(HP_STATE_EXECED, 0);
+	if (!own_region())
+		return;
+	/* This thread's CPU so far: the image ends here if the exec succeeds. */
+	struct hp_tstate *ts = hp_tls.ts;
+	if (ts && ts->trec)
+		hp_read_thread_cpu(ts->trec->tid, &ts->trec->cpu_user_ns, &ts->trec->cpu_sys_ns);
+	hp_region_set_state(HP_STATE_EXECED, 0);
 }
 
 static void exec_failed(void)

@@ -485,3 +485,15 @@ def test_clean_removes_only_ended_regions():
         live.wait()
         hotpath("clean", str(live.pid))
     check(not any(f.startswith(f"hotpath-{live.pid}-") for f in os.listdir("/dev/shm")), "cleaned after kill")
+
+
+def test_table_shows_exec_only_images_on_one_line():
+    calls = build("calls.c")
+    cp = hotpath("run", "-n", "2", "sh", "-c", f"{calls} | cat")
+    eq(cp.returncode, 0, "status")
+    err = cp.stderr.decode()
+    lines = err.splitlines()
+    short = [ln for ln in lines if "nothing measured; replaced its image with exec after" in ln]
+    eq(len(short), 2, f"one line for each sh image that exec'd a pipeline member:\n{err}")
+    check(any(ln.startswith("[hotpath] process") and f"({calls})" in ln for ln in lines),
+          f"the exec'd program has its own block:\n{err}")
