@@ -14,6 +14,7 @@
 #include "hp/region.h"
 #include "region_model.h"
 #include "report_flow.h"
+#include "textfmt.h"
 
 #define LABEL_COLS 48
 
@@ -349,85 +350,19 @@ struct ftable {
 	char (*cells)[MAXC][CELL]; /* nrows rows */
 };
 
-static size_t cols_of(const char *s)
+static void ftable_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
 {
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
+	const struct ftable *t = ctx;
+	snprintf(buf, size, "%s", t->cells[row][col]);
 }
 
-/* Copy s into a cell, cut to `cols` columns ending in "…"; control characters become '?'. */
-static void fit(char *buf, const char *s, size_t cols)
-{
-	size_t o = 0, c = 0, total = cols_of(s);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if ((ch & 0xC0) != 0x80 && ++c > (total > cols ? cols - 1 : cols))
-			break;
-		if (o + 5 >= CELL)
-			break;
-		buf[o++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
-	}
-	if (total > cols)
-		memcpy(buf + o, "…", 4);
-	else
-		buf[o] = 0;
-}
-
-static void border(FILE *f, const size_t *w, int n)
-{
-	for (int c = 0; c < n; c++) {
-		fputc('+', f);
-		for (size_t k = 0; k < w[c] + 2; k++)
-			fputc('-', f);
-	}
-	fputs("+\n", f);
-}
-
-static void line(FILE *f, const size_t *w, int n, const char *const *cells)
-{
-	for (int c = 0; c < n; c++)
-		fprintf(f, "| %s%*s ", cells[c], (int)(w[c] - cols_of(cells[c])), "");
-	fputs("|\n", f);
-}
-
+/* The flow tables through the shared printer (textfmt.c). */
 static void ftable_print(FILE *f, const struct ftable *t)
 {
-	size_t w[MAXC];
-	const char *cells[MAXC];
-	for (int c = 0; c < t->ncols; c++) {
-		w[c] = cols_of(t->hdr[c]);
-		for (size_t i = 0; i < t->nrows; i++)
-			if (cols_of(t->cells[i][c]) > w[c])
-				w[c] = cols_of(t->cells[i][c]);
-	}
-	border(f, w, t->ncols);
-	line(f, w, t->ncols, t->hdr);
-	border(f, w, t->ncols);
-	for (size_t i = 0; i < t->nrows; i++) {
-		for (int c = 0; c < t->ncols; c++)
-			cells[c] = t->cells[i][c];
-		line(f, w, t->ncols, cells);
-	}
-	border(f, w, t->ncols);
-}
-
-static void fmt_bytes(char *buf, size_t size, double bytes)
-{
-	static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-	double scale = 1024, t;
-	if ((t = round(bytes)) < 1024) {
-		snprintf(buf, size, "%d B", (int)t);
-		return;
-	}
-	for (size_t u = 0; u < 5; u++, scale *= 1024) {
-		t = round(bytes * 100 / scale);
-		if (t < 102400 || u == 4) {
-			snprintf(buf, size, "%.0f.%02d %s", floor(t / 100), (int)fmod(t, 100), unit[u]);
-			return;
-		}
-	}
+	struct hp_textable tt = {.ncols = t->ncols, .nrows = t->nrows, .cell = ftable_cell, .ctx = t};
+	for (int c = 0; c < t->ncols; c++)
+		tt.hdr[c] = t->hdr[c];
+	hp_textable_print(f, &tt);
 }
 
 static void ns_cell(char *buf, uint64_t ns)
@@ -461,24 +396,24 @@ static int print_channels(FILE *f, const struct hp_proc *p, const struct hp_repo
 	for (size_t i = 0; i < t.nrows; i++) {
 		const struct hp_chan_row *c = &p->chans[i];
 		char (*row)[CELL] = t.cells[i], a[64], b[64];
-		fit(row[0], c->label ? c->label : "?", LABEL_COLS);
+		hp_fit_cols(row[0], CELL, c->label ? c->label : "?", LABEL_COLS);
 		snprintf(row[1], CELL, "%s", hp_chan_kind_name(c->kind));
 		if (!c->capacity)
 			snprintf(row[2], CELL, "-");
 		else if (c->kind == HP_CHAN_MQUEUE)
 			snprintf(row[2], CELL, "%" PRIu64 " msgs", c->capacity);
 		else
-			fmt_bytes(row[2], CELL, (double)c->capacity);
+			hp_fmt_bytes(row[2], CELL, (double)c->capacity);
 		snprintf(row[3], CELL, "%" PRIu64 " / %" PRIu64, c->messages_in, c->messages_out);
-		fmt_bytes(a, sizeof(a), (double)c->bytes_in);
-		fmt_bytes(b, sizeof(b), (double)c->bytes_out);
+		hp_fmt_bytes(a, sizeof(a), (double)c->bytes_in);
+		hp_fmt_bytes(b, sizeof(b), (double)c->bytes_out);
 		snprintf(row[4], CELL, "%s / %s", a, b);
 		if (c->kind == HP_CHAN_EVENTFD || (!c->queued_max && c->site == NULL))
 			snprintf(row[5], CELL, "-");
 		else if (c->kind == HP_CHAN_MQUEUE)
 			snprintf(row[5], CELL, "%" PRIu64 " msgs", c->queued_max);
 		else
-			fmt_bytes(row[5], CELL, (double)c->queued_max);
+			hp_fmt_bytes(row[5], CELL, (double)c->queued_max);
 		ns_cell(row[6], c->blocked_in_ns + c->blocked_out_ns);
 		hp_chan_state_str(row[7], CELL, c);
 	}
@@ -503,7 +438,7 @@ static int print_locks(FILE *f, const struct hp_proc *p, const struct hp_report_
 		const struct hp_lock_row *l = &p->locks[i];
 		char (*row)[CELL] = t.cells[i];
 		int cond = l->kind == HP_LOCK_COND;
-		fit(row[0], l->label ? l->label : "?", LABEL_COLS);
+		hp_fit_cols(row[0], CELL, l->label ? l->label : "?", LABEL_COLS);
 		if (cond) {
 			snprintf(row[1], CELL, "-");
 			snprintf(row[2], CELL, "-");
@@ -554,8 +489,8 @@ static int print_io(FILE *f, const struct hp_proc *p)
 		snprintf(row[0], CELL, "%s", hp_io_kind_name(x->kind));
 		snprintf(row[1], CELL, "%" PRIu64, x->reads);
 		snprintf(row[2], CELL, "%" PRIu64, x->writes);
-		fmt_bytes(a, sizeof(a), (double)x->read_bytes);
-		fmt_bytes(b, sizeof(b), (double)x->write_bytes);
+		hp_fmt_bytes(a, sizeof(a), (double)x->read_bytes);
+		hp_fmt_bytes(b, sizeof(b), (double)x->write_bytes);
 		snprintf(row[3], CELL, "%s / %s", a, b);
 		ns_cell(row[4], x->read_blocked_ns + x->write_blocked_ns);
 	}
@@ -579,15 +514,15 @@ static int print_threads(FILE *f, const struct hp_proc *p)
 		snprintf(name, sizeof(name), "%s%s%s%s", x->name ? x->name : "?",
 			 x->start_routine ? " (" : "", x->start_routine ? x->start_routine : "",
 			 x->start_routine ? ")" : "");
-		fit(row[0], name, LABEL_COLS);
+		hp_fit_cols(row[0], CELL, name, LABEL_COLS);
 		snprintf(row[1], CELL, "%d", x->tid);
 		hp_fmt_ns(a, sizeof(a), (double)x->cpu_user_ns);
 		hp_fmt_ns(b, sizeof(b), (double)x->cpu_sys_ns);
 		snprintf(row[2], CELL, "%s / %s", a, b);
 		ns_cell(row[3], x->lock_wait_ns + x->io_block_ns);
 		if (x->alloc_count || x->free_count) {
-			fmt_bytes(a, sizeof(a), (double)x->alloc_bytes);
-			fmt_bytes(b, sizeof(b), (double)x->free_bytes);
+			hp_fmt_bytes(a, sizeof(a), (double)x->alloc_bytes);
+			hp_fmt_bytes(b, sizeof(b), (double)x->free_bytes);
 			snprintf(row[4], CELL, "%s / %s", a, b);
 		} else {
 			snprintf(row[4], CELL, "-");

@@ -11,6 +11,7 @@
 #include "hp/region.h"
 #include "json.h"
 #include "report.h"
+#include "textfmt.h"
 #include "report_mem.h"
 #include "report_flow.h"
 #include "report_patch.h"
@@ -90,29 +91,6 @@ static void fmt_ns_compact(char *buf, size_t size, double ns)
 		buf[o] = 0;
 }
 
-/* "512 B", "1.20 KiB", "3.40 MiB": binary units, two decimals, chosen after rounding. */
-static void fmt_bytes(char *buf, size_t size, double bytes)
-{
-	static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-	double scale = 1024, t;
-
-	if (!isfinite(bytes) || bytes < 0) {
-		snprintf(buf, size, "-");
-		return;
-	}
-	if ((t = round(bytes)) < 1024) {
-		snprintf(buf, size, "%d B", (int)t);
-		return;
-	}
-	for (size_t u = 0; u < sizeof(unit) / sizeof(unit[0]); u++, scale *= 1024) {
-		t = round(bytes * 100 / scale);
-		if (t < 102400 || u + 1 == sizeof(unit) / sizeof(unit[0])) {
-			snprintf(buf, size, "%.0f.%02d %s", floor(t / 100), (int)fmod(t, 100), unit[u]);
-			return;
-		}
-	}
-}
-
 /* A percentile number as people write it: 95, 99.9 (shortest that reads back the same).
  * Called with the C locale in effect. */
 static int pct_decimals(double pct)
@@ -133,36 +111,6 @@ static void fmt_pct_num(char *buf, size_t size, double pct, char point)
 	char *dot = strchr(buf, '.');
 	if (dot)
 		*dot = point;
-}
-
-/* Display columns of UTF-8 text: one per code point (continuation bytes do not count). */
-static size_t utf8_cols(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
-/* Copy `s` into buf (size >= 8), cut to `cols` columns with a trailing "…" when longer.
- * Control characters become '?', so that a tab in a name cannot break the table. */
-static void fit_cols(char *buf, size_t size, const char *s, size_t cols)
-{
-	size_t o = 0, c = 0, total = utf8_cols(s);
-
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if ((ch & 0xC0) != 0x80 && ++c > (total > cols ? cols - 1 : cols))
-			break;
-		if (o + 4 >= size)
-			break;
-		buf[o++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
-	}
-	if (total > cols)
-		memcpy(buf + o, "…", 4); /* 3 bytes and the NUL */
-	else
-		buf[o] = 0;
 }
 
 static const char *base_name(const char *path)
@@ -322,7 +270,6 @@ double hp_fn_percentile(const struct hp_fn_row *r, double pct, const struct hp_r
 struct table {
 	int ncols;
 	char hdr[MAX_COLS][24];
-	size_t width[MAX_COLS];
 	size_t nrows;
 	const size_t *order; /* row i shows fns[order[i]]; NULL: in stored order */
 	const struct hp_proc *p;
@@ -337,7 +284,7 @@ static void name_cell(const struct hp_fn_row *r, char *buf, size_t size)
 
 	if (!r->name)
 		snprintf(addr, sizeof(addr), "0x%" PRIx64, r->addr);
-	fit_cols(buf, size, r->name ? r->name : addr, NAME_COLS);
+	hp_fit_cols(buf, size, r->name ? r->name : addr, NAME_COLS);
 }
 
 static void percent_cell(double v, char *buf, size_t size)
@@ -377,8 +324,8 @@ static void alloc_cell(const struct table *t, const struct hp_fn_row *r, int col
 	switch (col) {
 	case 0: name_cell(r, buf, size); break;
 	case 1: snprintf(buf, size, "%" PRIu64, r->calls); break;
-	case 2: fmt_bytes(buf, size, r->calls ? (double)r->alloc_bytes / (double)r->calls : NAN); break;
-	case 3: fmt_bytes(buf, size, (double)r->alloc_bytes); break;
+	case 2: hp_fmt_bytes(buf, size, r->calls ? (double)r->alloc_bytes / (double)r->calls : NAN); break;
+	case 3: hp_fmt_bytes(buf, size, (double)r->alloc_bytes); break;
 	case 4: snprintf(buf, size, "%" PRIu64, r->alloc_count); break;
 	default:
 		percent_cell(t->alloc_total > 0 ? (double)r->alloc_bytes * 100.0 / t->alloc_total : NAN,
@@ -391,51 +338,19 @@ static const struct hp_fn_row *table_row(const struct table *t, size_t i)
 	return &t->p->fns[t->order ? t->order[i] : i];
 }
 
-static void table_border(FILE *f, const struct table *t)
+static void table_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
 {
-	for (int c = 0; c < t->ncols; c++) {
-		fputc('+', f);
-		for (size_t k = 0; k < t->width[c] + 2; k++)
-			fputc('-', f);
-	}
-	fputs("+\n", f);
+	const struct table *t = ctx;
+	t->cell(t, table_row(t, row), col, buf, size);
 }
 
-static void table_line(FILE *f, const struct table *t, char cells[][CELL_MAX])
+/* The function tables through the shared printer (textfmt.c). */
+static void table_print(FILE *f, const struct table *t)
 {
-	for (int c = 0; c < t->ncols; c++) {
-		fprintf(f, "| %s", cells[c]);
-		for (size_t k = utf8_cols(cells[c]); k < t->width[c] + 1; k++)
-			fputc(' ', f);
-	}
-	fputs("|\n", f);
-}
-
-/* Two passes over the cells: widths first, then the text. No allocation. */
-static void table_print(FILE *f, struct table *t)
-{
-	char cells[MAX_COLS][CELL_MAX];
-
+	struct hp_textable tt = {.ncols = t->ncols, .nrows = t->nrows, .cell = table_cell, .ctx = t};
 	for (int c = 0; c < t->ncols; c++)
-		t->width[c] = utf8_cols(t->hdr[c]);
-	for (size_t i = 0; i < t->nrows; i++)
-		for (int c = 0; c < t->ncols; c++) {
-			t->cell(t, table_row(t, i), c, cells[c], CELL_MAX);
-			size_t w = utf8_cols(cells[c]);
-			if (w > t->width[c])
-				t->width[c] = w;
-		}
-	table_border(f, t);
-	for (int c = 0; c < t->ncols; c++)
-		snprintf(cells[c], CELL_MAX, "%s", t->hdr[c]);
-	table_line(f, t, cells);
-	table_border(f, t);
-	for (size_t i = 0; i < t->nrows; i++) {
-		for (int c = 0; c < t->ncols; c++)
-			t->cell(t, table_row(t, i), c, cells[c], CELL_MAX);
-		table_line(f, t, cells);
-	}
-	table_border(f, t);
+		tt.hdr[c] = t->hdr[c];
+	hp_textable_print(f, &tt);
 }
 
 static void print_timing(FILE *f, const struct hp_proc *p, const struct hp_report_opts *o)
@@ -595,7 +510,7 @@ static void command_line(char *buf, size_t size, const struct hp_proc *p)
 	}
 	if (!line[0] && p->exe)
 		snprintf(line, sizeof(line), "%s", p->exe);
-	fit_cols(buf, size, line, CMD_COLS);
+	hp_fit_cols(buf, size, line, CMD_COLS);
 }
 
 static int render_table(FILE *f, const struct hp_proc *p, const struct hp_report_opts *o)

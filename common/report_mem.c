@@ -9,6 +9,7 @@
 
 #include "region_model.h"
 #include "report_mem.h"
+#include "textfmt.h"
 
 #define OUTSIDE_NAME "(outside measured functions)"
 #define NAME_COLS 60
@@ -136,91 +137,36 @@ void hp_mem_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, s
 
 /* ---- the table ---- */
 
-static void fmt_bytes(char *buf, size_t size, double bytes)
-{
-	static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-	double scale = 1024, t;
-	if (!isfinite(bytes) || bytes < 0) {
-		snprintf(buf, size, "-");
-		return;
-	}
-	if ((t = round(bytes)) < 1024) {
-		snprintf(buf, size, "%d B", (int)t);
-		return;
-	}
-	for (size_t u = 0; u < sizeof(unit) / sizeof(unit[0]); u++, scale *= 1024) {
-		t = round(bytes * 100 / scale);
-		if (t < 102400 || u + 1 == sizeof(unit) / sizeof(unit[0])) {
-			snprintf(buf, size, "%.0f.%02d %s", floor(t / 100), (int)fmod(t, 100), unit[u]);
-			return;
-		}
-	}
-}
-
-static size_t utf8_cols(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
 #define MCOLS 6
 #define MCELL 256
 
 struct mtable {
 	int ncols;
 	const char *hdr[MCOLS];
-	size_t width[MCOLS];
 	char (*cells)[MCOLS][MCELL]; /* nrows rows */
 	size_t nrows;
 };
 
-static void mt_border(FILE *f, const struct mtable *t)
+static void mt_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
 {
-	for (int c = 0; c < t->ncols; c++) {
-		fputc('+', f);
-		for (size_t k = 0; k < t->width[c] + 2; k++)
-			fputc('-', f);
-	}
-	fputs("+\n", f);
+	const struct mtable *t = ctx;
+	snprintf(buf, size, "%s", t->cells[row][col]);
 }
 
-static void mt_line(FILE *f, const struct mtable *t, char row[][MCELL])
+/* The memory tables through the shared printer (textfmt.c). */
+static void mt_print(FILE *f, const struct mtable *t)
 {
-	for (int c = 0; c < t->ncols; c++) {
-		fprintf(f, "| %s", row[c]);
-		for (size_t k = utf8_cols(row[c]); k < t->width[c] + 1; k++)
-			fputc(' ', f);
-	}
-	fputs("|\n", f);
-}
-
-static void mt_print(FILE *f, struct mtable *t)
-{
-	char hdr[MCOLS][MCELL];
-	for (int c = 0; c < t->ncols; c++) {
-		snprintf(hdr[c], MCELL, "%s", t->hdr[c]);
-		t->width[c] = utf8_cols(hdr[c]);
-		for (size_t i = 0; i < t->nrows; i++) {
-			size_t w = utf8_cols(t->cells[i][c]);
-			if (w > t->width[c])
-				t->width[c] = w;
-		}
-	}
-	mt_border(f, t);
-	mt_line(f, t, hdr);
-	mt_border(f, t);
-	for (size_t i = 0; i < t->nrows; i++)
-		mt_line(f, t, t->cells[i]);
-	mt_border(f, t);
+	struct hp_textable tt = {.ncols = t->ncols, .nrows = t->nrows, .cell = mt_cell, .ctx = t};
+	for (int c = 0; c < t->ncols; c++)
+		tt.hdr[c] = t->hdr[c];
+	hp_textable_print(f, &tt);
 }
 
 /* Name cut to NAME_COLS columns, ending in "…" when longer. */
 static void name_cell(char *buf, size_t size, const char *s)
 {
 	size_t o = 0, c = 0;
-	if (utf8_cols(s) <= NAME_COLS) {
+	if (hp_utf8_cols(s) <= NAME_COLS) {
 		snprintf(buf, size, "%s", s);
 		return;
 	}
@@ -269,15 +215,15 @@ static int print_threads(FILE *f, const struct hp_proc *p)
 		snprintf(nm, sizeof(nm), "%d %s", th->tid, th->name ? th->name : "");
 		name_cell(c[0], MCELL, nm);
 		snprintf(c[1], MCELL, "%" PRIu64, th->alloc_count);
-		fmt_bytes(c[2], MCELL, (double)th->alloc_bytes);
+		hp_fmt_bytes(c[2], MCELL, (double)th->alloc_bytes);
 		snprintf(c[3], MCELL, "%" PRIu64, th->free_count);
-		fmt_bytes(c[4], MCELL, (double)th->free_bytes);
+		hp_fmt_bytes(c[4], MCELL, (double)th->free_bytes);
 		/* A thread that frees what others allocated has a negative difference. */
 		if (th->alloc_bytes >= th->free_bytes)
-			fmt_bytes(c[5], MCELL, (double)(th->alloc_bytes - th->free_bytes));
+			hp_fmt_bytes(c[5], MCELL, (double)(th->alloc_bytes - th->free_bytes));
 		else {
 			char tmp[MCELL - 2];
-			fmt_bytes(tmp, sizeof(tmp), (double)(th->free_bytes - th->alloc_bytes));
+			hp_fmt_bytes(tmp, sizeof(tmp), (double)(th->free_bytes - th->alloc_bytes));
 			snprintf(c[5], MCELL, "-%s", tmp);
 		}
 	}
@@ -321,7 +267,7 @@ int hp_mem_print(FILE *f, const struct hp_proc *p)
 			name_cell(c[0], MCELL, OUTSIDE_NAME);
 			snprintf(c[1], MCELL, "-");
 			snprintf(c[2], MCELL, "-");
-			fmt_bytes(c[3], MCELL, (double)m->outside[1]);
+			hp_fmt_bytes(c[3], MCELL, (double)m->outside[1]);
 			snprintf(c[4], MCELL, "%" PRIu64, m->outside[0]);
 			pct_cell(c[5], MCELL, m->outside[1], total);
 			outside_done = 1;
@@ -332,8 +278,8 @@ int hp_mem_print(FILE *f, const struct hp_proc *p)
 			break;
 		name_cell(c[0], MCELL, r->name ? r->name : "?");
 		snprintf(c[1], MCELL, "%" PRIu64, r->calls);
-		fmt_bytes(c[2], MCELL, r->calls ? (double)r->alloc_bytes / (double)r->calls : NAN);
-		fmt_bytes(c[3], MCELL, (double)r->alloc_bytes);
+		hp_fmt_bytes(c[2], MCELL, r->calls ? (double)r->alloc_bytes / (double)r->calls : NAN);
+		hp_fmt_bytes(c[3], MCELL, (double)r->alloc_bytes);
 		snprintf(c[4], MCELL, "%" PRIu64, r->alloc_count);
 		pct_cell(c[5], MCELL, r->alloc_bytes, total);
 		t.nrows++;
@@ -347,17 +293,17 @@ int hp_mem_print(FILE *f, const struct hp_proc *p)
 	if (!m->valid)
 		return 0;
 	char a[32], b[32], c[32], d[32];
-	fmt_bytes(a, sizeof(a), (double)m->alloc_bytes);
-	fmt_bytes(b, sizeof(b), (double)m->free_bytes);
-	fmt_bytes(c, sizeof(c), (double)m->peak_live_bytes);
-	fmt_bytes(d, sizeof(d), (double)m->live_bytes_at_exit);
+	hp_fmt_bytes(a, sizeof(a), (double)m->alloc_bytes);
+	hp_fmt_bytes(b, sizeof(b), (double)m->free_bytes);
+	hp_fmt_bytes(c, sizeof(c), (double)m->peak_live_bytes);
+	hp_fmt_bytes(d, sizeof(d), (double)m->live_bytes_at_exit);
 	fprintf(f, "memory: %" PRIu64 " allocations (%s), %" PRIu64 " frees (%s), peak live %s, "
 		   "live at exit %s\n",
 		m->alloc_count, a, m->free_count, b, c, d);
 	if (m->nleaks) {
 		fputs("still live at exit, by allocating function:", f);
 		for (int i = 0; i < m->nleaks; i++) {
-			fmt_bytes(a, sizeof(a), (double)m->leaks[i].bytes);
+			hp_fmt_bytes(a, sizeof(a), (double)m->leaks[i].bytes);
 			fprintf(f, "%s %s %s (%" PRIu64 " block%s)", i ? "," : "", m->leaks[i].name, a,
 				m->leaks[i].count, m->leaks[i].count == 1 ? "" : "s");
 		}

@@ -327,44 +327,59 @@ static void exec_failed(void)
 		hp_region_set_state(HP_STATE_RUNNING, 0);
 }
 
-HP_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+/* The environment a child gets: envp with our settings put back, in a mapping of its own (no
+ * malloc: the allocation hooks may be active, and a vfork child shares our heap). Release it
+ * with env_release; errno is left as it was. */
+static char *const *env_prepare(char *const *envp, struct env_fix **f)
 {
-	static int (*real)(const char *, char *const[], char *const[]);
-	if (!real)
-		real = next_sym("execve");
 	int saved = errno;
-	struct env_fix *f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *const *env = f == MAP_FAILED ? envp : fix_env(envp, f);
-	before_exec();
+	*f = mmap(NULL, sizeof(**f), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *const *env = *f == MAP_FAILED ? envp : fix_env(envp, *f);
 	errno = saved;
-	int r = real(path, argv, env);
-	saved = errno;
-	exec_failed();
+	return env;
+}
+
+static void env_release(struct env_fix *f)
+{
+	int saved = errno;
 	if (f != MAP_FAILED)
 		munmap(f, sizeof(*f));
+	errno = saved;
+}
+
+typedef int (*exec_fn)(const char *, char *const[], char *const[]);
+
+/* execve and execvpe: keep the child profiled, mark this image replaced; back to running when
+ * the exec fails. */
+static int exec_common(exec_fn real, const char *what, char *const argv[], char *const envp[])
+{
+	struct env_fix *f;
+	char *const *env = env_prepare(envp, &f);
+	int saved = errno;
+	before_exec();
+	errno = saved;
+	int r = real(what, argv, env);
+	saved = errno;
+	exec_failed();
+	env_release(f);
 	errno = saved;
 	return r;
 }
 
+HP_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	static exec_fn real;
+	if (!real)
+		real = (exec_fn)next_sym("execve");
+	return exec_common(real, path, argv, envp);
+}
+
 HP_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	static int (*real)(const char *, char *const[], char *const[]);
+	static exec_fn real;
 	if (!real)
-		real = next_sym("execvpe");
-	int saved = errno;
-	struct env_fix *f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *const *env = f == MAP_FAILED ? envp : fix_env(envp, f);
-	before_exec();
-	errno = saved;
-	int r = real(file, argv, env);
-	saved = errno;
-	exec_failed();
-	if (f != MAP_FAILED)
-		munmap(f, sizeof(*f));
-	errno = saved;
-	return r;
+		real = (exec_fn)next_sym("execvpe");
+	return exec_common(real, file, argv, envp);
 }
 
 HP_EXPORT int execv(const char *path, char *const argv[])
@@ -441,16 +456,10 @@ static int spawn_common(spawn_fn real, pid_t *pid, const char *path,
 			const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
 			char *const argv[], char *const envp[])
 {
-	int saved = errno;
-	struct env_fix *f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *const *env = f == MAP_FAILED ? envp : fix_env(envp, f);
-	errno = saved;
+	struct env_fix *f;
+	char *const *env = env_prepare(envp, &f);
 	int r = real(pid, path, fa, attr, argv, env);
-	saved = errno;
-	if (f != MAP_FAILED)
-		munmap(f, sizeof(*f));
-	errno = saved;
+	env_release(f);
 	return r;
 }
 

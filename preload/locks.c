@@ -502,25 +502,27 @@ HP_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 	return rc;
 }
 
+/* A signal or broadcast on c, counted against its row; `site` is the caller's. */
+static void count_signal(pthread_cond_t *c, uint64_t site)
+{
+	if (!hp_flow_on(HP_MODE_LOCKS))
+		return;
+	struct hp_lock_rec *r = lock_find(c, HP_LOCK_COND, site);
+	if (r)
+		__atomic_fetch_add(&r->cond_signals, 1, __ATOMIC_RELAXED);
+}
+
 HP_EXPORT int pthread_cond_signal(pthread_cond_t *c)
 {
 	resolve(cond_signal, "pthread_cond_signal", COND_VERSION);
-	if (hp_flow_on(HP_MODE_LOCKS)) {
-		struct hp_lock_rec *r = lock_find(c, HP_LOCK_COND, SITE());
-		if (r)
-			__atomic_fetch_add(&r->cond_signals, 1, __ATOMIC_RELAXED);
-	}
+	count_signal(c, SITE());
 	return real.cond_signal(c);
 }
 
 HP_EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 {
 	resolve(cond_broadcast, "pthread_cond_broadcast", COND_VERSION);
-	if (hp_flow_on(HP_MODE_LOCKS)) {
-		struct hp_lock_rec *r = lock_find(c, HP_LOCK_COND, SITE());
-		if (r)
-			__atomic_fetch_add(&r->cond_signals, 1, __ATOMIC_RELAXED);
-	}
+	count_signal(c, SITE());
 	return real.cond_broadcast(c);
 }
 

@@ -1,0 +1,102 @@
+/* textfmt.c - boxed text tables, cells cut to a width, byte counts. */
+#include <math.h>
+#include <string.h>
+
+#include "textfmt.h"
+
+size_t hp_utf8_cols(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+void hp_fit_cols(char *buf, size_t size, const char *s, size_t cols)
+{
+	size_t o = 0, c = 0, total = hp_utf8_cols(s);
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch & 0xC0) != 0x80 && ++c > (total > cols ? cols - 1 : cols))
+			break;
+		if (o + 4 >= size)
+			break;
+		buf[o++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	if (total > cols)
+		memcpy(buf + o, "…", 4); /* 3 bytes and the NUL */
+	else
+		buf[o] = 0;
+}
+
+void hp_fmt_bytes(char *buf, size_t size, double bytes)
+{
+	static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	double scale = 1024, t;
+
+	if (!isfinite(bytes) || bytes < 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	if ((t = round(bytes)) < 1024) {
+		snprintf(buf, size, "%d B", (int)t);
+		return;
+	}
+	for (size_t u = 0; u < sizeof(unit) / sizeof(unit[0]); u++, scale *= 1024) {
+		t = round(bytes * 100 / scale);
+		if (t < 102400 || u + 1 == sizeof(unit) / sizeof(unit[0])) {
+			snprintf(buf, size, "%.0f.%02d %s", floor(t / 100), (int)fmod(t, 100), unit[u]);
+			return;
+		}
+	}
+}
+
+static void border(FILE *f, const size_t *width, int ncols)
+{
+	for (int c = 0; c < ncols; c++) {
+		fputc('+', f);
+		for (size_t k = 0; k < width[c] + 2; k++)
+			fputc('-', f);
+	}
+	fputs("+\n", f);
+}
+
+static void line(FILE *f, const size_t *width, int ncols, char cells[][HP_TT_CELL])
+{
+	for (int c = 0; c < ncols; c++) {
+		fprintf(f, "| %s", cells[c]);
+		for (size_t k = hp_utf8_cols(cells[c]); k < width[c] + 1; k++)
+			fputc(' ', f);
+	}
+	fputs("|\n", f);
+}
+
+void hp_textable_print(FILE *f, const struct hp_textable *t)
+{
+	char cells[HP_TT_MAXCOLS][HP_TT_CELL];
+	size_t width[HP_TT_MAXCOLS] = {0};
+	int ncols = t->ncols < HP_TT_MAXCOLS ? t->ncols : HP_TT_MAXCOLS;
+
+	for (int c = 0; c < ncols; c++)
+		width[c] = hp_utf8_cols(t->hdr[c]);
+	for (size_t i = 0; i < t->nrows; i++)
+		for (int c = 0; c < ncols; c++) {
+			t->cell(t->ctx, i, c, cells[c], HP_TT_CELL);
+			size_t w = hp_utf8_cols(cells[c]);
+			if (w > width[c])
+				width[c] = w;
+		}
+	border(f, width, ncols);
+	for (int c = 0; c < ncols; c++)
+		snprintf(cells[c], HP_TT_CELL, "%s", t->hdr[c]);
+	line(f, width, ncols, cells);
+	border(f, width, ncols);
+	for (size_t i = 0; i < t->nrows; i++) {
+		for (int c = 0; c < ncols; c++)
+			t->cell(t->ctx, i, c, cells[c], HP_TT_CELL);
+		line(f, width, ncols, cells);
+	}
+	border(f, width, ncols);
+}

@@ -1,0 +1,34 @@
+/* textfmt.h - the text report's building blocks, shared by every section's renderer: boxed
+ * tables sized by display width, cells cut to a width, byte counts. */
+#ifndef HP_TEXTFMT_H
+#define HP_TEXTFMT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define HP_TT_MAXCOLS 24
+#define HP_TT_CELL 512
+
+/* Display columns of UTF-8 text: one per code point (continuation bytes do not count). */
+size_t hp_utf8_cols(const char *s);
+
+/* Copy `s` into buf (size >= 8), cut to `cols` columns with a trailing "…" when longer.
+ * Control characters become '?', so that a tab in a name cannot break a table. */
+void hp_fit_cols(char *buf, size_t size, const char *s, size_t cols);
+
+/* "512 B", "1.50 KiB", "3.40 MiB" … ; "-" for a negative or non-finite count. */
+void hp_fmt_bytes(char *buf, size_t size, double bytes);
+
+/* A boxed table: `cell` fills row `row`, column `col` (it is called twice per cell, for the
+ * widths and then for the text, so nothing is kept in memory). */
+struct hp_textable {
+	int ncols;
+	const char *hdr[HP_TT_MAXCOLS];
+	size_t nrows;
+	void (*cell)(const void *ctx, size_t row, int col, char *buf, size_t size);
+	const void *ctx;
+};
+
+void hp_textable_print(FILE *f, const struct hp_textable *t);
+
+#endif
