@@ -208,7 +208,8 @@ int hp_region_list(uint64_t session, int pid, char ***paths)
 			n++;
 	}
 	closedir(d);
-	qsort(v, (size_t)n, sizeof(*v), by_start_desc);
+	if (n > 1)
+		qsort(v, (size_t)n, sizeof(*v), by_start_desc);
 	char **out = calloc((size_t)n + 1, sizeof(char *));
 	if (!out) {
 		for (int i = 0; i < n; i++)

@@ -339,7 +339,9 @@ def test_truncated_while_watched():
     p = start_prog(0.2)
     p.wait()
     fake, dst = fake_region(p.pid, lambda d: None)
-    t = Tmux([str(fake)])
+    # Recovering from the SIGBUS abandons the half-built model: under `make sanitize`,
+    # LeakSanitizer would turn that small, documented leak into exit status 1.
+    t = Tmux([str(fake)], env={"ASAN_OPTIONS": "detect_leaks=0"})
     try:
         t.wait(lambda x: row_calls(x, "leaf_work"), "the copied region's functions")
         os.truncate(dst, 8192)
@@ -429,7 +431,9 @@ def test_self_profiling_demo():
     console lists itself, attaches to itself with Enter and shows its own functions; the
     report printed at the end has them too."""
     self_build = os.path.join(lib.BUILD, "tests", "self")
-    cp = subprocess.run(["make", "-C", lib.ROOT, "-j2", f"BUILD={self_build}",
+    # SAN= : under `make sanitize` the variable reaches this make through MAKEFLAGS, and an
+    # ASan-built hotpath cannot run with a library preloaded ahead of the ASan runtime.
+    cp = subprocess.run(["make", "-C", lib.ROOT, "-j2", f"BUILD={self_build}", "SAN=",
                          "CC=cc -finstrument-functions", os.path.join(self_build, "hotpath")],
                         capture_output=True, text=True, timeout=170)
     lib.check(cp.returncode == 0, f"building the instrumented hotpath failed:\n{cp.stderr[-3000:]}")
