@@ -61,13 +61,13 @@ SECTIONS = {"calls": bench_calls}
 
 
 def main():
-    names = sys.argv[2:] or list(SECTIONS)
     for extra in sorted(os.listdir(HERE)):
         # Benchmarks of other areas: bench/bench_<name>.py defining run(build, measure, cc).
         if extra.startswith("bench_") and extra.endswith(".py"):
             mod = {}
             exec(open(os.path.join(HERE, extra)).read(), mod)
             SECTIONS.setdefault(extra[6:-3], lambda m=mod: m["run"](BUILD, measure, cc))
+    names = sys.argv[2:] or list(SECTIONS)  # after the extra sections are known
     for name in names:
         if name not in SECTIONS:
             print(f"bench: unknown section {name!r} (have {', '.join(SECTIONS)})", file=sys.stderr)
