@@ -385,12 +385,10 @@ def test_patch_all_of_libc():
 
 
 def test_patch_rust_names():
-    """Rust's legacy mangling (_ZN...17h<hash>E) matched by its path without the hash. Needs
-    rustc (not a Debian build dependency of hotpath): without it the test only says so."""
-    rustc = shutil.which("rustc") or (os.path.exists("/root/.cargo/bin/rustc") and "/root/.cargo/bin/rustc")
-    if not rustc:
-        print("rustc not found: Rust names not tested")
-        return
+    """Rust's legacy mangling (_ZN...17h<hash>E) matched by its path without the hash, with
+    Debian's rustc (tools/install-deps.sh installs it)."""
+    rustc = "/usr/bin/rustc" if os.path.exists("/usr/bin/rustc") else shutil.which("rustc")
+    check(rustc, "rustc is installed (tools/install-deps.sh)")
     os.makedirs(OUT, exist_ok=True)
     exe = os.path.join(OUT, "patch_rust")
     src = os.path.join(PROGS, "patch_rust.rs")

@@ -7,10 +7,10 @@ set -eu
 # Build: compiler, ELF/DWARF, demangling, unwinding, disassembly, console, history.
 # Tests: check (unit tests), python3 (end-to-end runner), tmux (console tests), and programs
 # from Debian that the tests profile (gzip, xz, pigz, sqlite3, ltrace for independent counts),
-# clang and its libFuzzer runtime for the fuzz targets.
+# clang and its libFuzzer runtime for the fuzz targets, rustc for a Rust program's names.
 PACKAGES="gcc g++ make pkg-config libc6-dev libelf-dev libdw-dev libiberty-dev libunwind-dev
 libcapstone-dev libncurses-dev libsqlite3-dev check python3 tmux sqlite3 gzip xz-utils pigz
-ltrace zlib1g-dev clang libclang-rt-14-dev"
+ltrace zlib1g-dev clang libclang-rt-14-dev rustc"
 
 missing=""
 for p in $PACKAGES; do
