@@ -341,9 +341,18 @@ static int check_and_migrate(struct hp_store *st, int write, char *err, size_t e
 {
 	int64_t app_id, nobj, version;
 
-	/* The first read of page 1: a file that is not SQLite fails here (SQLITE_NOTADB). */
+	/* The first read of page 1: a file that is not SQLite fails here (SQLITE_NOTADB). Both
+	 * reads in one snapshot: another process may commit the new schema (tables and id in
+	 * one transaction) between two separate reads, which then looked like tables without
+	 * our id: "not a hotpath history". */
+	if (hp_store_exec(st, "BEGIN", "reading the schema", err, errlen) < 0)
+		return -1;
 	if (query_int(st, "PRAGMA application_id", &app_id, err, errlen) < 0 ||
-	    query_int(st, "SELECT count(*) FROM sqlite_master", &nobj, err, errlen) < 0)
+	    query_int(st, "SELECT count(*) FROM sqlite_master", &nobj, err, errlen) < 0) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (hp_store_exec(st, "COMMIT", "reading the schema", err, errlen) < 0)
 		return -1;
 	if (nobj > 0 && app_id != HP_STORE_APP_ID) {
 		snprintf(err, errlen, "%s: a SQLite database, but not a hotpath history (use another --db)",
@@ -373,7 +382,8 @@ static int check_and_migrate(struct hp_store *st, int write, char *err, size_t e
 		 * Switching needs a moment alone with the file: retry while another opener has it. */
 		int64_t t0 = now_unix_ns();
 		int rc;
-		while ((rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL)) == SQLITE_BUSY &&
+		while (((rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL)) & 0xff) ==
+			       SQLITE_BUSY &&
 		       now_unix_ns() - t0 < (int64_t)st->busy_ms * 1000000)
 			usleep(10000);
 		if (rc != SQLITE_OK)
