@@ -497,3 +497,23 @@ def test_table_shows_exec_only_images_on_one_line():
     eq(len(short), 2, f"one line for each sh image that exec'd a pipeline member:\n{err}")
     check(any(ln.startswith("[hotpath] process") and f"({calls})" in ln for ln in lines),
           f"the exec'd program has its own block:\n{err}")
+
+
+def test_example_config_is_valid_and_complete():
+    """hotpath.conf.example parses as a real config, and names every setting of the table."""
+    import lib as L
+    import re
+    example = os.path.join(L.ROOT, "hotpath.conf.example")
+    exe = build("sleepy.c")
+    with tempfile.TemporaryDirectory() as d:
+        with open(example) as src, open(os.path.join(d, "hotpath.conf"), "w") as dst:
+            dst.write(src.read())
+        cp = hotpath("run", "-o", os.devnull, exe, cwd=d)
+        eq(cp.returncode, 0, f"the example as ./hotpath.conf: {cp.stderr.decode(errors='replace')}")
+    with open(os.path.join(L.ROOT, "tools", "settings.c")) as f:
+        keys = set(re.findall(r'^\s*\{"([a-z_]+)", "HOTPATH_[A-Z_]+"', f.read(), re.M))
+    check(len(keys) >= 10, f"settings found in tools/settings.c: {keys}")
+    with open(example) as f:
+        text = f.read()
+    missing = sorted(k for k in keys if not re.search(rf"^#?\s*{k}\s*=", text, re.M))
+    eq(missing, [], "settings without an example in hotpath.conf.example")
