@@ -49,6 +49,7 @@ def collect(filt):
 
 
 def _py_child(full, q):
+    os.setpgrp()  # the test and everything it starts: one group, killed whole on a timeout
     try:
         mod, name = full.split(".", 1)
         spec = importlib.util.spec_from_file_location(mod, os.path.join(HERE, mod + ".py"))
@@ -69,7 +70,10 @@ def run_py(full):
     p.start()
     p.join(TIMEOUT)
     if p.is_alive():
-        p.kill()
+        try:
+            os.killpg(p.pid, 9)  # with the programs it started, not only the test
+        except OSError:
+            p.kill()
         p.join()
         return [(full, False, f"timed out after {TIMEOUT}s", time.time() - t0)]
     try:
