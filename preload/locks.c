@@ -584,32 +584,28 @@ HP_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l)
 
 /* ---- start-up and fork ---- */
 
-/* Called once from hp_flow_start (one thread, guard held): switch to the RTLD_NEXT functions
- * (another preloaded library may wrap them too) and map the index. */
-/* Resolve the next definitions (RTLD_NEXT) of everything we hook. Done at start even when lock
- * tracking is off: passing straight to glibc's aliases would skip another library preloaded
- * after ours that wraps these functions (or ThreadSanitizer's interceptors). */
+/* Resolve the next definitions (RTLD_NEXT) of everything we hook. Called once from
+ * hp_flow_start (one thread, guard held), also when lock tracking is off: passing straight to
+ * glibc's aliases would skip another library preloaded after ours that wraps these functions
+ * (or ThreadSanitizer's interceptors). The glibc aliases stay where dlsym finds nothing. */
+#define NEXT(field, name)                                                                          \
+	do {                                                                                       \
+		void *p_ = dlsym(RTLD_NEXT, name);                                                 \
+		if (p_)                                                                            \
+			real.field = p_;                                                           \
+	} while (0)
+
 void hp_locks_resolve(void)
 {
-	void *p;
-	if ((p = dlsym(RTLD_NEXT, "pthread_mutex_lock")))
-		real.mutex_lock = p;
-	if ((p = dlsym(RTLD_NEXT, "pthread_mutex_trylock")))
-		real.mutex_trylock = p;
-	if ((p = dlsym(RTLD_NEXT, "pthread_mutex_unlock")))
-		real.mutex_unlock = p;
-	if ((p = dlsym(RTLD_NEXT, "pthread_mutex_init")))
-		real.mutex_init = p;
-	if ((p = dlsym(RTLD_NEXT, "pthread_rwlock_rdlock")))
-		real.rw_rdlock = p;
-	if ((p = dlsym(RTLD_NEXT, "pthread_rwlock_wrlock")))
-		real.rw_wrlock = p;
-	if ((p = dlsym(RTLD_NEXT, "pthread_rwlock_tryrdlock")))
-		real.rw_tryrdlock = p;
-	if ((p = dlsym(RTLD_NEXT, "pthread_rwlock_trywrlock")))
-		real.rw_trywrlock = p;
-	if ((p = dlsym(RTLD_NEXT, "pthread_rwlock_unlock")))
-		real.rw_unlock = p;
+	NEXT(mutex_lock, "pthread_mutex_lock");
+	NEXT(mutex_trylock, "pthread_mutex_trylock");
+	NEXT(mutex_unlock, "pthread_mutex_unlock");
+	NEXT(mutex_init, "pthread_mutex_init");
+	NEXT(rw_rdlock, "pthread_rwlock_rdlock");
+	NEXT(rw_wrlock, "pthread_rwlock_wrlock");
+	NEXT(rw_tryrdlock, "pthread_rwlock_tryrdlock");
+	NEXT(rw_trywrlock, "pthread_rwlock_trywrlock");
+	NEXT(rw_unlock, "pthread_rwlock_unlock");
 	resolve(mutex_timedlock, "pthread_mutex_timedlock", NULL);
 	resolve(cond_wait, "pthread_cond_wait", COND_VERSION);
 	resolve(cond_timedwait, "pthread_cond_timedwait", COND_VERSION);
@@ -620,6 +616,7 @@ void hp_locks_resolve(void)
 	resolve(spin_unlock, "pthread_spin_unlock", NULL);
 }
 
+/* hp_locks_resolve, then map the address index; 1 when lock tracking can start. */
 int hp_locks_start(void)
 {
 	hp_locks_resolve();

@@ -7,30 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../unit/region_fixture.h"
 #include "region_read.h"
-
-static size_t make_valid(unsigned char *buf, size_t size)
-{
-	struct hp_region_header *h = (void *)buf;
-	memset(buf, 0, size);
-	h->magic = HP_REGION_MAGIC;
-	h->version = HP_REGION_VERSION;
-	h->header_size = sizeof(*h);
-	h->region_size = size;
-	uint64_t off = (sizeof(*h) + 63) & ~63ull;
-	const uint32_t rows[HP_T_COUNT] = {
-		[HP_T_MODULES] = sizeof(struct hp_module_rec), [HP_T_THREADS] = sizeof(struct hp_thread_rec),
-		[HP_T_FSTATS] = sizeof(struct hp_fstat), [HP_T_CHANNELS] = sizeof(struct hp_channel_rec),
-		[HP_T_LOCKS] = sizeof(struct hp_lock_rec), [HP_T_IO] = sizeof(struct hp_io_rec),
-		[HP_T_PATCH] = sizeof(struct hp_patch_rec)};
-	for (int t = 0; t < HP_T_COUNT; t++) {
-		h->tables[t].offset = off;
-		h->tables[t].row_size = rows[t];
-		h->tables[t].capacity = 1;
-		off += rows[t];
-	}
-	return off;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
@@ -38,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 	unsigned char *buf = aligned_alloc(4096, size);
 	if (!buf)
 		return 0;
-	make_valid(buf, size);
+	hp_fixture_region(buf, size, 1);
 	/* First bytes: how much of the file exists; the rest overwrites the header. */
 	size_t fsize = size;
 	if (n >= 2) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "region_fixture.h"
 #include "region_read.h"
 
 #define SIZE (1u << 20)
@@ -13,25 +14,7 @@
 static unsigned char *make_region(void)
 {
 	unsigned char *buf = aligned_alloc(4096, SIZE);
-	struct hp_region_header *h = (void *)buf;
-	memset(buf, 0, SIZE);
-	h->magic = HP_REGION_MAGIC;
-	h->version = HP_REGION_VERSION;
-	h->header_size = sizeof(*h);
-	h->region_size = SIZE;
-	uint64_t off = 4096 * ((sizeof(*h) + 4095) / 4096);
-	const uint32_t rows[HP_T_COUNT] = {
-		[HP_T_MODULES] = sizeof(struct hp_module_rec), [HP_T_THREADS] = sizeof(struct hp_thread_rec),
-		[HP_T_FSTATS] = sizeof(struct hp_fstat), [HP_T_CHANNELS] = sizeof(struct hp_channel_rec),
-		[HP_T_LOCKS] = sizeof(struct hp_lock_rec), [HP_T_IO] = sizeof(struct hp_io_rec),
-		[HP_T_PATCH] = sizeof(struct hp_patch_rec)};
-	for (int t = 0; t < HP_T_COUNT; t++) {
-		h->tables[t].offset = off;
-		h->tables[t].row_size = rows[t];
-		h->tables[t].capacity = 4;
-		off += 4ull * rows[t];
-	}
-	ck_assert_uint_le(off, SIZE);
+	ck_assert_uint_ne(hp_fixture_region(buf, SIZE, 4), 0);
 	return buf;
 }
 
