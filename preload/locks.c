@@ -217,6 +217,16 @@ static inline void hold_begin(struct hp_lock_rec *r, uint64_t now)
 		r->held_since = now;
 }
 
+/* An exclusive acquisition of r's lock by this thread (called with the lock held: plain
+ * stores). `now` is its time when the caller has read the clock, else 0: the clock is then
+ * read only when hold times are kept. */
+static inline void acquired(struct hp_lock_rec *r, uint64_t now)
+{
+	r->acquisitions++;
+	if (!(hp_flow_modes & HP_MODE_NO_HOLD))
+		hold_begin(r, now ? now : hp_ticks());
+}
+
 /* About to release an exclusive hold. */
 static inline void hold_end(struct hp_lock_rec *r)
 {
@@ -246,11 +256,8 @@ HP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 	int rc = real.mutex_trylock(m);
 	if (HP_LIKELY(rc == 0)) {
 		struct hp_lock_rec *r = lock_find(m, HP_LOCK_MUTEX, SITE());
-		if (HP_LIKELY(r != NULL)) {
-			r->acquisitions++;
-			if (!(hp_flow_modes & HP_MODE_NO_HOLD))
-				hold_begin(r, hp_ticks());
-		}
+		if (HP_LIKELY(r != NULL))
+			acquired(r, 0);
 		return 0;
 	}
 	if (rc != EBUSY)
@@ -262,22 +269,16 @@ HP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 		int saved = errno;
 		struct hp_lock_rec *r = lock_find(m, HP_LOCK_MUTEX, SITE());
 		record_contended(r, t0, t1, 0);
-		if (r) {
-			r->acquisitions++;
-			if (!(hp_flow_modes & HP_MODE_NO_HOLD))
-				hold_begin(r, t1);
-		}
+		if (r)
+			acquired(r, t1);
 		errno = saved;
 	}
 	return rc;
 done:
 	if (mutex_acquired(rc)) {
 		struct hp_lock_rec *r = lock_find(m, HP_LOCK_MUTEX, SITE());
-		if (r) {
-			r->acquisitions++;
-			if (!(hp_flow_modes & HP_MODE_NO_HOLD))
-				hold_begin(r, hp_ticks());
-		}
+		if (r)
+			acquired(r, 0);
 	}
 	return rc;
 }
@@ -287,11 +288,8 @@ HP_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 	int rc = real.mutex_trylock(m);
 	if (mutex_acquired(rc) && hp_flow_on(HP_MODE_LOCKS)) {
 		struct hp_lock_rec *r = lock_find(m, HP_LOCK_MUTEX, SITE());
-		if (r) {
-			r->acquisitions++;
-			if (!(hp_flow_modes & HP_MODE_NO_HOLD))
-				hold_begin(r, hp_ticks());
-		}
+		if (r)
+			acquired(r, 0);
 	}
 	return rc;
 }
@@ -322,11 +320,8 @@ HP_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec 
 				tr->lock_wait_ticks += t1 - t0;
 		}
 	}
-	if (r && mutex_acquired(rc)) {
-		r->acquisitions++;
-		if (!(hp_flow_modes & HP_MODE_NO_HOLD))
-			hold_begin(r, t1 ? t1 : hp_ticks());
-	}
+	if (r && mutex_acquired(rc))
+		acquired(r, t1);
 	errno = saved;
 	return rc;
 }
@@ -546,11 +541,8 @@ HP_EXPORT int pthread_spin_lock(pthread_spinlock_t *l)
 		struct hp_lock_rec *r = lock_find((const void *)l, HP_LOCK_SPIN, SITE());
 		if (t0)
 			record_contended(r, t0, t1, 0);
-		if (r) {
-			r->acquisitions++;
-			if (!(hp_flow_modes & HP_MODE_NO_HOLD))
-				hold_begin(r, t1 ? t1 : hp_ticks());
-		}
+		if (r)
+			acquired(r, t1);
 		errno = saved;
 	}
 	return rc;
@@ -562,11 +554,8 @@ HP_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l)
 	int rc = real.spin_trylock(l);
 	if (rc == 0 && hp_flow_on(HP_MODE_LOCKS)) {
 		struct hp_lock_rec *r = lock_find((const void *)l, HP_LOCK_SPIN, SITE());
-		if (r) {
-			r->acquisitions++;
-			if (!(hp_flow_modes & HP_MODE_NO_HOLD))
-				hold_begin(r, hp_ticks());
-		}
+		if (r)
+			acquired(r, 0);
 	}
 	return rc;
 }

@@ -9,29 +9,7 @@
 #include "hp/patch.h"
 #include "../../preload/arch/arch.h"
 
-/* preload/libc.c helpers patch_syms.c uses (the real ones live in libhotpath.so). */
-size_t hp_strlen(const char *s)
-{
-	return strlen(s);
-}
-int hp_strncmp(const char *a, const char *b, size_t n)
-{
-	return strncmp(a, b, n);
-}
-void hp_memcpy(void *d, const void *s, size_t n)
-{
-	memcpy(d, s, n);
-}
-size_t hp_strlcpy(char *d, const char *s, size_t n)
-{
-	size_t l = strlen(s);
-	if (n) {
-		size_t c = l < n - 1 ? l : n - 1;
-		memcpy(d, s, c);
-		d[c] = 0;
-	}
-	return l;
-}
+#include "libc_stubs.h" /* the preload/libc.c helpers patch_syms.c uses */
 
 #include "../../preload/patch_syms.c"
 
