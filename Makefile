@@ -1,4 +1,5 @@
-# Makefile - builds libhotpath.so (preload/), hotpath (tools/, tui/, symbolize/, common/), the
+# Makefile - builds libhotpath.so (preload/), hotpath (tools/ with its region/, report/ and
+# history/ parts, tui/, symbolize/), the
 # tests and the benchmarks. Objects go under build/; `V=1` shows commands, `DEBUG=1` builds -O0,
 # `SAN=address,undefined` or `SAN=thread` builds the readers and tests with sanitizers.
 
@@ -19,8 +20,7 @@ WERROR := -Werror
 endif
 
 WARN := -Wall -Wextra -Wstrict-prototypes -Wshadow -Wno-unused-parameter $(WERROR)
-BASE_CFLAGS := -std=gnu11 -g $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude -Icommon -Isymbolize \
-	-Itools -Itui -DHP_VERSION=\"$(VERSION)\" -MMD -MP
+BASE_CFLAGS := -std=gnu11 -g $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude -I. -DHP_VERSION=\"$(VERSION)\" -MMD -MP
 SANFLAGS :=
 ifneq ($(SAN),)
 SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer
@@ -47,7 +47,7 @@ PRELOAD_SRC := $(wildcard preload/*.c) $(wildcard preload/arch/x86_64*.c)
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
 PRELOAD_NOP_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/nop/%.o)
 # Reader code shared by hotpath and the unit tests.
-READER_SRC := $(wildcard common/*.c) $(wildcard symbolize/*.c) $(wildcard tui/*.c) \
+READER_SRC := $(wildcard tools/region/*.c tools/report/*.c tools/history/*.c) $(wildcard symbolize/*.c) $(wildcard tui/*.c) \
 	$(filter-out tools/main.c,$(wildcard tools/*.c))
 READER_OBJ := $(READER_SRC:%.c=$(BUILD)/%.o)
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "hotpath.h"
-#include "region_read.h"
+#include "tools/region/region_read.h"
 
 static void usage(FILE *f)
 {

@@ -12,9 +12,9 @@
 
 #include "config.h"
 #include "hotpath.h"
-#include "json.h"
-#include "report.h"
-#include "store.h"
+#include "tools/report/json.h"
+#include "tools/report/report.h"
+#include "tools/history/store.h"
 #include "compare.h"
 
 #define SPREAD_MADS 3.0

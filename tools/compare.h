@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "report.h"
+#include "tools/report/report.h"
 
 enum { M_CALLS, M_AVG, M_PCT, M_TOTAL, M_BYTES, NM };
 enum { ST_REGRESSED, ST_IMPROVED, ST_SPREAD, ST_NEW, ST_GONE, ST_SAME };

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "compare.h"
-#include "json.h"
+#include "tools/report/json.h"
 
 const char *const hp_compare_metric_key[NM] = {"calls", "avg_ns", NULL, "total_ns", "alloc_bytes"};
 

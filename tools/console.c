@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "console.h"
+#include "tui/console.h"
 #include "hotpath.h"
 #include "settings.h"
 

@@ -10,10 +10,10 @@
 
 #include "config.h"
 #include "hotpath.h"
-#include "json.h"
-#include "report.h"
+#include "tools/report/json.h"
+#include "tools/report/report.h"
 #include "settings.h"
-#include "store.h"
+#include "tools/history/store.h"
 
 /* The settings a run was made with, as a JSON object (runs.settings). */
 static char *settings_json(const struct hp_settings *s)

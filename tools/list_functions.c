@@ -15,7 +15,7 @@
 
 #include "hotpath.h"
 #include "settings.h"
-#include "symbolize.h"
+#include "symbolize/symbolize.h"
 
 #include "../preload/arch/x86_64.c"
 

@@ -7,7 +7,7 @@
 
 #include "config.h"
 #include "hotpath.h"
-#include "report.h"
+#include "tools/report/report.h"
 #include "settings.h"
 
 static void usage(FILE *f)

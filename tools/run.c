@@ -19,11 +19,11 @@
 #include <unistd.h>
 
 #include "hotpath.h"
-#include "region_model.h"
-#include "report_flow.h"
-#include "report_patch.h"
+#include "tools/region/region_model.h"
+#include "tools/report/report_flow.h"
+#include "tools/report/report_patch.h"
 #include "settings.h"
-#include "symbolize.h"
+#include "symbolize/symbolize.h"
 
 extern char **environ;
 

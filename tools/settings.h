@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "report.h"
+#include "tools/report/report.h"
 
 struct hp_settings {
 	double pcts[HP_MAX_PCTS];

@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "region_read.h"
-#include "report.h"
-#include "symbolize.h"
+#include "tools/region/region_read.h"
+#include "tools/report/report.h"
+#include "symbolize/symbolize.h"
 
 #define HP_CON_SPARK 60	     /* rate samples kept per function: one per refresh */
 #define HP_CON_FILTER_MAX 128

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "console.h"
-#include "region_model.h"
+#include "tools/region/region_model.h"
 
 #define MAX_BINS 32
 

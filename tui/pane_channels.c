@@ -1,11 +1,11 @@
 /* pane_channels.c - the Channels tab: pipes, FIFOs, message queues, socketpairs and eventfds
- * of the model (p->chans, common/report_flow.h): messages and bytes each way, time blocked in
+ * of the model (p->chans, tools/report/report_flow.h): messages and bytes each way, time blocked in
  * the calls, largest transfer, and whether it is open. */
 #include <math.h>
 #include <stdio.h>
 
 #include "console.h"
-#include "report_flow.h"
+#include "tools/report/report_flow.h"
 
 static int columns(struct hp_console *c, struct hp_col *cols, int max)
 {

@@ -1,10 +1,10 @@
 /* pane_locks.c - the Locks tab: mutexes, rwlocks, condition variables and spinlocks of the
- * model (p->locks, common/report_flow.h): acquisitions, contention, time waited and held. */
+ * model (p->locks, tools/report/report_flow.h): acquisitions, contention, time waited and held. */
 #include <math.h>
 #include <stdio.h>
 
 #include "console.h"
-#include "report_flow.h"
+#include "tools/report/report_flow.h"
 
 static int columns(struct hp_console *c, struct hp_col *cols, int max)
 {

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "console.h"
-#include "region_model.h"
+#include "tools/region/region_model.h"
 #include "screen_guard.h"
 
 int64_t hp_con_now_ns(void)

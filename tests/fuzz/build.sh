@@ -5,7 +5,7 @@
 #     sh tests/fuzz/build.sh [BUILD] [RUNS]        (defaults: build, 20000)
 #
 # Each target names the reader sources it links in one line of its top comment:
-# `FUZZ_SOURCES: common/json.c` (and optionally `FUZZ_LIBS: -lelf`). Seeds for a target are
+# `FUZZ_SOURCES: tools/report/json.c` (and optionally `FUZZ_LIBS: -lelf`). Seeds for a target are
 # the files under tests/fuzz/seeds/<name>/ when that exists, plus the inline ones below.
 # Needs clang and its fuzzer runtime (Debian: clang, libclang-rt-<version>-dev). Exits non-zero
 # when a target does not build or a run finds a crash; the input is left in $BUILD/fuzz/.
@@ -18,7 +18,7 @@ CLANG=${FUZZ_CC:-clang}
 OUT=$BUILD/fuzz
 CFLAGS="-std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wstrict-prototypes -Wshadow
 -Wno-unused-parameter -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
--fno-omit-frame-pointer -I$ROOT/include -I$ROOT/common -I$ROOT/symbolize -I$ROOT/tools"
+-fno-omit-frame-pointer -I$ROOT/include -I$ROOT"
 
 if ! command -v "$CLANG" >/dev/null 2>&1; then
 	echo "hotpath: fuzzing needs clang (run: apt-get install clang)" >&2

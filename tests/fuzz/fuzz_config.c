@@ -1,11 +1,11 @@
 /* fuzz_config.c - libFuzzer target for hp_conf_parse (hotpath.conf is user input) and the value
  * parsers the settings table applies to its values. Built and run by tests/fuzz/build.sh.
- * FUZZ_SOURCES: common/config.c */
+ * FUZZ_SOURCES: tools/config.c */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "tools/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -2,13 +2,13 @@
  * Parses the input; a parsed tree is written back with the writer, compactly and pretty, and
  * must parse again to the same tree. The raw input also goes through the string escaper, whose
  * output must parse back to valid UTF-8. Built and run by tests/fuzz/build.sh.
- * FUZZ_SOURCES: common/json.c */
+ * FUZZ_SOURCES: tools/report/json.c */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "tools/report/json.h"
 
 static void write_tree(struct hp_jw *w, const struct hp_json *j)
 {

@@ -2,13 +2,13 @@
  * another user's, truncated, scribbled on). The input is laid over a valid empty region's
  * header (so the fuzzer gets past the magic) and the whole thing is checked and, when it
  * passes, every row of every table is read, as the report builder does.
- * FUZZ_SOURCES: common/region_read.c */
+ * FUZZ_SOURCES: tools/region/region_read.c */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../unit/region_fixture.h"
-#include "region_read.h"
+#include "tools/region/region_read.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {

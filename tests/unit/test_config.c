@@ -1,4 +1,4 @@
-/* test_config.c - unit tests of common/config.c: the hotpath.conf syntax (sections, comments,
+/* test_config.c - unit tests of tools/config.c: the hotpath.conf syntax (sections, comments,
  * quotes, line numbers), every syntax error with its exact text, and the value parsers. */
 #include <check.h>
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "tools/config.h"
 
 static char err[256];
 

@@ -1,12 +1,12 @@
 /* test_hist.c - unit tests of the histogram bucket arithmetic (include/hp/hist.h) and of the
- * percentile read-out (common/hist_pct.c), against exact percentiles of random samples. */
+ * percentile read-out (tools/region/hist_pct.c), against exact percentiles of random samples. */
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hist_pct.h"
+#include "tools/region/hist_pct.h"
 #include "hp/hist.h"
 
 START_TEST(test_values_land_in_their_bucket)

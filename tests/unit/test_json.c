@@ -1,4 +1,4 @@
-/* test_json.c - unit tests of common/json.c: the parser (values, escapes, big numbers, every
+/* test_json.c - unit tests of tools/report/json.c: the parser (values, escapes, big numbers, every
  * error and its position, nesting bound) and the writer (layout, escaping, numbers, round trip). */
 #include <check.h>
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "tools/report/json.h"
 
 static char err[256];
 

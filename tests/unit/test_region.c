@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "region_fixture.h"
-#include "region_read.h"
+#include "tools/region/region_read.h"
 
 #define SIZE (1u << 20)
 

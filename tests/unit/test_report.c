@@ -1,4 +1,4 @@
-/* test_report.c - unit tests of the report model (common/report_fmt.c, common/report_json.c):
+/* test_report.c - unit tests of the report model (tools/report/report_fmt.c, tools/report/report_json.c):
  * time format, percentiles, sorting and limits, the exact table text, the JSON fields, JSON
  * round trips (render, load, render) and the loader's errors. Models are built by hand. */
 #include <check.h>
@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "hp/region.h"
-#include "json.h"
-#include "report.h"
+#include "tools/report/json.h"
+#include "tools/report/report.h"
 
 /* ---- building models ---- */
 

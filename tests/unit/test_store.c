@@ -1,4 +1,4 @@
-/* test_store.c - unit tests of common/store.c: a model saved and loaded back is the same model
+/* test_store.c - unit tests of tools/history/store.c: a model saved and loaded back is the same model
  * (every field, extremes of uint64, NULL strings, histograms, children, threads, notes), renders
  * the same JSON, run lookup by id / last / last~N / label, reopening does not migrate twice,
  * and the errors for files that are not a hotpath history. */
@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "report.h"
-#include "store.h"
+#include "tools/report/report.h"
+#include "tools/history/store.h"
 
 static char dir[64];
 static char path[256], err[1024];

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "symbolize.h"
+#include "symbolize/symbolize.h"
 
 /* Line numbers in prog.c below, where the two functions start. */
 #define LINE_LOCAL 3

@@ -1,4 +1,4 @@
-/* store_int.h - what common/store.c and common/store_read.c share: the connection and the
+/* store_int.h - what tools/history/store.c and tools/history/store_read.c share: the connection and the
  * statement helpers. Not for other files: use store.h. */
 #ifndef HP_STORE_INT_H
 #define HP_STORE_INT_H

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "hp/region.h"
-#include "region_model.h"
+#include "tools/region/region_model.h"
 #include "report_flow.h"
 #include "textfmt.h"
 

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "tools/config.h"
 #include "store.h"
 #include "store_int.h"
 

@@ -100,7 +100,7 @@ struct hp_proc {
 	double pcts_saved[HP_MAX_PCTS];
 	int npcts_saved;
 	struct hp_mem mem; /* report_mem.c: memory totals (alloc mode) */
-	/* Data flow and concurrency (common/report_flow.h, docs/dataflow.md). */
+	/* Data flow and concurrency (tools/report/report_flow.h, docs/dataflow.md). */
 	struct hp_chan_row *chans; /* in creation order */
 	size_t nchans;
 	struct hp_lock_row *locks; /* by total wait, descending */
@@ -108,7 +108,7 @@ struct hp_proc {
 	struct hp_io_row *io; /* one per fd kind that saw I/O */
 	size_t nio;
 	unsigned flow_hide; /* HP_FLOW_HIDE_*: report sections switched off */
-	/* Patching (common/report_patch.h, docs/patching.md): NULL when nothing was patched. */
+	/* Patching (tools/report/report_patch.h, docs/patching.md): NULL when nothing was patched. */
 	struct hp_patch_info *patch;
 };
 

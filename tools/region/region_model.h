@@ -3,8 +3,8 @@
 #define HP_REGION_MODEL_H
 
 #include "region_read.h"
-#include "report.h"
-#include "symbolize.h"
+#include "tools/report/report.h"
+#include "symbolize/symbolize.h"
 
 /* Build `out` from region `r`: rows of all threads merged per function, names symbolized
  * through `sym` (file:line too when want_lines), histograms converted to ns. The model is not

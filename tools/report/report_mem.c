@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "region_model.h"
+#include "tools/region/region_model.h"
 #include "report_mem.h"
 #include "textfmt.h"
 

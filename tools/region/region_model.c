@@ -7,9 +7,9 @@
 #include <x86intrin.h>
 
 #include "region_model.h"
-#include "report_mem.h"
-#include "report_flow.h"
-#include "report_patch.h"
+#include "tools/report/report_mem.h"
+#include "tools/report/report_flow.h"
+#include "tools/report/report_patch.h"
 
 static const struct hp_module_rec *find_module(const struct hp_rregion *r, uint64_t addr)
 {

@@ -6,9 +6,9 @@
 #include <stdio.h>
 
 #include "json.h"
-#include "region_read.h"
+#include "tools/region/region_read.h"
 #include "report.h"
-#include "symbolize.h"
+#include "symbolize/symbolize.h"
 
 /* Fill p->mem from region `r` when it was recorded with HP_MODE_ALLOC (else leave it invalid):
  * totals (thread rows + orphan counters), peak and live bytes, the outside-functions row and

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "json.h"
-#include "region_read.h"
+#include "tools/region/region_read.h"
 #include "report.h"
 
 struct hp_patch_fn {
