@@ -8,9 +8,15 @@ set -eu
 # Tests: check (unit tests), python3 (end-to-end runner), tmux (console tests), and programs
 # from Debian that the tests profile (gzip, xz, pigz, sqlite3, ltrace for independent counts),
 # clang and its libFuzzer runtime for the fuzz targets, rustc for a Rust program's names.
+# serve and pprof: libmicrohttpd (HTTP), protobuf-c (profile.proto), zlib (gzip).
+# Peers and oracles for tests and benchmarks: valgrind, uftrace, heaptrack, google-perftools
+# (CPU profiler), linux-perf, prometheus/promtool, golang-go (`go tool pprof`); clang-format
+# for `make format`.
 PACKAGES="gcc g++ make pkg-config libc6-dev libelf-dev libdw-dev libiberty-dev libunwind-dev
 libcapstone-dev libncurses-dev libsqlite3-dev check python3 tmux sqlite3 gzip xz-utils pigz
-ltrace zlib1g-dev clang libclang-rt-14-dev rustc"
+ltrace zlib1g-dev clang libclang-rt-14-dev rustc libmicrohttpd-dev libprotobuf-c-dev
+protobuf-c-compiler valgrind uftrace heaptrack google-perftools libgoogle-perftools-dev
+linux-perf prometheus golang-go clang-format bzip2"
 
 missing=""
 for p in $PACKAGES; do
