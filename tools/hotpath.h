@@ -16,8 +16,8 @@ int hp_console_child_stdio(void);
 struct hp_settings;
 void hp_console_watch_child(int child, const struct hp_settings *s);
 int hp_cmd_list_functions(int argc, char **argv); /* tools/list_functions.c (patching) */
-/* Patching (docs/patching.md): analyse what `patterns` select in PROG and its libraries and
- * hand the result to the child (HOTPATH_PATCH_PLAN, a file in /dev/shm); cleanup removes it. */
+/* Patching (tools/patch_plan.c, docs/patching.md): analyse what `patterns` select in PROG and
+ * its libraries and hand the result to the child (HOTPATH_PATCH_PLAN, a file in /dev/shm); cleanup removes it. */
 void hp_patch_plan_prepare(const char *prog, const char *patterns, unsigned long long session);
 void hp_patch_plan_cleanup(void);
 

@@ -121,6 +121,39 @@ static int apply(struct hp_settings *s, const struct setting *t, const char *v, 
 	return 0;
 }
 
+void hp_settings_add_functions(struct hp_settings *s, const char *list, int exclude)
+{
+	size_t cur = s->functions ? strlen(s->functions) : 0, add = strlen(list);
+	char *out = malloc(cur + 2 * add + 4);
+	if (!out)
+		return;
+	size_t o = 0;
+	if (cur) {
+		memcpy(out, s->functions, cur);
+		o = cur;
+	}
+	const char *p = list;
+	while (*p) {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		if (o)
+			out[o++] = ',';
+		if (exclude && *p != '!')
+			out[o++] = '!';
+		while (*p && *p != ',')
+			out[o++] = *p++;
+		while (o && (out[o - 1] == ' ' || out[o - 1] == '\t'))
+			o--;
+	}
+	out[o] = 0;
+	free(s->functions);
+	s->functions = o ? out : NULL;
+	if (!o)
+		free(out);
+}
+
 const char *hp_settings_find_config(int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++) {

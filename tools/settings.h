@@ -34,7 +34,7 @@ struct hp_settings {
 };
 
 /* Append the comma-separated patterns of `list` to s->functions ('!' before each item when
- * `exclude`), as the config's [functions] include/exclude do (tools/list_functions.c). */
+ * `exclude`), as the config's [functions] include/exclude do. */
 void hp_settings_add_functions(struct hp_settings *s, const char *list, int exclude);
 
 /* Fill `s` from defaults, then the config file (`config` if given, else ./hotpath.conf when

@@ -1,7 +1,7 @@
 /* test_patch.c - unit tests of the patcher's pure parts: the pattern matcher
  * (include/hp/patch.h), the small demangler used inside the process (preload/patch_syms.c,
  * compiled in here), and the x86-64 analysis and relocation (preload/arch/x86_64.c, in
- * libhpreader.a through tools/list_functions.c) on hand-made instruction bytes. */
+ * libhpreader.a through tools/patch_scan.c) on hand-made instruction bytes. */
 #include <check.h>
 #include <stdint.h>
 #include <string.h>

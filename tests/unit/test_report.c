@@ -1,4 +1,5 @@
-/* test_report.c - unit tests of the report model (tools/report/report_fmt.c, tools/report/report_json.c):
+/* test_report.c - unit tests of the report model (tools/region/model.c, tools/report/report_table.c,
+ * report_json_write.c, report_json.c):
  * time format, percentiles, sorting and limits, the exact table text, the JSON fields, JSON
  * round trips (render, load, render) and the loader's errors. Models are built by hand. */
 #include <check.h>

@@ -7,9 +7,6 @@
 #include <x86intrin.h>
 
 #include "region_model.h"
-#include "tools/report/report_mem.h"
-#include "tools/report/report_flow.h"
-#include "tools/report/report_patch.h"
 
 static const struct hp_module_rec *find_module(const struct hp_rregion *r, uint64_t addr)
 {
@@ -300,9 +297,9 @@ int hp_proc_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, i
 	if (build_functions(r, sym, want_lines, out) < 0)
 		return -ENOMEM;
 	disambiguate(out);
-	hp_mem_from_region(r, sym, out); /* memory totals (alloc mode) */
-	hp_patch_from_region(r, out); /* patched functions (report_patch.c) */
-	if (hp_flow_from_region(r, sym, want_lines, out) < 0) /* channels, locks, io (report_flow.c) */
+	hp_mem_from_region(r, sym, out); /* memory totals in alloc mode (region_mem.c) */
+	hp_patch_from_region(r, out); /* patched functions (region_patch.c) */
+	if (hp_flow_from_region(r, sym, want_lines, out) < 0) /* channels, locks, io (region_flow.c) */
 		return -ENOMEM;
 	if (r->h->flags & HP_FLAG_OWN_MALLOC)
 		hp_proc_add_note(out, "the executable defines its own malloc: its allocations are not seen");

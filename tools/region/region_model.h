@@ -1,10 +1,10 @@
-/* region_model.h - turn a mapped region into the report model (struct hp_proc). */
+/* region_model.h - turn a mapped region into the report model (struct hp_proc, model.h). */
 #ifndef HP_REGION_MODEL_H
 #define HP_REGION_MODEL_H
 
-#include "region_read.h"
-#include "tools/report/report.h"
 #include "symbolize/symbolize.h"
+#include "tools/region/model.h"
+#include "tools/region/region_read.h"
 
 /* Build `out` from region `r`: rows of all threads merged per function, names symbolized
  * through `sym` (file:line too when want_lines), histograms converted to ns. The model is not
@@ -15,5 +15,23 @@ int hp_proc_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, i
 /* Name of a runtime address in region `r` ("worker", or "0x7f12…" when unknown); malloc'd. */
 char *hp_region_symbol(const struct hp_rregion *r, struct hp_symbolizer *sym, uint64_t addr,
 		       const char **module, struct hp_sym_info *info);
+
+/* The parts of hp_proc_from_region, one file each. */
+/* region_flow.c: p->chans, p->locks, p->io from the region (sites symbolized with `sym`,
+ * file:line when want_lines), and the CPU time of threads still running from /proc. Returns 0
+ * or -ENOMEM. */
+int hp_flow_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+			struct hp_proc *p);
+/* region_mem.c: p->mem when the region was recorded with HP_MODE_ALLOC (else left invalid):
+ * totals (thread rows + orphan counters), peak and live bytes, the outside-functions row and
+ * the functions whose blocks are still live (names through `sym`, may be NULL). */
+void hp_mem_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, struct hp_proc *p);
+/* region_patch.c: p->patch when the region ran with HP_MODE_PATCH (else left NULL), and the
+ * notes: the rate, the refused functions with their reasons, a reached cap. */
+void hp_patch_from_region(const struct hp_rregion *r, struct hp_proc *p);
+
+/* Notes for items of `patterns` (the --functions list) that select nothing, or name a module
+ * that is not loaded; applied to p and its children (region_patch.c). */
+void hp_patch_check_patterns(struct hp_proc *p, const char *patterns);
 
 #endif

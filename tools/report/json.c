@@ -27,8 +27,7 @@ static void c_locale_init(void)
 	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 }
 
-/* The "C" locale, or (locale_t)0 when it could not be created (then the current one is used). */
-static locale_t hp_c_locale(void)
+locale_t hp_c_locale(void)
 {
 	pthread_once(&c_locale_once, c_locale_init);
 	return c_locale;

@@ -4,6 +4,7 @@
 #define HP_JSON_H
 
 #include <stddef.h>
+#include <locale.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -60,5 +61,9 @@ void hp_jw_bool(struct hp_jw *w, int v);
 void hp_jw_null(struct hp_jw *w);
 /* Ends the document (a newline); returns 0, or -EIO when the FILE had an error. */
 int hp_jw_finish(struct hp_jw *w);
+
+/* The "C" locale, made once, or (locale_t)0 when it could not be created (then the current one
+ * is used): readers uselocale() it around number formatting and parsing. */
+locale_t hp_c_locale(void);
 
 #endif

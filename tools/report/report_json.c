@@ -14,6 +14,7 @@
 #include "report_mem.h"
 #include "report_flow.h"
 #include "report_patch.h"
+#include "textfmt.h"
 
 struct loader {
 	char *err;
@@ -276,18 +277,8 @@ static int load_hist(struct loader *l, const struct hp_json *o, struct hp_fn_row
 static int pct_key(char *buf, size_t size, double pct)
 {
 	char num[64];
-	int d = 0;
 
-	/* The writer's form: shortest decimals that read back the same, '.' as '_'. */
-	for (; d < 10; d++) {
-		snprintf(num, sizeof(num), "%.*f", d, pct);
-		if (strtod(num, NULL) == pct)
-			break;
-	}
-	snprintf(num, sizeof(num), "%.*f", d, pct);
-	char *dot = strchr(num, '.');
-	if (dot)
-		*dot = '_';
+	hp_fmt_pct(num, sizeof(num), pct, '_'); /* the writer's form */
 	return snprintf(buf, size, "p%s_ns", num);
 }
 
@@ -456,7 +447,7 @@ static int load_proc(struct loader *l, const struct hp_json *o, struct hp_proc *
 		return rc;
 	if ((rc = hp_mem_from_json(o, p, l->path, l->err, l->errlen)) < 0) /* "memory" */
 		return rc;
-	if ((rc = hp_flow_from_json(o, p)) < 0) /* "channels", "locks", "io" (report_flow.c) */
+	if ((rc = hp_flow_from_json(o, p)) < 0) /* "channels", "locks", "io" (report_flow_json.c) */
 		return rc;
 	if ((rc = hp_patch_from_json(o, p, l->err, l->errlen)) < 0) /* "patch" (report_patch.c) */
 		return rc;
@@ -479,25 +470,12 @@ static int load_proc(struct loader *l, const struct hp_json *o, struct hp_proc *
 	return 0;
 }
 
-static locale_t c_locale(void)
-{
-	static locale_t shared;
-	locale_t loc = __atomic_load_n(&shared, __ATOMIC_ACQUIRE), none = (locale_t)0;
-
-	if (!loc && (loc = newlocale(LC_ALL_MASK, "C", (locale_t)0)) &&
-	    !__atomic_compare_exchange_n(&shared, &none, loc, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		freelocale(loc); /* another thread was first */
-		loc = none;
-	}
-	return loc;
-}
-
 static int from_json(const char *text, size_t len, struct hp_proc *out, char *err, size_t errlen);
 
 /* pct_key() formats numbers: in the C locale, whatever the program set. */
 int hp_report_from_json(const char *text, size_t len, struct hp_proc *out, char *err, size_t errlen)
 {
-	locale_t loc = c_locale(), old = (locale_t)0;
+	locale_t loc = hp_c_locale(), old = (locale_t)0;
 
 	if (loc)
 		old = uselocale(loc);

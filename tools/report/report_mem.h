@@ -1,19 +1,14 @@
-/* report_mem.h - the memory part of a report: totals from a region, the memory table, the
- * `memory` JSON object and its loader. */
+/* report_mem.h - the memory part of a report: the memory table, the `memory` JSON object and
+ * its loader. The totals (struct hp_mem, tools/region/model.h) come from
+ * tools/region/region_mem.c. */
 #ifndef HP_REPORT_MEM_H
 #define HP_REPORT_MEM_H
 
 #include <stdio.h>
 
-#include "json.h"
-#include "tools/region/region_read.h"
-#include "report.h"
-#include "symbolize/symbolize.h"
-
-/* Fill p->mem from region `r` when it was recorded with HP_MODE_ALLOC (else leave it invalid):
- * totals (thread rows + orphan counters), peak and live bytes, the outside-functions row and
- * the functions whose blocks are still live (names through `sym`, may be NULL). */
-void hp_mem_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, struct hp_proc *p);
+#include "tools/region/model.h"
+#include "tools/report/json.h"
+#include "tools/report/report.h"
 
 /* The memory table (functions that allocated, by bytes, and the outside row), the totals line,
  * the leak hint and, with several threads, a per-thread table. Returns 0 or -ENOMEM. */

@@ -1,5 +1,7 @@
-/* textfmt.c - boxed text tables, cells cut to a width, byte counts. */
+/* textfmt.c - boxed text tables, cells cut to a width, times, byte counts, percentile numbers. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "textfmt.h"
@@ -99,4 +101,55 @@ void hp_textable_print(FILE *f, const struct hp_textable *t)
 		line(f, width, ncols, cells);
 	}
 	border(f, width, ncols);
+}
+
+/* Below 1 µs whole ns ("12 ns"); then two decimals in µs, ms or s ("169.91 µs", "1.23 s");
+ * from 60 s minutes and tenths of seconds ("2m 03.4s"). Units are chosen after rounding, so
+ * 999.996 µs prints as "1.00 ms", never "1000.00 µs". Digits come from integers: no locale
+ * can turn the point into a comma. Negative and non-finite values print as "-". */
+void hp_fmt_ns(char *buf, size_t size, double ns)
+{
+	double t;
+
+	if (!size)
+		return;
+	if (!isfinite(ns) || ns < 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	if ((t = round(ns)) < 1000) {
+		snprintf(buf, size, "%d ns", (int)t);
+	} else if ((t = round(ns / 1e1)) < 100000) {
+		snprintf(buf, size, "%d.%02d µs", (int)(t / 100), (int)fmod(t, 100));
+	} else if ((t = round(ns / 1e4)) < 100000) {
+		snprintf(buf, size, "%d.%02d ms", (int)(t / 100), (int)fmod(t, 100));
+	} else if ((t = round(ns / 1e7)) < 6000) {
+		snprintf(buf, size, "%d.%02d s", (int)(t / 100), (int)fmod(t, 100));
+	} else {
+		t = round(ns / 1e8); /* tenths of a second */
+		double min = floor(t / 600), tenths = t - min * 600;
+		snprintf(buf, size, "%.0fm %02d.%ds", min, (int)(tenths / 10), (int)fmod(tenths, 10));
+	}
+}
+
+/* A percentile number as people write it: 95, 99.9 (shortest that reads back the same).
+ * Called with the C locale in effect. */
+int hp_pct_decimals(double pct)
+{
+	char tmp[64];
+
+	for (int d = 0; d < 10; d++) {
+		snprintf(tmp, sizeof(tmp), "%.*f", d, pct);
+		if (strtod(tmp, NULL) == pct)
+			return d;
+	}
+	return 10;
+}
+
+void hp_fmt_pct(char *buf, size_t size, double pct, char point)
+{
+	snprintf(buf, size, "%.*f", hp_pct_decimals(pct), pct);
+	char *dot = strchr(buf, '.');
+	if (dot)
+		*dot = point;
 }

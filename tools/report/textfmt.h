@@ -1,5 +1,6 @@
-/* textfmt.h - the text report's building blocks, shared by every section's renderer: boxed
- * tables sized by display width, cells cut to a width, byte counts. */
+/* textfmt.h - the text report's building blocks, shared by every section's renderer and the
+ * console: boxed tables sized by display width, cells cut to a width, times, byte counts,
+ * percentile numbers. */
 #ifndef HP_TEXTFMT_H
 #define HP_TEXTFMT_H
 
@@ -18,6 +19,15 @@ void hp_fit_cols(char *buf, size_t size, const char *s, size_t cols);
 
 /* "512 B", "1.50 KiB", "3.40 MiB" … ; "-" for a negative or non-finite count. */
 void hp_fmt_bytes(char *buf, size_t size, double bytes);
+
+/* "209.92 ms", "169.91 µs", "12 ns", "1.23 s", "2m 03.4s": the table's time format. */
+void hp_fmt_ns(char *buf, size_t size, double ns);
+
+/* A percentile number as people write it: 95, 99.9 (the fewest decimals that read back the
+ * same; hp_pct_decimals says how many), with `point` for the decimal point ('_' in a JSON key).
+ * Call with the C locale in effect. */
+int hp_pct_decimals(double pct);
+void hp_fmt_pct(char *buf, size_t size, double pct, char point);
 
 /* A boxed table: `cell` fills row `row`, column `col` (it is called twice per cell, for the
  * widths and then for the text, so nothing is kept in memory). */

@@ -1,0 +1,293 @@
+/* region_flow.c - channels, locks, I/O per fd kind and thread ends from a region into the model
+ * (part of hp_proc_from_region). The writer's side is preload/chan.c, preload/locks.c; the
+ * tables and JSON are tools/report/report_flow.c, report_flow_json.c (docs/dataflow.md). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hp/region.h"
+#include "region_model.h"
+
+static uint64_t ns_of(const struct hp_rregion *r, uint64_t ticks)
+{
+	return (uint64_t)llround(hp_rregion_ns(r, ticks));
+}
+
+/* An address without a symbol (a stripped library's static function) as module and file
+ * offset, the way addr2line takes them: "liblzma.so.5+0xc91f". NULL when in no module. */
+static char *module_offset(const struct hp_rregion *r, uint64_t addr)
+{
+	uint32_t n = hp_rregion_rows(r, HP_T_MODULES);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hp_module_rec *m = hp_rregion_row(r, HP_T_MODULES, i);
+		if (!m || !m->end || addr < m->start || addr >= m->end)
+			continue;
+		char path[HP_PATH_MAX + 1], *s = NULL;
+		memcpy(path, m->path, HP_PATH_MAX);
+		path[HP_PATH_MAX] = 0;
+		const char *b = strrchr(path, '/');
+		if (asprintf(&s, "%s+0x%" PRIx64, b ? b + 1 : path, addr - m->bias) < 0)
+			s = NULL;
+		return s;
+	}
+	return NULL;
+}
+
+/* "what @ function (file.c:88)", or "what 0x…" when the site is unknown. */
+static char *site_label(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+			const char *what, uint64_t site, char **site_out)
+{
+	char *out = NULL;
+	if (site_out)
+		*site_out = NULL;
+	if (!site)
+		return NULL;
+	struct hp_sym_info si;
+	/* The return address follows the call: its line is the next statement's. */
+	char *name = hp_region_symbol(r, sym, site - 1, NULL, want_lines ? &si : NULL);
+	if (!name)
+		return NULL;
+	if (!strncmp(name, "0x", 2)) {
+		char *mo = module_offset(r, site - 1);
+		if (mo) {
+			free(name);
+			name = mo;
+		}
+	}
+	char where[HP_SYM_FILE_MAX + 64] = "";
+	if (want_lines && si.file[0]) {
+		const char *b = strrchr(si.file, '/');
+		snprintf(where, sizeof(where), " (%s:%d)", b ? b + 1 : si.file, si.line);
+	}
+	char *s = NULL;
+	if (asprintf(&s, "%s%s", name, where) < 0)
+		s = NULL;
+	free(name);
+	if (s && asprintf(&out, "%s @ %s", what, s) < 0)
+		out = NULL;
+	if (site_out)
+		*site_out = s;
+	else
+		free(s);
+	return out;
+}
+
+/* A live pipe's queued bytes, through the writer's fd in /proc (same user only). */
+static int64_t sample_queued(int pid, int fd)
+{
+	char path[64];
+	int n = -1;
+	if (fd < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return -1; /* the fd was reused for something else: opening a device is not harmless */
+	int q = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (q < 0)
+		return -1;
+	if (ioctl(q, FIONREAD, &n) < 0)
+		n = -1;
+	close(q);
+	return n;
+}
+
+static int build_channels(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+			  struct hp_proc *p, int live)
+{
+	uint32_t n = hp_rregion_rows(r, HP_T_CHANNELS);
+	int64_t start = r->h->start_mono_ns;
+	int64_t end = r->h->end_mono_ns ? r->h->end_mono_ns : start + (int64_t)p->wall_ns;
+	p->chans = calloc(n ? n : 1, sizeof(*p->chans));
+	if (!p->chans)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hp_channel_rec *c = hp_rregion_row(r, HP_T_CHANNELS, i);
+		int64_t created = c ? __atomic_load_n(&c->created_mono_ns, __ATOMIC_ACQUIRE) : 0;
+		if (!created)
+			continue;
+		struct hp_chan_row *x = &p->chans[p->nchans++];
+		char raw[HP_LABEL_MAX + 1];
+		memcpy(raw, c->label, HP_LABEL_MAX);
+		raw[HP_LABEL_MAX] = 0;
+		x->kind = (int)c->kind;
+		x->fd[0] = c->fd[0];
+		x->fd[1] = c->fd[1];
+		x->label = site_label(r, sym, want_lines, hp_chan_kind_name(x->kind), c->create_site, &x->site);
+		if (!x->label) {
+			int fd = c->fd[0] >= 0 ? c->fd[0] : c->fd[1];
+			if (asprintf(&x->label, "%s%s (%sfd %d)", x->kind == HP_CHAN_FIFO ? "fifo " : "",
+				     raw[0] ? raw : hp_chan_kind_name(x->kind),
+				     x->kind == HP_CHAN_FIFO ? "" : "inherited ", fd) < 0)
+				x->label = NULL;
+		} else if (raw[0] && (x->kind == HP_CHAN_MQUEUE || x->kind == HP_CHAN_FIFO)) {
+			char *l = NULL; /* "mqueue /jobs @ main (q.c:12)" */
+			if (asprintf(&l, "%s %s @ %s", hp_chan_kind_name(x->kind), raw, x->site) >= 0) {
+				free(x->label);
+				x->label = l;
+			}
+		}
+		if (!x->label)
+			return -ENOMEM;
+		x->capacity = c->capacity;
+		x->messages_in = c->dir[0].messages;
+		x->messages_out = c->dir[1].messages;
+		x->bytes_in = c->dir[0].bytes;
+		x->bytes_out = c->dir[1].bytes;
+		x->blocked_in_ns = ns_of(r, c->dir[0].blocked_ticks);
+		x->blocked_out_ns = ns_of(r, c->dir[1].blocked_ticks);
+		x->max_in = c->dir[0].max_transfer;
+		x->max_out = c->dir[1].max_transfer;
+		x->queued_max = c->queued_max;
+		x->state = c->state;
+		x->created_ns = created - start;
+		x->closed_ns = c->closed_mono_ns ? c->closed_mono_ns - start : 0;
+		int64_t stop = c->closed_mono_ns ? c->closed_mono_ns : end;
+		x->lifetime_ns = stop > created ? (double)(stop - created) : 0;
+		x->queued_now = -1;
+		if (live && !c->closed_mono_ns && (x->kind == HP_CHAN_PIPE || x->kind == HP_CHAN_FIFO))
+			x->queued_now = sample_queued(r->h->pid, c->fd[1] >= 0 ? c->fd[1] : c->fd[0]);
+	}
+	return 0;
+}
+
+static int lock_cmp(const void *a, const void *b)
+{
+	const struct hp_lock_row *x = a, *y = b;
+	uint64_t wx = x->wait_ns + x->cond_wait_ns, wy = y->wait_ns + y->cond_wait_ns;
+	if (wx != wy)
+		return wx > wy ? -1 : 1;
+	if (x->acquisitions != y->acquisitions)
+		return x->acquisitions > y->acquisitions ? -1 : 1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int build_locks(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+		       struct hp_proc *p)
+{
+	uint32_t n = hp_rregion_rows(r, HP_T_LOCKS);
+	p->locks = calloc(n ? n : 1, sizeof(*p->locks));
+	if (!p->locks)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hp_lock_rec *l = hp_rregion_row(r, HP_T_LOCKS, i);
+		uint64_t addr = l ? __atomic_load_n(&l->addr, __ATOMIC_ACQUIRE) : 0;
+		if (!addr || !(l->acquisitions || l->cond_waits || l->cond_signals))
+			continue;
+		struct hp_lock_row *x = &p->locks[p->nlocks++];
+		x->kind = (int)l->kind;
+		x->addr = addr;
+		x->label = site_label(r, sym, want_lines, hp_lock_kind_name(x->kind), l->init_site, NULL);
+		if (!x->label && asprintf(&x->label, "%s 0x%" PRIx64, hp_lock_kind_name(x->kind), addr) < 0)
+			x->label = NULL;
+		if (!x->label)
+			return -ENOMEM;
+		x->acquisitions = l->acquisitions;
+		x->contended = l->contended;
+		x->wait_ns = ns_of(r, l->wait_ticks);
+		x->max_wait_ns = ns_of(r, l->max_wait_ticks);
+		x->hold_ns = ns_of(r, l->hold_ticks);
+		x->max_hold_ns = ns_of(r, l->max_hold_ticks);
+		x->cond_waits = l->cond_waits;
+		x->cond_wait_ns = ns_of(r, l->cond_wait_ticks);
+		x->cond_signals = l->cond_signals;
+	}
+	if (p->nlocks > 1)
+		qsort(p->locks, p->nlocks, sizeof(*p->locks), lock_cmp);
+	return 0;
+}
+
+static int build_io(const struct hp_rregion *r, struct hp_proc *p)
+{
+	uint32_t n = hp_rregion_rows(r, HP_T_IO);
+	p->io = calloc(HP_IO_KINDS, sizeof(*p->io));
+	if (!p->io)
+		return -ENOMEM;
+	for (uint32_t k = 1; k < n && k < HP_IO_KINDS; k++) {
+		const struct hp_io_rec *io = hp_rregion_row(r, HP_T_IO, k);
+		if (!io || io->kind != k || !(io->dir[0].blocked_ticks || io->dir[1].blocked_ticks ||
+					       io->dir[0].messages || io->dir[1].messages))
+			continue;
+		struct hp_io_row *x = &p->io[p->nio++];
+		x->kind = (int)k;
+		x->reads = io->dir[0].messages;
+		x->writes = io->dir[1].messages;
+		x->read_bytes = io->dir[0].bytes;
+		x->write_bytes = io->dir[1].bytes;
+		x->read_blocked_ns = ns_of(r, io->dir[0].blocked_ticks);
+		x->write_blocked_ns = ns_of(r, io->dir[1].blocked_ticks);
+		x->max_read = io->dir[0].max_transfer;
+		x->max_write = io->dir[1].max_transfer;
+	}
+	return 0;
+}
+
+/* CPU time of threads still running, read now from /proc (the writer records final values at
+ * thread exit). */
+static void live_thread_cpu(struct hp_proc *p)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0)
+		hz = 100;
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct hp_thread_row *t = &p->threads[i];
+		if (!t->running || t->cpu_user_ns || t->cpu_sys_ns)
+			continue;
+		char path[64], buf[1024];
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", p->pid, t->tid);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		size_t k = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[k] = 0;
+		char *q = strrchr(buf, ')');
+		unsigned long long ut, st;
+		/* After ")": state, then fields 4..13, then utime (14) and stime (15). */
+		if (q && sscanf(q + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2) {
+			t->cpu_user_ns = ut * (1000000000ull / (unsigned long long)hz);
+			t->cpu_sys_ns = st * (1000000000ull / (unsigned long long)hz);
+		}
+	}
+}
+
+int hp_flow_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+			struct hp_proc *p)
+{
+	int live = p->state == HP_PS_RUNNING;
+	if (build_channels(r, sym, want_lines, p, live) < 0 || build_locks(r, sym, want_lines, p) < 0 ||
+	    build_io(r, p) < 0)
+		return -ENOMEM;
+	if (live)
+		live_thread_cpu(p);
+	/* Start routines without a symbol: module+offset rather than a bare address. */
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct hp_thread_row *t = &p->threads[i];
+		char *end;
+		uint64_t a = t->start_routine && !strncmp(t->start_routine, "0x", 2) ? strtoull(t->start_routine, &end, 16) : 0;
+		char *mo = a ? module_offset(r, a) : NULL;
+		if (mo) {
+			free(t->start_routine);
+			t->start_routine = mo;
+		}
+	}
+	/* The process (or this image, replaced by exec) has ended, so have all its threads: the
+	 * main thread (its end is recorded at exit) and workers still blocked when the program
+	 * called exit or exec (they end with it). */
+	int64_t proc_end = r->h->end_mono_ns > r->h->start_mono_ns ? r->h->end_mono_ns - r->h->start_mono_ns : 0;
+	for (size_t i = 0; !live && i < p->nthreads; i++) {
+		struct hp_thread_row *t = &p->threads[i];
+		if (t->running && !t->end_ns)
+			t->end_ns = proc_end > t->start_ns ? proc_end : t->start_ns;
+		t->running = 0;
+	}
+	return 0;
+}
