@@ -40,8 +40,12 @@ ifeq ($(SAN),thread)
 PRELOAD_CFLAGS += -fsanitize=thread -DHP_TSAN
 PRELOAD_LDFLAGS += -fsanitize=thread
 endif
-READER_CFLAGS := $(BASE_CFLAGS) $(SANFLAGS)
-READER_LIBS := -lelf -ldw -liberty -lncursesw -ltinfo -lsqlite3 -lm -lpthread -lcapstone
+# Code generated at build time (not committed): protoc-c's encoder of tools/report/profile.proto.
+GEN := $(BUILD)/gen
+PROTO_GEN := $(GEN)/profile.pb-c.c $(GEN)/profile.pb-c.h
+READER_CFLAGS := $(BASE_CFLAGS) $(SANFLAGS) -I$(GEN)
+READER_LIBS := -lelf -ldw -liberty -lncursesw -ltinfo -lsqlite3 -lm -lpthread -lcapstone \
+	-lmicrohttpd -lprotobuf-c -lz
 
 PRELOAD_SRC := $(wildcard preload/*.c) $(wildcard preload/arch/x86_64*.c)
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
@@ -49,7 +53,7 @@ PRELOAD_NOP_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/nop/%.o)
 # Reader code shared by hotpath and the unit tests.
 READER_SRC := $(wildcard tools/region/*.c tools/report/*.c tools/history/*.c) $(wildcard symbolize/*.c) $(wildcard tui/*.c) \
 	$(filter-out tools/main.c,$(wildcard tools/*.c))
-READER_OBJ := $(READER_SRC:%.c=$(BUILD)/%.o)
+READER_OBJ := $(READER_SRC:%.c=$(BUILD)/%.o) $(GEN)/profile.pb-c.o
 
 LIB := $(BUILD)/libhotpath.so
 LIB_NOP := $(BUILD)/libhotpath-nop.so
@@ -96,6 +100,17 @@ $(BUILD)/%.o: %.c
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(READER_CFLAGS) -c -o $@ $<
+
+# pprof (tools/report/report_pprof.c): protoc-c writes the message code; its users wait for it.
+$(GEN)/profile.pb-c.h: tools/report/profile.proto
+	$(call say,PROTOC,$@)
+	$(Q)mkdir -p $(GEN)
+	$(Q)protoc-c --c_out=$(GEN) --proto_path=tools/report $<
+$(GEN)/profile.pb-c.c: $(GEN)/profile.pb-c.h
+$(GEN)/profile.pb-c.o: $(GEN)/profile.pb-c.c
+	$(call say,CC,$@)
+	$(Q)$(CC) $(READER_CFLAGS) -c -o $@ $<
+$(READER_SRC:%.c=$(BUILD)/%.o): | $(GEN)/profile.pb-c.h
 
 $(READER_A): $(READER_OBJ)
 	$(call say,AR,$@)

@@ -17,6 +17,7 @@ static const struct cmd cmds[] = {
 	{"history", hp_cmd_history, "list the runs saved with 'hotpath run --save'"},
 	{"list-functions", hp_cmd_list_functions, "what --functions would patch in a program, and why not"},
 	{"compare", hp_cmd_compare, "compare two runs (or sets of runs) per function, for CI"},
+	{"serve", hp_cmd_serve, "serve /metrics (Prometheus) and pprof profiles of profiled processes"},
 	{"clean", hp_cmd_clean, "remove the regions of processes that have ended from /dev/shm"},
 };
 

@@ -16,7 +16,7 @@ static void usage(FILE *f)
 		   "Re-render a JSON report saved by 'hotpath run --format json --output FILE', or a\n"
 		   "run saved by 'hotpath run --save' (RUN: an id, a label, last, a git revision).\n\n"
 		   "Options:\n"
-		   "  -f, --format FMT       table, json or json-pretty (default table)\n"
+		   "  -f, --format FMT       table, json, json-pretty or pprof (default table)\n"
 		   "  -p, --percentiles LIST percentiles to show (default: those of the report)\n"
 		   "  -n, --limit N          functions to list, 0 for all (default 0)\n"
 		   "  -o, --output FILE      write to FILE instead of stdout\n"
@@ -138,6 +138,11 @@ loaded:
 		memcpy(o.pcts, p.pcts_saved, sizeof(o.pcts));
 	}
 	hp_proc_finish(&p, o.limit);
+	if (o.format == HP_FMT_PPROF && !output && isatty(STDOUT_FILENO)) {
+		hp_err("--format pprof writes binary data: give --output FILE.pb.gz or redirect stdout");
+		hp_proc_free(&p);
+		return 2;
+	}
 	FILE *out = output ? fopen(output, "w") : stdout;
 	if (!out) {
 		hp_err("%s: %s", output, strerror(errno));

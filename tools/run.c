@@ -22,6 +22,7 @@
 #include "tools/region/region_model.h"
 #include "tools/report/report_flow.h"
 #include "tools/report/report_patch.h"
+#include "serve.h"
 #include "settings.h"
 #include "symbolize/symbolize.h"
 
@@ -376,6 +377,22 @@ static void exit_like(int status, int timed_out)
 	exit(1);
 }
 
+/* --serve[=ADDR:PORT] (docs/serve.md): this run's processes over HTTP while it lasts. */
+static int start_server(struct hp_server *srv, const struct hp_settings *s, uint64_t session)
+{
+	struct hp_serve_opts o;
+	char err[600];
+	if (hp_serve_opts_from_settings(&o, s, s->serve, err, sizeof(err)) < 0 ||
+	    (o.session = session, hp_serve_start(srv, &o, err, sizeof(err))) < 0) {
+		hp_err("--serve: %s", err);
+		return -1;
+	}
+	/* No SIGPIPE disposition of ours: the child would inherit it. libmicrohttpd sends with
+	 * MSG_NOSIGNAL, so a client that hangs up cannot end the run. */
+	fprintf(stderr, "hotpath: serving this run on %s/ (metrics: %s/metrics)\n", srv->url, srv->url);
+	return 0;
+}
+
 static void run_usage(FILE *f)
 {
 	fprintf(f, "Usage: hotpath run [OPTIONS] [--] PROGRAM [ARGS...]\n"
@@ -419,6 +436,11 @@ int hp_cmd_run(int argc, char **argv)
 		return 127;
 	}
 	FILE *out = stderr;
+	if (s.format == HP_FMT_PPROF && !s.output) {
+		hp_err("--format pprof writes a binary file: name it with --output FILE.pb.gz");
+		hp_settings_free(&s);
+		return 2;
+	}
 	if (s.output) {
 		/* Open now: a bad path is reported before the program runs, not after. */
 		out = fopen(s.output, "w");
@@ -443,6 +465,15 @@ int hp_cmd_run(int argc, char **argv)
 	for (int k = 0; forwarded[k]; k++)
 		sigaddset(&set, forwarded[k]);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	/* --serve: the server's threads start with these signals blocked, so they stay ours. */
+	static struct hp_server srv;
+	if (s.serve && start_server(&srv, &s, session) < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		hp_patch_plan_cleanup();
+		free_child_env(env);
+		hp_settings_free(&s);
+		return 2;
+	}
 	int errpipe[2];
 	if (pipe2(errpipe, O_CLOEXEC) < 0) {
 		hp_err("run: pipe: %s", strerror(errno));
@@ -515,6 +546,8 @@ int hp_cmd_run(int argc, char **argv)
 		hp_err("%s: cannot write the report: %s", s.output, strerror(errno));
 		exit_code = 1;
 	}
+	if (s.serve)
+		hp_serve_stop(&srv); /* before the regions go */
 	for (int k = 0; k < npaths && !s.keep_regions; k++)
 		unlink(paths[k]);
 	hp_paths_free(paths, npaths);

@@ -9,7 +9,7 @@
 #include "config.h"
 #include "settings.h"
 
-enum { T_BOOL, T_U64, T_PCTS, T_FORMAT, T_STRING };
+enum { T_BOOL, T_U64, T_PCTS, T_FORMAT, T_STRING, T_SERVE };
 
 struct setting {
 	const char *key;  /* hotpath.conf key (top level) */
@@ -29,7 +29,7 @@ static const struct setting table[] = {
 	{"percentiles", "HOTPATH_PERCENTILES", "percentiles", 'p', T_PCTS, OFF(pcts), 0, 0, "95",
 	 "LIST", "percentiles to show, e.g. 50,95,99.9"},
 	{"format", "HOTPATH_FORMAT", "format", 'f', T_FORMAT, OFF(format), 0, 0, "table",
-	 "FMT", "report format: table, json or json-pretty (HOTPATH_JSON=true means json)"},
+	 "FMT", "report format: table, json, json-pretty, or pprof (gzipped, with --output; HOTPATH_JSON=true means json)"},
 	{"limit", "HOTPATH_LIMIT", "limit", 'n', T_U64, OFF(limit), 0, 1000000000, "15", "N",
 	 "functions to list, 0 for all"},
 	{"timeout", "HOTPATH_TIMEOUT", "timeout", 't', T_U64, OFF(timeout_ms), 0, 1ull << 40, "0",
@@ -69,6 +69,22 @@ static const struct setting table[] = {
 	 "show the threads section (--threads=false: hide it)"},
 	{"lock_hold", "HOTPATH_LOCK_HOLD", "lock-hold", 0, T_BOOL, OFF(lock_hold), 0, 0, "true", NULL,
 	 "time how long locks are held (--lock-hold=false: cheaper lock hooks)"},
+	/* serve (docs/serve.md) */
+	{"serve", "HOTPATH_SERVE", "serve", 0, T_SERVE, OFF(serve), 0, 0, "false", "[=ADDR:PORT]",
+	 "serve /metrics and pprof for this run (at ADDR:PORT, else at 'listen')"},
+	{"listen", "HOTPATH_LISTEN", "listen", 0, T_STRING, OFF(listen), 0, 0, "127.0.0.1:9478",
+	 "ADDR:PORT", "address of the HTTP server (port 0: any free port)"},
+	{"allow_remote", "HOTPATH_ALLOW_REMOTE", "allow-remote", 0, T_BOOL, OFF(allow_remote), 0, 0,
+	 "false", NULL, "allow a listen address that is not loopback (pages show command lines)"},
+	{"serve_pid", "HOTPATH_SERVE_PID", "pid", 0, T_U64, OFF(serve_pid), 0, 1u << 30, "0", "PID",
+	 "serve only this process (0: every profiled process of the user)"},
+	{"max_connections", "HOTPATH_MAX_CONNECTIONS", "max-connections", 0, T_U64,
+	 OFF(max_connections), 1, 4096, "256", "N", "connections served at once; more wait"},
+	{"serve_timeout", "HOTPATH_SERVE_TIMEOUT", "serve-timeout", 0, T_U64, OFF(serve_timeout_s), 1,
+	 3600, "10", "SECS", "close a connection idle this long"},
+	{"buckets", "HOTPATH_BUCKETS", "buckets", 0, T_STRING, OFF(buckets), 0, 0,
+	 "0.00001,0.0001,0.001,0.01,0.1,1,10", "LIST",
+	 "upper bounds (seconds) of the /metrics duration histogram buckets"},
 };
 #define NSET (sizeof(table) / sizeof(table[0]))
 
@@ -80,8 +96,10 @@ int hp_settings_parse_format(const char *v, int *out, char *err, size_t errlen)
 		*out = HP_FMT_JSON;
 	else if (!strcmp(v, "json-pretty"))
 		*out = HP_FMT_JSON_PRETTY;
+	else if (!strcmp(v, "pprof"))
+		*out = HP_FMT_PPROF; /* docs/serve.md */
 	else {
-		snprintf(err, errlen, "expected table, json or json-pretty, got '%s'", v);
+		snprintf(err, errlen, "expected table, json, json-pretty or pprof, got '%s'", v);
 		return -1;
 	}
 	return 0;
@@ -111,6 +129,17 @@ static int apply(struct hp_settings *s, const struct setting *t, const char *v, 
 		char **p = field;
 		free(*p);
 		*p = *v ? strdup(v) : NULL;
+		break;
+	}
+	case T_SERVE: { /* true: at `listen`; false or empty: off; else the address */
+		char **p = field;
+		int on = 0;
+		free(*p);
+		*p = NULL;
+		if (!*v || hp_parse_bool(v, &on, why, sizeof(why)) == 0)
+			*p = on ? strdup("") : NULL;
+		else
+			*p = strdup(v);
 		break;
 	}
 	}
@@ -236,6 +265,26 @@ int hp_settings_load(struct hp_settings *s, const char *config, char *err, size_
 
 int hp_settings_flags(struct hp_settings *s, int argc, char **argv, int *i, char *err, size_t errlen)
 {
+	return hp_settings_flags_cmd(s, HP_SET_RUN, argc, argv, i, err, errlen);
+}
+
+/* The settings `hotpath serve` takes (docs/serve.md); `run` takes all but serve_pid. */
+static int for_cmd(const struct setting *t, unsigned cmd)
+{
+	static const char *const serve_keys[] = {"percentiles", "listen", "allow_remote",
+						 "serve_pid", "max_connections", "serve_timeout",
+						 "buckets", NULL};
+	if (cmd == HP_SET_RUN)
+		return strcmp(t->key, "serve_pid") != 0;
+	for (int i = 0; serve_keys[i]; i++)
+		if (!strcmp(t->key, serve_keys[i]))
+			return 1;
+	return 0;
+}
+
+int hp_settings_flags_cmd(struct hp_settings *s, unsigned cmd, int argc, char **argv, int *i,
+			  char *err, size_t errlen)
+{
 	char where[128];
 	while (*i < argc) {
 		const char *a = argv[*i];
@@ -259,6 +308,8 @@ int hp_settings_flags(struct hp_settings *s, int argc, char **argv, int *i, char
 		const char *val = NULL;
 		for (size_t k = 0; k < NSET && !t; k++) {
 			size_t fl = strlen(table[k].flag);
+			if (!for_cmd(&table[k], cmd))
+				continue;
 			if (a[1] == '-' && !strncmp(a + 2, table[k].flag, fl) &&
 			    (a[2 + fl] == 0 || a[2 + fl] == '=')) {
 				t = &table[k];
@@ -269,11 +320,12 @@ int hp_settings_flags(struct hp_settings *s, int argc, char **argv, int *i, char
 			}
 		}
 		if (!t) {
-			snprintf(err, errlen, "unknown option '%s' (see hotpath run --help)", a);
+			snprintf(err, errlen, "unknown option '%s' (see hotpath %s --help)", a,
+				 cmd == HP_SET_SERVE ? "serve" : "run");
 			return -1;
 		}
 		snprintf(where, sizeof(where), "--%s", t->flag);
-		if (t->type == T_BOOL && !val) {
+		if ((t->type == T_BOOL || t->type == T_SERVE) && !val) {
 			val = "true";
 		} else if (!val) {
 			if (*i + 1 >= argc) {
@@ -293,15 +345,22 @@ int hp_settings_flags(struct hp_settings *s, int argc, char **argv, int *i, char
 
 void hp_settings_help(FILE *f)
 {
+	hp_settings_help_cmd(f, HP_SET_RUN);
+}
+
+void hp_settings_help_cmd(FILE *f, unsigned cmd)
+{
 	fprintf(f, "  -c, --config FILE        read settings from FILE (default ./hotpath.conf)\n");
 	for (size_t i = 0; i < NSET; i++) {
 		const struct setting *t = &table[i];
+		if (!for_cmd(t, cmd))
+			continue;
 		char lhs[64];
 		if (t->shortopt)
-			snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", t->shortopt, t->flag, t->arg ? " " : "",
+			snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", t->shortopt, t->flag, t->arg && t->arg[0] != '[' ? " " : "",
 				 t->arg ? t->arg : "");
 		else
-			snprintf(lhs, sizeof(lhs), "    --%s%s%s", t->flag, t->arg ? " " : "",
+			snprintf(lhs, sizeof(lhs), "    --%s%s%s", t->flag, t->arg && t->arg[0] != '[' ? " " : "",
 				 t->arg ? t->arg : "");
 		fprintf(f, "  %-24s %s\n  %-24s   [%s; config '%s'; default %s]\n", lhs, t->help, "",
 			t->env, t->key, *t->def ? t->def : "none");
@@ -315,6 +374,9 @@ void hp_settings_free(struct hp_settings *s)
 	free(s->db);
 	free(s->label);
 	free(s->functions);
-	s->functions = NULL;
+	free(s->serve);
+	free(s->listen);
+	free(s->buckets);
+	s->functions = s->serve = s->listen = s->buckets = NULL;
 	s->output = s->config_path = s->db = s->label = NULL;
 }

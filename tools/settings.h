@@ -31,7 +31,18 @@ struct hp_settings {
 	int channels, locks, threads, lock_hold;
 	/* console (issue 6, docs/console.md): run --console shows the live dashboard */
 	int console;
+	/* serve (issue 17, docs/serve.md): run --serve (NULL off, "" at `listen`, else ADDR:PORT),
+	 * and hotpath serve's address, remote opt-in, process, connections, idle timeout (s) and
+	 * histogram bounds (seconds, comma-separated) */
+	char *serve;
+	char *listen;
+	int allow_remote;
+	uint64_t serve_pid, max_connections, serve_timeout_s;
+	char *buckets;
 };
+
+/* Which command takes a setting (settings.c for_cmd: serve takes its own and a few shared). */
+enum { HP_SET_RUN = 1u << 0, HP_SET_SERVE = 1u << 1 };
 
 /* Append the comma-separated patterns of `list` to s->functions ('!' before each item when
  * `exclude`), as the config's [functions] include/exclude do. */
@@ -45,10 +56,14 @@ int hp_settings_load(struct hp_settings *s, const char *config, char *err, size_
  * `--config` is handled by the caller before hp_settings_load (see hp_settings_find_config).
  * Returns 0, 1 when --help was given, or -1 with err. */
 int hp_settings_flags(struct hp_settings *s, int argc, char **argv, int *i, char *err, size_t errlen);
+/* The same for the settings of command `cmd` (HP_SET_*). */
+int hp_settings_flags_cmd(struct hp_settings *s, unsigned cmd, int argc, char **argv, int *i,
+			  char *err, size_t errlen);
 const char *hp_settings_find_config(int argc, char **argv);
 
 /* Print the options part of `hotpath run --help`, generated from the table. */
 void hp_settings_help(FILE *f);
+void hp_settings_help_cmd(FILE *f, unsigned cmd);
 void hp_settings_free(struct hp_settings *s);
 
 /* Value parsers shared with other subcommands: 0 or -1 with err. */

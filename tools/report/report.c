@@ -1,10 +1,11 @@
 /* report.c - hp_report_render: the options checked, the C locale set, and the report handed to
- * the table (report_table.c) or JSON (report_json_write.c) renderer. */
+ * the table (report_table.c), JSON (report_json_write.c) or pprof (report_pprof.c) renderer. */
 #include <errno.h>
 #include <locale.h>
 
 #include "json.h"
 #include "report_int.h"
+#include "report_pprof.h"
 
 int hp_report_render(FILE *f, const struct hp_proc *p, const struct hp_report_opts *o)
 {
@@ -19,7 +20,9 @@ int hp_report_render(FILE *f, const struct hp_proc *p, const struct hp_report_op
 		opts.npcts = HP_MAX_PCTS;
 	if (loc)
 		old = uselocale(loc);
-	if (opts.format == HP_FMT_JSON || opts.format == HP_FMT_JSON_PRETTY) {
+	if (opts.format == HP_FMT_PPROF) {
+		rc = hp_pprof_write(f, p); /* report_pprof.c */
+	} else if (opts.format == HP_FMT_JSON || opts.format == HP_FMT_JSON_PRETTY) {
 		struct hp_jw w;
 		hp_jw_init(&w, f, opts.format == HP_FMT_JSON_PRETTY);
 		hp_report_json(&w, p, &opts);

@@ -19,7 +19,8 @@ struct hp_report_opts {
 	int limit;  /* 0 = all */
 	int format; /* HP_FMT_* */
 };
-enum { HP_FMT_TABLE, HP_FMT_JSON, HP_FMT_JSON_PRETTY };
+/* HP_FMT_PPROF: a gzipped pprof profile (report_pprof.h), binary. */
+enum { HP_FMT_TABLE, HP_FMT_JSON, HP_FMT_JSON_PRETTY, HP_FMT_PPROF };
 
 /* Render the whole report (top process and its children). Table: the hotpath-rs layout on
  * `f`; JSON: the documented schema (docs/json.md). `o` NULL means a table with P95. Returns 0,

@@ -1,0 +1,793 @@
+/* report_prom.c - report models as Prometheus text / OpenMetrics: a compact copy of each model,
+ * then one block of text per (metric family, process), pulled by the caller. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hp/region.h"
+#include "report_flow.h"
+#include "report_prom.h"
+
+#define NO_VALUE UINT64_MAX
+
+struct pfn {
+	uint32_t labels; /* arena offset: function="…",module="…" */
+	uint64_t calls, total_ns, self_ns, sum_ns;
+	uint64_t alloc[4]; /* alloc_count, alloc_bytes, free_count, free_bytes */
+};
+
+struct pchan {
+	uint32_t labels; /* channel="…",kind="…" */
+	uint64_t messages[2], bytes[2], blocked_ns[2]; /* [0] in, [1] out */
+};
+
+struct plock {
+	uint32_t labels; /* lock="…",kind="…" */
+	uint64_t acquisitions, contended, wait_ns, hold_ns, cond_waits, cond_wait_ns, cond_signals;
+};
+
+struct pio {
+	int kind;
+	uint64_t ops[2], bytes[2], blocked_ns[2]; /* [0] read, [1] write */
+};
+
+struct pproc {
+	char *arena; /* escaped label text, NUL-separated */
+	size_t alen, acap;
+	uint32_t base; /* pid="…",command="…" */
+	uint32_t info; /* exe="…",state="…",mode="…" */
+	int64_t start_unix_ns;
+	uint64_t wall_ns, dropped;
+	int has_alloc;
+	uint64_t mem[4], live_bytes, peak_bytes;
+	uint64_t cpu_user_ns, cpu_sys_ns;
+	uint32_t threads_running;
+	struct pfn *fns;
+	size_t nfns;
+	uint64_t *hist; /* nfns rows of nbuckets + 1 cumulative counts (the last: all) */
+	struct pchan *chans;
+	size_t nchans;
+	struct plock *locks;
+	size_t nlocks;
+	struct pio *io;
+	size_t nio;
+};
+
+struct out {
+	char *b;
+	size_t n, cap;
+	int oom;
+};
+
+struct family;
+typedef void (*emit_fn)(struct hp_prom *m, const struct pproc *p, const struct family *f);
+
+enum { COUNTER, GAUGE, HISTOGRAM };
+
+struct family {
+	const char *name; /* the family's name: no _total, no _info */
+	int type;
+	const char *unit; /* "seconds", "bytes" or NULL */
+	const char *help;
+	emit_fn emit;
+	int arg; /* which counter of the row */
+};
+
+struct hp_prom {
+	struct hp_prom_opts o;
+	char le[HP_PROM_MAX_BUCKETS + 1][32]; /* le label values, "+Inf" last */
+	struct hp_prom_serve_stats stats;
+	struct pproc *procs;
+	size_t nprocs, cap;
+	struct out blk; /* the current block */
+	size_t blk_pos;
+	size_t fam, proc; /* next block to produce */
+	int done;
+	char sample[128]; /* the current family's sample name */
+};
+
+/* ---- output ---- */
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->n + n > o->cap) {
+		size_t ncap = o->cap ? o->cap : 1 << 16;
+		while (ncap < o->n + n)
+			ncap *= 2;
+		char *nb = realloc(o->b, ncap);
+		if (!nb) {
+			o->oom = 1;
+			return;
+		}
+		o->b = nb;
+		o->cap = ncap;
+	}
+	memcpy(o->b + o->n, s, n);
+	o->n += n;
+}
+
+static void puts_(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void put_u64(struct out *o, uint64_t v)
+{
+	char tmp[24];
+	int i = sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put(o, tmp + i, sizeof(tmp) - (size_t)i);
+}
+
+/* ns as seconds, exactly: "12.000345678". */
+static void put_sec(struct out *o, uint64_t ns)
+{
+	char frac[11];
+	put_u64(o, ns / 1000000000);
+	uint64_t f = ns % 1000000000;
+	frac[0] = '.';
+	for (int i = 9; i >= 1; i--, f /= 10)
+		frac[i] = (char)('0' + f % 10);
+	put(o, frac, 10);
+}
+
+/* Label value, escaped for both formats: \\ \" \n; bytes that are not UTF-8 and control
+ * characters become '?', so the page is always valid UTF-8. */
+static void put_esc(struct out *o, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	while (*p) {
+		unsigned c = *p;
+		if (c == '\\' || c == '"') {
+			char e[2] = {'\\', (char)c};
+			put(o, e, 2);
+			p++;
+		} else if (c == '\n') {
+			put(o, "\\n", 2);
+			p++;
+		} else if (c < 0x20 || c == 0x7f) {
+			put(o, "?", 1);
+			p++;
+		} else if (c < 0x80) {
+			put(o, (const char *)p, 1);
+			p++;
+		} else {
+			int n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+			int ok = n > 0;
+			for (int k = 1; ok && k < n; k++)
+				ok = (p[k] & 0xc0) == 0x80;
+			if (ok && n == 3 && c == 0xe0 && p[1] < 0xa0)
+				ok = 0; /* overlong */
+			if (ok && n == 3 && c == 0xed && p[1] >= 0xa0)
+				ok = 0; /* surrogate */
+			if (ok && n == 4 && ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90)))
+				ok = 0;
+			if (ok) {
+				put(o, (const char *)p, (size_t)n);
+				p += n;
+			} else {
+				put(o, "?", 1);
+				p++;
+			}
+		}
+	}
+}
+
+/* ---- the compact copy ---- */
+
+/* Append `name="value"` pairs (NULL-terminated list of name, value) to the arena; returns
+ * the offset of the NUL-terminated text, or UINT32_MAX when out of memory. */
+static uint32_t arena_labels(struct pproc *p, const char *const *kv)
+{
+	struct out o = {p->arena, p->alen, p->acap, 0};
+	size_t start = o.n;
+	for (int i = 0; kv[i]; i += 2) {
+		if (i)
+			put(&o, ",", 1);
+		puts_(&o, kv[i]);
+		put(&o, "=\"", 2);
+		put_esc(&o, kv[i + 1]);
+		put(&o, "\"", 1);
+	}
+	put(&o, "", 1);
+	p->arena = o.b;
+	p->alen = o.n;
+	p->acap = o.cap;
+	return o.oom || start > UINT32_MAX ? UINT32_MAX : (uint32_t)start;
+}
+
+/* Offsets of label sets already used in this process: a repeated one gets " #2", " #3"… */
+struct seen {
+	uint32_t *v;
+	size_t cap;
+};
+
+static uint64_t hash_s(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* Is the label text at `off` new? Records it when it is. */
+static int seen_add(struct seen *s, const struct pproc *p, uint32_t off)
+{
+	const char *t = p->arena + off;
+	size_t k = (size_t)hash_s(t) & (s->cap - 1);
+	while (s->v[k] != UINT32_MAX) {
+		if (!strcmp(p->arena + s->v[k], t))
+			return 0;
+		k = (k + 1) & (s->cap - 1);
+	}
+	s->v[k] = off;
+	return 1;
+}
+
+/* Labels for a row: name key/value first, then the rest; unique within the process. */
+static uint32_t unique_labels(struct pproc *p, struct seen *s, const char *key, const char *name,
+			      const char *k2, const char *v2)
+{
+	char alt[600];
+	const char *use = name ? name : "";
+	for (int n = 1; n < 1000; n++) {
+		if (n > 1) {
+			snprintf(alt, sizeof(alt), "%s #%d", name ? name : "", n);
+			use = alt;
+		}
+		const char *kv[] = {key, use, k2, v2, NULL};
+		size_t mark = p->alen;
+		uint32_t off = arena_labels(p, kv);
+		if (off == UINT32_MAX)
+			return off;
+		if (seen_add(s, p, off))
+			return off;
+		p->alen = mark; /* taken: try the next number */
+	}
+	return UINT32_MAX;
+}
+
+static int seen_init(struct seen *s, size_t n)
+{
+	s->cap = 16;
+	while (s->cap < n * 2 + 2)
+		s->cap *= 2;
+	s->v = malloc(s->cap * sizeof(uint32_t));
+	if (!s->v)
+		return -ENOMEM;
+	memset(s->v, 0xff, s->cap * sizeof(uint32_t));
+	return 0;
+}
+
+/* Cumulative histogram counts of row r at the configured bounds: a log-linear bucket counts
+ * under a bound when its midpoint is at or below it (at most 1/128 off, docs/serve.md). */
+static void cumulate(const struct hp_prom *m, const struct hp_fn_row *r, uint64_t *out)
+{
+	int nb = m->o.nbuckets;
+	uint64_t acc = 0;
+	size_t j = 0;
+	for (int b = 0; b < nb; b++) {
+		double bound_ns = m->o.buckets_s[b] * 1e9;
+		while (j < r->nhist && (r->hist[j].lo_ns + r->hist[j].hi_ns) / 2 <= bound_ns)
+			acc += r->hist[j++].count;
+		out[b] = acc;
+	}
+	while (j < r->nhist)
+		acc += r->hist[j++].count;
+	out[nb] = acc;
+}
+
+static int copy_functions(struct hp_prom *m, struct pproc *pp, const struct hp_proc *p)
+{
+	struct seen s;
+	size_t nb = (size_t)m->o.nbuckets + 1;
+	pp->fns = calloc(p->nfns ? p->nfns : 1, sizeof(*pp->fns));
+	pp->hist = calloc((p->nfns ? p->nfns : 1) * nb, sizeof(uint64_t));
+	if (!pp->fns || !pp->hist || seen_init(&s, p->nfns) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nfns; i++) {
+		const struct hp_fn_row *r = &p->fns[i];
+		struct pfn *f = &pp->fns[pp->nfns];
+		f->labels = unique_labels(pp, &s, "function", r->name, "module", hp_base_name(r->module));
+		if (f->labels == UINT32_MAX) {
+			free(s.v);
+			return -ENOMEM;
+		}
+		f->calls = r->calls;
+		f->total_ns = r->total_ns;
+		f->self_ns = NO_VALUE; /* not in the model yet (the call tree, issue 14) */
+		f->sum_ns = r->sum_ns;
+		f->alloc[0] = r->alloc_count;
+		f->alloc[1] = r->alloc_bytes;
+		f->alloc[2] = r->free_count;
+		f->alloc[3] = r->free_bytes;
+		cumulate(m, r, pp->hist + pp->nfns * nb);
+		pp->nfns++;
+	}
+	free(s.v);
+	return 0;
+}
+
+static int copy_flow(struct pproc *pp, const struct hp_proc *p)
+{
+	struct seen s;
+	pp->chans = calloc(p->nchans ? p->nchans : 1, sizeof(*pp->chans));
+	pp->locks = calloc(p->nlocks ? p->nlocks : 1, sizeof(*pp->locks));
+	pp->io = calloc(p->nio ? p->nio : 1, sizeof(*pp->io));
+	if (!pp->chans || !pp->locks || !pp->io || seen_init(&s, p->nchans + p->nlocks) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nchans; i++) {
+		const struct hp_chan_row *c = &p->chans[i];
+		struct pchan *x = &pp->chans[pp->nchans++];
+		x->labels = unique_labels(pp, &s, "channel", c->label, "kind", hp_chan_kind_name(c->kind));
+		x->messages[0] = c->messages_in, x->messages[1] = c->messages_out;
+		x->bytes[0] = c->bytes_in, x->bytes[1] = c->bytes_out;
+		x->blocked_ns[0] = c->blocked_in_ns, x->blocked_ns[1] = c->blocked_out_ns;
+	}
+	for (size_t i = 0; i < p->nlocks; i++) {
+		const struct hp_lock_row *l = &p->locks[i];
+		struct plock *x = &pp->locks[pp->nlocks++];
+		x->labels = unique_labels(pp, &s, "lock", l->label, "kind", hp_lock_kind_name(l->kind));
+		x->acquisitions = l->acquisitions;
+		x->contended = l->contended;
+		x->wait_ns = l->wait_ns;
+		x->hold_ns = l->hold_ns;
+		x->cond_waits = l->cond_waits;
+		x->cond_wait_ns = l->cond_wait_ns;
+		x->cond_signals = l->cond_signals;
+	}
+	free(s.v);
+	for (size_t i = 0; i < p->nio; i++) {
+		const struct hp_io_row *r = &p->io[i];
+		struct pio *x = &pp->io[pp->nio++];
+		x->kind = r->kind;
+		x->ops[0] = r->reads, x->ops[1] = r->writes;
+		x->bytes[0] = r->read_bytes, x->bytes[1] = r->write_bytes;
+		x->blocked_ns[0] = r->read_blocked_ns, x->blocked_ns[1] = r->write_blocked_ns;
+	}
+	for (size_t i = 0; i < p->nthreads; i++) {
+		pp->cpu_user_ns += p->threads[i].cpu_user_ns;
+		pp->cpu_sys_ns += p->threads[i].cpu_sys_ns;
+		pp->threads_running += p->threads[i].running != 0;
+	}
+	return pp->alen > UINT32_MAX ? -ENOMEM : 0;
+}
+
+static void pproc_free(struct pproc *p)
+{
+	free(p->arena);
+	free(p->fns);
+	free(p->hist);
+	free(p->chans);
+	free(p->locks);
+	free(p->io);
+}
+
+int hp_prom_add(struct hp_prom *m, const struct hp_proc *p)
+{
+	if (m->nprocs == m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 16;
+		struct pproc *nv = realloc(m->procs, ncap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		m->procs = nv;
+		m->cap = ncap;
+	}
+	struct pproc *pp = &m->procs[m->nprocs];
+	memset(pp, 0, sizeof(*pp));
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", p->pid);
+	const char *cmd = hp_base_name(p->argc > 0 && p->argv ? p->argv[0] : p->exe);
+	const char *base[] = {"pid", pid, "command", cmd, NULL};
+	const char *info[] = {"exe", p->exe ? p->exe : "", "state", hp_proc_state_name(p->state),
+			      "mode", hp_profiling_mode(p->modes), NULL};
+	pp->base = arena_labels(pp, base);
+	pp->info = arena_labels(pp, info);
+	pp->start_unix_ns = p->start_unix_ns;
+	pp->wall_ns = p->wall_ns;
+	pp->dropped = p->dropped;
+	pp->has_alloc = p->mem.valid;
+	pp->mem[0] = p->mem.alloc_count, pp->mem[1] = p->mem.alloc_bytes;
+	pp->mem[2] = p->mem.free_count, pp->mem[3] = p->mem.free_bytes;
+	pp->live_bytes = p->mem.live_bytes_at_exit;
+	pp->peak_bytes = p->mem.peak_live_bytes;
+	if (pp->base == UINT32_MAX || pp->info == UINT32_MAX || copy_functions(m, pp, p) < 0 ||
+	    copy_flow(pp, p) < 0) {
+		pproc_free(pp);
+		return -ENOMEM;
+	}
+	m->nprocs++;
+	return 0;
+}
+
+/* ---- one line ---- */
+
+/* sample{base[,extra][,k="v"]} */
+static void open_sample(struct out *o, const char *name, const char *suffix, const struct pproc *p,
+			const char *extra)
+{
+	puts_(o, name);
+	if (suffix)
+		puts_(o, suffix);
+	put(o, "{", 1);
+	puts_(o, p->arena + p->base);
+	if (extra && *extra) {
+		put(o, ",", 1);
+		puts_(o, extra);
+	}
+}
+
+static void line_u64(struct out *o, const char *name, const struct pproc *p, const char *extra,
+		     const char *more, uint64_t v)
+{
+	open_sample(o, name, NULL, p, extra);
+	if (more)
+		puts_(o, more);
+	put(o, "} ", 2);
+	put_u64(o, v);
+	put(o, "\n", 1);
+}
+
+static void line_sec(struct out *o, const char *name, const struct pproc *p, const char *extra,
+		     const char *more, uint64_t ns)
+{
+	open_sample(o, name, NULL, p, extra);
+	if (more)
+		puts_(o, more);
+	put(o, "} ", 2);
+	put_sec(o, ns);
+	put(o, "\n", 1);
+}
+
+/* ---- the families ---- */
+
+static void e_info(struct hp_prom *m, const struct pproc *p, const struct family *f)
+{
+	line_u64(&m->blk, m->sample, p, p->arena + p->info, NULL, 1);
+}
+
+static void e_start(struct hp_prom *m, const struct pproc *p, const struct family *f)
+{
+	line_sec(&m->blk, m->sample, p, NULL, NULL, p->start_unix_ns > 0 ? (uint64_t)p->start_unix_ns : 0);
+}
+
+static void e_wall(struct hp_prom *m, const struct pproc *p, const struct family *f)
+{
+	line_sec(&m->blk, m->sample, p, NULL, NULL, p->wall_ns);
+}
+
+static void e_dropped(struct hp_prom *m, const struct pproc *p, const struct family *f)
+{
+	line_u64(&m->blk, m->sample, p, NULL, NULL, p->dropped);
+}
+
+enum { FN_CALLS, FN_TIME, FN_SELF, FN_ALLOC0 };
+
+static void e_fn(struct hp_prom *m, const struct pproc *p, const struct family *f)
+{
+	if (f->arg >= FN_ALLOC0 && !p->has_alloc)
+		return;
+	for (size_t i = 0; i < p->nfns; i++) {
+		const struct pfn *x = &p->fns[i];
+		const char *l = p->arena + x->labels;
+		if (f->arg == FN_CALLS)
+			line_u64(&m->blk, m->sample, p, l, NULL, x->calls);
+		else if (f->arg == FN_TIME)
+			line_sec(&m->blk, m->sample, p, l, NULL, x->total_ns);
+		else if (f->arg == FN_SELF && x->self_ns != NO_VALUE)
+			line_sec(&m->blk, m->sample, p, l, NULL, x->self_ns);
+		else if (f->arg >= FN_ALLOC0)
+			line_u64(&m->blk, m->sample, p, l, NULL, x->alloc[f->arg - FN_ALLOC0]);
+	}
+}
+
+static void e_hist(struct hp_prom *m, const struct pproc *p, const struct family *f)
+{
+	size_t nb = (size_t)m->o.nbuckets + 1;
+	struct out *o = &m->blk;
+	for (size_t i = 0; i < p->nfns; i++) {
+		const struct pfn *x = &p->fns[i];
+		const char *l = p->arena + x->labels;
+		const uint64_t *c = p->hist + i * nb;
+		for (size_t b = 0; b < nb; b++) {
+			open_sample(o, f->name, "_bucket", p, l);
+			put(o, ",le=\"", 5);
+			puts_(o, m->le[b]);
+			put(o, "\"} ", 3);
+			put_u64(o, c[b]);
+			put(o, "\n", 1);
+		}
+		open_sample(o, f->name, "_sum", p, l);
+		put(o, "} ", 2);
+		put_sec(o, x->sum_ns);
+		put(o, "\n", 1);
+		open_sample(o, f->name, "_count", p, l);
+		put(o, "} ", 2);
+		put_u64(o, c[nb - 1]);
+		put(o, "\n", 1);
+	}
+}
+
+static void e_mem(struct hp_prom *m, const struct pproc *p, const struct family *f)
+{
+	if (!p->has_alloc)
+		return;
+	uint64_t v = f->arg < 4 ? p->mem[f->arg] : f->arg == 4 ? p->live_bytes : p->peak_bytes;
+	line_u64(&m->blk, m->sample, p, NULL, NULL, v);
+}
+
+enum { CH_MESSAGES, CH_BYTES, CH_BLOCKED };
+static const char *const dir_in_out[2] = {",direction=\"in\"", ",direction=\"out\""};
+static const char *const dir_rw[2] = {",direction=\"read\"", ",direction=\"write\""};
+
+static void e_chan(struct hp_prom *m, const struct pproc *p, const struct family *f)
+{
+	for (size_t i = 0; i < p->nchans; i++) {
+		const struct pchan *c = &p->chans[i];
+		for (int d = 0; d < 2; d++) {
+			const char *l = p->arena + c->labels;
+			if (f->arg == CH_MESSAGES)
+				line_u64(&m->blk, m->sample, p, l, dir_in_out[d], c->messages[d]);
+			else if (f->arg == CH_BYTES)
+				line_u64(&m->blk, m->sample, p, l, dir_in_out[d], c->bytes[d]);
+			else
+				line_sec(&m->blk, m->sample, p, l, dir_in_out[d], c->blocked_ns[d]);
+		}
+	}
+}
+
+enum { LK_ACQ, LK_CONT, LK_WAIT, LK_HOLD, LK_CWAITS, LK_CWAIT, LK_CSIG };
+
+static void e_lock(struct hp_prom *m, const struct pproc *p, const struct family *f)
+{
+	for (size_t i = 0; i < p->nlocks; i++) {
+		const struct plock *k = &p->locks[i];
+		const char *l = p->arena + k->labels;
+		const uint64_t v[] = {k->acquisitions, k->contended, k->wait_ns, k->hold_ns,
+				      k->cond_waits, k->cond_wait_ns, k->cond_signals};
+		if (f->arg == LK_WAIT || f->arg == LK_HOLD || f->arg == LK_CWAIT)
+			line_sec(&m->blk, m->sample, p, l, NULL, v[f->arg]);
+		else
+			line_u64(&m->blk, m->sample, p, l, NULL, v[f->arg]);
+	}
+}
+
+static void e_threads(struct hp_prom *m, const struct pproc *p, const struct family *f)
+{
+	line_u64(&m->blk, m->sample, p, NULL, NULL, p->threads_running);
+}
+
+static void e_cpu(struct hp_prom *m, const struct pproc *p, const struct family *f)
+{
+	line_sec(&m->blk, m->sample, p, NULL, ",mode=\"user\"", p->cpu_user_ns);
+	line_sec(&m->blk, m->sample, p, NULL, ",mode=\"system\"", p->cpu_sys_ns);
+}
+
+enum { IO_OPS, IO_BYTES, IO_BLOCKED };
+
+static void e_io(struct hp_prom *m, const struct pproc *p, const struct family *f)
+{
+	for (size_t i = 0; i < p->nio; i++) {
+		const struct pio *x = &p->io[i];
+		char kind[48];
+		snprintf(kind, sizeof(kind), "kind=\"%s\"", hp_io_kind_name(x->kind));
+		for (int d = 0; d < 2; d++) {
+			if (f->arg == IO_OPS)
+				line_u64(&m->blk, m->sample, p, kind, dir_rw[d], x->ops[d]);
+			else if (f->arg == IO_BYTES)
+				line_u64(&m->blk, m->sample, p, kind, dir_rw[d], x->bytes[d]);
+			else
+				line_sec(&m->blk, m->sample, p, kind, dir_rw[d], x->blocked_ns[d]);
+		}
+	}
+}
+
+static const struct family families[] = {
+	{"hotpath_process_info", GAUGE, NULL, "A profiled process (always 1): its executable, state and what is recorded.", e_info, 0},
+	{"hotpath_process_start_time_seconds", GAUGE, "seconds", "When the process started, seconds since 1970.", e_start, 0},
+	{"hotpath_process_wall_seconds", GAUGE, "seconds", "Wall time of main() so far (of the whole run once it ended).", e_wall, 0},
+	{"hotpath_dropped_records", COUNTER, NULL, "Records lost because a table of the region was full (raise region_size).", e_dropped, 0},
+	{"hotpath_function_calls", COUNTER, NULL, "Calls (entries) of a timed function.", e_fn, FN_CALLS},
+	{"hotpath_function_time_seconds", COUNTER, "seconds", "Inclusive wall time of a function, outermost calls only (recursion counted once).", e_fn, FN_TIME},
+	{"hotpath_function_self_seconds", COUNTER, "seconds", "Wall time of a function minus the time in timed functions it called.", e_fn, FN_SELF},
+	{"hotpath_function_duration_seconds", HISTOGRAM, "seconds", "Duration of completed calls (from hotpath's log-linear histogram).", e_hist, 0},
+	{"hotpath_function_allocations", COUNTER, NULL, "Heap allocations attributed to a function (--alloc).", e_fn, FN_ALLOC0},
+	{"hotpath_function_allocated_bytes", COUNTER, "bytes", "Bytes allocated, attributed to a function (--alloc).", e_fn, FN_ALLOC0 + 1},
+	{"hotpath_function_frees", COUNTER, NULL, "Frees attributed to a function (--alloc).", e_fn, FN_ALLOC0 + 2},
+	{"hotpath_function_freed_bytes", COUNTER, "bytes", "Bytes freed, attributed to a function (--alloc).", e_fn, FN_ALLOC0 + 3},
+	{"hotpath_allocations", COUNTER, NULL, "Heap allocations of the process (--alloc).", e_mem, 0},
+	{"hotpath_allocated_bytes", COUNTER, "bytes", "Bytes allocated by the process (--alloc).", e_mem, 1},
+	{"hotpath_frees", COUNTER, NULL, "Frees of the process (--alloc).", e_mem, 2},
+	{"hotpath_freed_bytes", COUNTER, "bytes", "Bytes freed by the process (--alloc).", e_mem, 3},
+	{"hotpath_live_bytes", GAUGE, "bytes", "Heap bytes allocated and not yet freed (--alloc).", e_mem, 4},
+	{"hotpath_peak_live_bytes", GAUGE, "bytes", "Highest live heap bytes seen (--alloc).", e_mem, 5},
+	{"hotpath_channel_messages", COUNTER, NULL, "Calls that moved data through a pipe, FIFO, queue, socketpair or eventfd.", e_chan, CH_MESSAGES},
+	{"hotpath_channel_bytes", COUNTER, "bytes", "Bytes moved through a channel.", e_chan, CH_BYTES},
+	{"hotpath_channel_blocked_seconds", COUNTER, "seconds", "Time spent inside a channel's calls.", e_chan, CH_BLOCKED},
+	{"hotpath_lock_acquisitions", COUNTER, NULL, "Acquisitions of a lock.", e_lock, LK_ACQ},
+	{"hotpath_lock_contentions", COUNTER, NULL, "Acquisitions that had to wait.", e_lock, LK_CONT},
+	{"hotpath_lock_wait_seconds", COUNTER, "seconds", "Time spent waiting to acquire a lock.", e_lock, LK_WAIT},
+	{"hotpath_lock_hold_seconds", COUNTER, "seconds", "Time a lock was held.", e_lock, LK_HOLD},
+	{"hotpath_lock_cond_waits", COUNTER, NULL, "Waits on a condition variable.", e_lock, LK_CWAITS},
+	{"hotpath_lock_cond_wait_seconds", COUNTER, "seconds", "Time spent in condition waits.", e_lock, LK_CWAIT},
+	{"hotpath_lock_cond_signals", COUNTER, NULL, "Signals and broadcasts of a condition variable.", e_lock, LK_CSIG},
+	{"hotpath_threads", GAUGE, NULL, "Threads of the process that are running.", e_threads, 0},
+	{"hotpath_thread_cpu_seconds", COUNTER, "seconds", "CPU time of all the process's threads, by mode.", e_cpu, 0},
+	{"hotpath_io_operations", COUNTER, NULL, "read/write calls that moved data on fds that are not channels, by fd kind.", e_io, IO_OPS},
+	{"hotpath_io_bytes", COUNTER, "bytes", "Bytes read or written on fds that are not channels.", e_io, IO_BYTES},
+	{"hotpath_io_blocked_seconds", COUNTER, "seconds", "Time spent inside those read/write calls.", e_io, IO_BLOCKED},
+};
+#define NFAM (sizeof(families) / sizeof(families[0]))
+
+/* HELP/TYPE/UNIT lines of one family; sets m->sample. */
+static void header(struct hp_prom *m, const char *name, int type, const char *unit, const char *help)
+{
+	struct out *o = &m->blk;
+	int om = m->o.openmetrics;
+	const char *tname = type == COUNTER ? "counter" : type == HISTOGRAM ? "histogram" : "gauge";
+	char fam[128];
+	/* Text 0.0.4 names the family by its samples' name; OpenMetrics by the bare name. */
+	snprintf(fam, sizeof(fam), "%s%s", name, !om && type == COUNTER ? "_total" : "");
+	snprintf(m->sample, sizeof(m->sample), "%s%s", name, type == COUNTER ? "_total" : "");
+	puts_(o, "# HELP ");
+	puts_(o, fam);
+	put(o, " ", 1);
+	puts_(o, help);
+	puts_(o, "\n# TYPE ");
+	puts_(o, fam);
+	put(o, " ", 1);
+	puts_(o, tname);
+	put(o, "\n", 1);
+	if (om && unit) {
+		puts_(o, "# UNIT ");
+		puts_(o, fam);
+		put(o, " ", 1);
+		puts_(o, unit);
+		put(o, "\n", 1);
+	}
+}
+
+/* The server's own families, after the processes'. */
+static void serve_block(struct hp_prom *m)
+{
+	struct out *o = &m->blk;
+	header(m, "hotpath_serve_processes", GAUGE, NULL, "Profiled processes shown on this page.");
+	puts_(o, "hotpath_serve_processes ");
+	put_u64(o, m->nprocs);
+	put(o, "\n", 1);
+	header(m, "hotpath_serve_region_errors", COUNTER, NULL,
+	       "Regions that could not be read (truncated or not a valid region) since the server started.");
+	puts_(o, "hotpath_serve_region_errors_total ");
+	put_u64(o, m->stats.region_errors);
+	put(o, "\n", 1);
+	header(m, "hotpath_serve_scrapes", COUNTER, NULL, "Pages of metrics served since the server started.");
+	puts_(o, "hotpath_serve_scrapes_total ");
+	put_u64(o, m->stats.scrapes);
+	put(o, "\n", 1);
+	if (m->o.openmetrics)
+		puts_(o, "# EOF\n");
+}
+
+/* Produce the next block; 0 when there is none. */
+static int next_block(struct hp_prom *m)
+{
+	m->blk.n = 0;
+	m->blk_pos = 0;
+	while (!m->blk.n && !m->done) {
+		if (m->fam == NFAM) {
+			serve_block(m);
+			m->done = 1;
+			break;
+		}
+		const struct family *f = &families[m->fam];
+		if (m->proc == 0)
+			header(m, f->name, f->type, f->unit, f->help);
+		if (m->proc < m->nprocs)
+			f->emit(m, &m->procs[m->proc], f);
+		if (++m->proc >= m->nprocs) {
+			m->proc = 0;
+			m->fam++;
+		}
+	}
+	return m->blk.oom ? -ENOMEM : m->blk.n > 0;
+}
+
+ssize_t hp_prom_read(struct hp_prom *m, char *out, size_t max)
+{
+	size_t got = 0;
+	while (got < max) {
+		if (m->blk_pos == m->blk.n) {
+			int rc = next_block(m);
+			if (rc < 0)
+				return rc;
+			if (!rc)
+				break;
+		}
+		size_t n = m->blk.n - m->blk_pos;
+		if (n > max - got)
+			n = max - got;
+		memcpy(out + got, m->blk.b + m->blk_pos, n);
+		m->blk_pos += n;
+		got += n;
+	}
+	return (ssize_t)got;
+}
+
+struct hp_prom *hp_prom_new(const struct hp_prom_opts *o)
+{
+	struct hp_prom *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->o = *o;
+	if (m->o.nbuckets < 0 || m->o.nbuckets > HP_PROM_MAX_BUCKETS)
+		m->o.nbuckets = 0;
+	for (int b = 0; b < m->o.nbuckets; b++)
+		snprintf(m->le[b], sizeof(m->le[b]), "%.9g", m->o.buckets_s[b]);
+	snprintf(m->le[m->o.nbuckets], sizeof(m->le[0]), "+Inf");
+	return m;
+}
+
+void hp_prom_set_stats(struct hp_prom *m, const struct hp_prom_serve_stats *s)
+{
+	m->stats = *s;
+}
+
+void hp_prom_free(struct hp_prom *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nprocs; i++)
+		pproc_free(&m->procs[i]);
+	free(m->procs);
+	free(m->blk.b);
+	free(m);
+}
+
+const char *hp_prom_content_type(int openmetrics)
+{
+	return openmetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+			   : "text/plain; version=0.0.4; charset=utf-8";
+}
+
+int hp_prom_wants_openmetrics(const char *accept)
+{
+	for (const char *p = accept; p && (p = strstr(p, "application/openmetrics-text")); p++) {
+		/* Up to the next media range: a q=0 refuses it. */
+		const char *end = strchr(p, ',');
+		const char *q = strstr(p, "q=");
+		if (q && (!end || q < end) && strtod(q + 2, NULL) <= 0)
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+int hp_prom_parse_buckets(const char *list, struct hp_prom_opts *o, char *err, size_t errlen)
+{
+	o->nbuckets = 0;
+	const char *p = list;
+	while (p && *p) {
+		char *end;
+		double v = strtod(p, &end);
+		if (end == p || !(v > 0) || !isfinite(v) || (*end && *end != ',')) {
+			snprintf(err, errlen, "expected positive seconds separated by commas, got '%s'", list);
+			return -1;
+		}
+		if (o->nbuckets && v <= o->buckets_s[o->nbuckets - 1]) {
+			snprintf(err, errlen, "bucket bounds must increase ('%s')", list);
+			return -1;
+		}
+		if (o->nbuckets == HP_PROM_MAX_BUCKETS) {
+			snprintf(err, errlen, "at most %d buckets", HP_PROM_MAX_BUCKETS);
+			return -1;
+		}
+		o->buckets_s[o->nbuckets++] = v;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}

@@ -1,0 +1,314 @@
+/* serve.c - `hotpath serve`: options, the listen address, and the one place that reads regions
+ * for the server: each selected region mapped read-only, turned into a model under a SIGBUS
+ * guard (a region truncated under us is skipped, not fatal), unmapped. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hotpath.h"
+#include "serve.h"
+#include "settings.h"
+#include "symbolize/symbolize.h"
+#include "tools/region/region_model.h"
+
+/* ---- the SIGBUS guard: per thread, since every connection has its own ---- */
+
+static __thread volatile sig_atomic_t in_read;
+static __thread sigjmp_buf read_jmp;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	if (in_read) {
+		in_read = 0;
+		siglongjmp(read_jmp, 1);
+	}
+	/* Not ours: die of it as we would have. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_guard(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+/* Does this region belong on the pages? A live process's current image; with a session, every
+ * image of that run (the run removes them when it ends). */
+static int selected(const struct hp_server *s, const struct hp_rregion *r, int pid)
+{
+	const struct hp_region_header *h = r->h;
+	if (s->o.session)
+		return h->session == s->o.session;
+	uint32_t st = __atomic_load_n(&h->state, __ATOMIC_ACQUIRE);
+	if (st == HP_STATE_EXECED)
+		return 0;
+	if (pid > 0 && h->pid == pid)
+		return 1; /* asked for by pid: its last numbers, even when it has ended */
+	return (st == HP_STATE_RUNNING || st == HP_STATE_STARTING) && hp_region_writer_alive(h);
+}
+
+/* The region being read by this thread: in memory (not a register) for the SIGBUS path. */
+static __thread struct hp_rregion cur;
+
+/* Read one region into *out under the lock and the guard. 1 when a model was built, 0 when the
+ * region is not selected or gone, -1 when it could not be read. */
+static int read_one(struct hp_server *s, const char *path, int pid, int want_lines,
+		    struct hp_proc *out)
+{
+	char err[512];
+	volatile int rc = 0;
+	memset(out, 0, sizeof(*out));
+	memset(&cur, 0, sizeof(cur));
+	pthread_mutex_lock(&s->read_lock);
+	if (sigsetjmp(read_jmp, 1)) {
+		/* Truncated while we read it. The partly built model is left behind (its pointers
+		 * may be half set): a bounded leak per truncated region, counted. */
+		memset(out, 0, sizeof(*out));
+		hp_rregion_close(&cur);
+		pthread_mutex_unlock(&s->read_lock);
+		return -1;
+	}
+	in_read = 1; /* from the open on: its checks read the header */
+	int orc = hp_rregion_open(path, &cur, err, sizeof(err));
+	if (orc < 0) {
+		in_read = 0;
+		pthread_mutex_unlock(&s->read_lock);
+		/* Gone since the listing, or another user's: not an error of the region. */
+		return orc == -ENOENT || orc == -EACCES || orc == -EPERM ? 0 : -1;
+	}
+	if (selected(s, &cur, pid)) {
+		if (hp_proc_from_region(&cur, s->sym, want_lines, out) == 0)
+			rc = 1;
+		else
+			hp_proc_free(out);
+	}
+	in_read = 0;
+	hp_rregion_close(&cur);
+	pthread_mutex_unlock(&s->read_lock);
+	return rc;
+}
+
+int hp_serve_collect(struct hp_server *s, int pid, int want_lines,
+		     void (*fn)(struct hp_proc *p, void *arg), void *arg)
+{
+	char **paths = NULL;
+	int want = pid > 0 ? pid : s->o.pid;
+	int n = hp_region_list(s->o.session, want, &paths);
+	int got = 0;
+	/* Oldest first, so that the index lists processes in the order they started; for one pid
+	 * newest first, to take its current image. */
+	for (int k = 0; k < n; k++) {
+		int i = want > 0 ? k : n - 1 - k;
+		struct hp_proc p;
+		int rc = read_one(s, paths[i], want, want_lines, &p);
+		if (rc < 0) {
+			__atomic_add_fetch(&s->region_errors, 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		if (!rc)
+			continue;
+		hp_proc_finish(&p, 0);
+		fn(&p, arg);
+		hp_proc_free(&p);
+		got++;
+		if (want > 0)
+			break; /* the newest image of that pid */
+	}
+	hp_paths_free(paths, n > 0 ? n : 0);
+	return got;
+}
+
+/* ---- the address ---- */
+
+/* Parse ADDR:PORT, [V6]:PORT, :PORT or localhost:PORT into a socket address. */
+static int parse_listen(const char *spec, struct sockaddr_storage *ss, unsigned *len, int *v6,
+			int *loopback, char *err, size_t errlen)
+{
+	char host[200];
+	const char *colon, *hs = spec;
+	size_t hl;
+	if (spec[0] == '[') {
+		const char *rb = strchr(spec, ']');
+		if (!rb || rb[1] != ':')
+			goto bad;
+		hs = spec + 1;
+		hl = (size_t)(rb - hs);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(spec, ':');
+		if (!colon)
+			goto bad;
+		hl = (size_t)(colon - spec);
+	}
+	if (hl >= sizeof(host))
+		goto bad;
+	memcpy(host, hs, hl);
+	host[hl] = 0;
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (!colon[1] || *end || port < 0 || port > 65535)
+		goto bad;
+	if (!host[0] || !strcmp(host, "localhost"))
+		snprintf(host, sizeof(host), "127.0.0.1");
+	memset(ss, 0, sizeof(*ss));
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a4);
+		*v6 = 0;
+		*loopback = (ntohl(a4->sin_addr.s_addr) >> 24) == 127;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a6);
+		*v6 = 1;
+		*loopback = IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
+		return 0;
+	}
+bad:
+	snprintf(err, errlen, "listen address '%s': expected ADDR:PORT (127.0.0.1:%d, [::1]:%d)",
+		 spec, HP_SERVE_DEFAULT_PORT, HP_SERVE_DEFAULT_PORT);
+	return -1;
+}
+
+int hp_serve_start(struct hp_server *s, const struct hp_serve_opts *o, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	unsigned len;
+	int v6, loopback;
+	memset(s, 0, sizeof(*s));
+	s->o = *o;
+	if (parse_listen(o->listen, &ss, &len, &v6, &loopback, err, errlen) < 0)
+		return -1;
+	if (!loopback && !o->allow_remote) {
+		snprintf(err, errlen,
+			 "listen address '%s' is not a loopback address: the pages show command lines, "
+			 "paths and function names to anyone who can connect; add --allow-remote to "
+			 "listen there anyway",
+			 o->listen);
+		return -1;
+	}
+	if (!loopback)
+		hp_warn("serve: listening on '%s', which is not loopback: anyone who can reach it sees "
+			"this user's command lines and function names (no authentication, no TLS)",
+			o->listen);
+	s->sym = hp_symbolizer_new();
+	if (!s->sym) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&s->read_lock, NULL);
+	install_guard();
+	if (hp_serve_http_start(s, &ss, len, v6, err, errlen) < 0) {
+		hp_symbolizer_free(s->sym);
+		s->sym = NULL;
+		pthread_mutex_destroy(&s->read_lock);
+		return -1;
+	}
+	return 0;
+}
+
+int hp_serve_opts_from_settings(struct hp_serve_opts *o, const struct hp_settings *st,
+				const char *listen, char *err, size_t errlen)
+{
+	char why[256];
+	memset(o, 0, sizeof(*o));
+	snprintf(o->listen, sizeof(o->listen), "%s",
+		 listen && *listen ? listen : st->listen ? st->listen : "127.0.0.1:9478");
+	o->allow_remote = st->allow_remote;
+	o->pid = (int)st->serve_pid;
+	o->max_connections = (unsigned)st->max_connections;
+	o->timeout_s = (unsigned)st->serve_timeout_s;
+	if (hp_prom_parse_buckets(st->buckets ? st->buckets : "", &o->prom, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "buckets: %s", why);
+		return -1;
+	}
+	memcpy(o->pcts, st->pcts, sizeof(o->pcts));
+	o->npcts = st->npcts;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: hotpath serve [OPTIONS]\n"
+		   "Serve the live numbers of this user's profiled processes over HTTP, read-only:\n"
+		   "  /metrics                 Prometheus text or OpenMetrics (by the Accept header)\n"
+		   "  /debug/pprof/wall        calls and wall time of timed functions (pprof, gzipped)\n"
+		   "  /debug/pprof/profile     CPU samples over ?seconds=N (pprof)\n"
+		   "  /debug/pprof/heap        allocation stacks (pprof)\n"
+		   "  /api/report?pid=N        the JSON report of a live process (as --format json)\n"
+		   "  /                        an index of the processes and these links\n"
+		   "pprof pages take ?pid=N when more than one process is profiled.\n\nOptions:\n");
+	hp_settings_help_cmd(f, HP_SET_SERVE);
+	fprintf(f, "  -h, --help               show this help\n\n"
+		   "Runs until SIGINT or SIGTERM. See docs/serve.md for Prometheus, Grafana and pprof.\n");
+}
+
+void hp_serve_stop(struct hp_server *s)
+{
+	hp_serve_http_stop(s);
+	if (s->sym)
+		hp_symbolizer_free(s->sym);
+	s->sym = NULL;
+	pthread_mutex_destroy(&s->read_lock);
+}
+
+int hp_cmd_serve(int argc, char **argv)
+{
+	struct hp_settings st;
+	struct hp_serve_opts o;
+	static struct hp_server srv;
+	char err[1024];
+	int i = 1;
+	int rc = hp_settings_load(&st, hp_settings_find_config(argc - 1, argv + 1), err, sizeof(err));
+	if (rc == 0)
+		rc = hp_settings_flags_cmd(&st, HP_SET_SERVE, argc, argv, &i, err, sizeof(err));
+	if (rc == 1) {
+		usage(stdout);
+		hp_settings_free(&st);
+		return 0;
+	}
+	if (rc == 0 && i < argc) {
+		snprintf(err, sizeof(err), "serve: unexpected argument '%s' (see hotpath serve --help)", argv[i]);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = hp_serve_opts_from_settings(&o, &st, NULL, err, sizeof(err));
+	hp_settings_free(&st);
+	if (rc < 0) {
+		hp_err("%s", err);
+		return 2;
+	}
+	/* Every thread, the server's included, leaves SIGINT and SIGTERM to sigwait below. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (hp_serve_start(&srv, &o, err, sizeof(err)) < 0) {
+		hp_err("serve: %s", err);
+		return 2;
+	}
+	fprintf(stderr, "hotpath: serving on %s/ (metrics: %s/metrics)\n", srv.url, srv.url);
+	int sig = 0;
+	sigwait(&set, &sig);
+	hp_serve_stop(&srv);
+	return 0;
+}

@@ -1,0 +1,66 @@
+/* serve.h - `hotpath serve` and `hotpath run --serve`: an HTTP server (libmicrohttpd) that reads
+ * the live regions of the user's profiled processes, read-only, and serves /metrics, pprof
+ * profiles, the JSON report and an index (docs/serve.md). serve.c gathers the models,
+ * serve_http.c answers the requests. */
+#ifndef HP_SERVE_H
+#define HP_SERVE_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "tools/report/report.h"
+#include "tools/report/report_prom.h"
+
+#define HP_SERVE_DEFAULT_PORT 9478
+
+struct hp_serve_opts {
+	char listen[256];  /* ADDR:PORT, [V6]:PORT or :PORT */
+	int allow_remote;  /* a non-loopback address is refused unless set */
+	int pid;	   /* > 0: only this process */
+	uint64_t session;  /* != 0: only the regions of this `hotpath run` (run --serve) */
+	unsigned max_connections;
+	unsigned timeout_s; /* an idle connection is closed after this */
+	struct hp_prom_opts prom;
+	double pcts[HP_MAX_PCTS]; /* of /api/report */
+	int npcts;
+};
+
+struct hp_symbolizer;
+struct MHD_Daemon;
+
+struct hp_server {
+	struct hp_serve_opts o;
+	struct MHD_Daemon *mhd;
+	unsigned port; /* the one bound (useful with port 0) */
+	char url[300]; /* http://ADDR:PORT */
+	/* Region reads and the symbolizer (not thread-safe) are serialized by this lock; the
+	 * pages are rendered outside it. */
+	pthread_mutex_t read_lock;
+	struct hp_symbolizer *sym;
+	uint64_t region_errors; /* atomics */
+	uint64_t scrapes;
+};
+
+/* Each readable region that the options select (live processes; all of a session), as a model:
+ * fn(model, arg) for each, the model freed after. want_lines adds file:line. A region that
+ * vanishes, is truncated (SIGBUS) or is invalid while read is skipped and counted in
+ * region_errors. Returns the number of processes given to fn. */
+int hp_serve_collect(struct hp_server *s, int pid, int want_lines,
+		     void (*fn)(struct hp_proc *p, void *arg), void *arg);
+
+/* Check the address (loopback unless allow_remote; a warning when it is not) and start the
+ * server threads. Returns 0, or -1 with err = one line. */
+int hp_serve_start(struct hp_server *s, const struct hp_serve_opts *o, char *err, size_t errlen);
+void hp_serve_stop(struct hp_server *s);
+
+/* serve_http.c: the daemon and its pages. */
+int hp_serve_http_start(struct hp_server *s, const void *addr, unsigned addrlen, int v6,
+			char *err, size_t errlen);
+void hp_serve_http_stop(struct hp_server *s);
+
+/* run --serve (run.c): options from the settings, the run's session only. */
+struct hp_settings;
+int hp_serve_opts_from_settings(struct hp_serve_opts *o, const struct hp_settings *st,
+				const char *listen, char *err, size_t errlen);
+
+#endif
