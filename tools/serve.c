@@ -43,16 +43,17 @@ static void install_guard(void)
 	sigaction(SIGBUS, &sa, NULL);
 }
 
-/* Does this region belong on the pages? A live process's current image; with a session, every
- * image of that run (the run removes them when it ends). */
+/* Does this region belong on the pages? A live process's current image (an image that called
+ * exec is replaced by its successor, which has the same pid: one series per pid); with a
+ * session, every current image of that run, ended or not (the run removes them at its end). */
 static int selected(const struct hp_server *s, const struct hp_rregion *r, int pid)
 {
 	const struct hp_region_header *h = r->h;
-	if (s->o.session)
-		return h->session == s->o.session;
 	uint32_t st = __atomic_load_n(&h->state, __ATOMIC_ACQUIRE);
 	if (st == HP_STATE_EXECED)
 		return 0;
+	if (s->o.session)
+		return h->session == s->o.session;
 	if (pid > 0 && h->pid == pid)
 		return 1; /* asked for by pid: its last numbers, even when it has ended */
 	return (st == HP_STATE_RUNNING || st == HP_STATE_STARTING) && hp_region_writer_alive(h);
@@ -87,6 +88,8 @@ static int read_one(struct hp_server *s, const char *path, int pid, int want_lin
 		/* Gone since the listing, or another user's: not an error of the region. */
 		return orc == -ENOENT || orc == -EACCES || orc == -EPERM ? 0 : -1;
 	}
+	if (s->o.read_delay_ms) /* tests only: a window in which to truncate the region */
+		usleep(s->o.read_delay_ms * 1000);
 	if (selected(s, &cur, pid)) {
 		if (hp_proc_from_region(&cur, s->sym, want_lines, out) == 0)
 			rc = 1;
@@ -240,6 +243,8 @@ int hp_serve_opts_from_settings(struct hp_serve_opts *o, const struct hp_setting
 	}
 	memcpy(o->pcts, st->pcts, sizeof(o->pcts));
 	o->npcts = st->npcts;
+	const char *d = getenv("HOTPATH_SERVE_READ_DELAY_MS"); /* tests/test_serve.py only */
+	o->read_delay_ms = d ? (unsigned)strtoul(d, NULL, 10) % 10000 : 0;
 	return 0;
 }
 

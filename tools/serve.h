@@ -23,6 +23,9 @@ struct hp_serve_opts {
 	struct hp_prom_opts prom;
 	double pcts[HP_MAX_PCTS]; /* of /api/report */
 	int npcts;
+	/* HOTPATH_SERVE_READ_DELAY_MS, for the tests: sleep this long between mapping a region and
+	 * reading it, so that a test can truncate it in between. */
+	unsigned read_delay_ms;
 };
 
 struct hp_symbolizer;
