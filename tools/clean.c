@@ -27,6 +27,20 @@ static void usage(FILE *f)
 		   HP_REGION_DIR);
 }
 
+/* Does the region file name (hotpath-<pid>-<id>) carry one of pids? */
+static int name_has_pid(const char *path, const int *pids, int npids)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	if (strncmp(b, "hotpath-", 8))
+		return 0;
+	long v = strtol(b + 8, NULL, 10);
+	for (int k = 0; k < npids; k++)
+		if (pids[k] == v)
+			return 1;
+	return 0;
+}
+
 int hp_cmd_clean(int argc, char **argv)
 {
 	int dry = 0, npids = 0;
@@ -56,6 +70,9 @@ int hp_cmd_clean(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		struct hp_rregion r;
 		char err[512];
+		/* Named PIDs: only their files count, even those that cannot be read. */
+		if (npids && !name_has_pid(paths[i], pids, npids))
+			continue;
 		if (hp_rregion_open(paths[i], &r, err, sizeof(err)) < 0) {
 			hp_warn("%s (left alone)", err);
 			kept++;
