@@ -18,9 +18,6 @@ struct hp_json;
 int hp_flow_print(FILE *f, const struct hp_proc *p, const struct hp_report_opts *o);
 /* The "channels", "locks" and "io" members of one process object (report_flow_json.c). */
 void hp_flow_json(struct hp_jw *w, const struct hp_proc *p);
-/* The same members from a saved report: absent members are empty (older reports); values of the
- * wrong type read as 0. Returns 0 or -ENOMEM. */
-int hp_flow_from_json(const struct hp_json *proc, struct hp_proc *p);
 
 /* "open", "reader closed", "writer closed" or "closed", with ", was full" when it was. */
 void hp_chan_state_str(char *buf, size_t size, const struct hp_chan_row *c);

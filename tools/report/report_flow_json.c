@@ -2,12 +2,14 @@
  * JSON report, written and read back (docs/json.md; the model is in report_flow.h). */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hp/region.h"
 #include "json.h"
 #include "report_flow.h"
+#include "report_load.h"
 
 static int kind_from_name(const char *s, const char *(*name)(int), int max)
 {
@@ -149,120 +151,135 @@ void hp_flow_json(struct hp_jw *w, const struct hp_proc *p)
 	hp_jw_arr_end(w);
 }
 
-/* ---- in ---- */
+/* ---- in (report_load.h: a member of another type is an error, naming it) ---- */
 
-static uint64_t ju(const struct hp_json *o, const char *k)
+static const char *const chan_states[] = {"open", "reader closed", "writer closed", "closed"};
+static const uint32_t chan_state_bits[] = {0, HP_CHST_READER_CLOSED, HP_CHST_WRITER_CLOSED,
+					   HP_CHST_READER_CLOSED | HP_CHST_WRITER_CLOSED};
+
+/* "kind": one of the names `name` gives 1..max; a name from a newer hotpath reads as 0,
+ * "unknown". */
+static int load_kind(struct hp_loader *l, const struct hp_json *o, const char *(*name)(int),
+		     int max, int *out)
 {
-	int64_t v = hp_json_int(hp_json_get(o, k), 0);
-	return v > 0 ? (uint64_t)v : 0;
+	const struct hp_json *j;
+	int rc = hp_load_member(l, o, "kind", 1, HP_JSON_STRING, "a string", &j);
+
+	if (rc > 0)
+		*out = kind_from_name(j->string, name, max);
+	return rc < 0 ? rc : 0;
 }
 
-static char *jstr(const struct hp_json *o, const char *k, int *nomem)
+/* "fds": [read end, write end], -1 for none. */
+static int load_fds(struct hp_loader *l, const struct hp_json *o, int fd[2])
 {
-	const char *s = hp_json_str(hp_json_get(o, k), NULL);
-	char *d = s ? strdup(s) : NULL;
-	if (s && !d)
-		*nomem = 1;
-	return d;
-}
-
-static const struct hp_json *jarr(const struct hp_json *o, const char *k)
-{
-	const struct hp_json *a = hp_json_get(o, k);
-	return a && a->type == HP_JSON_ARRAY && a->len ? a : NULL;
-}
-
-int hp_flow_from_json(const struct hp_json *proc, struct hp_proc *p)
-{
-	int nomem = 0;
 	const struct hp_json *a;
-	if ((a = jarr(proc, "channels"))) {
-		if (!(p->chans = calloc(a->len, sizeof(*p->chans))))
-			return -ENOMEM;
-		for (size_t i = 0; i < a->len; i++) {
-			const struct hp_json *o = a->items[i];
-			if (o->type != HP_JSON_OBJECT)
-				continue;
-			struct hp_chan_row *c = &p->chans[p->nchans++];
-			c->kind = kind_from_name(hp_json_str(hp_json_get(o, "kind"), NULL), hp_chan_kind_name,
-						 HP_CHAN_EVENTFD);
-			c->label = jstr(o, "label", &nomem);
-			c->site = jstr(o, "site", &nomem);
-			const struct hp_json *fds = hp_json_get(o, "fds");
-			c->fd[0] = c->fd[1] = -1;
-			for (size_t k = 0; fds && fds->type == HP_JSON_ARRAY && k < fds->len && k < 2; k++)
-				c->fd[k] = (int)hp_json_int(fds->items[k], -1);
-			c->capacity = ju(o, "capacity");
-			c->messages_in = ju(o, "messages_in");
-			c->messages_out = ju(o, "messages_out");
-			c->bytes_in = ju(o, "bytes_in");
-			c->bytes_out = ju(o, "bytes_out");
-			c->blocked_in_ns = ju(o, "blocked_in_ns");
-			c->blocked_out_ns = ju(o, "blocked_out_ns");
-			c->max_in = ju(o, "max_in_bytes");
-			c->max_out = ju(o, "max_out_bytes");
-			c->queued_max = ju(o, "queued_max");
-			c->queued_now = hp_json_int(hp_json_get(o, "queued_now"), -1);
-			const char *st = hp_json_str(hp_json_get(o, "state"), "open");
-			c->state = !strcmp(st, "reader closed")	  ? HP_CHST_READER_CLOSED
-				   : !strcmp(st, "writer closed") ? HP_CHST_WRITER_CLOSED
-				   : !strcmp(st, "closed")	  ? HP_CHST_READER_CLOSED | HP_CHST_WRITER_CLOSED
-								  : 0;
-			if (hp_json_bool(hp_json_get(o, "was_full"), 0))
-				c->state |= HP_CHST_FULL;
-			c->created_ns = hp_json_int(hp_json_get(o, "created_ns"), 0);
-			c->closed_ns = hp_json_int(hp_json_get(o, "closed_ns"), 0);
-			c->lifetime_ns = (double)ju(o, "lifetime_ns");
-		}
+	int rc = hp_load_array(l, o, "fds", &a);
+
+	fd[0] = fd[1] = -1;
+	if (rc <= 0)
+		return rc;
+	for (size_t k = 0; k < a->len && k < 2; k++) {
+		const struct hp_json *v = a->items[k];
+		if (v->type != HP_JSON_NUMBER || !v->is_int || v->integer < -1 || v->integer > INT_MAX)
+			return hp_load_fail(l, "fds", "expected [read fd, write fd], -1 for none");
+		fd[k] = (int)v->integer;
 	}
-	if ((a = jarr(proc, "locks"))) {
-		if (!(p->locks = calloc(a->len, sizeof(*p->locks))))
-			return -ENOMEM;
-		for (size_t i = 0; i < a->len; i++) {
-			const struct hp_json *o = a->items[i];
-			if (o->type != HP_JSON_OBJECT)
-				continue;
-			struct hp_lock_row *l = &p->locks[p->nlocks++];
-			l->kind = kind_from_name(hp_json_str(hp_json_get(o, "kind"), NULL), hp_lock_kind_name,
-						 HP_LOCK_SPIN);
-			l->label = jstr(o, "label", &nomem);
-			const char *addr = hp_json_str(hp_json_get(o, "address"), NULL);
-			l->addr = addr ? strtoull(addr, NULL, 16) : 0;
-			l->acquisitions = ju(o, "acquisitions");
-			l->contended = ju(o, "contended");
-			l->wait_ns = ju(o, "wait_ns");
-			l->max_wait_ns = ju(o, "max_wait_ns");
-			l->hold_ns = ju(o, "hold_ns");
-			l->max_hold_ns = ju(o, "max_hold_ns");
-			l->cond_waits = ju(o, "cond_waits");
-			l->cond_wait_ns = ju(o, "cond_wait_ns");
-			l->cond_signals = ju(o, "cond_signals");
-		}
-	}
-	if ((a = jarr(proc, "io"))) {
-		if (!(p->io = calloc(a->len, sizeof(*p->io))))
-			return -ENOMEM;
-		for (size_t i = 0; i < a->len; i++) {
-			const struct hp_json *o = a->items[i];
-			if (o->type != HP_JSON_OBJECT)
-				continue;
-			struct hp_io_row *x = &p->io[p->nio++];
-			x->kind = kind_from_name(hp_json_str(hp_json_get(o, "kind"), NULL), hp_io_kind_name,
-						 HP_IO_KINDS - 1);
-			x->reads = ju(o, "reads");
-			x->writes = ju(o, "writes");
-			x->read_bytes = ju(o, "read_bytes");
-			x->write_bytes = ju(o, "write_bytes");
-			x->read_blocked_ns = ju(o, "read_blocked_ns");
-			x->write_blocked_ns = ju(o, "write_blocked_ns");
-			x->max_read = ju(o, "max_read_bytes");
-			x->max_write = ju(o, "max_write_bytes");
-		}
-	}
+	return 0;
+}
+
+static int load_chan(struct hp_loader *l, const struct hp_json *o, void *row)
+{
+	struct hp_chan_row *c = row;
+	uint64_t lifetime = 0;
+	int rc, state = 0, full = 0;
+
+	c->queued_now = -1;
+	if ((rc = load_kind(l, o, hp_chan_kind_name, HP_CHAN_EVENTFD, &c->kind)) < 0 ||
+	    (rc = hp_load_str(l, o, "label", &c->label)) < 0 ||
+	    (rc = hp_load_str(l, o, "site", &c->site)) < 0 || (rc = load_fds(l, o, c->fd)) < 0 ||
+	    (rc = hp_load_u64(l, o, "capacity", &c->capacity)) < 0 ||
+	    (rc = hp_load_u64(l, o, "messages_in", &c->messages_in)) < 0 ||
+	    (rc = hp_load_u64(l, o, "messages_out", &c->messages_out)) < 0 ||
+	    (rc = hp_load_u64(l, o, "bytes_in", &c->bytes_in)) < 0 ||
+	    (rc = hp_load_u64(l, o, "bytes_out", &c->bytes_out)) < 0 ||
+	    (rc = hp_load_u64(l, o, "blocked_in_ns", &c->blocked_in_ns)) < 0 ||
+	    (rc = hp_load_u64(l, o, "blocked_out_ns", &c->blocked_out_ns)) < 0 ||
+	    (rc = hp_load_u64(l, o, "max_in_bytes", &c->max_in)) < 0 ||
+	    (rc = hp_load_u64(l, o, "max_out_bytes", &c->max_out)) < 0 ||
+	    (rc = hp_load_u64(l, o, "queued_max", &c->queued_max)) < 0 ||
+	    (rc = hp_load_i64(l, o, "queued_now", 1, &c->queued_now)) < 0 ||
+	    (rc = hp_load_enum(l, o, "state", chan_states, 4, &state)) < 0 ||
+	    (rc = hp_load_bool(l, o, "was_full", &full)) < 0 ||
+	    (rc = hp_load_i64(l, o, "created_ns", 0, &c->created_ns)) < 0 ||
+	    (rc = hp_load_i64(l, o, "closed_ns", 1, &c->closed_ns)) < 0 ||
+	    (rc = hp_load_u64(l, o, "lifetime_ns", &lifetime)) < 0)
+		return rc;
+	c->state = chan_state_bits[state] | (full ? HP_CHST_FULL : 0);
+	c->lifetime_ns = (double)lifetime;
+	return 0;
+}
+
+static int load_lock(struct hp_loader *l, const struct hp_json *o, void *row)
+{
+	struct hp_lock_row *k = row;
+	int rc;
+
+	if ((rc = load_kind(l, o, hp_lock_kind_name, HP_LOCK_SPIN, &k->kind)) < 0 ||
+	    (rc = hp_load_str(l, o, "label", &k->label)) < 0 ||
+	    (rc = hp_load_hex(l, o, "address", &k->addr)) < 0 ||
+	    (rc = hp_load_u64(l, o, "acquisitions", &k->acquisitions)) < 0 ||
+	    (rc = hp_load_u64(l, o, "contended", &k->contended)) < 0 ||
+	    (rc = hp_load_u64(l, o, "wait_ns", &k->wait_ns)) < 0 ||
+	    (rc = hp_load_u64(l, o, "max_wait_ns", &k->max_wait_ns)) < 0 ||
+	    (rc = hp_load_u64(l, o, "hold_ns", &k->hold_ns)) < 0 ||
+	    (rc = hp_load_u64(l, o, "max_hold_ns", &k->max_hold_ns)) < 0 ||
+	    (rc = hp_load_u64(l, o, "cond_waits", &k->cond_waits)) < 0 ||
+	    (rc = hp_load_u64(l, o, "cond_wait_ns", &k->cond_wait_ns)) < 0 ||
+	    (rc = hp_load_u64(l, o, "cond_signals", &k->cond_signals)) < 0)
+		return rc;
+	return 0;
+}
+
+static int load_io(struct hp_loader *l, const struct hp_json *o, void *row)
+{
+	struct hp_io_row *x = row;
+	int rc;
+
+	if ((rc = load_kind(l, o, hp_io_kind_name, HP_IO_KINDS - 1, &x->kind)) < 0 ||
+	    (rc = hp_load_u64(l, o, "reads", &x->reads)) < 0 ||
+	    (rc = hp_load_u64(l, o, "writes", &x->writes)) < 0 ||
+	    (rc = hp_load_u64(l, o, "read_bytes", &x->read_bytes)) < 0 ||
+	    (rc = hp_load_u64(l, o, "write_bytes", &x->write_bytes)) < 0 ||
+	    (rc = hp_load_u64(l, o, "read_blocked_ns", &x->read_blocked_ns)) < 0 ||
+	    (rc = hp_load_u64(l, o, "write_blocked_ns", &x->write_blocked_ns)) < 0 ||
+	    (rc = hp_load_u64(l, o, "max_read_bytes", &x->max_read)) < 0 ||
+	    (rc = hp_load_u64(l, o, "max_write_bytes", &x->max_write)) < 0)
+		return rc;
+	return 0;
+}
+
+int hp_flow_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_proc *p)
+{
+	void *chans = NULL, *locks = NULL, *io = NULL;
+	int rc;
+
+	rc = hp_load_objects(l, o, "channels", sizeof(*p->chans), load_chan, &chans, &p->nchans);
+	p->chans = chans;
+	if (rc < 0)
+		return rc;
+	rc = hp_load_objects(l, o, "locks", sizeof(*p->locks), load_lock, &locks, &p->nlocks);
+	p->locks = locks;
+	if (rc < 0)
+		return rc;
+	rc = hp_load_objects(l, o, "io", sizeof(*p->io), load_io, &io, &p->nio);
+	p->io = io;
+	if (rc < 0)
+		return rc;
 	/* A saved report with flow sections was recorded with them on. */
 	if (p->nchans || p->nio)
 		p->modes |= HP_MODE_CHANNELS;
 	if (p->nlocks)
 		p->modes |= HP_MODE_LOCKS;
-	return nomem ? -ENOMEM : 0;
+	return 0;
 }

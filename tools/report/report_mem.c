@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_load.h"
 #include "report_mem.h"
 #include "textfmt.h"
 
@@ -239,73 +240,65 @@ void hp_mem_json(struct hp_jw *w, const struct hp_proc *p)
 	hp_jw_obj_end(w);
 }
 
-static int bad(char *err, size_t errlen, const char *where, const char *key, const char *what)
-{
-	if (err && errlen)
-		snprintf(err, errlen, "%s%smemory%s%s: expected %s", where, where[0] ? "." : "", key[0] ? "." : "",
-			 key, what);
-	return -EINVAL;
-}
+/* ---- in (report_load.h) ---- */
 
-/* A non-negative integer member; absent keeps *out. */
-static int get_count(const struct hp_json *o, const char *key, uint64_t *out, const char *where,
-		     const char *path, char *err, size_t errlen)
+static int load_counts(struct hp_loader *l, const struct hp_json *o, uint64_t v[4])
 {
-	const struct hp_json *j = hp_json_get(o, key);
-	if (!j)
-		return 0;
-	if (j->type != HP_JSON_NUMBER || (j->is_int ? j->integer < 0 : !(j->number >= 0)) ||
-	    (!j->is_int && (j->number != floor(j->number) || j->number >= 18446744073709551616.0)))
-		return bad(err, errlen, where, path, "a non-negative integer");
-	*out = j->is_int ? (uint64_t)j->integer : (uint64_t)j->number;
+	static const char *const k[] = {"alloc_count", "alloc_bytes", "free_count", "free_bytes"};
+	int rc;
+
+	for (int i = 0; i < 4; i++)
+		if ((rc = hp_load_u64(l, o, k[i], &v[i])) < 0)
+			return rc;
 	return 0;
 }
 
-int hp_mem_from_json(const struct hp_json *o, struct hp_proc *p, const char *where, char *err,
-		     size_t errlen)
+/* "live_at_exit_by_function": [{name, bytes, blocks}], by bytes, at most HP_MEM_LEAKS kept. */
+static int load_leaks(struct hp_loader *l, const struct hp_json *m, struct hp_mem *mem)
 {
-	static const char *const k[] = {"alloc_count", "alloc_bytes", "free_count", "free_bytes"};
-	static const char *const ko[] = {"outside.alloc_count", "outside.alloc_bytes",
-					 "outside.free_count", "outside.free_bytes"};
-	const struct hp_json *m = hp_json_get(o, "memory");
+	const struct hp_json *a;
+	int rc = hp_load_array(l, m, "live_at_exit_by_function", &a);
+
+	if (rc <= 0)
+		return rc;
+	for (size_t i = 0; i < a->len && mem->nleaks < HP_MEM_LEAKS; i++) {
+		const struct hp_json *e = a->items[i], *name = NULL;
+		struct hp_loader quiet = {0}; /* one message for the whole array */
+		uint64_t bytes = 0, blocks = 0;
+		if (e->type != HP_JSON_OBJECT ||
+		    hp_load_member(&quiet, e, "name", 0, HP_JSON_STRING, "", &name) <= 0 ||
+		    hp_load_u64(&quiet, e, "bytes", &bytes) < 0 || hp_load_u64(&quiet, e, "blocks", &blocks) < 0)
+			return hp_load_fail(l, "live_at_exit_by_function", "expected objects {name, bytes, blocks}");
+		hp_mem_add_leak(mem, name->string, bytes, blocks);
+	}
+	return 0;
+}
+
+int hp_mem_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_proc *p)
+{
+	const struct hp_json *m, *out;
 	struct hp_mem *mem = &p->mem;
 	uint64_t tot[4] = {0};
+	int rc;
+
 	memset(mem, 0, sizeof(*mem));
-	if (!m || m->type == HP_JSON_NULL)
-		return 0;
-	if (m->type != HP_JSON_OBJECT)
-		return bad(err, errlen, where, "", "an object or null");
-	for (int i = 0; i < 4; i++)
-		if (get_count(m, k[i], &tot[i], where, k[i], err, errlen) < 0)
-			return -EINVAL;
-	if (get_count(m, "peak_live_bytes", &mem->peak_live_bytes, where, "peak_live_bytes", err, errlen) < 0 ||
-	    get_count(m, "live_bytes_at_exit", &mem->live_bytes_at_exit, where, "live_bytes_at_exit", err,
-		      errlen) < 0)
-		return -EINVAL;
-	const struct hp_json *out = hp_json_get(m, "outside");
-	if (out && out->type != HP_JSON_NULL) {
-		if (out->type != HP_JSON_OBJECT)
-			return bad(err, errlen, where, "outside", "an object");
-		for (int i = 0; i < 4; i++)
-			if (get_count(out, k[i], &mem->outside[i], where, ko[i], err, errlen) < 0)
-				return -EINVAL;
+	if ((rc = hp_load_object(l, o, "memory", "an object or null", &m)) <= 0)
+		return rc;
+	size_t at = hp_load_push(l, "memory");
+	if ((rc = load_counts(l, m, tot)) < 0 ||
+	    (rc = hp_load_u64(l, m, "peak_live_bytes", &mem->peak_live_bytes)) < 0 ||
+	    (rc = hp_load_u64(l, m, "live_bytes_at_exit", &mem->live_bytes_at_exit)) < 0 ||
+	    (rc = hp_load_object(l, m, "outside", "an object", &out)) < 0)
+		return rc;
+	if (rc > 0) {
+		size_t in = hp_load_push(l, "outside");
+		if ((rc = load_counts(l, out, mem->outside)) < 0)
+			return rc;
+		hp_load_pop(l, in);
 	}
-	const struct hp_json *lv = hp_json_get(m, "live_at_exit_by_function");
-	if (lv && lv->type != HP_JSON_NULL) {
-		if (lv->type != HP_JSON_ARRAY)
-			return bad(err, errlen, where, "live_at_exit_by_function", "an array");
-		for (size_t i = 0; i < lv->len && mem->nleaks < HP_MEM_LEAKS; i++) {
-			const struct hp_json *e = lv->items[i];
-			uint64_t bytes = 0, blocks = 0;
-			const char *name = hp_json_str(hp_json_get(e, "name"), NULL);
-			if (e->type != HP_JSON_OBJECT || !name ||
-			    get_count(e, "bytes", &bytes, where, "live_at_exit_by_function[].bytes", err, errlen) < 0 ||
-			    get_count(e, "blocks", &blocks, where, "live_at_exit_by_function[].blocks", err, errlen) < 0)
-				return bad(err, errlen, where, "live_at_exit_by_function",
-					   "objects {name, bytes, blocks}");
-			hp_mem_add_leak(mem, name, bytes, blocks);
-		}
-	}
+	if ((rc = load_leaks(l, m, mem)) < 0)
+		return rc;
+	hp_load_pop(l, at);
 	mem->alloc_count = tot[0];
 	mem->alloc_bytes = tot[1];
 	mem->free_count = tot[2];

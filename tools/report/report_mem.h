@@ -18,10 +18,4 @@ int hp_mem_print(FILE *f, const struct hp_proc *p);
  * valid (no alloc mode). */
 void hp_mem_json(struct hp_jw *w, const struct hp_proc *p);
 
-/* Load the "memory" member of process object `o` (absent or null: p->mem stays invalid).
- * Returns 0, or -EINVAL with err naming the bad field ("memory.alloc_count: expected a
- * non-negative integer"). `where` prefixes the path ("children[0]", or ""). */
-int hp_mem_from_json(const struct hp_json *o, struct hp_proc *p, const char *where, char *err,
-		     size_t errlen);
-
 #endif

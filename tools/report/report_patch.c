@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hp/patch.h"
+#include "report_load.h"
 #include "report_patch.h"
 
 void hp_patch_json(struct hp_jw *w, const struct hp_proc *p)
@@ -51,43 +52,57 @@ static int reason_code(const char *s)
 	return HP_PATCH_REASONS; /* from a newer hotpath: shown as "unknown" */
 }
 
-int hp_patch_from_json(const struct hp_json *o, struct hp_proc *p, char *err, size_t errlen)
+/* A count the schema requires: absent is an error too. */
+static int load_count(struct hp_loader *l, const struct hp_json *o, const char *key, uint64_t *out)
 {
-	const struct hp_json *j = hp_json_get(o, "patch");
-	if (!j || j->type == HP_JSON_NULL)
-		return 0;
-	const struct hp_json *sel = hp_json_get(j, "selected"), *pat = hp_json_get(j, "patched"),
-			     *ref = hp_json_get(j, "refused");
-	if (j->type != HP_JSON_OBJECT || !sel || !sel->is_int || sel->integer < 0 || !pat ||
-	    !pat->is_int || pat->integer < 0 || !ref || ref->type != HP_JSON_ARRAY) {
-		snprintf(err, errlen, "patch: expected an object with selected, patched and refused");
-		return -EINVAL;
-	}
+	int rc = hp_load_int(l, o, key, 0, 0, 18446744073709551615.0, NULL, out);
+
+	return rc == 0 ? hp_load_fail(l, key, "missing") : rc < 0 ? rc : 0;
+}
+
+static int load_refused(struct hp_loader *l, const struct hp_json *o, void *row)
+{
+	struct hp_patch_fn *f = row;
+	const struct hp_json *reason;
+	int rc;
+
+	if ((rc = hp_load_str(l, o, "name", &f->name)) < 0 ||
+	    (rc = hp_load_str(l, o, "module", &f->module)) < 0 ||
+	    (rc = hp_load_str(l, o, "detail", &f->detail)) < 0 ||
+	    (rc = hp_load_member(l, o, "reason", 0, HP_JSON_STRING, "a string", &reason)) < 0)
+		return rc;
+	if (!f->name || !rc)
+		return hp_load_fail(l, "", "expected name and reason strings");
+	if (!f->detail && !(f->detail = strdup("")))
+		return hp_load_nomem(l);
+	f->status = reason_code(reason->string);
+	return 0;
+}
+
+int hp_patch_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_proc *p)
+{
+	const struct hp_json *j;
+	void *fns = NULL;
+	int rc;
+
+	if ((rc = hp_load_object(l, o, "patch", "an object or null", &j)) <= 0)
+		return rc;
 	struct hp_patch_info *pi = calloc(1, sizeof(*pi));
-	if (!pi || !(pi->fns = calloc(ref->len ? ref->len : 1, sizeof(*pi->fns)))) {
-		free(pi);
-		return -ENOMEM;
-	}
-	pi->selected = (uint64_t)sel->integer;
-	pi->patched = (uint64_t)pat->integer;
-	pi->startup_ns = (uint64_t)hp_json_int(hp_json_get(j, "startup_ns"), 0);
-	for (size_t i = 0; i < ref->len; i++) {
-		const struct hp_json *r = ref->items[i];
-		const char *name = hp_json_str(hp_json_get(r, "name"), NULL);
-		const char *reason = hp_json_str(hp_json_get(r, "reason"), NULL);
-		if (!name || !reason) {
-			snprintf(err, errlen, "patch.refused[%zu]: expected name and reason strings", i);
-			hp_patch_info_free(pi);
-			return -EINVAL;
-		}
-		struct hp_patch_fn *f = &pi->fns[pi->nfns++];
-		const char *mod = hp_json_str(hp_json_get(r, "module"), NULL);
-		f->name = strdup(name);
-		f->module = mod ? strdup(mod) : NULL;
-		f->detail = strdup(hp_json_str(hp_json_get(r, "detail"), ""));
-		f->status = reason_code(reason);
-	}
+	if (!pi)
+		return hp_load_nomem(l);
 	hp_patch_info_free(p->patch);
-	p->patch = pi;
+	p->patch = pi; /* on error, freed with p */
+	size_t at = hp_load_push(l, "patch");
+	if ((rc = load_count(l, j, "selected", &pi->selected)) < 0 ||
+	    (rc = load_count(l, j, "patched", &pi->patched)) < 0 ||
+	    (rc = hp_load_u64(l, j, "startup_ns", &pi->startup_ns)) < 0)
+		return rc;
+	if (!hp_json_get(j, "refused"))
+		return hp_load_fail(l, "refused", "missing");
+	rc = hp_load_objects(l, j, "refused", sizeof(*pi->fns), load_refused, &fns, &pi->nfns);
+	pi->fns = fns;
+	if (rc < 0)
+		return rc;
+	hp_load_pop(l, at);
 	return 0;
 }

@@ -12,8 +12,4 @@
 /* "patch": {...} (or null) as a member of the process object being written. */
 void hp_patch_json(struct hp_jw *w, const struct hp_proc *p);
 
-/* Load the "patch" member of process object `o` (absent or null: p->patch stays NULL).
- * Returns 0, -EINVAL with err, or -ENOMEM. */
-int hp_patch_from_json(const struct hp_json *o, struct hp_proc *p, char *err, size_t errlen);
-
 #endif
