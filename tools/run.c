@@ -406,158 +406,218 @@ static void run_usage(FILE *f)
 		   "or name them with --functions (no rebuild; hotpath list-functions PROG previews).\n");
 }
 
-int hp_cmd_run(int argc, char **argv)
-{
+/* One `hotpath run`, shared by its steps. exit_code < 0: keep going; >= 0: hotpath's own exit
+ * status, which ends the run (or, once the program ran, adds to its status: see run_exit). */
+struct run {
 	struct hp_settings s;
+	int have_settings;
+	int argi; /* argv[argi] is PROGRAM */
+	char prog[PATH_MAX], lib[PATH_MAX];
+	FILE *out; /* the report: stderr or --output */
+	uint64_t session;
+	sigset_t set, old; /* SIGCHLD and the forwarded signals, blocked while the child runs */
+	pid_t child;
+	int ran; /* the program was started: its status counts */
+	int status, timed_out;
+	char **paths; /* the session's regions */
+	int npaths;
+	struct hp_server srv; /* --serve */
+	int serving;
+	int exit_code;
+};
+
+/* Settings (defaults < config < environment < flags), the program and the library, and the
+ * output file: opened now, so that a bad path is reported before the program runs. */
+static void run_parse(struct run *r, int argc, char **argv)
+{
 	char err[1024];
-	int i = 1;
-	int rc = hp_settings_load(&s, hp_settings_find_config(argc - 1, argv + 1), err, sizeof(err));
+	int rc = hp_settings_load(&r->s, hp_settings_find_config(argc - 1, argv + 1), err, sizeof(err));
+
+	r->have_settings = 1;
+	r->argi = 1;
 	if (rc == 0)
-		rc = hp_settings_flags(&s, argc, argv, &i, err, sizeof(err));
+		rc = hp_settings_flags(&r->s, argc, argv, &r->argi, err, sizeof(err));
 	if (rc == 1) {
 		run_usage(stdout);
-		hp_settings_free(&s);
-		return 0;
-	}
-	if (rc < 0) {
+		r->exit_code = 0;
+	} else if (rc < 0) {
 		hp_err("%s", err);
-		hp_settings_free(&s);
-		return 2;
-	}
-	if (i >= argc) {
+		r->exit_code = 2;
+	} else if (r->argi >= argc) {
 		hp_err("run: no program given (usage: hotpath run [OPTIONS] [--] PROGRAM [ARGS...])");
-		hp_settings_free(&s);
-		return 2;
-	}
-	char prog[PATH_MAX], lib[PATH_MAX];
-	if (resolve_program(argv[i], prog, sizeof(prog)) < 0 || check_program(prog, &s) < 0 ||
-	    find_library(lib, sizeof(lib)) < 0 || check_shm(&s) < 0) {
-		hp_settings_free(&s);
-		return 127;
-	}
-	FILE *out = stderr;
-	if (s.format == HP_FMT_PPROF && !s.output) {
+		r->exit_code = 2;
+	} else if (resolve_program(argv[r->argi], r->prog, sizeof(r->prog)) < 0 ||
+		   check_program(r->prog, &r->s) < 0 || find_library(r->lib, sizeof(r->lib)) < 0 ||
+		   check_shm(&r->s) < 0) {
+		r->exit_code = 127;
+	} else if (r->s.format == HP_FMT_PPROF && !r->s.output) {
 		hp_err("--format pprof writes a binary file: name it with --output FILE.pb.gz");
-		hp_settings_free(&s);
-		return 2;
+		r->exit_code = 2;
+	} else if (r->s.output && !(r->out = fopen(r->s.output, "w"))) {
+		hp_err("%s: cannot write the report: %s", r->s.output, strerror(errno));
+		r->exit_code = 2;
 	}
-	if (s.output) {
-		/* Open now: a bad path is reported before the program runs, not after. */
-		out = fopen(s.output, "w");
-		if (!out) {
-			hp_err("%s: cannot write the report: %s", s.output, strerror(errno));
-			hp_settings_free(&s);
-			return 2;
-		}
-	}
+}
+
+/* In the child: the signal mask it had, its stdio for --console, then PROGRAM; an exec
+ * failure goes back through errpipe. Never returns. */
+static void run_child(struct run *r, char **argv, char **env, const int errpipe[2])
+{
+	sigprocmask(SIG_SETMASK, &r->old, NULL);
+	close(errpipe[0]);
+	if (r->out != stderr)
+		fclose(r->out);
+	if (r->s.console && hp_console_child_stdio() < 0) /* console.c: output to its log */
+		_exit(127);
+	execve(r->prog, argv + r->argi, env);
+	int e = errno;
+	ssize_t w = write(errpipe[1], &e, sizeof(e));
+	(void)w;
+	_exit(127);
+}
+
+/* A session id, the patch plan, the environment, then fork and exec: r->child runs PROGRAM,
+ * or exit_code says why it does not. */
+static void run_start(struct run *r, char **argv)
+{
 	/* High bits random, low 32 bits our pid: `hotpath clean` keeps the regions of a session
 	 * whose launcher is alive (it is about to read them). */
 	uint64_t rnd = 0;
 	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 		rnd = (uint64_t)now_ms();
-	uint64_t session = (rnd & ((1ull << 30) - 1)) << 32 | (uint64_t)getpid();
-	hp_patch_plan_prepare(prog, s.functions, session); /* patching: the launcher's analysis */
-	char **env = child_env(lib, &s, session);
+	r->session = (rnd & ((1ull << 30) - 1)) << 32 | (uint64_t)getpid();
+	hp_patch_plan_prepare(r->prog, r->s.functions, r->session); /* the launcher's analysis */
 
-	sigset_t set, old;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
+	sigemptyset(&r->set);
+	sigaddset(&r->set, SIGCHLD);
 	for (int k = 0; forwarded[k]; k++)
-		sigaddset(&set, forwarded[k]);
-	sigprocmask(SIG_BLOCK, &set, &old);
+		sigaddset(&r->set, forwarded[k]);
+	sigprocmask(SIG_BLOCK, &r->set, &r->old);
 	/* --serve: the server's threads start with these signals blocked, so they stay ours. */
-	static struct hp_server srv;
-	if (s.serve && start_server(&srv, &s, session) < 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		hp_patch_plan_cleanup();
-		free_child_env(env);
-		hp_settings_free(&s);
-		return 2;
+	if (r->s.serve) {
+		if (start_server(&r->srv, &r->s, r->session) < 0) {
+			sigprocmask(SIG_SETMASK, &r->old, NULL);
+			r->exit_code = 2;
+			return;
+		}
+		r->serving = 1;
 	}
 	int errpipe[2];
 	if (pipe2(errpipe, O_CLOEXEC) < 0) {
 		hp_err("run: pipe: %s", strerror(errno));
-		return 2;
+		r->exit_code = 2;
+		return;
 	}
-	pid_t child = fork();
-	if (child < 0) {
-		hp_err("run: fork: %s", strerror(errno));
-		return 2;
-	}
-	if (child == 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		close(errpipe[0]);
-		if (out != stderr)
-			fclose(out);
-		if (s.console && hp_console_child_stdio() < 0) /* console.c: output to its log */
-			_exit(127);
-		execve(prog, argv + i, env);
-		int e = errno;
-		ssize_t w = write(errpipe[1], &e, sizeof(e));
-		(void)w;
-		_exit(127);
-	}
+	char **env = child_env(r->lib, &r->s, r->session);
+	r->child = fork();
+	if (r->child == 0)
+		run_child(r, argv, env, errpipe);
+	int fork_errno = errno;
 	close(errpipe[1]);
 	free_child_env(env);
+	if (r->child < 0) {
+		close(errpipe[0]);
+		hp_err("run: fork: %s", strerror(fork_errno));
+		r->exit_code = 2;
+		return;
+	}
 	int exec_errno = 0;
 	ssize_t got = read(errpipe[0], &exec_errno, sizeof(exec_errno));
 	close(errpipe[0]);
 	if (got == (ssize_t)sizeof(exec_errno)) {
-		waitpid(child, NULL, 0);
-		hp_patch_plan_cleanup();
-		hp_err("%s: cannot execute: %s", prog, strerror(exec_errno));
-		return 127;
+		waitpid(r->child, NULL, 0);
+		hp_err("%s: cannot execute: %s", r->prog, strerror(exec_errno));
+		r->exit_code = 127;
+		return;
 	}
-	int timed_out;
-	if (s.console) /* console.c: the dashboard until q, then the report as usual */
-		hp_console_watch_child(child, &s);
-	int status = supervise(child, &set, s.timeout_ms, &timed_out);
-	hp_patch_plan_cleanup();
+	r->ran = 1;
+}
 
+/* Until the program ends: the console when asked (console.c: the dashboard until q), signals
+ * forwarded, the --timeout applied. */
+static void run_supervise(struct run *r)
+{
+	if (r->s.console)
+		hp_console_watch_child(r->child, &r->s);
+	r->status = supervise(r->child, &r->set, r->s.timeout_ms, &r->timed_out);
+	hp_patch_plan_cleanup();
+}
+
+/* Gather the session's regions into the model, save it (--save), print the report. */
+static void run_report(struct run *r)
+{
+	struct hp_settings *s = &r->s;
 	struct hp_proc top;
-	char **paths;
-	int npaths;
-	int exit_code = 0;
-	if (gather(session, child, status, timed_out, &s, &top, &paths, &npaths) < 0) {
+
+	if (gather(r->session, r->child, r->status, r->timed_out, s, &top, &r->paths, &r->npaths) < 0) {
 		hp_err("no profile from %s (pid %d): its region was not created (HOTPATH_DEBUG=1 shows why)",
-		       prog, (int)child);
-		exit_code = 1;
-	} else {
-		/* data flow and concurrency (report_flow.c): sections switched off, missing hooks */
-		hp_flow_hide(&top, (s.channels ? 0 : HP_FLOW_HIDE_CHANNELS) |
-					   (s.locks ? 0 : HP_FLOW_HIDE_LOCKS) |
-					   (s.threads ? 0 : HP_FLOW_HIDE_THREADS));
-		if (no_hooks_note)
-			hp_proc_add_note(&top, "%s has no function hooks: only channels, locks and threads "
-					 "are shown; to time its functions name them, e.g. --functions "
-					 "'main,my_*' or 'libz.so*:deflate*' (hotpath list-functions %s), "
-					 "or build it with 'cc -O2 -g -finstrument-functions'", prog, prog);
-		if (hp_history_save(&top, &s) < 0) /* --save: the full model, then cut to --limit */
-			exit_code = 1;
-		struct hp_report_opts o = {.npcts = s.npcts, .limit = (int)s.limit, .format = s.format};
-		memcpy(o.pcts, s.pcts, sizeof(o.pcts));
-		if (hp_report_render(out, &top, &o) < 0 || fflush(out) == EOF) {
-			hp_err("%s: cannot write the report", s.output ? s.output : "stderr");
-			exit_code = 1;
-		}
-		hp_proc_free(&top);
+		       r->prog, (int)r->child);
+		r->exit_code = 1;
+		return;
 	}
-	if (out != stderr && fclose(out) == EOF) {
-		hp_err("%s: cannot write the report: %s", s.output, strerror(errno));
-		exit_code = 1;
+	/* data flow and concurrency (report_flow.c): sections switched off, missing hooks */
+	hp_flow_hide(&top, (s->channels ? 0 : HP_FLOW_HIDE_CHANNELS) |
+				   (s->locks ? 0 : HP_FLOW_HIDE_LOCKS) |
+				   (s->threads ? 0 : HP_FLOW_HIDE_THREADS));
+	if (no_hooks_note)
+		hp_proc_add_note(&top, "%s has no function hooks: only channels, locks and threads "
+				 "are shown; to time its functions name them, e.g. --functions "
+				 "'main,my_*' or 'libz.so*:deflate*' (hotpath list-functions %s), "
+				 "or build it with 'cc -O2 -g -finstrument-functions'", r->prog, r->prog);
+	if (hp_history_save(&top, s) < 0) /* --save: the full model, then cut to --limit */
+		r->exit_code = 1;
+	struct hp_report_opts o = {.npcts = s->npcts, .limit = (int)s->limit, .format = s->format};
+	memcpy(o.pcts, s->pcts, sizeof(o.pcts));
+	if (hp_report_render(r->out, &top, &o) < 0 || fflush(r->out) == EOF) {
+		hp_err("%s: cannot write the report", s->output ? s->output : "stderr");
+		r->exit_code = 1;
 	}
-	if (s.serve)
-		hp_serve_stop(&srv); /* before the regions go */
-	for (int k = 0; k < npaths && !s.keep_regions; k++)
-		unlink(paths[k]);
-	hp_paths_free(paths, npaths);
-	hp_settings_free(&s);
-	if (exit_code) {
-		/* The program's own status still wins when it failed; else say we failed. */
-		if (WIFEXITED(status) && WEXITSTATUS(status))
-			exit_like(status, timed_out);
-		return exit_code;
+	hp_proc_free(&top);
+}
+
+/* The one clean-up path, whatever step ended the run: the report file, the server, the regions
+ * (unless --keep-regions), the patch plan, the settings. */
+static void run_cleanup(struct run *r)
+{
+	if (r->out && r->out != stderr && fclose(r->out) == EOF) {
+		hp_err("%s: cannot write the report: %s", r->s.output, strerror(errno));
+		r->exit_code = 1;
 	}
-	exit_like(status, timed_out);
+	if (r->serving)
+		hp_serve_stop(&r->srv); /* before the regions go */
+	for (int k = 0; k < r->npaths && !r->s.keep_regions; k++)
+		unlink(r->paths[k]);
+	hp_paths_free(r->paths, r->npaths);
+	hp_patch_plan_cleanup();
+	if (r->have_settings)
+		hp_settings_free(&r->s);
+}
+
+/* Leave with hotpath's own status when the program never ran; else as the program did, unless
+ * hotpath failed (then its status, while the program's own failure still wins). */
+static int run_exit(const struct run *r)
+{
+	if (!r->ran)
+		return r->exit_code;
+	if (r->exit_code > 0 && !(WIFEXITED(r->status) && WEXITSTATUS(r->status)))
+		return r->exit_code;
+	exit_like(r->status, r->timed_out);
 	return 0;
+}
+
+/* parse -> start -> supervise -> report -> clean up; each step leaves r->exit_code < 0 to go
+ * on. */
+int hp_cmd_run(int argc, char **argv)
+{
+	struct run r = {.out = stderr, .exit_code = -1};
+
+	run_parse(&r, argc, argv);
+	if (r.exit_code < 0)
+		run_start(&r, argv);
+	if (r.exit_code < 0) {
+		run_supervise(&r);
+		run_report(&r);
+	}
+	run_cleanup(&r);
+	return run_exit(&r);
 }
