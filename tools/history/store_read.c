@@ -152,7 +152,8 @@ static int load_strings(struct hp_store *st, sqlite3_stmt *s, int64_t proc_id, c
 
 struct loader {
 	struct hp_store *st;
-	sqlite3_stmt *args, *notes, *fns, *buckets, *threads;
+	sqlite3_stmt *run, *procs; /* the run's row, its process rows */
+	sqlite3_stmt *args, *notes, *fns, *buckets, *threads; /* per process */
 };
 
 static int load_fns(struct loader *ld, int64_t proc_id, struct hp_proc *p)
@@ -330,91 +331,114 @@ static int load_sections(struct hp_store *st, int64_t id, struct hp_proc *out, c
 	return 0;
 }
 
-int hp_store_load(struct hp_store *st, int64_t id, struct hp_proc *out, struct hp_run_meta *meta,
-		  char *err, size_t errlen)
+/* Every statement a load runs; 0, or -1 with err. */
+static int loader_prepare(struct loader *ld, char *err, size_t errlen)
 {
-	struct loader ld = {.st = st};
-	struct hp_run_meta m;
-	sqlite3_stmt *run = NULL, *procs = NULL;
-	int rc = -1, step;
-	size_t nprocs = 0;
+	struct hp_store *st = ld->st;
 
-	memset(out, 0, sizeof(*out));
-	memset(&m, 0, sizeof(m));
-	/* One read transaction: a concurrent save cannot show half a run. */
-	if (hp_store_exec(st, "BEGIN", "loading a run", err, errlen) < 0)
-		return -1;
-	if (!(run = hp_store_prepare(st, "SELECT " RUN_COLS " FROM runs r WHERE r.id = ?", err, errlen)) ||
-	    !(procs = hp_store_prepare(st, "SELECT id, pid, ppid, exe, state, exit_status, term_signal, start_unix_ns, "
+	if (!(ld->run = hp_store_prepare(st, "SELECT " RUN_COLS " FROM runs r WHERE r.id = ?", err, errlen)) ||
+	    !(ld->procs = hp_store_prepare(st, "SELECT id, pid, ppid, exe, state, exit_status, term_signal, start_unix_ns, "
 				  "wall_ns, modes, flags, exec_count, dropped, depth_overflow, "
 				  "unmatched_exits, functions_total, hidden FROM processes WHERE run_id = ? ORDER BY seq",
 			      err, errlen)) ||
-	    !(ld.args = hp_store_prepare(st, "SELECT arg FROM process_args WHERE process_id = ? ORDER BY seq", err, errlen)) ||
-	    !(ld.notes = hp_store_prepare(st, "SELECT text FROM notes WHERE process_id = ? ORDER BY seq", err, errlen)) ||
-	    !(ld.fns = hp_store_prepare(st, "SELECT id, name, module, file, line, address, kind, calls, completed, "
+	    !(ld->args = hp_store_prepare(st, "SELECT arg FROM process_args WHERE process_id = ? ORDER BY seq", err, errlen)) ||
+	    !(ld->notes = hp_store_prepare(st, "SELECT text FROM notes WHERE process_id = ? ORDER BY seq", err, errlen)) ||
+	    !(ld->fns = hp_store_prepare(st, "SELECT id, name, module, file, line, address, kind, calls, completed, "
 				   "total_ns, sum_ns, min_ns, max_ns, alloc_count, alloc_bytes, free_count, "
 				   "free_bytes, (SELECT count(*) FROM histogram_buckets b WHERE b.function_id = f.id) "
 				   "FROM functions f WHERE process_id = ? ORDER BY seq", err, errlen)) ||
-	    !(ld.buckets = hp_store_prepare(st, "SELECT lo_ns, hi_ns, count FROM histogram_buckets WHERE function_id = ? "
+	    !(ld->buckets = hp_store_prepare(st, "SELECT lo_ns, hi_ns, count FROM histogram_buckets WHERE function_id = ? "
 				       "ORDER BY seq", err, errlen)) ||
-	    !(ld.threads = hp_store_prepare(st, "SELECT tid, name, start_routine, running, start_ns, end_ns, cpu_user_ns, "
+	    !(ld->threads = hp_store_prepare(st, "SELECT tid, name, start_routine, running, start_ns, end_ns, cpu_user_ns, "
 				       "cpu_sys_ns, calls, alloc_count, alloc_bytes, free_count, free_bytes, "
 				       "lock_wait_ns, io_block_ns FROM threads WHERE process_id = ? ORDER BY seq",
 				   err, errlen)))
-		goto out;
-	hp_store_bind(run, "I", id);
-	step = sqlite3_step(run);
+		return -1;
+	return 0;
+}
+
+static void loader_finalize(struct loader *ld)
+{
+	sqlite3_finalize(ld->run);
+	sqlite3_finalize(ld->procs);
+	sqlite3_finalize(ld->args);
+	sqlite3_finalize(ld->notes);
+	sqlite3_finalize(ld->fns);
+	sqlite3_finalize(ld->buckets);
+	sqlite3_finalize(ld->threads);
+}
+
+/* The run's own row; 0, or -1 with err ("no run #12"). */
+static int load_meta(struct loader *ld, int64_t id, struct hp_run_meta *m, char *err, size_t errlen)
+{
+	hp_store_bind(ld->run, "I", id);
+	int step = sqlite3_step(ld->run);
 	if (step == SQLITE_DONE) {
-		snprintf(err, errlen, "%s: no run #%lld", st->path, (long long)id);
-		goto out;
+		snprintf(err, errlen, "%s: no run #%lld", ld->st->path, (long long)id);
+		return -1;
 	}
-	if (step != SQLITE_ROW) {
-		hp_store_fail(st, "loading a run", err, errlen);
-		goto out;
-	}
-	meta_from_row(run, &m);
-	hp_store_bind(procs, "I", id);
-	while ((step = sqlite3_step(procs)) == SQLITE_ROW) {
+	if (step != SQLITE_ROW)
+		return hp_store_fail(ld->st, "loading a run", err, errlen);
+	meta_from_row(ld->run, m);
+	return 0;
+}
+
+/* The process rows: the first is the top process, the others its children, in saved order. */
+static int load_procs(struct loader *ld, int64_t id, struct hp_proc *out, struct hp_run_meta *m,
+		      char *err, size_t errlen)
+{
+	size_t nprocs = 0;
+	int step;
+
+	hp_store_bind(ld->procs, "I", id);
+	while ((step = sqlite3_step(ld->procs)) == SQLITE_ROW) {
 		struct hp_proc *p = out;
 		if (nprocs++) {
 			struct hp_proc *c = realloc(out->children, nprocs * sizeof(*c));
 			if (!c) {
 				snprintf(err, errlen, "out of memory");
-				goto out;
+				return -1;
 			}
 			out->children = c;
 			p = &c[out->nchildren++];
 			memset(p, 0, sizeof(*p));
 		}
-		int lrc = load_proc(&ld, procs, p, &m);
+		int lrc = load_proc(ld, ld->procs, p, m);
 		if (lrc == -ENOMEM) {
 			snprintf(err, errlen, "out of memory");
-			goto out;
+			return -1;
 		}
-		if (lrc < 0) {
-			hp_store_fail(st, "loading a run", err, errlen);
-			goto out;
-		}
+		if (lrc < 0)
+			return hp_store_fail(ld->st, "loading a run", err, errlen);
 	}
-	if (step != SQLITE_DONE) {
-		hp_store_fail(st, "loading a run", err, errlen);
-		goto out;
-	}
+	if (step != SQLITE_DONE)
+		return hp_store_fail(ld->st, "loading a run", err, errlen);
 	if (!nprocs) {
-		snprintf(err, errlen, "%s: run #%lld has no process rows", st->path, (long long)id);
-		goto out;
+		snprintf(err, errlen, "%s: run #%lld has no process rows", ld->st->path, (long long)id);
+		return -1;
 	}
-	if (load_sections(st, id, out, err, errlen) < 0)
+	return 0;
+}
+
+/* In one read transaction (a concurrent save cannot show half a run): prepare, the run's row,
+ * its processes, the sections saved as JSON; one clean-up path. */
+int hp_store_load(struct hp_store *st, int64_t id, struct hp_proc *out, struct hp_run_meta *meta,
+		  char *err, size_t errlen)
+{
+	struct loader ld = {.st = st};
+	struct hp_run_meta m;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&m, 0, sizeof(m));
+	if (hp_store_exec(st, "BEGIN", "loading a run", err, errlen) < 0)
+		return -1;
+	if (loader_prepare(&ld, err, errlen) < 0 || load_meta(&ld, id, &m, err, errlen) < 0 ||
+	    load_procs(&ld, id, out, &m, err, errlen) < 0 || load_sections(st, id, out, err, errlen) < 0)
 		goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(run);
-	sqlite3_finalize(procs);
-	sqlite3_finalize(ld.args);
-	sqlite3_finalize(ld.notes);
-	sqlite3_finalize(ld.fns);
-	sqlite3_finalize(ld.buckets);
-	sqlite3_finalize(ld.threads);
+	loader_finalize(&ld);
 	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 	if (rc < 0) {
 		hp_proc_free(out);
