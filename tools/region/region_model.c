@@ -105,40 +105,66 @@ static void fill_header(const struct hp_rregion *r, struct hp_proc *p)
 	}
 }
 
-static int build_functions(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
-			   struct hp_proc *p)
+/* The function rows of every thread, merged by address (an open-addressing index over
+ * groups), and the calls of each thread on the side. */
+struct merge {
+	struct group *g;
+	size_t ng;
+	int32_t *index; /* cap slots, -1 when free */
+	size_t cap;
+	uint64_t *thread_calls; /* by thread row */
+	uint32_t nthreads;
+};
+
+static void merge_free(struct merge *mg)
+{
+	for (size_t i = 0; mg->g && i < mg->ng; i++)
+		free(mg->g[i].hist);
+	free(mg->g);
+	free(mg->index);
+	free(mg->thread_calls);
+}
+
+/* The group of `addr`, created on first sight; NULL when out of memory. */
+static struct group *merge_group(struct merge *mg, uint64_t addr, int kind)
+{
+	size_t k = (size_t)((addr >> 2) * 0x9E3779B97F4A7C15ull) & (mg->cap - 1);
+	while (mg->index[k] >= 0 && mg->g[mg->index[k]].addr != addr)
+		k = (k + 1) & (mg->cap - 1);
+	if (mg->index[k] >= 0)
+		return &mg->g[mg->index[k]];
+	struct group *x = &mg->g[mg->ng];
+	x->addr = addr;
+	x->kind = kind;
+	x->min = UINT64_MAX;
+	if (!(x->hist = calloc(HP_HIST_BUCKETS, sizeof(uint64_t))))
+		return NULL;
+	mg->index[k] = (int32_t)mg->ng++;
+	return x;
+}
+
+static int merge_rows(const struct hp_rregion *r, struct merge *mg)
 {
 	uint32_t n = hp_rregion_rows(r, HP_T_FSTATS);
-	uint32_t nthreads = hp_rregion_rows(r, HP_T_THREADS);
-	size_t cap = 64;
-	while (cap < (size_t)n * 2)
-		cap *= 2;
-	int32_t *index = malloc(cap * sizeof(int32_t));
-	struct group *g = calloc(n ? n : 1, sizeof(*g));
-	uint64_t *thread_calls = calloc(nthreads ? nthreads : 1, sizeof(uint64_t));
-	size_t ng = 0;
-	if (!index || !g || !thread_calls)
-		goto nomem;
-	memset(index, -1, cap * sizeof(int32_t));
+
+	mg->nthreads = hp_rregion_rows(r, HP_T_THREADS);
+	mg->cap = 64;
+	while (mg->cap < (size_t)n * 2)
+		mg->cap *= 2;
+	mg->index = malloc(mg->cap * sizeof(int32_t));
+	mg->g = calloc(n ? n : 1, sizeof(*mg->g));
+	mg->thread_calls = calloc(mg->nthreads ? mg->nthreads : 1, sizeof(uint64_t));
+	if (!mg->index || !mg->g || !mg->thread_calls)
+		return -ENOMEM;
+	memset(mg->index, -1, mg->cap * sizeof(int32_t));
 	for (uint32_t i = 0; i < n; i++) {
 		const struct hp_fstat *f = hp_rregion_row(r, HP_T_FSTATS, i);
 		uint64_t addr = f ? __atomic_load_n(&f->addr, __ATOMIC_ACQUIRE) : 0;
 		if (!addr)
 			continue;
-		size_t k = (size_t)((addr >> 2) * 0x9E3779B97F4A7C15ull) & (cap - 1);
-		while (index[k] >= 0 && g[index[k]].addr != addr)
-			k = (k + 1) & (cap - 1);
-		if (index[k] < 0) {
-			index[k] = (int32_t)ng;
-			g[ng].addr = addr;
-			g[ng].kind = (int)f->kind;
-			g[ng].min = UINT64_MAX;
-			g[ng].hist = calloc(HP_HIST_BUCKETS, sizeof(uint64_t));
-			if (!g[ng].hist)
-				goto nomem;
-			ng++;
-		}
-		struct group *x = &g[index[k]];
+		struct group *x = merge_group(mg, addr, (int)f->kind);
+		if (!x)
+			return -ENOMEM;
 		x->calls += f->calls;
 		x->completed += f->completed;
 		x->sum += f->sum_ticks;
@@ -153,61 +179,85 @@ static int build_functions(const struct hp_rregion *r, struct hp_symbolizer *sym
 		x->alloc[3] += f->free_bytes;
 		for (uint32_t b = 0; b < HP_HIST_BUCKETS; b++)
 			x->hist[b] += f->hist[b];
-		if (f->thread < nthreads)
-			thread_calls[f->thread] += f->calls;
+		if (f->thread < mg->nthreads)
+			mg->thread_calls[f->thread] += f->calls;
 	}
-	p->fns = calloc(ng ? ng : 1, sizeof(*p->fns));
+	return 0;
+}
+
+/* The non-empty buckets in ns; the open last bucket ends at the maximum seen. */
+static void fill_hist(const struct hp_rregion *r, const struct group *x, struct hp_fn_row *row)
+{
+	size_t nb = 0;
+	for (uint32_t b = 0; b < HP_HIST_BUCKETS; b++)
+		nb += x->hist[b] != 0;
+	row->hist = nb ? calloc(nb, sizeof(*row->hist)) : NULL;
+	for (uint32_t b = 0; row->hist && b < HP_HIST_BUCKETS; b++) {
+		if (!x->hist[b])
+			continue;
+		struct hp_hbucket *hb = &row->hist[row->nhist++];
+		uint64_t hi = hp_hist_upper(b);
+		if (hi > x->max)
+			hi = x->max;
+		hb->lo_ns = round(hp_rregion_ns(r, hp_hist_lower(b)));
+		hb->hi_ns = round(hp_rregion_ns(r, hi));
+		hb->count = x->hist[b];
+	}
+}
+
+/* One function row from a merged group: symbolized, ticks to ns. */
+static void fill_fn(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+		    const struct group *x, struct hp_fn_row *row)
+{
+	struct hp_sym_info si;
+	const char *module;
+
+	row->name = hp_region_symbol(r, sym, x->addr, &module, want_lines ? &si : NULL);
+	row->module = dup_or_null(module);
+	if (want_lines && si.file[0]) {
+		row->file = strdup(si.file);
+		row->line = si.line;
+	}
+	row->addr = x->addr;
+	row->kind = x->kind;
+	row->calls = x->calls;
+	row->completed = x->completed;
+	row->sum_ns = to_ns(r, x->sum);
+	row->total_ns = to_ns(r, x->total);
+	row->min_ns = x->completed ? to_ns(r, x->min) : 0;
+	row->max_ns = to_ns(r, x->max);
+	row->alloc_count = x->alloc[0];
+	row->alloc_bytes = x->alloc[1];
+	row->free_count = x->alloc[2];
+	row->free_bytes = x->alloc[3];
+	for (int k = 0; k < HP_MAX_PCTS; k++)
+		row->pct_given[k] = NAN;
+	fill_hist(r, x, row);
+}
+
+static int build_functions(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+			   const struct merge *mg, struct hp_proc *p)
+{
+	p->fns = calloc(mg->ng ? mg->ng : 1, sizeof(*p->fns));
 	if (!p->fns)
-		goto nomem;
-	for (size_t i = 0; i < ng; i++) {
-		struct group *x = &g[i];
+		return -ENOMEM;
+	for (size_t i = 0; i < mg->ng; i++) {
 		struct hp_fn_row *row = &p->fns[p->nfns++];
-		struct hp_sym_info si;
-		const char *module;
-		row->name = hp_region_symbol(r, sym, x->addr, &module, want_lines ? &si : NULL);
-		row->module = dup_or_null(module);
-		if (want_lines && si.file[0]) {
-			row->file = strdup(si.file);
-			row->line = si.line;
-		}
-		row->addr = x->addr;
-		row->kind = x->kind;
-		row->calls = x->calls;
-		row->completed = x->completed;
-		row->sum_ns = to_ns(r, x->sum);
-		row->total_ns = to_ns(r, x->total);
-		row->min_ns = x->completed ? to_ns(r, x->min) : 0;
-		row->max_ns = to_ns(r, x->max);
-		row->alloc_count = x->alloc[0];
-		row->alloc_bytes = x->alloc[1];
-		row->free_count = x->alloc[2];
-		row->free_bytes = x->alloc[3];
-		for (int k = 0; k < HP_MAX_PCTS; k++)
-			row->pct_given[k] = NAN;
-		size_t nb = 0;
-		for (uint32_t b = 0; b < HP_HIST_BUCKETS; b++)
-			nb += x->hist[b] != 0;
-		row->hist = nb ? calloc(nb, sizeof(*row->hist)) : NULL;
-		for (uint32_t b = 0; row->hist && b < HP_HIST_BUCKETS; b++) {
-			if (!x->hist[b])
-				continue;
-			struct hp_hbucket *hb = &row->hist[row->nhist++];
-			uint64_t hi = hp_hist_upper(b);
-			if (hi > x->max)
-				hi = x->max; /* the open last bucket ends at the maximum seen */
-			hb->lo_ns = round(hp_rregion_ns(r, hp_hist_lower(b)));
-			hb->hi_ns = round(hp_rregion_ns(r, hi));
-			hb->count = x->hist[b];
-		}
+		fill_fn(r, sym, want_lines, &mg->g[i], row);
 		/* main(): with hooks it is the report's wall time, as hotpath-rs does. */
-		if (x->addr == r->h->main_addr && row->total_ns)
+		if (mg->g[i].addr == r->h->main_addr && row->total_ns)
 			p->wall_ns = row->total_ns;
 	}
-	/* Threads. */
-	p->threads = calloc(nthreads ? nthreads : 1, sizeof(*p->threads));
+	return 0;
+}
+
+static int build_threads(const struct hp_rregion *r, struct hp_symbolizer *sym,
+			 const struct merge *mg, struct hp_proc *p)
+{
+	p->threads = calloc(mg->nthreads ? mg->nthreads : 1, sizeof(*p->threads));
 	if (!p->threads)
-		goto nomem;
-	for (uint32_t i = 0; i < nthreads; i++) {
+		return -ENOMEM;
+	for (uint32_t i = 0; i < mg->nthreads; i++) {
 		const struct hp_thread_rec *t = hp_rregion_row(r, HP_T_THREADS, i);
 		int tid = t ? __atomic_load_n(&t->tid, __ATOMIC_ACQUIRE) : 0;
 		if (!tid)
@@ -230,21 +280,24 @@ static int build_functions(const struct hp_rregion *r, struct hp_symbolizer *sym
 		tr->free_bytes = t->free_bytes;
 		tr->lock_wait_ns = to_ns(r, t->lock_wait_ticks);
 		tr->io_block_ns = to_ns(r, t->io_block_ticks);
-		tr->calls = thread_calls[i];
+		tr->calls = mg->thread_calls[i];
 	}
-	for (size_t i = 0; i < ng; i++)
-		free(g[i].hist);
-	free(g);
-	free(index);
-	free(thread_calls);
 	return 0;
-nomem:
-	for (size_t i = 0; g && i < ng; i++)
-		free(g[i].hist);
-	free(g);
-	free(index);
-	free(thread_calls);
-	return -ENOMEM;
+}
+
+/* Merge the per-thread rows, then the function and thread rows of the model. */
+static int build_rows(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+		      struct hp_proc *p)
+{
+	struct merge mg = {0};
+	int rc = merge_rows(r, &mg);
+
+	if (rc == 0)
+		rc = build_functions(r, sym, want_lines, &mg, p);
+	if (rc == 0)
+		rc = build_threads(r, sym, &mg, p);
+	merge_free(&mg);
+	return rc;
 }
 
 /* Two rows with one name (statics in several files or modules): say which is which.
@@ -294,7 +347,7 @@ int hp_proc_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, i
 {
 	memset(out, 0, sizeof(*out));
 	fill_header(r, out);
-	if (build_functions(r, sym, want_lines, out) < 0)
+	if (build_rows(r, sym, want_lines, out) < 0)
 		return -ENOMEM;
 	disambiguate(out);
 	hp_mem_from_region(r, sym, out); /* memory totals in alloc mode (region_mem.c) */

@@ -111,6 +111,28 @@ static int print_threads(FILE *f, const struct hp_proc *p)
 	return 0;
 }
 
+/* The totals line and the functions whose blocks are still live. */
+static void print_totals(FILE *f, const struct hp_mem *m)
+{
+	char a[32], b[32], c[32], d[32];
+	hp_fmt_bytes(a, sizeof(a), (double)m->alloc_bytes);
+	hp_fmt_bytes(b, sizeof(b), (double)m->free_bytes);
+	hp_fmt_bytes(c, sizeof(c), (double)m->peak_live_bytes);
+	hp_fmt_bytes(d, sizeof(d), (double)m->live_bytes_at_exit);
+	fprintf(f, "memory: %" PRIu64 " allocations (%s), %" PRIu64 " frees (%s), peak live %s, "
+		   "live at exit %s\n",
+		m->alloc_count, a, m->free_count, b, c, d);
+	if (m->nleaks) {
+		fputs("still live at exit, by allocating function:", f);
+		for (int i = 0; i < m->nleaks; i++) {
+			hp_fmt_bytes(a, sizeof(a), (double)m->leaks[i].bytes);
+			fprintf(f, "%s %s %s (%" PRIu64 " block%s)", i ? "," : "", m->leaks[i].name, a,
+				m->leaks[i].count, m->leaks[i].count == 1 ? "" : "s");
+		}
+		fputc('\n', f);
+	}
+}
+
 int hp_mem_print(FILE *f, const struct hp_proc *p)
 {
 	static const char *const hdr[] = {"Function",	 "Calls",	"Avg bytes",
@@ -171,23 +193,7 @@ int hp_mem_print(FILE *f, const struct hp_proc *p)
 	free(t.cells);
 	if (!m->valid)
 		return 0;
-	char a[32], b[32], c[32], d[32];
-	hp_fmt_bytes(a, sizeof(a), (double)m->alloc_bytes);
-	hp_fmt_bytes(b, sizeof(b), (double)m->free_bytes);
-	hp_fmt_bytes(c, sizeof(c), (double)m->peak_live_bytes);
-	hp_fmt_bytes(d, sizeof(d), (double)m->live_bytes_at_exit);
-	fprintf(f, "memory: %" PRIu64 " allocations (%s), %" PRIu64 " frees (%s), peak live %s, "
-		   "live at exit %s\n",
-		m->alloc_count, a, m->free_count, b, c, d);
-	if (m->nleaks) {
-		fputs("still live at exit, by allocating function:", f);
-		for (int i = 0; i < m->nleaks; i++) {
-			hp_fmt_bytes(a, sizeof(a), (double)m->leaks[i].bytes);
-			fprintf(f, "%s %s %s (%" PRIu64 " block%s)", i ? "," : "", m->leaks[i].name, a,
-				m->leaks[i].count, m->leaks[i].count == 1 ? "" : "s");
-		}
-		fputc('\n', f);
-	}
+	print_totals(f, m);
 	if (p->nthreads > 1)
 		return print_threads(f, p);
 	return 0;
