@@ -47,7 +47,12 @@ READER_CFLAGS := $(BASE_CFLAGS) $(SANFLAGS) -I$(GEN)
 READER_LIBS := -lelf -ldw -liberty -lncursesw -ltinfo -lsqlite3 -lm -lpthread -lcapstone \
 	-lmicrohttpd -lprotobuf-c -lz
 
-PRELOAD_SRC := $(wildcard preload/*.c) $(wildcard preload/arch/x86_64*.c)
+# The architecture layer (preload/arch/arch.h): preload/arch/$(ARCH).c and $(ARCH)_stubs.c.
+ARCH ?= $(shell uname -m)
+ifeq ($(wildcard preload/arch/$(ARCH).c),)
+$(error hotpath: no architecture layer for $(ARCH): preload/arch/ has $(patsubst preload/arch/%.h,%,$(filter-out preload/arch/arch.h,$(wildcard preload/arch/*.h))))
+endif
+PRELOAD_SRC := $(wildcard preload/*.c) preload/arch/$(ARCH).c preload/arch/$(ARCH)_stubs.c
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
 PRELOAD_NOP_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/nop/%.o)
 # Reader code shared by hotpath and the unit tests.

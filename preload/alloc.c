@@ -34,25 +34,16 @@ void hp_alloc_after_fork(void)
 
 /* ---- the real allocator, and the pool that serves dlsym before we know it ---- */
 
-typedef void *(*malloc_fn)(size_t);
-typedef void *(*calloc_fn)(size_t, size_t);
-typedef void *(*realloc_fn)(void *, size_t);
-typedef void (*free_fn)(void *);
-typedef int (*posix_memalign_fn)(void **, size_t, size_t);
-typedef void *(*memalign_fn)(size_t, size_t);
-typedef void *(*valloc_fn)(size_t);
-typedef size_t (*usable_fn)(void *);
-
-static struct {
-	malloc_fn malloc;
-	calloc_fn calloc;
-	realloc_fn realloc;
-	free_fn free;
-	posix_memalign_fn posix_memalign;
-	memalign_fn aligned_alloc, memalign;
-	valloc_fn valloc, pvalloc;
-	usable_fn usable;
-} real;
+HP_NEXT_DECL(void *, malloc, (size_t));
+HP_NEXT_DECL(void *, calloc, (size_t, size_t));
+HP_NEXT_DECL(void *, realloc, (void *, size_t));
+HP_NEXT_DECL(void, free, (void *));
+HP_NEXT_DECL(int, posix_memalign, (void **, size_t, size_t));
+HP_NEXT_DECL(void *, aligned_alloc, (size_t, size_t));
+HP_NEXT_DECL(void *, memalign, (size_t, size_t));
+HP_NEXT_DECL(void *, valloc, (size_t));
+HP_NEXT_DECL(void *, pvalloc, (size_t));
+HP_NEXT_DECL(size_t, malloc_usable_size, (void *));
 static int resolving;
 
 /* dlsym allocates (its error buffer) before we can call the real calloc: a bump allocator over
@@ -83,31 +74,34 @@ static size_t pool_size(const void *p)
 	return *(const size_t *)((const char *)p - 16);
 }
 
+/* All at once and malloc last (a non-NULL hp_next_malloc says all are known), not through
+ * HP_NEXT's lazy lookup: dlsym allocates before it can answer, and while `resolving` is set
+ * those calls are served from the pool. */
+#define LOOKUP(name) (hp_next_##name = hp_next_lookup(#name, NULL))
 static void resolve(void)
 {
 	if (resolving)
 		return;
 	resolving = 1;
-	real.calloc = (calloc_fn)dlsym(RTLD_NEXT, "calloc");
-	real.free = (free_fn)dlsym(RTLD_NEXT, "free");
-	real.realloc = (realloc_fn)dlsym(RTLD_NEXT, "realloc");
-	real.posix_memalign = (posix_memalign_fn)dlsym(RTLD_NEXT, "posix_memalign");
-	real.aligned_alloc = (memalign_fn)dlsym(RTLD_NEXT, "aligned_alloc");
-	real.memalign = (memalign_fn)dlsym(RTLD_NEXT, "memalign");
-	real.valloc = (valloc_fn)dlsym(RTLD_NEXT, "valloc");
-	real.pvalloc = (valloc_fn)dlsym(RTLD_NEXT, "pvalloc");
-	real.usable = (usable_fn)dlsym(RTLD_NEXT, "malloc_usable_size");
-	/* malloc last: a non-NULL real.malloc says all are known. */
-	__atomic_store_n(&real.malloc, (malloc_fn)dlsym(RTLD_NEXT, "malloc"), __ATOMIC_RELEASE);
+	LOOKUP(calloc);
+	LOOKUP(free);
+	LOOKUP(realloc);
+	LOOKUP(posix_memalign);
+	LOOKUP(aligned_alloc);
+	LOOKUP(memalign);
+	LOOKUP(valloc);
+	LOOKUP(pvalloc);
+	LOOKUP(malloc_usable_size);
+	__atomic_store_n(&hp_next_malloc, hp_next_lookup("malloc", NULL), __ATOMIC_RELEASE);
 	resolving = 0;
 }
 
 static inline int ready_real(void)
 {
-	if (HP_LIKELY(real.malloc != NULL))
+	if (HP_LIKELY(hp_next_malloc != NULL))
 		return 1;
 	resolve();
-	return real.malloc != NULL;
+	return hp_next_malloc != NULL;
 }
 
 /* ---- the block header ---- */
@@ -148,16 +142,16 @@ static __thread struct {
 /* Counts made before start-up finished (one thread then): added to orphan_alloc later. */
 static uint64_t early[4];
 
-/* A single add instruction: atomic with respect to a signal handler on this thread (not to
- * other threads: use it only on single-writer fields). */
+/* A single add instruction (arch.h): atomic with respect to a signal handler on this thread
+ * (not to other threads: use it only on single-writer fields). */
 static inline void sig_add(uint64_t *p, uint64_t v)
 {
-	__asm__ __volatile__("addq %1, %0" : "+m"(*p) : "er"(v));
+	hp_arch_add_local(p, v);
 }
 
 static inline void sig_add_i64(int64_t *p, int64_t v)
 {
-	__asm__ __volatile__("addq %1, %0" : "+m"(*p) : "er"(v));
+	hp_arch_add_local((uint64_t *)p, (uint64_t)v);
 }
 
 static inline struct hp_ahdr *hdr_of(void *p)
@@ -379,12 +373,12 @@ static void *do_malloc(size_t n)
 	if (HP_UNLIKELY(!ready_real()))
 		return pool_alloc(n);
 	if (!tracking())
-		return real.malloc(n);
+		return hp_next_malloc(n);
 	if (HP_UNLIKELY(n > SIZE_MAX_REQ)) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	char *b = real.malloc(n + HDR);
+	char *b = hp_next_malloc(n + HDR);
 	if (HP_UNLIKELY(!b))
 		return NULL;
 	count_alloc(b + HDR, n, 4);
@@ -399,14 +393,14 @@ static void do_free(void *p)
 		return; /* cannot happen: p came from somewhere */
 	struct hp_ahdr *ah = hdr_of(p);
 	if (HP_UNLIKELY(!is_ours(ah))) {
-		real.free(p);
+		hp_next_free(p);
 		return;
 	}
 	void *base = base_of(p, ah);
 	if (counted_here(ah))
 		count_free(ah);
 	ah->tag = 0; /* a second free of p is glibc's to diagnose, not ours to misread */
-	real.free(base);
+	hp_next_free(base);
 }
 
 HP_EXPORT void *malloc(size_t n)
@@ -429,12 +423,12 @@ HP_EXPORT void *calloc(size_t nmemb, size_t size)
 	if (HP_UNLIKELY(!ready_real()))
 		return pool_alloc(n); /* static storage: already zero */
 	if (!tracking())
-		return real.calloc(nmemb, size);
+		return hp_next_calloc(nmemb, size);
 	if (HP_UNLIKELY(n > SIZE_MAX_REQ)) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	char *b = real.calloc(1, n + HDR);
+	char *b = hp_next_calloc(1, n + HDR);
 	if (HP_UNLIKELY(!b))
 		return NULL;
 	count_alloc(b + HDR, n, 4);
@@ -460,12 +454,12 @@ HP_EXPORT void *realloc(void *p, size_t n)
 	}
 	if (!p) {
 		if (!tracking())
-			return real.realloc(NULL, n);
+			return hp_next_realloc(NULL, n);
 		if (HP_UNLIKELY(n > SIZE_MAX_REQ)) {
 			errno = ENOMEM;
 			return NULL;
 		}
-		char *b = real.realloc(NULL, n + HDR);
+		char *b = hp_next_realloc(NULL, n + HDR);
 		if (!b)
 			return NULL;
 		count_alloc(b + HDR, n, 4);
@@ -475,7 +469,7 @@ HP_EXPORT void *realloc(void *p, size_t n)
 		return n ? move_block(p, pool_size(p), n) : NULL;
 	struct hp_ahdr *ah = hdr_of(p);
 	if (!is_ours(ah))
-		return real.realloc(p, n);
+		return hp_next_realloc(p, n);
 	void *base = base_of(p, ah);
 	if (n == 0) {
 		/* glibc frees the block and returns NULL. */
@@ -494,7 +488,7 @@ HP_EXPORT void *realloc(void *p, size_t n)
 		return q;
 	}
 	struct hp_ahdr old = *ah;
-	char *b = real.realloc(base, n + HDR);
+	char *b = hp_next_realloc(base, n + HDR);
 	if (!b)
 		return NULL; /* the old block and its header are untouched */
 	if (counted_here(&old))
@@ -541,13 +535,13 @@ static void *aligned_common(int kind, size_t align, size_t n, int *err)
 		switch (kind) {
 		case K_POSIX: {
 			void *q = NULL;
-			*err = real.posix_memalign(&q, align, n);
+			*err = hp_next_posix_memalign(&q, align, n);
 			return q;
 		}
-		case K_ALIGNED: return real.aligned_alloc(align, n);
-		case K_MEMALIGN: return real.memalign(align, n);
-		case K_VALLOC: return real.valloc(n);
-		default: return real.pvalloc(n);
+		case K_ALIGNED: return hp_next_aligned_alloc(align, n);
+		case K_MEMALIGN: return hp_next_memalign(align, n);
+		case K_VALLOC: return hp_next_valloc(n);
+		default: return hp_next_pvalloc(n);
 		}
 	}
 	size_t off = (size_t)1 << shift, total;
@@ -559,11 +553,11 @@ static void *aligned_common(int kind, size_t align, size_t n, int *err)
 	}
 	char *b = NULL;
 	switch (kind) {
-	case K_POSIX: *err = real.posix_memalign((void **)&b, align, total); break;
-	case K_ALIGNED: b = real.aligned_alloc(align, total); break;
-	case K_MEMALIGN: b = real.memalign(align, total); break;
-	case K_VALLOC: b = real.valloc(total); break;
-	default: b = real.pvalloc(total); break;
+	case K_POSIX: *err = hp_next_posix_memalign((void **)&b, align, total); break;
+	case K_ALIGNED: b = hp_next_aligned_alloc(align, total); break;
+	case K_MEMALIGN: b = hp_next_memalign(align, total); break;
+	case K_VALLOC: b = hp_next_valloc(total); break;
+	default: b = hp_next_pvalloc(total); break;
 	}
 	if (!b)
 		return NULL;
@@ -614,9 +608,9 @@ HP_EXPORT size_t malloc_usable_size(void *p)
 		return 0;
 	struct hp_ahdr *ah = hdr_of(p);
 	if (!is_ours(ah))
-		return real.usable(p);
+		return hp_next_malloc_usable_size(p);
 	size_t off = (size_t)1 << SHIFT_OF(ah->word);
-	return real.usable(base_of(p, ah)) - off;
+	return hp_next_malloc_usable_size(base_of(p, ah)) - off;
 }
 
 /* ---- life cycle (called from init.c and funcs.c) ---- */
@@ -645,8 +639,7 @@ __attribute__((constructor(102))) static void alloc_init(void)
 	struct hp_region_header *h = hp_g.hdr;
 	if (!h || !(hp_g.modes & HP_MODE_ALLOC))
 		return;
-	hp_tls.guard++;
-	int saved = errno;
+	struct hp_own own = hp_own_begin();
 	for (int i = 0; i < 4; i++)
 		__atomic_fetch_add(&h->orphan_alloc[i], early[i], __ATOMIC_RELAXED);
 	live.delta += (int64_t)(early[1] - early[3]);
@@ -663,21 +656,20 @@ __attribute__((constructor(102))) static void alloc_init(void)
 		__atomic_fetch_or(&h->flags, HP_FLAG_OWN_MALLOC, __ATOMIC_RELAXED);
 		hp_debug("malloc is defined by %s: its allocations are not seen", info.dli_fname);
 	}
-	errno = saved;
-	hp_tls.guard--;
+	hp_own_end(own);
 }
 
 #else /* HP_NOP: a bare interposer, the baseline for the overhead of the hooks themselves */
 
 HP_EXPORT void *malloc(size_t n)
 {
-	return HP_LIKELY(ready_real()) ? real.malloc(n) : pool_alloc(n);
+	return HP_LIKELY(ready_real()) ? hp_next_malloc(n) : pool_alloc(n);
 }
 
 HP_EXPORT void free(void *p)
 {
 	if (p && !in_pool(p) && ready_real())
-		real.free(p);
+		hp_next_free(p);
 }
 
 HP_EXPORT void *calloc(size_t nmemb, size_t size)
@@ -687,18 +679,18 @@ HP_EXPORT void *calloc(size_t nmemb, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	return HP_LIKELY(ready_real()) ? real.calloc(nmemb, size) : pool_alloc(n);
+	return HP_LIKELY(ready_real()) ? hp_next_calloc(nmemb, size) : pool_alloc(n);
 }
 
 HP_EXPORT void *realloc(void *p, size_t n)
 {
 	if (HP_UNLIKELY(!ready_real()) || (p && in_pool(p))) {
-		void *q = ready_real() ? real.malloc(n) : pool_alloc(n);
+		void *q = ready_real() ? hp_next_malloc(n) : pool_alloc(n);
 		if (q && p)
 			hp_memcpy(q, p, pool_size(p) < n ? pool_size(p) : n);
 		return q;
 	}
-	return real.realloc(p, n);
+	return hp_next_realloc(p, n);
 }
 
 void hp_alloc_thread_end(void)

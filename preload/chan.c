@@ -44,40 +44,36 @@ static uint32_t *fdmap;
 static struct chan_local *clocal;
 static uint32_t chan_cap;
 
-#define REAL(ret, name, args) static ret(*real_##name) args
-REAL(ssize_t, read, (int, void *, size_t));
-REAL(ssize_t, write, (int, const void *, size_t));
-REAL(ssize_t, readv, (int, const struct iovec *, int));
-REAL(ssize_t, writev, (int, const struct iovec *, int));
-REAL(ssize_t, recv, (int, void *, size_t, int));
-REAL(ssize_t, send, (int, const void *, size_t, int));
-REAL(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *));
-REAL(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, socklen_t));
-REAL(ssize_t, recvmsg, (int, struct msghdr *, int));
-REAL(ssize_t, sendmsg, (int, const struct msghdr *, int));
-REAL(int, close, (int));
-REAL(int, dup, (int));
-REAL(int, dup2, (int, int));
-REAL(int, dup3, (int, int, int));
-REAL(int, fclose, (FILE *));
-REAL(int, pipe, (int[2]));
-REAL(int, pipe2, (int[2], int));
-REAL(int, socketpair, (int, int, int, int[2]));
-REAL(int, eventfd, (unsigned int, int));
-REAL(int, eventfd_read, (int, eventfd_t *));
-REAL(int, eventfd_write, (int, eventfd_t));
-REAL(mqd_t, mq_open, (const char *, int, ...));
-REAL(int, mq_close, (mqd_t));
-REAL(int, mq_send, (mqd_t, const char *, size_t, unsigned int));
-REAL(ssize_t, mq_receive, (mqd_t, char *, size_t, unsigned int *));
-REAL(int, mq_timedsend, (mqd_t, const char *, size_t, unsigned int, const struct timespec *));
-REAL(ssize_t, mq_timedreceive, (mqd_t, char *, size_t, unsigned int *, const struct timespec *));
-
-#define RESOLVE(name)                                                                              \
-	do {                                                                                       \
-		if (HP_UNLIKELY(!real_##name))                                                     \
-			real_##name = hp_flow_next(#name, NULL);                                   \
-	} while (0)
+HP_NEXT_DECL(ssize_t, read, (int, void *, size_t));
+HP_NEXT_DECL(ssize_t, write, (int, const void *, size_t));
+HP_NEXT_DECL(ssize_t, readv, (int, const struct iovec *, int));
+HP_NEXT_DECL(ssize_t, writev, (int, const struct iovec *, int));
+HP_NEXT_DECL(ssize_t, recv, (int, void *, size_t, int));
+HP_NEXT_DECL(ssize_t, send, (int, const void *, size_t, int));
+HP_NEXT_DECL(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *));
+HP_NEXT_DECL(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, socklen_t));
+HP_NEXT_DECL(ssize_t, recvmsg, (int, struct msghdr *, int));
+HP_NEXT_DECL(ssize_t, sendmsg, (int, const struct msghdr *, int));
+HP_NEXT_DECL(int, close, (int));
+HP_NEXT_DECL(int, dup, (int));
+HP_NEXT_DECL(int, dup2, (int, int));
+HP_NEXT_DECL(int, dup3, (int, int, int));
+HP_NEXT_DECL(int, fclose, (FILE *));
+HP_NEXT_DECL(int, pipe, (int[2]));
+HP_NEXT_DECL(int, pipe2, (int[2], int));
+HP_NEXT_DECL(int, socketpair, (int, int, int, int[2]));
+HP_NEXT_DECL(int, eventfd, (unsigned int, int));
+HP_NEXT_DECL(int, eventfd_read, (int, eventfd_t *));
+HP_NEXT_DECL(int, eventfd_write, (int, eventfd_t));
+HP_NEXT_DECL(mqd_t, mq_open, (const char *, int, ...));
+HP_NEXT_DECL(int, mq_close, (mqd_t));
+HP_NEXT_DECL(int, mq_send, (mqd_t, const char *, size_t, unsigned int));
+HP_NEXT_DECL(ssize_t, mq_receive, (mqd_t, char *, size_t, unsigned int *));
+HP_NEXT_DECL(int, mq_timedsend, (mqd_t, const char *, size_t, unsigned int, const struct timespec *));
+HP_NEXT_DECL(ssize_t, mq_timedreceive, (mqd_t, char *, size_t, unsigned int *, const struct timespec *));
+HP_NEXT_DECL(int, mkfifo, (const char *, mode_t));
+HP_NEXT_DECL(int, close_range, (unsigned int, unsigned int, int));
+HP_NEXT_DECL(void, closefrom, (int));
 
 /* ---- rows ---- */
 
@@ -93,7 +89,7 @@ static uint32_t chan_rows(void)
 	return n < t->capacity ? n : t->capacity;
 }
 
-/* A new channel; returns its row or -1 (table full). Caller holds the guard. */
+/* A new channel; returns its row or -1 (table full). Called inside our own bracket. */
 static int chan_new(uint32_t kind, int fd0, int fd1, uint64_t site, const char *label,
 		    uint64_t capacity)
 {
@@ -221,7 +217,7 @@ static int join_lock(void)
 	while (!__atomic_compare_exchange_n(&join_owner, &free_, me, 0, __ATOMIC_ACQUIRE,
 					    __ATOMIC_RELAXED)) {
 		free_ = 0;
-		__builtin_ia32_pause();
+		hp_arch_cpu_relax();
 	}
 	return 1;
 }
@@ -261,11 +257,11 @@ static uint32_t classify_fifo(int fd, const struct stat *st)
 	return fdmap[fd];
 }
 
+/* What the fd is, recorded in the map; inside our own bracket (fstat, readlink, getsockopt). */
 static HP_NOINLINE uint32_t classify(int fd)
 {
 	struct stat st;
 	uint32_t e;
-	hp_tls.guard++;
 	if (fstat(fd, &st) < 0) {
 		e = FD_IO | HP_IO_OTHER;
 	} else {
@@ -291,7 +287,6 @@ static HP_NOINLINE uint32_t classify(int fd)
 	}
 	if (!(e & FD_CHAN))
 		__atomic_store_n(&fdmap[fd], e, __ATOMIC_RELAXED);
-	hp_tls.guard--;
 	return e;
 }
 
@@ -347,9 +342,10 @@ static HP_NOINLINE void io_account(int fd, int out, ssize_t rc, uint64_t bytes, 
 				   uint64_t t0)
 {
 	uint64_t dt = hp_ticks() - t0;
-	int err = errno;
+	struct hp_thread_rec *tr = hp_flow_thread(); /* before the bracket: may claim the row */
+	struct hp_own own = hp_own_begin();
+	int err = own.saved_errno; /* the call's */
 	int moved = rc >= 0 && (rc > 0 || bytes > 0);
-	struct hp_thread_rec *tr = hp_flow_thread();
 	if (tr)
 		tr->io_block_ticks += dt;
 	uint32_t e = fd >= 0 && fd < FD_MAX ? __atomic_load_n(&fdmap[fd], __ATOMIC_RELAXED) : FD_IO | HP_IO_OTHER;
@@ -373,18 +369,23 @@ static HP_NOINLINE void io_account(int fd, int out, ssize_t rc, uint64_t bytes, 
 		dir_add(&io->dir[out], bytes, moved, dt);
 	}
 out:
-	errno = err;
+	hp_own_end(own);
 }
 
-#define IO_CALL(fd, out, asked, call)                                                              \
-	do {                                                                                       \
-		if (!hp_flow_on(HP_MODE_CHANNELS))                                                 \
-			return call;                                                               \
-		uint64_t t0 = hp_ticks();                                                          \
-		ssize_t rc = call;                                                                 \
-		io_account(fd, out, rc, rc > 0 ? (uint64_t)rc : 0, asked, t0);                     \
-		return rc;                                                                         \
-	} while (0)
+/* The result of `call` (a read or write of `asked` bytes on fd in direction `out`), timed and
+ * accounted when channels are recorded. An expression: the hook returns it. */
+#define IO_TIMED(fd, out, asked, call)                                                             \
+	({                                                                                         \
+		ssize_t rc_;                                                                       \
+		if (!hp_flow_on(HP_MODE_CHANNELS)) {                                               \
+			rc_ = (call);                                                              \
+		} else {                                                                           \
+			uint64_t t0_ = hp_ticks();                                                 \
+			rc_ = (call);                                                              \
+			io_account(fd, out, rc_, rc_ > 0 ? (uint64_t)rc_ : 0, asked, t0_);        \
+		}                                                                                  \
+		rc_;                                                                               \
+	})
 
 static size_t iov_bytes(const struct iovec *iov, int n)
 {
@@ -396,85 +397,75 @@ static size_t iov_bytes(const struct iovec *iov, int n)
 
 HP_EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
-	RESOLVE(read);
-	IO_CALL(fd, 0, n, real_read(fd, buf, n));
+	return IO_TIMED(fd, 0, n, HP_NEXT(read)(fd, buf, n));
 }
 
 HP_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
-	RESOLVE(write);
-	IO_CALL(fd, 1, n, real_write(fd, buf, n));
+	return IO_TIMED(fd, 1, n, HP_NEXT(write)(fd, buf, n));
 }
 
 HP_EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
 {
-	RESOLVE(readv);
-	IO_CALL(fd, 0, iov_bytes(iov, n), real_readv(fd, iov, n));
+	return IO_TIMED(fd, 0, iov_bytes(iov, n), HP_NEXT(readv)(fd, iov, n));
 }
 
 HP_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n)
 {
-	RESOLVE(writev);
-	IO_CALL(fd, 1, iov_bytes(iov, n), real_writev(fd, iov, n));
+	return IO_TIMED(fd, 1, iov_bytes(iov, n), HP_NEXT(writev)(fd, iov, n));
 }
 
 HP_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
 {
-	RESOLVE(recv);
-	IO_CALL(fd, 0, n, real_recv(fd, buf, n, flags));
+	return IO_TIMED(fd, 0, n, HP_NEXT(recv)(fd, buf, n, flags));
 }
 
 HP_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
-	RESOLVE(send);
-	IO_CALL(fd, 1, n, real_send(fd, buf, n, flags));
+	return IO_TIMED(fd, 1, n, HP_NEXT(send)(fd, buf, n, flags));
 }
 
 HP_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *a, socklen_t *al)
 {
-	RESOLVE(recvfrom);
-	IO_CALL(fd, 0, n, real_recvfrom(fd, buf, n, flags, a, al));
+	return IO_TIMED(fd, 0, n, HP_NEXT(recvfrom)(fd, buf, n, flags, a, al));
 }
 
 HP_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *a,
 			 socklen_t al)
 {
-	RESOLVE(sendto);
-	IO_CALL(fd, 1, n, real_sendto(fd, buf, n, flags, a, al));
+	return IO_TIMED(fd, 1, n, HP_NEXT(sendto)(fd, buf, n, flags, a, al));
 }
 
 HP_EXPORT ssize_t recvmsg(int fd, struct msghdr *m, int flags)
 {
-	RESOLVE(recvmsg);
-	IO_CALL(fd, 0, m ? iov_bytes(m->msg_iov, (int)m->msg_iovlen) : 0, real_recvmsg(fd, m, flags));
+	return IO_TIMED(fd, 0, m ? iov_bytes(m->msg_iov, (int)m->msg_iovlen) : 0, HP_NEXT(recvmsg)(fd, m, flags));
 }
 
 HP_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 {
-	RESOLVE(sendmsg);
-	IO_CALL(fd, 1, m ? iov_bytes(m->msg_iov, (int)m->msg_iovlen) : 0, real_sendmsg(fd, m, flags));
+	return IO_TIMED(fd, 1, m ? iov_bytes(m->msg_iov, (int)m->msg_iovlen) : 0, HP_NEXT(sendmsg)(fd, m, flags));
 }
 
 /* eventfd_read/eventfd_write reach the kernel through glibc's internal read/write: wrap them
  * too, as 8-byte transfers. */
 HP_EXPORT int eventfd_read(int fd, eventfd_t *v)
 {
-	RESOLVE(eventfd_read);
+	__auto_type real = HP_NEXT(eventfd_read);
 	if (!hp_flow_on(HP_MODE_CHANNELS))
-		return real_eventfd_read(fd, v);
+		return real(fd, v);
 	uint64_t t0 = hp_ticks();
-	int rc = real_eventfd_read(fd, v);
+	int rc = real(fd, v);
 	io_account(fd, 0, rc, rc == 0 ? sizeof(*v) : 0, sizeof(*v), t0);
 	return rc;
 }
 
 HP_EXPORT int eventfd_write(int fd, eventfd_t v)
 {
-	RESOLVE(eventfd_write);
+	__auto_type real = HP_NEXT(eventfd_write);
 	if (!hp_flow_on(HP_MODE_CHANNELS))
-		return real_eventfd_write(fd, v);
+		return real(fd, v);
 	uint64_t t0 = hp_ticks();
-	int rc = real_eventfd_write(fd, v);
+	int rc = real(fd, v);
 	io_account(fd, 1, rc, rc == 0 ? sizeof(v) : 0, sizeof(v), t0);
 	return rc;
 }
@@ -485,8 +476,7 @@ HP_EXPORT int eventfd_write(int fd, eventfd_t v)
 
 static void pipe_made(int fds[2], uint64_t site)
 {
-	int saved = errno;
-	hp_tls.guard++;
+	struct hp_own own = hp_own_begin();
 	char label[HP_LABEL_MAX];
 	pipe_label(fds[0], label, sizeof(label));
 	int row = chan_new(HP_CHAN_PIPE, fds[0], fds[1], site, label, pipe_capacity(fds[0]));
@@ -498,14 +488,12 @@ static void pipe_made(int fds[2], uint64_t site)
 		fd_forget(fds[0]);
 		fd_forget(fds[1]);
 	}
-	hp_tls.guard--;
-	errno = saved;
+	hp_own_end(own);
 }
 
 HP_EXPORT int pipe(int fds[2])
 {
-	RESOLVE(pipe);
-	int rc = real_pipe(fds);
+	int rc = HP_NEXT(pipe)(fds);
 	if (rc == 0 && hp_flow_on(HP_MODE_CHANNELS))
 		pipe_made(fds, SITE());
 	return rc;
@@ -513,8 +501,7 @@ HP_EXPORT int pipe(int fds[2])
 
 HP_EXPORT int pipe2(int fds[2], int flags)
 {
-	RESOLVE(pipe2);
-	int rc = real_pipe2(fds, flags);
+	int rc = HP_NEXT(pipe2)(fds, flags);
 	if (rc == 0 && hp_flow_on(HP_MODE_CHANNELS))
 		pipe_made(fds, SITE());
 	return rc;
@@ -522,11 +509,9 @@ HP_EXPORT int pipe2(int fds[2], int flags)
 
 HP_EXPORT int socketpair(int domain, int type, int proto, int sv[2])
 {
-	RESOLVE(socketpair);
-	int rc = real_socketpair(domain, type, proto, sv);
+	int rc = HP_NEXT(socketpair)(domain, type, proto, sv);
 	if (rc == 0 && hp_flow_on(HP_MODE_CHANNELS)) {
-		int saved = errno;
-		hp_tls.guard++;
+		struct hp_own own = hp_own_begin();
 		int buf = 0;
 		socklen_t bl = sizeof(buf);
 		if (getsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &buf, &bl) < 0)
@@ -540,34 +525,29 @@ HP_EXPORT int socketpair(int domain, int type, int proto, int sv[2])
 			fd_forget(sv[0]);
 			fd_forget(sv[1]);
 		}
-		hp_tls.guard--;
-		errno = saved;
+		hp_own_end(own);
 	}
 	return rc;
 }
 
 HP_EXPORT int eventfd(unsigned int initval, int flags)
 {
-	RESOLVE(eventfd);
-	int fd = real_eventfd(initval, flags);
+	int fd = HP_NEXT(eventfd)(initval, flags);
 	if (fd >= 0 && hp_flow_on(HP_MODE_CHANNELS)) {
-		int saved = errno;
-		hp_tls.guard++;
+		struct hp_own own = hp_own_begin();
 		int row = chan_new(HP_CHAN_EVENTFD, fd, -1, SITE(),
 				   flags & EFD_SEMAPHORE ? "semaphore" : NULL, 0);
 		if (row >= 0)
 			fd_attach(fd, row, 0);
 		else
 			fd_forget(fd);
-		hp_tls.guard--;
-		errno = saved;
+		hp_own_end(own);
 	}
 	return fd;
 }
 
 HP_EXPORT mqd_t mq_open(const char *name, int oflag, ...)
 {
-	RESOLVE(mq_open);
 	mode_t mode = 0;
 	struct mq_attr *attr = NULL;
 	if (oflag & O_CREAT) {
@@ -577,10 +557,9 @@ HP_EXPORT mqd_t mq_open(const char *name, int oflag, ...)
 		attr = va_arg(ap, struct mq_attr *);
 		va_end(ap);
 	}
-	mqd_t q = real_mq_open(name, oflag, mode, attr);
+	mqd_t q = HP_NEXT(mq_open)(name, oflag, mode, attr);
 	if (q != (mqd_t)-1 && hp_flow_on(HP_MODE_CHANNELS)) {
-		int saved = errno;
-		hp_tls.guard++;
+		struct hp_own own = hp_own_begin();
 		int end = (oflag & O_ACCMODE) == O_WRONLY;
 		int locked = join_lock();
 		int row = chan_find(HP_CHAN_MQUEUE, name);
@@ -598,19 +577,18 @@ HP_EXPORT mqd_t mq_open(const char *name, int oflag, ...)
 		else
 			fd_forget(q);
 		join_unlock(locked);
-		hp_tls.guard--;
-		errno = saved;
+		hp_own_end(own);
 	}
 	return q;
 }
 
 HP_EXPORT int mq_send(mqd_t q, const char *m, size_t n, unsigned int prio)
 {
-	RESOLVE(mq_send);
+	__auto_type real = HP_NEXT(mq_send);
 	if (!hp_flow_on(HP_MODE_CHANNELS))
-		return real_mq_send(q, m, n, prio);
+		return real(q, m, n, prio);
 	uint64_t t0 = hp_ticks();
-	int rc = real_mq_send(q, m, n, prio);
+	int rc = real(q, m, n, prio);
 	io_account(q, 1, rc, rc == 0 ? n : 0, n, t0);
 	return rc;
 }
@@ -618,22 +596,22 @@ HP_EXPORT int mq_send(mqd_t q, const char *m, size_t n, unsigned int prio)
 HP_EXPORT int mq_timedsend(mqd_t q, const char *m, size_t n, unsigned int prio,
 			   const struct timespec *abstime)
 {
-	RESOLVE(mq_timedsend);
+	__auto_type real = HP_NEXT(mq_timedsend);
 	if (!hp_flow_on(HP_MODE_CHANNELS))
-		return real_mq_timedsend(q, m, n, prio, abstime);
+		return real(q, m, n, prio, abstime);
 	uint64_t t0 = hp_ticks();
-	int rc = real_mq_timedsend(q, m, n, prio, abstime);
+	int rc = real(q, m, n, prio, abstime);
 	io_account(q, 1, rc, rc == 0 ? n : 0, n, t0);
 	return rc;
 }
 
 HP_EXPORT ssize_t mq_receive(mqd_t q, char *m, size_t n, unsigned int *prio)
 {
-	RESOLVE(mq_receive);
+	__auto_type real = HP_NEXT(mq_receive);
 	if (!hp_flow_on(HP_MODE_CHANNELS))
-		return real_mq_receive(q, m, n, prio);
+		return real(q, m, n, prio);
 	uint64_t t0 = hp_ticks();
-	ssize_t rc = real_mq_receive(q, m, n, prio);
+	ssize_t rc = real(q, m, n, prio);
 	/* A zero-length message is still a message. */
 	io_account(q, 0, rc, rc >= 0 ? (uint64_t)rc : 0, n, t0);
 	return rc;
@@ -642,23 +620,20 @@ HP_EXPORT ssize_t mq_receive(mqd_t q, char *m, size_t n, unsigned int *prio)
 HP_EXPORT ssize_t mq_timedreceive(mqd_t q, char *m, size_t n, unsigned int *prio,
 				  const struct timespec *abstime)
 {
-	RESOLVE(mq_timedreceive);
+	__auto_type real = HP_NEXT(mq_timedreceive);
 	if (!hp_flow_on(HP_MODE_CHANNELS))
-		return real_mq_timedreceive(q, m, n, prio, abstime);
+		return real(q, m, n, prio, abstime);
 	uint64_t t0 = hp_ticks();
-	ssize_t rc = real_mq_timedreceive(q, m, n, prio, abstime);
+	ssize_t rc = real(q, m, n, prio, abstime);
 	io_account(q, 0, rc, rc >= 0 ? (uint64_t)rc : 0, n, t0);
 	return rc;
 }
 
 HP_EXPORT int mkfifo(const char *path, mode_t mode)
 {
-	static int (*real)(const char *, mode_t);
-	if (!real)
-		real = hp_flow_next("mkfifo", NULL);
-	int rc = real(path, mode);
+	int rc = HP_NEXT(mkfifo)(path, mode);
 	if (rc == 0 && hp_flow_on(HP_MODE_CHANNELS)) {
-		int saved = errno;
+		struct hp_own own = hp_own_begin();
 		struct stat st;
 		if (stat(path, &st) == 0) {
 			uint32_t i = __atomic_fetch_add(&fifo_next, 1, __ATOMIC_RELAXED) % FIFO_SITES;
@@ -666,7 +641,7 @@ HP_EXPORT int mkfifo(const char *path, mode_t mode)
 			fifo_sites[i].dev = (uint64_t)st.st_dev;
 			__atomic_store_n(&fifo_sites[i].ino, (uint64_t)st.st_ino, __ATOMIC_RELEASE);
 		}
-		errno = saved;
+		hp_own_end(own);
 	}
 	return rc;
 }
@@ -679,41 +654,33 @@ static inline int own_fds(void)
 	return hp_g.hdr->pid == (int)getpid();
 }
 
-static inline void forget_guarded(int fd)
+static inline void forget_in_bracket(int fd)
 {
-	int saved = errno;
-	hp_tls.guard++;
+	struct hp_own own = hp_own_begin();
 	fd_forget(fd);
-	hp_tls.guard--;
-	errno = saved;
+	hp_own_end(own);
 }
 
 HP_EXPORT int close(int fd)
 {
-	RESOLVE(close);
 	/* Forget first: once closed, another thread may get this number from open or pipe. */
 	if (hp_flow_on(HP_MODE_CHANNELS) && own_fds())
-		forget_guarded(fd);
-	return real_close(fd);
+		forget_in_bracket(fd);
+	return HP_NEXT(close)(fd);
 }
 
 static void forget_range(unsigned int first, unsigned int last)
 {
-	int saved = errno;
-	hp_tls.guard++;
+	struct hp_own own = hp_own_begin();
 	for (unsigned int fd = first; fd <= last && fd < FD_MAX; fd++)
 		if (__atomic_load_n(&fdmap[fd], __ATOMIC_RELAXED))
 			fd_forget((int)fd);
-	hp_tls.guard--;
-	errno = saved;
+	hp_own_end(own);
 }
 
 HP_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
-	static int (*real)(unsigned int, unsigned int, int);
-	if (!real)
-		real = hp_flow_next("close_range", NULL);
-	int rc = real(first, last, flags);
+	int rc = HP_NEXT(close_range)(first, last, flags);
 	/* CLOSE_RANGE_CLOEXEC only marks them: they stay open until an exec. */
 	if (rc == 0 && !(flags & CLOSE_RANGE_CLOEXEC) && hp_flow_on(HP_MODE_CHANNELS) && own_fds())
 		forget_range(first, last);
@@ -722,36 +689,30 @@ HP_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 
 HP_EXPORT void closefrom(int lowfd)
 {
-	static void (*real)(int);
-	if (!real)
-		real = hp_flow_next("closefrom", NULL);
 	if (lowfd >= 0 && hp_flow_on(HP_MODE_CHANNELS) && own_fds())
 		forget_range((unsigned int)lowfd, ~0u);
-	real(lowfd);
+	HP_NEXT(closefrom)(lowfd);
 }
 
 HP_EXPORT int mq_close(mqd_t q)
 {
-	RESOLVE(mq_close);
 	if (hp_flow_on(HP_MODE_CHANNELS) && own_fds())
-		forget_guarded(q);
-	return real_mq_close(q);
+		forget_in_bracket(q);
+	return HP_NEXT(mq_close)(q);
 }
 
 HP_EXPORT int fclose(FILE *f)
 {
-	RESOLVE(fclose);
 	/* glibc closes the stream's fd internally, out of close()'s sight. */
 	if (f && hp_flow_on(HP_MODE_CHANNELS) && own_fds())
-		forget_guarded(fileno(f));
-	return real_fclose(f);
+		forget_in_bracket(fileno(f));
+	return HP_NEXT(fclose)(f);
 }
 
 /* newfd now refers to what oldfd refers to. */
 static void fd_copy(int oldfd, int newfd)
 {
-	int saved = errno;
-	hp_tls.guard++;
+	struct hp_own own = hp_own_begin();
 	fd_forget(newfd);
 	if (oldfd >= 0 && oldfd < FD_MAX && newfd >= 0 && newfd < FD_MAX) {
 		uint32_t e = __atomic_load_n(&fdmap[oldfd], __ATOMIC_RELAXED);
@@ -760,14 +721,12 @@ static void fd_copy(int oldfd, int newfd)
 		else
 			__atomic_store_n(&fdmap[newfd], e, __ATOMIC_RELAXED);
 	}
-	hp_tls.guard--;
-	errno = saved;
+	hp_own_end(own);
 }
 
 HP_EXPORT int dup(int fd)
 {
-	RESOLVE(dup);
-	int r = real_dup(fd);
+	int r = HP_NEXT(dup)(fd);
 	if (r >= 0 && hp_flow_on(HP_MODE_CHANNELS) && own_fds())
 		fd_copy(fd, r);
 	return r;
@@ -775,8 +734,7 @@ HP_EXPORT int dup(int fd)
 
 HP_EXPORT int dup2(int oldfd, int newfd)
 {
-	RESOLVE(dup2);
-	int r = real_dup2(oldfd, newfd);
+	int r = HP_NEXT(dup2)(oldfd, newfd);
 	if (r >= 0 && oldfd != newfd && hp_flow_on(HP_MODE_CHANNELS) && own_fds())
 		fd_copy(oldfd, r);
 	return r;
@@ -784,8 +742,7 @@ HP_EXPORT int dup2(int oldfd, int newfd)
 
 HP_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	RESOLVE(dup3);
-	int r = real_dup3(oldfd, newfd, flags);
+	int r = HP_NEXT(dup3)(oldfd, newfd, flags);
 	if (r >= 0 && hp_flow_on(HP_MODE_CHANNELS) && own_fds())
 		fd_copy(oldfd, r);
 	return r;

@@ -1,5 +1,5 @@
 /* flow.h - what locks.c, chan.c and thread_names.c share: the switches of the data-flow and
- * concurrency hooks, real-function resolution, and the per-thread blocked-time helper.
+ * concurrency hooks and the per-thread blocked-time helper.
  *
  * Every hook passes straight through to the real function until hp_flow_start has run (after
  * hp_g.ready), while hp_g.ready is down (a forked child swapping regions), and while our own
@@ -23,10 +23,6 @@ static inline int hp_flow_on(uint32_t bit)
 	return HP_LIKELY(hp_flow_modes & bit) && HP_LIKELY(hp_g.ready) && HP_LIKELY(!hp_tls.guard);
 #endif
 }
-
-/* dlsym(RTLD_NEXT) / dlvsym under the guard (dlsym allocates: the allocation hooks must pass
- * through). NULL when missing. */
-void *hp_flow_next(const char *name, const char *version);
 
 /* The calling thread's row, claiming it on first use; NULL when unavailable. Slow paths only. */
 static inline struct hp_thread_rec *hp_flow_thread(void)

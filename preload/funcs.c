@@ -1,7 +1,7 @@
 /* funcs.c - function timing: the -finstrument-functions hooks, the per-thread shadow stack and
  * the per-thread statistics rows they update.
  *
- * Hot path (enter + exit): one rdtsc per side, a thread-local cache lookup address -> row,
+ * Hot path (enter + exit): one tick read (hp_ticks) per side, a thread-local cache lookup address -> row,
  * plain stores into rows only this thread writes. No syscalls, locks, atomics or allocation.
  * Signal safety: depth is bumped before a frame is filled and dropped after it is read, so a
  * handler that runs hooks between any two instructions uses the frames above ours. */
@@ -68,8 +68,7 @@ struct hp_tstate *hp_thread_slow(void)
 	struct hp_tls *tl = &hp_tls;
 	if (!hp_g.ready || !hp_g.hdr || tl->state != HP_TLS_NEW || tl->guard)
 		return NULL;
-	tl->guard++;
-	int saved = errno;
+	struct hp_own own = hp_own_begin();
 	struct hp_tstate *ts = NULL;
 	uint32_t row;
 	struct hp_thread_rec *tr = hp_table_claim(HP_T_THREADS, &row);
@@ -94,8 +93,7 @@ struct hp_tstate *hp_thread_slow(void)
 	tl->ts = ts;
 	tl->state = HP_TLS_ACTIVE;
 out:
-	errno = saved;
-	tl->guard--;
+	hp_own_end(own);
 	return ts;
 }
 
@@ -236,8 +234,7 @@ void hp_thread_end(void)
 	struct hp_tstate *ts = tl->ts;
 	if (!ts)
 		return;
-	int saved = errno;
-	tl->guard++;
+	struct hp_own own = hp_own_begin();
 	hp_close_frames(ts, hp_ticks());
 	hp_alloc_thread_end();
 	hp_patch_thread_end();
@@ -248,8 +245,7 @@ void hp_thread_end(void)
 	tl->ts = NULL;
 	tl->state = HP_TLS_OFF;
 	munmap(ts, sizeof(*ts));
-	tl->guard--;
-	errno = saved;
+	hp_own_end(own);
 }
 
 /* In a forked child (one thread, a fresh region): the parent's rows are gone, so give this

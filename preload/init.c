@@ -15,19 +15,26 @@
 struct hp_global hp_g;
 
 typedef int (*main_fn)(int, char **, char **);
-typedef int (*start_main_fn)(main_fn, int, char **, void (*)(void), void (*)(void),
-			     void (*)(void), void *);
 
 static main_fn real_main;
 static int exit_recorded;
 
-static void *next_sym(const char *name)
-{
-	void *p = dlsym(RTLD_NEXT, name);
-	if (!p)
-		hp_debug("dlsym(%s) failed", name);
-	return p;
-}
+typedef int (*exec_fn)(const char *, char *const[], char *const[]);
+typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			const posix_spawnattr_t *, char *const[], char *const[]);
+HP_NEXT_DECL(int, __libc_start_main, (main_fn, int, char **, void (*)(void), void (*)(void),
+				      void (*)(void), void *));
+HP_NEXT_DECL(void, exit, (int));
+HP_NEXT_DECL(void, _exit, (int));
+HP_NEXT_DECL(int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *));
+HP_NEXT_DECL(void, pthread_exit, (void *));
+HP_NEXT_DECL(int, execve, (const char *, char *const[], char *const[]));
+HP_NEXT_DECL(int, execvpe, (const char *, char *const[], char *const[]));
+HP_NEXT_DECL(int, posix_spawn, (pid_t *, const char *, const posix_spawn_file_actions_t *,
+				const posix_spawnattr_t *, char *const[], char *const[]));
+HP_NEXT_DECL(int, posix_spawnp, (pid_t *, const char *, const posix_spawn_file_actions_t *,
+				 const posix_spawnattr_t *, char *const[], char *const[]));
+HP_NEXT_DECL(void *, dlopen, (const char *, int));
 
 /* Default 64 MiB: tmpfs allocates on touch, so the unused part costs nothing. */
 #define HP_REGION_DEFAULT (64ull << 20)
@@ -77,8 +84,7 @@ static void atfork_child(void)
 
 __attribute__((constructor(101))) static void hp_init(void)
 {
-	hp_tls.guard++;
-	int saved = errno;
+	struct hp_own own = hp_own_begin();
 	read_settings();
 	find_lib_path();
 	if (hp_env_bool("HOTPATH_DISABLE", 0) || hp_region_create(0) < 0)
@@ -90,8 +96,7 @@ __attribute__((constructor(101))) static void hp_init(void)
 	__atomic_store_n(&hp_g.ready, 1, __ATOMIC_RELEASE);
 	hp_flow_start();
 out:
-	errno = saved;
-	hp_tls.guard--;
+	hp_own_end(own);
 }
 
 /* Record how the image ended, once: exit status, end time, calibration. */
@@ -145,32 +150,25 @@ static int hp_main(int argc, char **argv, char **envp)
 HP_EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
 				 void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
 {
-	start_main_fn real = (start_main_fn)next_sym("__libc_start_main");
 	real_main = main;
-	return real(hp_main, argc, argv, init, fini, rtld_fini, stack_end);
+	return HP_NEXT(__libc_start_main)(hp_main, argc, argv, init, fini, rtld_fini, stack_end);
 }
 
 HP_EXPORT void exit(int status)
 {
-	static void (*real_exit)(int);
-	if (!real_exit)
-		real_exit = (void (*)(int))next_sym("exit");
 	if (hp_g.hdr && !exit_recorded)
 		hp_g.hdr->exit_status = status;
 	finish(status);
-	real_exit(status);
+	HP_NEXT(exit)(status);
 	__builtin_unreachable();
 }
 
 HP_EXPORT void _exit(int status)
 {
-	static void (*real)(int);
-	if (!real)
-		real = (void (*)(int))next_sym("_exit");
 	/* A vfork child shares our memory: it must not touch the parent's region. */
 	if (hp_g.hdr && hp_g.hdr->pid == (int)getpid())
 		finish(status);
-	real(status);
+	HP_NEXT(_exit)(status);
 	__builtin_unreachable();
 }
 
@@ -200,9 +198,7 @@ static void *thread_start(void *p)
 HP_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
 			     void *arg)
 {
-	static int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
-	if (!real)
-		real = next_sym("pthread_create");
+	__auto_type real = HP_NEXT(pthread_create);
 	if (!hp_g.ready || !hp_g.hdr || hp_tls.guard)
 		return real(t, attr, fn, arg);
 	/* mmap, not malloc: the allocation hooks may be active. A page per thread start is
@@ -221,14 +217,11 @@ HP_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
 
 HP_EXPORT void pthread_exit(void *ret)
 {
-	static void (*real)(void *);
-	if (!real)
-		real = (void (*)(void *))next_sym("pthread_exit");
 	if (hp_g.hdr && hp_tls.ts && hp_tls.ts->trec && hp_tls.ts->trec->tid == hp_g.hdr->main_tid &&
 	    !hp_g.hdr->main_end_ticks)
 		hp_g.hdr->main_end_ticks = hp_ticks();
 	hp_thread_end();
-	real(ret);
+	HP_NEXT(pthread_exit)(ret);
 	__builtin_unreachable();
 }
 
@@ -329,57 +322,44 @@ static void exec_failed(void)
 
 /* The environment a child gets: envp with our settings put back, in a mapping of its own (no
  * malloc: the allocation hooks may be active, and a vfork child shares our heap). Release it
- * with env_release; errno is left as it was. */
+ * with env_release. Both inside our own bracket. */
 static char *const *env_prepare(char *const *envp, struct env_fix **f)
 {
-	int saved = errno;
 	*f = mmap(NULL, sizeof(**f), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *const *env = *f == MAP_FAILED ? envp : fix_env(envp, *f);
-	errno = saved;
-	return env;
+	return *f == MAP_FAILED ? envp : fix_env(envp, *f);
 }
 
 static void env_release(struct env_fix *f)
 {
-	int saved = errno;
 	if (f != MAP_FAILED)
 		munmap(f, sizeof(*f));
-	errno = saved;
 }
 
-typedef int (*exec_fn)(const char *, char *const[], char *const[]);
-
 /* execve and execvpe: keep the child profiled, mark this image replaced; back to running when
- * the exec fails. */
+ * the exec fails (errno then the exec's). */
 static int exec_common(exec_fn real, const char *what, char *const argv[], char *const envp[])
 {
 	struct env_fix *f;
+	struct hp_own own = hp_own_begin();
 	char *const *env = env_prepare(envp, &f);
-	int saved = errno;
 	before_exec();
-	errno = saved;
+	hp_own_end(own);
 	int r = real(what, argv, env);
-	saved = errno;
+	own = hp_own_begin();
 	exec_failed();
 	env_release(f);
-	errno = saved;
+	hp_own_end(own);
 	return r;
 }
 
 HP_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	static exec_fn real;
-	if (!real)
-		real = (exec_fn)next_sym("execve");
-	return exec_common(real, path, argv, envp);
+	return exec_common(HP_NEXT(execve), path, argv, envp);
 }
 
 HP_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	static exec_fn real;
-	if (!real)
-		real = (exec_fn)next_sym("execvpe");
-	return exec_common(real, file, argv, envp);
+	return exec_common(HP_NEXT(execvpe), file, argv, envp);
 }
 
 HP_EXPORT int execv(const char *path, char *const argv[])
@@ -449,52 +429,42 @@ HP_EXPORT int execle(const char *path, const char *arg, ...)
 	return execve(path, vec, envp);
 }
 
-typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
-			const posix_spawnattr_t *, char *const[], char *const[]);
-
 static int spawn_common(spawn_fn real, pid_t *pid, const char *path,
 			const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
 			char *const argv[], char *const envp[])
 {
 	struct env_fix *f;
+	struct hp_own own = hp_own_begin();
 	char *const *env = env_prepare(envp, &f);
+	hp_own_end(own);
 	int r = real(pid, path, fa, attr, argv, env);
+	own = hp_own_begin();
 	env_release(f);
+	hp_own_end(own);
 	return r;
 }
 
 HP_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 			  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	static spawn_fn real;
-	if (!real)
-		real = (spawn_fn)next_sym("posix_spawn");
-	return spawn_common(real, pid, path, fa, attr, argv, envp);
+	return spawn_common(HP_NEXT(posix_spawn), pid, path, fa, attr, argv, envp);
 }
 
 HP_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	static spawn_fn real;
-	if (!real)
-		real = (spawn_fn)next_sym("posix_spawnp");
-	return spawn_common(real, pid, file, fa, attr, argv, envp);
+	return spawn_common(HP_NEXT(posix_spawnp), pid, file, fa, attr, argv, envp);
 }
 
 /* dlopen: record the new module so readers can symbolize its functions. */
 HP_EXPORT void *dlopen(const char *file, int mode)
 {
-	static void *(*real)(const char *, int);
-	if (!real)
-		real = (void *(*)(const char *, int))next_sym("dlopen");
-	void *h = real(file, mode);
+	void *h = HP_NEXT(dlopen)(file, mode);
 	if (h && hp_g.ready && !hp_tls.guard) {
-		int saved = errno;
-		hp_tls.guard++;
+		struct hp_own own = hp_own_begin();
 		hp_region_scan_modules(1);
 		hp_patch_dlopen();
-		hp_tls.guard--;
-		errno = saved;
+		hp_own_end(own);
 	}
 	return h;
 }

@@ -5,11 +5,12 @@
 #ifndef HP_INTERNAL_H
 #define HP_INTERNAL_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <x86intrin.h>
 
+#include "arch/arch.h"
 #include "hp/region.h"
 
 #define HP_EXPORT __attribute__((visibility("default")))
@@ -52,7 +53,8 @@ struct hp_tstate {
 
 enum { HP_TLS_NEW = 0, HP_TLS_ACTIVE = 1, HP_TLS_OFF = 2 };
 
-/* The one thread-local variable: its address is computed from %fs, no __tls_get_addr call. */
+/* The one thread-local variable: its address is computed from the thread pointer, no
+ * __tls_get_addr call. */
 struct hp_tls {
 	struct hp_tstate *ts;
 	uint32_t state;	   /* HP_TLS_* */
@@ -77,8 +79,56 @@ extern struct hp_global hp_g;
 
 static inline uint64_t hp_ticks(void)
 {
-	return __rdtsc();
+	return hp_arch_ticks();
 }
+
+/* ---- "our own code is running": the one bracket around everything hotpath does inside a hook
+ * that may call libc (syscalls, dlsym, our own formatted output). While it is open, hooks that
+ * our code re-enters pass straight through (hp_tls.guard), and when it closes errno is the
+ * program's again. The guard goes up first: reading errno is a libc call (__errno_location)
+ * that may be patched too. Nests; a signal handler that runs hooks inside it passes through. */
+struct hp_own {
+	int saved_errno; /* the program's errno when the bracket opened */
+};
+
+static inline struct hp_own hp_own_begin(void)
+{
+	hp_tls.guard++;
+	HP_BARRIER();
+	return (struct hp_own){errno};
+}
+
+static inline void hp_own_end(struct hp_own own)
+{
+	errno = own.saved_errno;
+	HP_BARRIER();
+	hp_tls.guard--;
+}
+
+/* ---- the real functions behind the hooks: one lookup, one cache per function ----
+ * HP_NEXT_DECL(ret, name, args) declares the cache `hp_next_<name>`; HP_NEXT(name) is the real
+ * function, looked up (dlsym RTLD_NEXT) on its first use and cached. HP_NEXT_VERSION(name, v)
+ * takes one symbol version (dlvsym: pthread_cond_* need HP_ARCH_GLIBC_COND); HP_NEXT_IN(name, lib)
+ * also looks in `lib` when it was loaded RTLD_LOCAL. Files that must resolve before the first
+ * call (alloc.c: the bootstrap pool; locks.c: glibc's aliases until start-up) fill the same
+ * caches with hp_next_lookup and say why. */
+#define HP_NEXT_DECL(ret, name, args) static ret(*hp_next_##name) args
+#define HP_NEXT(name) HP_NEXT_FROM(name, NULL, NULL)
+#define HP_NEXT_VERSION(name, version) HP_NEXT_FROM(name, version, NULL)
+#define HP_NEXT_IN(name, lib) HP_NEXT_FROM(name, NULL, lib)
+#define HP_NEXT_FROM(name, version, lib)                                                           \
+	(HP_LIKELY(hp_next_##name != NULL) ? hp_next_##name                                        \
+					   : (__typeof__(hp_next_##name))hp_next_resolve(          \
+						     (void **)&hp_next_##name, #name, version, lib))
+
+/* next.c: dlsym(RTLD_NEXT, name), or dlvsym with `version` when not NULL, inside our own bracket
+ * (dlsym may allocate: the allocation hooks pass through). NULL when there is none (said under
+ * HOTPATH_DEBUG). */
+void *hp_next_lookup(const char *name, const char *version);
+/* HP_NEXT's slow path: hp_next_lookup (then `lib`'s own definition when lib is not NULL),
+ * stored in *cache. Never NULL: a hook with no real function behind it cannot go on, so it
+ * says so on stderr and aborts. */
+void *hp_next_resolve(void **cache, const char *name, const char *version, const char *lib);
 
 static inline void *hp_table_row(struct hp_region_header *h, int t, uint32_t i)
 {

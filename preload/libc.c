@@ -189,7 +189,7 @@ void hp_debug(const char *fmt, ...)
 {
 	if (!hp_g.debug)
 		return;
-	int saved = errno;
+	struct hp_own own = hp_own_begin(); /* our own output: not the program's I/O (chan.c) */
 	char line[512];
 	int n = hp_snprintf(line, sizeof(line), "[hotpath %d] ", (int)getpid());
 	va_list ap;
@@ -198,11 +198,9 @@ void hp_debug(const char *fmt, ...)
 	va_end(ap);
 	size_t len = hp_strlen(line);
 	line[len++] = '\n';
-	hp_tls.guard++; /* our own output: not the program's I/O (chan.c) */
 	ssize_t w = write(2, line, len);
-	hp_tls.guard--;
 	(void)w;
-	errno = saved;
+	hp_own_end(own);
 }
 
 int hp_gettid(void)
@@ -212,12 +210,12 @@ int hp_gettid(void)
 
 static ssize_t read_small_file(const char *path, char *buf, size_t size)
 {
-	hp_tls.guard++; /* our own reads: not the program's I/O (chan.c) */
+	struct hp_own own = hp_own_begin(); /* our own reads: not the program's I/O (chan.c) */
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
 	if (fd >= 0)
 		close(fd);
-	hp_tls.guard--;
+	hp_own_end(own);
 	if (n < 0)
 		return -1;
 	buf[n] = 0;

@@ -15,12 +15,14 @@
 
 #include "flow.h"
 
-/* glibc's own aliases (compat symbols, reached through .symver): the real functions before
- * hp_locks_start resolved RTLD_NEXT, so that a program whose allocator locks a mutex while
- * dlsym allocates cannot recurse into dlsym. */
+/* The real functions (HP_NEXT, internal.h). The nine below start as glibc's own aliases
+ * (compat symbols of the architecture's first glibc version, reached through .symver) and become the next definitions in
+ * hp_locks_resolve: a program whose allocator locks a mutex while dlsym allocates must not
+ * recurse into dlsym before start-up. The others are looked up on first use. */
 #define GLIBC_ALIAS(ret, name, args)                                                               \
 	extern ret hp_glibc_##name args;                                                           \
-	__asm__(".symver hp_glibc_" #name ",__" #name "@GLIBC_2.2.5")
+	__asm__(".symver hp_glibc_" #name ",__" #name "@" HP_ARCH_GLIBC_BASE);                   \
+	HP_NEXT_DECL(ret, name, args) = hp_glibc_##name
 GLIBC_ALIAS(int, pthread_mutex_lock, (pthread_mutex_t *));
 GLIBC_ALIAS(int, pthread_mutex_trylock, (pthread_mutex_t *));
 GLIBC_ALIAS(int, pthread_mutex_unlock, (pthread_mutex_t *));
@@ -30,52 +32,25 @@ GLIBC_ALIAS(int, pthread_rwlock_wrlock, (pthread_rwlock_t *));
 GLIBC_ALIAS(int, pthread_rwlock_tryrdlock, (pthread_rwlock_t *));
 GLIBC_ALIAS(int, pthread_rwlock_trywrlock, (pthread_rwlock_t *));
 GLIBC_ALIAS(int, pthread_rwlock_unlock, (pthread_rwlock_t *));
+HP_NEXT_DECL(int, pthread_mutex_timedlock, (pthread_mutex_t *, const struct timespec *));
+HP_NEXT_DECL(int, pthread_cond_wait, (pthread_cond_t *, pthread_mutex_t *));
+HP_NEXT_DECL(int, pthread_cond_timedwait, (pthread_cond_t *, pthread_mutex_t *, const struct timespec *));
+HP_NEXT_DECL(int, pthread_cond_signal, (pthread_cond_t *));
+HP_NEXT_DECL(int, pthread_cond_broadcast, (pthread_cond_t *));
+HP_NEXT_DECL(int, pthread_spin_lock, (pthread_spinlock_t *));
+HP_NEXT_DECL(int, pthread_spin_trylock, (pthread_spinlock_t *));
+HP_NEXT_DECL(int, pthread_spin_unlock, (pthread_spinlock_t *));
 
-static struct {
-	int (*mutex_lock)(pthread_mutex_t *);
-	int (*mutex_trylock)(pthread_mutex_t *);
-	int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
-	int (*mutex_unlock)(pthread_mutex_t *);
-	int (*mutex_init)(pthread_mutex_t *, const pthread_mutexattr_t *);
-	int (*rw_rdlock)(pthread_rwlock_t *);
-	int (*rw_wrlock)(pthread_rwlock_t *);
-	int (*rw_tryrdlock)(pthread_rwlock_t *);
-	int (*rw_trywrlock)(pthread_rwlock_t *);
-	int (*rw_unlock)(pthread_rwlock_t *);
-	int (*cond_wait)(pthread_cond_t *, pthread_mutex_t *);
-	int (*cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
-	int (*cond_signal)(pthread_cond_t *);
-	int (*cond_broadcast)(pthread_cond_t *);
-	int (*spin_lock)(pthread_spinlock_t *);
-	int (*spin_trylock)(pthread_spinlock_t *);
-	int (*spin_unlock)(pthread_spinlock_t *);
-} real = {
-	.mutex_lock = hp_glibc_pthread_mutex_lock,
-	.mutex_trylock = hp_glibc_pthread_mutex_trylock,
-	.mutex_unlock = hp_glibc_pthread_mutex_unlock,
-	.mutex_init = hp_glibc_pthread_mutex_init,
-	.rw_rdlock = hp_glibc_pthread_rwlock_rdlock,
-	.rw_wrlock = hp_glibc_pthread_rwlock_wrlock,
-	.rw_tryrdlock = hp_glibc_pthread_rwlock_tryrdlock,
-	.rw_trywrlock = hp_glibc_pthread_rwlock_trywrlock,
-	.rw_unlock = hp_glibc_pthread_rwlock_unlock,
-};
-
-/* Condition variables exist in two symbol versions; the old one (GLIBC_2.2.5) keeps a different
- * object layout and its timed wait can hang on a new-style object. */
+/* Condition variables exist in two symbol versions on x86-64; the old one keeps a different
+ * object layout and its timed wait can hang on a new-style object (arch.h names the new one). */
 #ifndef HP_TSAN
-#define COND_VERSION "GLIBC_2.3.2"
+#define COND_VERSION HP_ARCH_GLIBC_COND
 #else
 /* make tsan: go through ThreadSanitizer's interceptor (it picks the right version itself),
  * or it never sees the mutex released and re-taken inside the wait. */
 #define COND_VERSION NULL
 #endif
-
-#define resolve(field, name, version)                                                              \
-	do {                                                                                       \
-		if (HP_UNLIKELY(!real.field))                                                      \
-			real.field = hp_flow_next(name, version);                                   \
-	} while (0)
+#define COND_NEXT(name) HP_NEXT_VERSION(name, COND_VERSION)
 
 /* ---- the address index ---- */
 
@@ -126,7 +101,7 @@ static HP_NOINLINE struct lock_slot *lock_insert(struct lock_slot *s, uint64_t a
 		return NULL; /* another object took the slot: the caller probes on */
 	/* The same object, first used on two threads at once: the winner is filling the row. */
 	for (int spin = 0; spin < 100000 && !__atomic_load_n(&s->row1, __ATOMIC_ACQUIRE); spin++)
-		__builtin_ia32_pause();
+		hp_arch_cpu_relax();
 	return s;
 }
 
@@ -189,27 +164,6 @@ static void lock_reinit(const void *obj, uint32_t kind, uint64_t site)
 
 /* ---- accounting ---- */
 
-/* A blocking acquisition took t1 - t0 ticks (the caller holds the lock now, if exclusive). */
-static HP_NOINLINE void record_contended(struct hp_lock_rec *r, uint64_t t0, uint64_t t1, int shared)
-{
-	uint64_t dt = t1 - t0;
-	if (r) {
-		if (shared) {
-			__atomic_fetch_add(&r->contended, 1, __ATOMIC_RELAXED);
-			__atomic_fetch_add(&r->wait_ticks, dt, __ATOMIC_RELAXED);
-			hp_max_relaxed(&r->max_wait_ticks, dt);
-		} else {
-			r->contended++;
-			r->wait_ticks += dt;
-			if (dt > r->max_wait_ticks)
-				r->max_wait_ticks = dt;
-		}
-	}
-	struct hp_thread_rec *tr = hp_flow_thread();
-	if (tr)
-		tr->lock_wait_ticks += dt;
-}
-
 /* The lock is now held exclusively by this thread. */
 static inline void hold_begin(struct hp_lock_rec *r, uint64_t now)
 {
@@ -227,6 +181,14 @@ static inline void acquired(struct hp_lock_rec *r, uint64_t now)
 		hold_begin(r, now ? now : hp_ticks());
 }
 
+/* A write lock taken: shared counters (readers count with atomics too), an exclusive hold. */
+static inline void writer_acquired(struct hp_lock_rec *r, uint64_t now)
+{
+	__atomic_fetch_add(&r->acquisitions, 1, __ATOMIC_RELAXED);
+	if (!(hp_flow_modes & HP_MODE_NO_HOLD))
+		hold_begin(r, now ? now : hp_ticks());
+}
+
 /* About to release an exclusive hold. */
 static inline void hold_end(struct hp_lock_rec *r)
 {
@@ -240,6 +202,40 @@ static inline void hold_end(struct hp_lock_rec *r)
 		r->max_hold_ticks = dt;
 }
 
+/* How a blocking call left the lock (after_wait). */
+enum held { HELD_EXCLUSIVE, HELD_SHARED, HELD_WRITER, HELD_NOT /* timed out */ };
+
+/* A blocking call on the lock at `obj` waited t1 - t0 ticks and left it `how`: count the wait
+ * against the lock's row and the thread's blocked time. Off the fast path, inside our own
+ * bracket; the thread's row is claimed before it opens (a claim from inside our own code is
+ * refused). An exclusive holder writes its row with plain stores. */
+static HP_NOINLINE void after_wait(const void *obj, uint32_t kind, uint64_t site, uint64_t t0,
+				   uint64_t t1, enum held how)
+{
+	uint64_t dt = t1 - t0;
+	struct hp_thread_rec *tr = hp_flow_thread();
+	struct hp_own own = hp_own_begin();
+	if (tr)
+		tr->lock_wait_ticks += dt;
+	struct hp_lock_rec *r = lock_find(obj, kind, site);
+	if (r && how == HELD_EXCLUSIVE) {
+		r->contended++;
+		r->wait_ticks += dt;
+		if (dt > r->max_wait_ticks)
+			r->max_wait_ticks = dt;
+		acquired(r, t1);
+	} else if (r && how != HELD_NOT) {
+		__atomic_fetch_add(&r->contended, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&r->wait_ticks, dt, __ATOMIC_RELAXED);
+		hp_max_relaxed(&r->max_wait_ticks, dt);
+		if (how == HELD_WRITER)
+			writer_acquired(r, t1);
+		else
+			__atomic_fetch_add(&r->acquisitions, 1, __ATOMIC_RELAXED);
+	}
+	hp_own_end(own);
+}
+
 #define SITE() ((uint64_t)__builtin_return_address(0))
 
 /* ---- mutexes ---- */
@@ -249,80 +245,60 @@ static inline int mutex_acquired(int rc)
 	return rc == 0 || rc == EOWNERDEAD;
 }
 
+/* An acquisition that did not wait (a trylock, or a lock call's own answer). */
+static inline void mutex_taken(pthread_mutex_t *m, uint64_t site)
+{
+	struct hp_lock_rec *r = lock_find(m, HP_LOCK_MUTEX, site);
+	if (HP_LIKELY(r != NULL))
+		acquired(r, 0);
+}
+
 HP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
 	if (!hp_flow_on(HP_MODE_LOCKS))
-		return real.mutex_lock(m);
-	int rc = real.mutex_trylock(m);
+		return HP_NEXT(pthread_mutex_lock)(m);
+	int rc = HP_NEXT(pthread_mutex_trylock)(m);
 	if (HP_LIKELY(rc == 0)) {
-		struct hp_lock_rec *r = lock_find(m, HP_LOCK_MUTEX, SITE());
-		if (HP_LIKELY(r != NULL))
-			acquired(r, 0);
+		mutex_taken(m, SITE());
 		return 0;
 	}
-	if (rc != EBUSY)
-		goto done; /* EOWNERDEAD, EINVAL…: what the blocking call would have said */
+	if (rc != EBUSY) {
+		/* EOWNERDEAD, EINVAL…: what the blocking call would have said */
+		if (mutex_acquired(rc))
+			mutex_taken(m, SITE());
+		return rc;
+	}
 	uint64_t t0 = hp_ticks();
-	rc = real.mutex_lock(m);
+	rc = HP_NEXT(pthread_mutex_lock)(m);
 	uint64_t t1 = hp_ticks();
-	if (mutex_acquired(rc)) {
-		int saved = errno;
-		struct hp_lock_rec *r = lock_find(m, HP_LOCK_MUTEX, SITE());
-		record_contended(r, t0, t1, 0);
-		if (r)
-			acquired(r, t1);
-		errno = saved;
-	}
-	return rc;
-done:
-	if (mutex_acquired(rc)) {
-		struct hp_lock_rec *r = lock_find(m, HP_LOCK_MUTEX, SITE());
-		if (r)
-			acquired(r, 0);
-	}
+	if (mutex_acquired(rc))
+		after_wait(m, HP_LOCK_MUTEX, SITE(), t0, t1, HELD_EXCLUSIVE);
 	return rc;
 }
 
 HP_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 {
-	int rc = real.mutex_trylock(m);
-	if (mutex_acquired(rc) && hp_flow_on(HP_MODE_LOCKS)) {
-		struct hp_lock_rec *r = lock_find(m, HP_LOCK_MUTEX, SITE());
-		if (r)
-			acquired(r, 0);
-	}
+	int rc = HP_NEXT(pthread_mutex_trylock)(m);
+	if (mutex_acquired(rc) && hp_flow_on(HP_MODE_LOCKS))
+		mutex_taken(m, SITE());
 	return rc;
 }
 
 HP_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
-	resolve(mutex_timedlock, "pthread_mutex_timedlock", NULL);
 	if (!hp_flow_on(HP_MODE_LOCKS))
-		return real.mutex_timedlock(m, abstime);
-	int rc = real.mutex_trylock(m);
-	uint64_t t0 = 0, t1 = 0;
-	if (rc == EBUSY) {
-		t0 = hp_ticks();
-		rc = real.mutex_timedlock(m, abstime);
-		t1 = hp_ticks();
+		return HP_NEXT(pthread_mutex_timedlock)(m, abstime);
+	int rc = HP_NEXT(pthread_mutex_trylock)(m);
+	if (rc != EBUSY) {
+		if (mutex_acquired(rc))
+			mutex_taken(m, SITE());
+		return rc;
 	}
-	int saved = errno;
-	struct hp_lock_rec *r = NULL;
-	if (mutex_acquired(rc) || t0)
-		r = lock_find(m, HP_LOCK_MUTEX, SITE());
-	if (t0) {
-		if (mutex_acquired(rc)) {
-			record_contended(r, t0, t1, 0);
-		} else {
-			/* Timed out: the wait still counts for the thread, not as an acquisition. */
-			struct hp_thread_rec *tr = hp_flow_thread();
-			if (tr)
-				tr->lock_wait_ticks += t1 - t0;
-		}
-	}
-	if (r && mutex_acquired(rc))
-		acquired(r, t1);
-	errno = saved;
+	uint64_t t0 = hp_ticks();
+	rc = HP_NEXT(pthread_mutex_timedlock)(m, abstime);
+	uint64_t t1 = hp_ticks();
+	/* Timed out: the wait still counts for the thread, not as an acquisition. */
+	after_wait(m, HP_LOCK_MUTEX, SITE(), t0, t1, mutex_acquired(rc) ? HELD_EXCLUSIVE : HELD_NOT);
 	return rc;
 }
 
@@ -333,12 +309,12 @@ HP_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 		if (r)
 			hold_end(r);
 	}
-	return real.mutex_unlock(m);
+	return HP_NEXT(pthread_mutex_unlock)(m);
 }
 
 HP_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
 {
-	int rc = real.mutex_init(m, attr);
+	int rc = HP_NEXT(pthread_mutex_init)(m, attr);
 	if (rc == 0 && hp_flow_on(HP_MODE_LOCKS))
 		lock_reinit(m, HP_LOCK_MUTEX, SITE());
 	return rc;
@@ -346,83 +322,71 @@ HP_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *
 
 /* ---- read-write locks ---- */
 
+static inline void reader_taken(pthread_rwlock_t *l, uint64_t site)
+{
+	struct hp_lock_rec *r = lock_find(l, HP_LOCK_RWLOCK, site);
+	if (r)
+		__atomic_fetch_add(&r->acquisitions, 1, __ATOMIC_RELAXED);
+}
+
+static inline void writer_taken(pthread_rwlock_t *l, uint64_t site)
+{
+	struct hp_lock_rec *r = lock_find(l, HP_LOCK_RWLOCK, site);
+	if (r)
+		writer_acquired(r, 0);
+}
+
 HP_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
 	if (!hp_flow_on(HP_MODE_LOCKS))
-		return real.rw_rdlock(l);
-	int rc = real.rw_tryrdlock(l);
+		return HP_NEXT(pthread_rwlock_rdlock)(l);
+	int rc = HP_NEXT(pthread_rwlock_tryrdlock)(l);
 	if (HP_LIKELY(rc == 0)) {
-		struct hp_lock_rec *r = lock_find(l, HP_LOCK_RWLOCK, SITE());
-		if (r)
-			__atomic_fetch_add(&r->acquisitions, 1, __ATOMIC_RELAXED);
+		reader_taken(l, SITE());
 		return 0;
 	}
-	if (rc != EBUSY)
-		return real.rw_rdlock(l); /* EAGAIN (too many readers), EDEADLK…: its own answer */
+	if (rc != EBUSY) /* EAGAIN (too many readers), EDEADLK…: its own answer */
+		return HP_NEXT(pthread_rwlock_rdlock)(l);
 	uint64_t t0 = hp_ticks();
-	rc = real.rw_rdlock(l);
+	rc = HP_NEXT(pthread_rwlock_rdlock)(l);
 	uint64_t t1 = hp_ticks();
-	if (rc == 0) {
-		int saved = errno;
-		struct hp_lock_rec *r = lock_find(l, HP_LOCK_RWLOCK, SITE());
-		record_contended(r, t0, t1, 1);
-		if (r)
-			__atomic_fetch_add(&r->acquisitions, 1, __ATOMIC_RELAXED);
-		errno = saved;
-	}
+	if (rc == 0)
+		after_wait(l, HP_LOCK_RWLOCK, SITE(), t0, t1, HELD_SHARED);
 	return rc;
 }
 
 HP_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
 	if (!hp_flow_on(HP_MODE_LOCKS))
-		return real.rw_wrlock(l);
-	int rc = real.rw_trywrlock(l);
-	uint64_t t0 = 0, t1 = 0;
-	if (rc == EBUSY) {
-		t0 = hp_ticks();
-		rc = real.rw_wrlock(l);
-		t1 = hp_ticks();
-	} else if (rc != 0) {
-		return real.rw_wrlock(l);
-	}
+		return HP_NEXT(pthread_rwlock_wrlock)(l);
+	int rc = HP_NEXT(pthread_rwlock_trywrlock)(l);
 	if (rc == 0) {
-		int saved = errno;
-		struct hp_lock_rec *r = lock_find(l, HP_LOCK_RWLOCK, SITE());
-		if (t0)
-			record_contended(r, t0, t1, 1);
-		if (r) {
-			__atomic_fetch_add(&r->acquisitions, 1, __ATOMIC_RELAXED);
-			if (!(hp_flow_modes & HP_MODE_NO_HOLD))
-				hold_begin(r, t1 ? t1 : hp_ticks());
-		}
-		errno = saved;
+		writer_taken(l, SITE());
+		return 0;
 	}
+	if (rc != EBUSY)
+		return HP_NEXT(pthread_rwlock_wrlock)(l);
+	uint64_t t0 = hp_ticks();
+	rc = HP_NEXT(pthread_rwlock_wrlock)(l);
+	uint64_t t1 = hp_ticks();
+	if (rc == 0)
+		after_wait(l, HP_LOCK_RWLOCK, SITE(), t0, t1, HELD_WRITER);
 	return rc;
 }
 
 HP_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
-	int rc = real.rw_tryrdlock(l);
-	if (rc == 0 && hp_flow_on(HP_MODE_LOCKS)) {
-		struct hp_lock_rec *r = lock_find(l, HP_LOCK_RWLOCK, SITE());
-		if (r)
-			__atomic_fetch_add(&r->acquisitions, 1, __ATOMIC_RELAXED);
-	}
+	int rc = HP_NEXT(pthread_rwlock_tryrdlock)(l);
+	if (rc == 0 && hp_flow_on(HP_MODE_LOCKS))
+		reader_taken(l, SITE());
 	return rc;
 }
 
 HP_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 {
-	int rc = real.rw_trywrlock(l);
-	if (rc == 0 && hp_flow_on(HP_MODE_LOCKS)) {
-		struct hp_lock_rec *r = lock_find(l, HP_LOCK_RWLOCK, SITE());
-		if (r) {
-			__atomic_fetch_add(&r->acquisitions, 1, __ATOMIC_RELAXED);
-			if (!(hp_flow_modes & HP_MODE_NO_HOLD))
-				hold_begin(r, hp_ticks());
-		}
-	}
+	int rc = HP_NEXT(pthread_rwlock_trywrlock)(l);
+	if (rc == 0 && hp_flow_on(HP_MODE_LOCKS))
+		writer_taken(l, SITE());
 	return rc;
 }
 
@@ -434,7 +398,7 @@ HP_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
 		if (r && r->hold_depth)
 			hold_end(r);
 	}
-	return real.rw_unlock(l);
+	return HP_NEXT(pthread_rwlock_unlock)(l);
 }
 
 /* ---- condition variables ---- */
@@ -453,33 +417,34 @@ static inline struct hp_lock_rec *cond_wait_begin(pthread_mutex_t *m)
 	return mr;
 }
 
-static void cond_wait_end(pthread_cond_t *c, struct hp_lock_rec *mr, uint64_t t0, uint64_t t1,
-			  uint64_t site)
+/* After a wait on c (inside our own bracket, the thread's row claimed first: after_wait). */
+static HP_NOINLINE void cond_wait_end(pthread_cond_t *c, struct hp_lock_rec *mr, uint64_t t0,
+				      uint64_t t1, uint64_t site)
 {
-	int saved = errno;
 	uint64_t dt = t1 - t0;
+	struct hp_thread_rec *tr = hp_flow_thread();
+	struct hp_own own = hp_own_begin();
 	struct hp_lock_rec *r = lock_find(c, HP_LOCK_COND, site);
 	if (r) {
 		__atomic_fetch_add(&r->cond_waits, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&r->cond_wait_ticks, dt, __ATOMIC_RELAXED);
 		hp_max_relaxed(&r->max_wait_ticks, dt);
 	}
-	struct hp_thread_rec *tr = hp_flow_thread();
 	if (tr)
 		tr->lock_wait_ticks += dt;
 	if (mr)
 		hold_begin(mr, t1);
-	errno = saved;
+	hp_own_end(own);
 }
 
 HP_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
-	resolve(cond_wait, "pthread_cond_wait", COND_VERSION);
+	__auto_type real = COND_NEXT(pthread_cond_wait);
 	if (!hp_flow_on(HP_MODE_LOCKS))
-		return real.cond_wait(c, m);
+		return real(c, m);
 	struct hp_lock_rec *mr = cond_wait_begin(m);
 	uint64_t t0 = hp_ticks();
-	int rc = real.cond_wait(c, m);
+	int rc = real(c, m);
 	cond_wait_end(c, mr, t0, hp_ticks(), SITE());
 	return rc;
 }
@@ -487,12 +452,12 @@ HP_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 HP_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 				     const struct timespec *abstime)
 {
-	resolve(cond_timedwait, "pthread_cond_timedwait", COND_VERSION);
+	__auto_type real = COND_NEXT(pthread_cond_timedwait);
 	if (!hp_flow_on(HP_MODE_LOCKS))
-		return real.cond_timedwait(c, m, abstime);
+		return real(c, m, abstime);
 	struct hp_lock_rec *mr = cond_wait_begin(m);
 	uint64_t t0 = hp_ticks();
-	int rc = real.cond_timedwait(c, m, abstime);
+	int rc = real(c, m, abstime);
 	cond_wait_end(c, mr, t0, hp_ticks(), SITE());
 	return rc;
 }
@@ -509,100 +474,98 @@ static void count_signal(pthread_cond_t *c, uint64_t site)
 
 HP_EXPORT int pthread_cond_signal(pthread_cond_t *c)
 {
-	resolve(cond_signal, "pthread_cond_signal", COND_VERSION);
+	__auto_type real = COND_NEXT(pthread_cond_signal);
 	count_signal(c, SITE());
-	return real.cond_signal(c);
+	return real(c);
 }
 
 HP_EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 {
-	resolve(cond_broadcast, "pthread_cond_broadcast", COND_VERSION);
+	__auto_type real = COND_NEXT(pthread_cond_broadcast);
 	count_signal(c, SITE());
-	return real.cond_broadcast(c);
+	return real(c);
 }
 
 /* ---- spin locks: counted the same way; the hook costs more than the lock itself ---- */
 
+static inline void spin_taken(pthread_spinlock_t *l, uint64_t site)
+{
+	struct hp_lock_rec *r = lock_find((const void *)l, HP_LOCK_SPIN, site);
+	if (r)
+		acquired(r, 0);
+}
+
 HP_EXPORT int pthread_spin_lock(pthread_spinlock_t *l)
 {
-	resolve(spin_lock, "pthread_spin_lock", NULL);
-	resolve(spin_trylock, "pthread_spin_trylock", NULL);
 	if (!hp_flow_on(HP_MODE_LOCKS))
-		return real.spin_lock(l);
-	int rc = real.spin_trylock(l);
-	uint64_t t0 = 0, t1 = 0;
-	if (rc == EBUSY) {
-		t0 = hp_ticks();
-		rc = real.spin_lock(l);
-		t1 = hp_ticks();
-	}
+		return HP_NEXT(pthread_spin_lock)(l);
+	int rc = HP_NEXT(pthread_spin_trylock)(l);
 	if (rc == 0) {
-		int saved = errno;
-		struct hp_lock_rec *r = lock_find((const void *)l, HP_LOCK_SPIN, SITE());
-		if (t0)
-			record_contended(r, t0, t1, 0);
-		if (r)
-			acquired(r, t1);
-		errno = saved;
+		spin_taken(l, SITE());
+		return 0;
 	}
+	if (rc != EBUSY)
+		return rc;
+	uint64_t t0 = hp_ticks();
+	rc = HP_NEXT(pthread_spin_lock)(l);
+	uint64_t t1 = hp_ticks();
+	if (rc == 0)
+		after_wait((const void *)l, HP_LOCK_SPIN, SITE(), t0, t1, HELD_EXCLUSIVE);
 	return rc;
 }
 
 HP_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l)
 {
-	resolve(spin_trylock, "pthread_spin_trylock", NULL);
-	int rc = real.spin_trylock(l);
-	if (rc == 0 && hp_flow_on(HP_MODE_LOCKS)) {
-		struct hp_lock_rec *r = lock_find((const void *)l, HP_LOCK_SPIN, SITE());
-		if (r)
-			acquired(r, 0);
-	}
+	int rc = HP_NEXT(pthread_spin_trylock)(l);
+	if (rc == 0 && hp_flow_on(HP_MODE_LOCKS))
+		spin_taken(l, SITE());
 	return rc;
 }
 
 HP_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l)
 {
-	resolve(spin_unlock, "pthread_spin_unlock", NULL);
 	if (!(hp_flow_modes & HP_MODE_NO_HOLD) && hp_flow_on(HP_MODE_LOCKS)) {
 		struct hp_lock_rec *r = lock_find((const void *)l, HP_LOCK_SPIN, SITE());
 		if (r)
 			hold_end(r);
 	}
-	return real.spin_unlock(l);
+	return HP_NEXT(pthread_spin_unlock)(l);
 }
 
 /* ---- start-up and fork ---- */
 
 /* Resolve the next definitions (RTLD_NEXT) of everything we hook. Called once from
- * hp_flow_start (one thread, guard held), also when lock tracking is off: passing straight to
- * glibc's aliases would skip another library preloaded after ours that wraps these functions
- * (or ThreadSanitizer's interceptors). The glibc aliases stay where dlsym finds nothing. */
-#define NEXT(field, name)                                                                          \
-	do {                                                                                       \
-		void *p_ = dlsym(RTLD_NEXT, name);                                                 \
-		if (p_)                                                                            \
-			real.field = p_;                                                           \
-	} while (0)
+ * hp_flow_start (one thread, inside the constructor's bracket), also when lock tracking is off:
+ * passing straight to glibc's aliases would skip another library preloaded after ours that
+ * wraps these functions (or ThreadSanitizer's interceptors). The glibc aliases stay where
+ * dlsym finds nothing. */
+static void next_over_alias(void **cache, const char *name)
+{
+	void *p = hp_next_lookup(name, NULL);
+	if (p)
+		*cache = p;
+}
+#define OVER_ALIAS(name) next_over_alias((void **)&hp_next_##name, #name)
 
 void hp_locks_resolve(void)
 {
-	NEXT(mutex_lock, "pthread_mutex_lock");
-	NEXT(mutex_trylock, "pthread_mutex_trylock");
-	NEXT(mutex_unlock, "pthread_mutex_unlock");
-	NEXT(mutex_init, "pthread_mutex_init");
-	NEXT(rw_rdlock, "pthread_rwlock_rdlock");
-	NEXT(rw_wrlock, "pthread_rwlock_wrlock");
-	NEXT(rw_tryrdlock, "pthread_rwlock_tryrdlock");
-	NEXT(rw_trywrlock, "pthread_rwlock_trywrlock");
-	NEXT(rw_unlock, "pthread_rwlock_unlock");
-	resolve(mutex_timedlock, "pthread_mutex_timedlock", NULL);
-	resolve(cond_wait, "pthread_cond_wait", COND_VERSION);
-	resolve(cond_timedwait, "pthread_cond_timedwait", COND_VERSION);
-	resolve(cond_signal, "pthread_cond_signal", COND_VERSION);
-	resolve(cond_broadcast, "pthread_cond_broadcast", COND_VERSION);
-	resolve(spin_lock, "pthread_spin_lock", NULL);
-	resolve(spin_trylock, "pthread_spin_trylock", NULL);
-	resolve(spin_unlock, "pthread_spin_unlock", NULL);
+	OVER_ALIAS(pthread_mutex_lock);
+	OVER_ALIAS(pthread_mutex_trylock);
+	OVER_ALIAS(pthread_mutex_unlock);
+	OVER_ALIAS(pthread_mutex_init);
+	OVER_ALIAS(pthread_rwlock_rdlock);
+	OVER_ALIAS(pthread_rwlock_wrlock);
+	OVER_ALIAS(pthread_rwlock_tryrdlock);
+	OVER_ALIAS(pthread_rwlock_trywrlock);
+	OVER_ALIAS(pthread_rwlock_unlock);
+	(void)HP_NEXT(pthread_mutex_timedlock);
+	(void)COND_NEXT(pthread_cond_wait);
+	(void)COND_NEXT(pthread_cond_timedwait);
+	(void)COND_NEXT(pthread_cond_signal);
+	(void)COND_NEXT(pthread_cond_broadcast);
+	(void)HP_NEXT(pthread_spin_lock);
+	(void)HP_NEXT(pthread_spin_trylock);
+	(void)HP_NEXT(pthread_spin_unlock);
 }
 
 /* hp_locks_resolve, then map the address index; 1 when lock tracking can start. */

@@ -371,11 +371,11 @@ static int collect_cb(void *arg, const char *raw, uint64_t value, uint64_t size,
 
 /* ---- trampolines ---- */
 
-/* Map `len` bytes within reach (±1.5 GiB) of [lo, hi): below first (above an executable is
- * where brk grows), stepping by 1 MiB. */
+/* Map `len` bytes within the jump's reach (HP_ARCH_JUMP_REACH) of [lo, hi): below first (above
+ * an executable is where brk grows), stepping by 1 MiB. */
 static void *map_near(uint64_t lo, uint64_t hi, size_t len, int is_exe)
 {
-	const uint64_t step = 1ull << 20, reach = 3ull << 29;
+	const uint64_t step = 1ull << 20, reach = HP_ARCH_JUMP_REACH;
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint64_t d = step; d < reach; d += step) {
 			uint64_t a;
@@ -409,7 +409,7 @@ static const struct seg *seg_of(const struct mod *m, uint64_t a, uint64_t size)
 }
 
 struct pending {
-	uint64_t at;	/* where the jump goes (after endbr64) */
+	uint64_t at;	/* where the jump goes (after the plan's skipped bytes) */
 	uint32_t len;	/* patched bytes */
 	struct hp_tramp *t;
 	struct hp_patch_rec *rec;
@@ -455,7 +455,7 @@ __attribute__((no_sanitize_thread)) static void write_jumps(struct mod *m, struc
 			hp_arch_jump(jmp, p->at, (uint64_t)p->t->entry);
 			uint8_t *dst = (uint8_t *)p->at;
 			for (uint32_t k = HP_ARCH_JUMP_LEN; k < p->len; k++)
-				dst[k] = 0xCC;
+				dst[k] = HP_ARCH_FILL_BYTE;
 			/* First byte last: a reader of these bytes sees the old instruction or the jump. */
 			for (int k = HP_ARCH_JUMP_LEN - 1; k >= 0; k--)
 				dst[k] = jmp[k];

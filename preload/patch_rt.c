@@ -1,5 +1,5 @@
 /* patch_rt.c - the run-time side of patching: what every patched call goes through
- * (hp_patch_enter / hp_patch_exit, called by the stubs in arch/x86_64_stubs.c), the per-thread
+ * (hp_patch_enter / hp_patch_exit, called by the arch layer's stubs, arch/arch.h), the per-thread
  * return stack, and the wrappers that give the unwinder real return addresses (C++
  * exceptions, backtrace). Patching itself is patch.c; docs/patching.md explains both.
  *
@@ -43,19 +43,17 @@ static __thread int rs_off; /* thread ended (or no memory): pass through */
 
 void hp_func_enter(void *fn, void *site);
 void hp_func_exit(void *fn, void *site);
-int hp_patch_enter(uint64_t after_call, uint64_t *slot);
-uint64_t hp_patch_exit(uint64_t sp);
+int hp_patch_enter(uint64_t ret, uint64_t *slot);
+uint64_t hp_patch_exit(uint64_t slot);
 
 static HP_NOINLINE struct rstack *rstack_new(void)
 {
 	if (rs_off)
 		return NULL;
-	hp_tls.guard++; /* first: errno is a libc call (__errno_location), maybe patched too */
-	int saved = errno;
+	struct hp_own own = hp_own_begin();
 	void *m = mmap(NULL, sizeof(struct rstack), PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	hp_tls.guard--;
-	errno = saved;
+	hp_own_end(own);
 	if (m == MAP_FAILED) {
 		rs_off = 1;
 		return NULL;
@@ -64,14 +62,13 @@ static HP_NOINLINE struct rstack *rstack_new(void)
 	return m;
 }
 
-/* Called by hp_arch_entry with the address after the trampoline's `call *common` and the
- * slot that holds the caller's return address. Returns 1 when the call is timed: the
- * trampoline then calls the function with `back` in that slot, and the return comes through
- * hp_patch_exit. 0: the function runs as if not patched. */
-int hp_patch_enter(uint64_t after_call, uint64_t *slot)
+/* Called by hp_arch_entry with its return address in the trampoline and the slot that holds
+ * the caller's return address. Returns 1 when the call is timed: the trampoline then calls
+ * the function with `back` in that slot, and the return comes through hp_patch_exit. 0: the
+ * function runs as if not patched. */
+int hp_patch_enter(uint64_t ret, uint64_t *slot)
 {
-	const struct hp_tramp *t =
-		(const struct hp_tramp *)(after_call - 6 - offsetof(struct hp_tramp, entry));
+	const struct hp_tramp *t = hp_arch_tramp_of(ret);
 	if (HP_UNLIKELY(hp_tls.guard || !hp_g.ready || hp_tls.state == HP_TLS_OFF))
 		return 0;
 	struct rstack *r = rs;
@@ -92,7 +89,7 @@ int hp_patch_enter(uint64_t after_call, uint64_t *slot)
 	e->ret = *slot;
 	e->slot = (uint64_t)slot;
 	e->fn = t->fn;
-	e->hook = (uint64_t)t->entry + HP_ARCH_BACK_OFF;
+	e->hook = hp_arch_tramp_back(t);
 	e->hooked = 1;
 	HP_BARRIER();
 	hp_func_enter((void *)t->fn, NULL);
@@ -121,11 +118,10 @@ static void die_no_return(uint64_t slot)
 	abort();
 }
 
-/* Called by hp_arch_exit_stub with the stack pointer the function returned with. Returns the
- * real return address. */
-uint64_t hp_patch_exit(uint64_t sp)
+/* Called by hp_arch_exit_stub with the return-address slot of the call that returned. Returns
+ * the real return address. */
+uint64_t hp_patch_exit(uint64_t slot)
 {
-	uint64_t slot = sp - 8;
 	struct rstack *r = rs;
 	if (HP_UNLIKELY(!r))
 		die_no_return(slot);
@@ -185,34 +181,16 @@ static void rehook_after_catch(struct rstack *r, uint64_t sp)
 	}
 }
 
-/* The real function: next in the global scope, else in `lib` when that was loaded with
- * RTLD_LOCAL (a C++ extension module dlopen'ed by an interpreter). Never NULL: abort with a
- * message rather than jump to 0. */
-static void *next_sym(const char *name, const char *lib)
-{
-	void *p = dlsym(RTLD_NEXT, name);
-	if (!p) {
-		hp_tls.guard++;
-		void *h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
-		hp_tls.guard--;
-		if (h)
-			p = dlsym(h, name);
-	}
-	if (!p) {
-		char buf[160];
-		int n = hp_snprintf(buf, sizeof(buf), "hotpath: cannot find the real %s\n", name);
-		ssize_t w = write(2, buf, (size_t)n);
-		(void)w;
-		abort();
-	}
-	return p;
-}
+/* The unwinder's functions: when the global scope has none, they are in a library loaded
+ * RTLD_LOCAL (a C++ extension module dlopen'ed by an interpreter): HP_NEXT_IN looks there too. */
+HP_NEXT_DECL(int, _Unwind_RaiseException, (void *));
+HP_NEXT_DECL(int, _Unwind_Resume_or_Rethrow, (void *));
+HP_NEXT_DECL(void *, __cxa_begin_catch, (void *));
+HP_NEXT_DECL(int, backtrace, (void **, int));
 
 HP_EXPORT int _Unwind_RaiseException(void *exc)
 {
-	static int (*real)(void *);
-	if (!real)
-		real = (int (*)(void *))next_sym("_Unwind_RaiseException", "libgcc_s.so.1");
+	int (*real)(void *) = HP_NEXT_IN(_Unwind_RaiseException, "libgcc_s.so.1");
 	if (rs)
 		unhook_all(rs);
 	return real(exc);
@@ -220,9 +198,7 @@ HP_EXPORT int _Unwind_RaiseException(void *exc)
 
 HP_EXPORT int _Unwind_Resume_or_Rethrow(void *exc)
 {
-	static int (*real)(void *);
-	if (!real)
-		real = (int (*)(void *))next_sym("_Unwind_Resume_or_Rethrow", "libgcc_s.so.1");
+	int (*real)(void *) = HP_NEXT_IN(_Unwind_Resume_or_Rethrow, "libgcc_s.so.1");
 	if (rs)
 		unhook_all(rs);
 	return real(exc);
@@ -230,20 +206,16 @@ HP_EXPORT int _Unwind_Resume_or_Rethrow(void *exc)
 
 HP_EXPORT void *__cxa_begin_catch(void *exc)
 {
-	static void *(*real)(void *);
-	if (!real)
-		real = (void *(*)(void *))next_sym("__cxa_begin_catch", "libstdc++.so.6");
-	if (rs)
-		rehook_after_catch(rs, (uint64_t)__builtin_dwarf_cfa()); /* the catching frame's %rsp */
+	void *(*real)(void *) = HP_NEXT_IN(__cxa_begin_catch, "libstdc++.so.6");
+	if (rs) /* the catching frame's stack pointer (its canonical frame address) */
+		rehook_after_catch(rs, (uint64_t)__builtin_dwarf_cfa());
 	return real(exc);
 }
 
 /* backtrace() walks the stack with the unwinder too: real return addresses around it. */
 HP_EXPORT int backtrace(void **buf, int size)
 {
-	static int (*real)(void **, int);
-	if (!real)
-		real = (int (*)(void **, int))next_sym("backtrace", "libc.so.6");
+	int (*real)(void **, int) = HP_NEXT_IN(backtrace, "libc.so.6");
 	struct rstack *r = rs;
 	if (!r || !r->depth || size <= 0)
 		return real(buf, size);

@@ -12,15 +12,8 @@
 
 uint32_t hp_flow_modes;
 
-void *hp_flow_next(const char *name, const char *version)
-{
-	int saved = errno;
-	hp_tls.guard++;
-	void *p = version ? dlvsym(RTLD_NEXT, name, version) : dlsym(RTLD_NEXT, name);
-	hp_tls.guard--;
-	errno = saved;
-	return p;
-}
+HP_NEXT_DECL(int, pthread_setname_np, (pthread_t, const char *));
+HP_NEXT_DECL(int, prctl, (int, ...));
 
 /* After hp_g.ready, from the constructor (one thread): map our indexes, then switch on. */
 void hp_flow_start(void)
@@ -60,11 +53,15 @@ void hp_flow_thread_start(void)
 
 /* ---- names ---- */
 
+/* The calling thread chose its name: into its row (claimed now if need be: outside our own
+ * bracket, where a claim is refused). */
 static void set_own_name(const char *name)
 {
 	struct hp_thread_rec *tr = hp_flow_thread();
+	struct hp_own own = hp_own_begin();
 	if (tr && name)
 		hp_strlcpy(tr->name, name, 16); /* the kernel's TASK_COMM_LEN */
+	hp_own_end(own);
 }
 
 /* Another thread was renamed: we do not know its tid, so refresh every live row from /proc
@@ -99,40 +96,29 @@ static void refresh_names(void)
 
 HP_EXPORT int pthread_setname_np(pthread_t thread, const char *name)
 {
-	static int (*real)(pthread_t, const char *);
-	if (!real)
-		real = hp_flow_next("pthread_setname_np", NULL);
-	int rc = real(thread, name);
+	int rc = HP_NEXT(pthread_setname_np)(thread, name);
 	if (rc == 0 && hp_flow_modes && hp_g.ready && !hp_tls.guard) {
-		int saved = errno;
 		if (pthread_equal(thread, pthread_self())) {
 			set_own_name(name);
 		} else {
-			hp_tls.guard++;
+			struct hp_own own = hp_own_begin();
 			refresh_names();
-			hp_tls.guard--;
+			hp_own_end(own);
 		}
-		errno = saved;
 	}
 	return rc;
 }
 
 HP_EXPORT int prctl(int option, ...)
 {
-	static int (*real)(int, ...);
-	if (!real)
-		real = hp_flow_next("prctl", NULL);
 	va_list ap;
 	va_start(ap, option);
 	unsigned long a2 = va_arg(ap, unsigned long), a3 = va_arg(ap, unsigned long);
 	unsigned long a4 = va_arg(ap, unsigned long), a5 = va_arg(ap, unsigned long);
 	va_end(ap);
-	int rc = real(option, a2, a3, a4, a5);
-	if (rc == 0 && option == PR_SET_NAME && hp_flow_modes && hp_g.ready && !hp_tls.guard) {
-		int saved = errno;
+	int rc = HP_NEXT(prctl)(option, a2, a3, a4, a5);
+	if (rc == 0 && option == PR_SET_NAME && hp_flow_modes && hp_g.ready && !hp_tls.guard)
 		set_own_name((const char *)a2);
-		errno = saved;
-	}
 	return rc;
 }
 
@@ -143,8 +129,7 @@ __attribute__((destructor(102))) static void hp_flow_fini(void)
 	struct hp_region_header *h = hp_g.hdr;
 	if (!h || !hp_flow_modes || h->pid != (int)getpid())
 		return;
-	int saved = errno;
-	hp_tls.guard++;
+	struct hp_own own = hp_own_begin();
 	struct hp_table *t = &h->tables[HP_T_THREADS];
 	uint32_t n = __atomic_load_n(&t->claimed, __ATOMIC_ACQUIRE);
 	if (n > t->capacity)
@@ -156,6 +141,5 @@ __attribute__((destructor(102))) static void hp_flow_fini(void)
 		if (tid && tid != self && __atomic_load_n(&tr->state, __ATOMIC_ACQUIRE) == HP_THREAD_RUNNING)
 			hp_read_thread_cpu(tid, &tr->cpu_user_ns, &tr->cpu_sys_ns);
 	}
-	hp_tls.guard--;
-	errno = saved;
+	hp_own_end(own);
 }

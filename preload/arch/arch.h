@@ -1,50 +1,53 @@
-/* arch.h - the architecture-specific part of patching: analyse a function's entry, relocate the
- * instructions the jump displaces, and the stubs that the trampolines enter and return through.
- * One implementation per architecture (x86_64.c + x86_64_stubs.c); aarch64 can follow.
+/* arch.h - the architecture layer: what every architecture provides, and the choice of one. It
+ * only chooses; preload/arch/<arch>.h, <arch>.c and <arch>_stubs.c implement. Nothing outside
+ * preload/arch/ knows an instruction, an encoding or a register: the rest of the library and
+ * the readers go through the names below (the Makefile builds preload/arch/$(ARCH)*.c).
  *
- * x86_64.c is pure (capstone and the bytes it is given, no other libc): the launcher's
- * `hotpath list-functions` compiles it too to say why a function cannot be patched. */
+ * Every <arch>.h defines, as inline functions or constants:
+ *   hp_arch_ticks()           the tick source of every timestamp in the region (docs/region.md:
+ *                             readers convert ticks to ns with the calibration pairs)
+ *   hp_arch_cpu_relax()       the pause inside a spin-wait
+ *   hp_arch_add_local(p, v)   *p += v in one instruction: atomic with respect to a signal
+ *                             handler on the same thread (not to other threads)
+ *   HP_ARCH_GLIBC_BASE        glibc's first symbol version on this architecture (locks.c
+ *                             reaches glibc's own lock functions through it before start-up)
+ *   HP_ARCH_GLIBC_COND        the version of pthread_cond_* with today's object layout
+ *   HP_ARCH_JUMP_LEN          bytes of the jump written at a patched function's entry
+ *   HP_ARCH_JUMP_REACH        how far from its function a trampoline may lie
+ *   HP_ARCH_FILL_BYTE         fills the patched bytes behind the jump (a trap)
+ *   HP_ARCH_RELOC_MAX         room for the relocated displaced instructions + the jump back
+ *   struct hp_tramp           one trampoline, with at least the fields
+ *                               uint64_t fn      the function's address (its identity)
+ *                               uint64_t common  address of hp_arch_entry
+ *                               uint64_t exit    address of hp_arch_exit_stub
+ *                               uint8_t entry[]  the entry stub (filled by hp_arch_tramp_init)
+ *                               uint8_t resume[HP_ARCH_RELOC_MAX]  the displaced instructions
+ *   hp_arch_tramp_of(ret)     the trampoline whose entry called hp_arch_entry and returns to ret
+ *   hp_arch_tramp_back(t)     what a timed call's return-address slot holds while it runs
+ * and <arch>.c / <arch>_stubs.c the functions declared below. docs/patching.md describes the
+ * x86-64 layer. */
 #ifndef HP_ARCH_H
 #define HP_ARCH_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define HP_ARCH_JUMP_LEN 5     /* jmp rel32 written at the entry */
-#define HP_ARCH_RELOC_MAX 80   /* relocated instructions + the jump back */
-
-/* One trampoline: 128 bytes in executable memory within ±2 GiB of its function.
- *
- *   entry: call *common(%rip)      hp_arch_entry: record the call; ZF set = not timed
- *          jz resume               (hotpath's own code running, return stack full...)
- *          lea 8(%rsp), %rsp       drop the caller's return address (kept on the return stack)
- *          call resume             the function returns to `back` through its own slot
- *   back:  jmp *exit(%rip)         hp_arch_exit_stub: record the return, `ret` to the caller
- *   resume: the displaced instructions relocated, then a jump back behind the patched bytes
- *
- * The function's frame is where it would be (its return address slot holds `back` instead of
- * the caller's address, stack arguments stay put), and every transfer is one the CPU
- * predicts: its `ret` pairs with `call resume`, the exit stub's `ret` with the caller's call.
- * No register is changed on the way: callers compiled with -fipa-ra keep values in
- * call-clobbered registers that the callee is known not to use. */
-#define HP_ARCH_ENTRY_LEN 24
-#define HP_ARCH_BACK_OFF 18 /* `back` within entry[] */
-struct hp_tramp {
-	uint64_t fn;	 /* the function's symbol address: the identity its calls are recorded by */
-	uint64_t common; /* address of hp_arch_entry */
-	uint64_t exit;	 /* address of hp_arch_exit_stub */
-	uint8_t entry[HP_ARCH_ENTRY_LEN];
-	uint8_t resume[HP_ARCH_RELOC_MAX];
-};
-_Static_assert(sizeof(struct hp_tramp) == 128, "one trampoline is 128 bytes");
+#if defined(__x86_64__)
+#include "x86_64.h"
+#else
+#error "hotpath: no architecture layer for this target: preload/arch/ has x86_64 only (see arch.h)"
+#endif
 
 /* What analysis decided for one function. */
 struct hp_arch_plan {
-	uint32_t skip;	    /* leading bytes left in place (endbr64) */
-	uint32_t patch_len; /* bytes overwritten by the jump (whole instructions, >= 5) */
+	uint32_t skip;	    /* leading bytes left in place (x86-64: endbr64) */
+	uint32_t patch_len; /* bytes overwritten by the jump (whole instructions, >= JUMP_LEN) */
 	uint32_t code_len;  /* bytes of resume[] used */
 	uint8_t code[HP_ARCH_RELOC_MAX];
 };
+
+/* ---- <arch>.c: pure (the decoder library and the bytes it is given, no other libc), so the
+ * launcher links it too (`hotpath list-functions` says why a function cannot be patched) ---- */
 
 /* Decoder handle (capstone csh); the caller opens it with hp_arch_open. */
 int hp_arch_open(uint64_t *handle);
@@ -59,13 +62,18 @@ int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t addr, uint64_t 
 		 uint64_t dest, int sweep, struct hp_arch_plan *plan, char *detail,
 		 size_t detail_len);
 
-/* Fill a trampoline's entry stub (its fields fn/common set by the caller). */
+/* Fill a trampoline's entry stub (its fields fn/common/exit set by the caller). */
 void hp_arch_tramp_init(struct hp_tramp *t);
 
 /* Bytes of the jump from `from` to `to` (HP_ARCH_JUMP_LEN of them); -1 when out of reach. */
 int hp_arch_jump(uint8_t *out, uint64_t from, uint64_t to);
 
-/* x86_64_stubs.c: called from every trampoline's entry / jumped to from its `back`. */
+/* ---- <arch>_stubs.c: every trampoline enters hp_arch_entry and returns through
+ * hp_arch_exit_stub. They save what the C code may change and call patch_rt.c:
+ *   int hp_patch_enter(uint64_t ret, uint64_t *slot)   ret: hp_arch_entry's return address in
+ *       the trampoline; slot: where the caller's return address is. Non-zero: timed.
+ *   uint64_t hp_patch_exit(uint64_t slot)   slot: the returning call's return-address slot;
+ *       returns the caller's real return address, which the stub returns to. ---- */
 void hp_arch_entry(void);
 void hp_arch_exit_stub(void);
 

@@ -4,7 +4,7 @@
  * move (a branch of the function into the patched bytes, loop/jrcxz/xbegin, undecodable bytes).
  *
  * Pure: no libc beyond capstone, no allocation of our own. Built into libhotpath.so and, for
- * `hotpath list-functions`, into the launcher (tools/list_functions.c includes this file). */
+ * `hotpath list-functions`, into the launcher's reader library (the Makefile's ARCH_READER_OBJ). */
 #include <capstone/capstone.h>
 
 #include "hp/patch.h"
@@ -82,7 +82,7 @@ int hp_arch_jump(uint8_t *out, uint64_t from, uint64_t to)
 	int64_t rel = (int64_t)(to - (from + 5));
 	if (!fits32(rel))
 		return -1;
-	out[0] = 0xE9;
+	out[0] = 0xE9; /* jmp rel32 */
 	put32(out + 1, (int32_t)rel);
 	return 0;
 }
@@ -267,7 +267,7 @@ int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t addr, uint64_t 
 			 * so such functions are refused unless the rest is only padding. */
 			int pad = 1;
 			for (size_t k = 0; k < left && pad; k++)
-				pad = code[k] == 0x90 || code[k] == 0xCC || code[k] == 0x00;
+				pad = code[k] == 0x90 || code[k] == HP_ARCH_FILL_BYTE || code[k] == 0x00;
 			if (pad)
 				break;
 			say(detail, detail_len, pc - addr, NULL, "cannot decode the body");

@@ -5,12 +5,12 @@
  * after that call in the trampoline and 8(%rsp) the caller's return address. Saves every
  * call-clobbered register our C code may change (all GPRs, and xmm0-1, see SAVE_XMM: callers
  * built with -fipa-ra rely on registers the callee does not touch), calls
- * hp_patch_enter(after_call, slot), sets ZF when the call is not to be timed, restores
+ * hp_patch_enter(ret, slot), sets ZF when the call is not to be timed, restores
  * everything (flags survive: mov/lea/pop/ret leave them) and returns to the trampoline.
  *
  * hp_arch_exit_stub: jumped to from the trampoline's `back` after the function returned
  * there, with %rsp one above the function's return address slot. Saves the same registers,
- * calls hp_patch_exit(sp) for the caller's return address, puts it back in the slot and
+ * calls hp_patch_exit(slot) for the caller's return address, puts it back in the slot and
  * returns through it. %st(0..7), the upper halves of ymm/zmm and the AVX-512 registers are
  * not touched by our C code (no x87, legacy SSE encodings only). */
 #include <stdint.h>
@@ -64,12 +64,12 @@ __asm__(".text\n"
 	"	endbr64\n"
 	"	sub $8, %rsp\n" /* the function's slot again: becomes the real return address */
 	"	push %rbp\n"
-	"	mov %rsp, %rbp\n" /* 8(%rbp): that slot; 16(%rbp): %rsp as the function left it */
+	"	mov %rsp, %rbp\n" /* 8(%rbp): that slot */
 	SAVE_GPRS
 	"	and $-16, %rsp\n"
 	"	sub $32, %rsp\n"
 	SAVE_XMM
-	"	lea 16(%rbp), %rdi\n"
+	"	lea 8(%rbp), %rdi\n" /* the slot */
 	"	call hp_patch_exit\n"
 	"	mov %rax, 8(%rbp)\n"
 	RESTORE_XMM
