@@ -58,7 +58,10 @@ PRELOAD_NOP_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/nop/%.o)
 # Reader code shared by hotpath and the unit tests.
 READER_SRC := $(wildcard tools/region/*.c tools/report/*.c tools/history/*.c) $(wildcard symbolize/*.c) $(wildcard tui/*.c) \
 	$(filter-out tools/main.c,$(wildcard tools/*.c))
-READER_OBJ := $(READER_SRC:%.c=$(BUILD)/%.o) $(GEN)/profile.pb-c.o
+# The readers link the architecture layer's pure part too (`hotpath list-functions` runs the
+# patcher's analysis), compiled as reader code under $(BUILD)/reader/.
+READER_OBJ := $(READER_SRC:%.c=$(BUILD)/%.o) $(GEN)/profile.pb-c.o \
+	$(BUILD)/reader/preload/arch/$(ARCH).o
 
 LIB := $(BUILD)/libhotpath.so
 LIB_NOP := $(BUILD)/libhotpath-nop.so
@@ -102,6 +105,11 @@ $(LIB_NOP): $(PRELOAD_NOP_OBJ)
 	$(Q)$(CC) -o $@ $^ $(PRELOAD_LDFLAGS)
 
 $(BUILD)/%.o: %.c
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(READER_CFLAGS) -c -o $@ $<
+
+$(BUILD)/reader/%.o: %.c
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(READER_CFLAGS) -c -o $@ $<

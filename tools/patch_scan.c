@@ -1,7 +1,7 @@
 /* patch_scan.c - the patching analysis of an ELF file ahead of the run (patch_scan.h): read the
  * symbol table, match the --functions patterns, and ask the patcher whether each selected
- * function can be patched. The x86-64 file of the patcher is compiled in here (it is pure:
- * capstone and the bytes it is given). */
+ * function can be patched, with the patcher's own analysis: the architecture layer's pure
+ * part (preload/arch/arch.h: capstone and the bytes it is given), linked into the readers. */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -17,7 +17,8 @@
 #include "patch_scan.h"
 #include "symbolize/symbolize.h"
 
-#include "../preload/arch/x86_64.c"
+#include "hp/patch.h"
+#include "preload/arch/arch.h"
 
 struct lf_module {
 	const char *path;

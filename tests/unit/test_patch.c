@@ -1,13 +1,13 @@
 /* test_patch.c - unit tests of the patcher's pure parts: the pattern matcher
  * (include/hp/patch.h), the small demangler used inside the process (preload/patch_syms.c,
- * compiled in here), and the x86-64 analysis and relocation (preload/arch/x86_64.c, in
- * libhpreader.a through tools/patch_scan.c) on hand-made instruction bytes. */
+ * compiled in here), and the x86-64 analysis and relocation (preload/arch/x86_64.c, linked
+ * into libhpreader.a as the readers' architecture layer) on hand-made instruction bytes. */
 #include <check.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "hp/patch.h"
-#include "../../preload/arch/arch.h"
+#include "preload/arch/arch.h"
 
 #include "libc_stubs.h" /* the preload/libc.c helpers patch_syms.c uses */
 

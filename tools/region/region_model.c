@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <x86intrin.h>
 
+#include "preload/arch/arch.h" /* the tick source */
 #include "region_model.h"
 
 static const struct hp_module_rec *find_module(const struct hp_rregion *r, uint64_t addr)
@@ -98,7 +98,7 @@ static void fill_header(const struct hp_rregion *r, struct hp_proc *p)
 		if (!end || end < h->main_start_ticks)
 			/* Still running, or died without an exit record (a signal): up to now,
 			 * which for `hotpath run` is right after it noticed the end. */
-			end = p->state == HP_PS_RUNNING || !h->ticks_t1 ? __rdtsc() : h->ticks_t1;
+			end = p->state == HP_PS_RUNNING || !h->ticks_t1 ? hp_arch_ticks() : h->ticks_t1;
 		p->wall_ns = end > h->main_start_ticks ? to_ns(r, end - h->main_start_ticks) : 0;
 	} else if (h->end_mono_ns > h->start_mono_ns) {
 		p->wall_ns = (uint64_t)(h->end_mono_ns - h->start_mono_ns);

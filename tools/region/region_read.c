@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <x86intrin.h>
 
+#include "preload/arch/arch.h" /* the tick source */
 #include "region_read.h"
 
 static const uint32_t row_sizes[HP_T_COUNT] = {
@@ -71,7 +71,7 @@ static int64_t mono_now(void)
 static double calibrate(const struct hp_region_header *h)
 {
 	int64_t m0 = mono_now();
-	uint64_t t = __rdtsc();
+	uint64_t t = hp_arch_ticks();
 	int64_t m1 = mono_now();
 	uint64_t mono = (uint64_t)(m0 + (m1 - m0) / 2);
 	if (t > h->ticks_t0 && mono > h->mono_t0)
