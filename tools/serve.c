@@ -3,6 +3,7 @@
  * guard (a region truncated under us is skipped, not fatal), unmapped. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -59,30 +60,98 @@ static int selected(const struct hp_server *s, const struct hp_rregion *r, int p
 	return (st == HP_STATE_RUNNING || st == HP_STATE_STARTING) && hp_region_writer_alive(h);
 }
 
-/* The region being read by this thread: in memory (not a register) for the SIGBUS path. */
-static __thread struct hp_rregion cur;
+/* The same choice from the header alone, read with pread: the many regions that are not shown
+ * (ended processes, other sessions) cost no mapping, no page faults and no TLB shootdown. */
+static int selected_by_header(const struct hp_server *s, const char *path, int pid)
+{
+	struct hp_region_header h;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	ssize_t got = pread(fd, &h, sizeof(h), 0);
+	close(fd);
+	if (got != (ssize_t)sizeof(h) || h.magic != HP_REGION_MAGIC)
+		return 1; /* not a region (or a short file): hp_rregion_open says why */
+	struct hp_rregion r = {.h = &h};
+	return selected(s, &r, pid);
+}
+
+/* The mapping of `path` (cached, or opened and cached); NULL with *rc = -errno when it cannot
+ * be opened. Called under read_lock and the SIGBUS guard. */
+static struct hp_rregion *map_region(struct hp_server *s, const char *path, int *rc)
+{
+	char err[512];
+	for (size_t i = 0; i < s->nmaps; i++)
+		if (!strcmp(s->maps[i].path, path))
+			return &s->maps[i];
+	if (s->nmaps == s->capmaps) {
+		size_t ncap = s->capmaps ? s->capmaps * 2 : 64;
+		struct hp_rregion *nv = realloc(s->maps, ncap * sizeof(*nv));
+		if (!nv) {
+			*rc = -ENOMEM;
+			return NULL;
+		}
+		s->maps = nv;
+		s->capmaps = ncap;
+	}
+	struct hp_rregion *r = &s->maps[s->nmaps];
+	*rc = hp_rregion_open(path, r, err, sizeof(err));
+	if (*rc < 0)
+		return NULL;
+	s->nmaps++;
+	return r;
+}
+
+static void unmap_region(struct hp_server *s, struct hp_rregion *r)
+{
+	hp_rregion_close(r);
+	*r = s->maps[--s->nmaps];
+}
+
+/* Unmap the cached regions whose file is not in `paths` any more. Under read_lock. */
+static void unmap_gone(struct hp_server *s, char **paths, int n, int pid)
+{
+	for (size_t i = 0; i < s->nmaps;) {
+		int found = pid > 0; /* a listing of one pid says nothing about the others */
+		for (int k = 0; k < n && !found; k++)
+			found = !strcmp(paths[k], s->maps[i].path);
+		if (found)
+			i++;
+		else
+			unmap_region(s, &s->maps[i]);
+	}
+}
+
+/* The cache slot being read by this thread: in memory (not a register) for the SIGBUS path. */
+static __thread struct hp_rregion *volatile cur;
 
 /* Read one region into *out under the lock and the guard. 1 when a model was built, 0 when the
  * region is not selected or gone, -1 when it could not be read. */
 static int read_one(struct hp_server *s, const char *path, int pid, int want_lines,
 		    struct hp_proc *out)
 {
-	char err[512];
 	volatile int rc = 0;
 	memset(out, 0, sizeof(*out));
-	memset(&cur, 0, sizeof(cur));
+	int pre = selected_by_header(s, path, pid);
+	if (pre <= 0) /* not shown, gone, or another user's */
+		return pre == 0 || pre == -ENOENT || pre == -EACCES || pre == -EPERM ? 0 : -1;
 	pthread_mutex_lock(&s->read_lock);
+	cur = NULL;
 	if (sigsetjmp(read_jmp, 1)) {
 		/* Truncated while we read it. The partly built model is left behind (its pointers
-		 * may be half set): a bounded leak per truncated region, counted. */
+		 * may be half set): a bounded leak per truncated region, counted. The mapping
+		 * goes, and the region with it if it is still there and broken. */
 		memset(out, 0, sizeof(*out));
-		hp_rregion_close(&cur);
+		if (cur)
+			unmap_region(s, cur);
 		pthread_mutex_unlock(&s->read_lock);
 		return -1;
 	}
 	in_read = 1; /* from the open on: its checks read the header */
-	int orc = hp_rregion_open(path, &cur, err, sizeof(err));
-	if (orc < 0) {
+	int orc = 0;
+	struct hp_rregion *r = map_region(s, path, &orc);
+	cur = r;
+	if (!r) {
 		in_read = 0;
 		pthread_mutex_unlock(&s->read_lock);
 		/* Gone since the listing, or another user's: not an error of the region. */
@@ -90,14 +159,16 @@ static int read_one(struct hp_server *s, const char *path, int pid, int want_lin
 	}
 	if (s->o.read_delay_ms) /* tests only: a window in which to truncate the region */
 		usleep(s->o.read_delay_ms * 1000);
-	if (selected(s, &cur, pid)) {
-		if (hp_proc_from_region(&cur, s->sym, want_lines, out) == 0)
+	if (selected(s, r, pid)) {
+		if (hp_proc_from_region(r, s->sym, want_lines, out) == 0)
 			rc = 1;
 		else
 			hp_proc_free(out);
+	} else {
+		unmap_region(s, r); /* ended: it will not be shown again */
 	}
 	in_read = 0;
-	hp_rregion_close(&cur);
+	cur = NULL;
 	pthread_mutex_unlock(&s->read_lock);
 	return rc;
 }
@@ -109,6 +180,11 @@ int hp_serve_collect(struct hp_server *s, int pid, int want_lines,
 	int want = pid > 0 ? pid : s->o.pid;
 	int n = hp_region_list(s->o.session, want, &paths);
 	int got = 0;
+	if (n >= 0) {
+		pthread_mutex_lock(&s->read_lock);
+		unmap_gone(s, paths, n, want);
+		pthread_mutex_unlock(&s->read_lock);
+	}
 	/* Oldest first, so that the index lists processes in the order they started; for one pid
 	 * newest first, to take its current image. */
 	for (int k = 0; k < n; k++) {
@@ -267,6 +343,11 @@ static void usage(FILE *f)
 void hp_serve_stop(struct hp_server *s)
 {
 	hp_serve_http_stop(s);
+	while (s->nmaps)
+		unmap_region(s, &s->maps[0]);
+	free(s->maps);
+	s->maps = NULL;
+	s->capmaps = 0;
 	if (s->sym)
 		hp_symbolizer_free(s->sym);
 	s->sym = NULL;

@@ -40,6 +40,12 @@ struct hp_server {
 	 * pages are rendered outside it. */
 	pthread_mutex_t read_lock;
 	struct hp_symbolizer *sym;
+	/* Regions stay mapped from one page to the next (under read_lock): a fresh mapping costs a
+	 * page fault per row touched and a TLB shootdown at munmap, most of a scrape's time; a
+	 * fixed mapping also keeps each region's tick calibration, so counters never step back.
+	 * Dropped when the file is gone, its process is no longer shown, or it faulted. */
+	struct hp_rregion *maps;
+	size_t nmaps, capmaps;
 	uint64_t region_errors; /* atomics */
 	uint64_t scrapes;
 };

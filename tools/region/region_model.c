@@ -48,7 +48,8 @@ struct group {
 	int kind;
 	uint64_t calls, completed, sum, total, min, max;
 	uint64_t alloc[4];
-	uint64_t *hist;
+	uint64_t *hist; /* buckets [blo, bhi) of the log-linear histogram */
+	uint32_t blo, bhi;
 };
 
 static uint64_t to_ns(const struct hp_rregion *r, uint64_t ticks)
@@ -114,6 +115,9 @@ struct merge {
 	size_t cap;
 	uint64_t *thread_calls; /* by thread row */
 	uint32_t nthreads;
+	/* By region row: its group (-1: none) and the buckets its calls can be in. */
+	int32_t *row_group;
+	uint32_t *rlo, *rhi;
 };
 
 static void merge_free(struct merge *mg)
@@ -123,24 +127,61 @@ static void merge_free(struct merge *mg)
 	free(mg->g);
 	free(mg->index);
 	free(mg->thread_calls);
+	free(mg->row_group);
+	free(mg->rlo);
+	free(mg->rhi);
 }
 
-/* The group of `addr`, created on first sight; NULL when out of memory. */
-static struct group *merge_group(struct merge *mg, uint64_t addr, int kind)
+/* The index of the group of `addr`, created on first sight. */
+static int32_t merge_group(struct merge *mg, uint64_t addr, int kind)
 {
 	size_t k = (size_t)((addr >> 2) * 0x9E3779B97F4A7C15ull) & (mg->cap - 1);
 	while (mg->index[k] >= 0 && mg->g[mg->index[k]].addr != addr)
 		k = (k + 1) & (mg->cap - 1);
 	if (mg->index[k] >= 0)
-		return &mg->g[mg->index[k]];
+		return mg->index[k];
 	struct group *x = &mg->g[mg->ng];
 	x->addr = addr;
 	x->kind = kind;
 	x->min = UINT64_MAX;
-	if (!(x->hist = calloc(HP_HIST_BUCKETS, sizeof(uint64_t))))
-		return NULL;
+	x->blo = HP_HIST_BUCKETS;
 	mg->index[k] = (int32_t)mg->ng++;
-	return x;
+	return mg->index[k];
+}
+
+/* Buckets [*lo, *hi) that can hold a row's calls: a duration lands in the bucket of its value,
+ * and min <= every completed duration <= max. Reading only these touches a page or two of a
+ * row's 17 KiB histogram instead of all of it (hotpath serve reads 100,000 rows a scrape). A
+ * live row whose max has not been raised yet shows its newest call on the next read. */
+static void row_range(const struct hp_fstat *f, uint32_t *lo, uint32_t *hi)
+{
+	uint64_t mn = f->min_ticks, mx = f->max_ticks;
+	*lo = *hi = 0;
+	if (!f->completed)
+		return;
+	if (mn > mx)
+		mn = mx; /* torn: the first call's min not visible yet */
+	*lo = hp_hist_bucket(mn);
+	*hi = hp_hist_bucket(mx) + 1;
+}
+
+/* Second pass over the rows: each group's histogram, sized to the union of its rows' ranges. */
+static int sum_histograms(const struct hp_rregion *r, struct merge *mg, uint32_t n)
+{
+	for (size_t i = 0; i < mg->ng; i++) {
+		struct group *x = &mg->g[i];
+		if (x->bhi > x->blo && !(x->hist = calloc(x->bhi - x->blo, sizeof(uint64_t))))
+			return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const struct hp_fstat *f = hp_rregion_row(r, HP_T_FSTATS, i);
+		if (mg->row_group[i] < 0 || !f || mg->rhi[i] <= mg->rlo[i])
+			continue;
+		struct group *x = &mg->g[mg->row_group[i]];
+		for (uint32_t b = mg->rlo[i]; b < mg->rhi[i]; b++)
+			x->hist[b - x->blo] += f->hist[b];
+	}
+	return 0;
 }
 
 static int merge_rows(const struct hp_rregion *r, struct merge *mg)
@@ -154,17 +195,20 @@ static int merge_rows(const struct hp_rregion *r, struct merge *mg)
 	mg->index = malloc(mg->cap * sizeof(int32_t));
 	mg->g = calloc(n ? n : 1, sizeof(*mg->g));
 	mg->thread_calls = calloc(mg->nthreads ? mg->nthreads : 1, sizeof(uint64_t));
-	if (!mg->index || !mg->g || !mg->thread_calls)
+	mg->row_group = malloc((n ? n : 1) * sizeof(int32_t));
+	mg->rlo = malloc((n ? n : 1) * sizeof(uint32_t));
+	mg->rhi = malloc((n ? n : 1) * sizeof(uint32_t));
+	if (!mg->index || !mg->g || !mg->thread_calls || !mg->row_group || !mg->rlo || !mg->rhi)
 		return -ENOMEM;
 	memset(mg->index, -1, mg->cap * sizeof(int32_t));
 	for (uint32_t i = 0; i < n; i++) {
 		const struct hp_fstat *f = hp_rregion_row(r, HP_T_FSTATS, i);
 		uint64_t addr = f ? __atomic_load_n(&f->addr, __ATOMIC_ACQUIRE) : 0;
+		mg->row_group[i] = -1;
 		if (!addr)
 			continue;
-		struct group *x = merge_group(mg, addr, (int)f->kind);
-		if (!x)
-			return -ENOMEM;
+		mg->row_group[i] = merge_group(mg, addr, (int)f->kind);
+		struct group *x = &mg->g[mg->row_group[i]];
 		x->calls += f->calls;
 		x->completed += f->completed;
 		x->sum += f->sum_ticks;
@@ -177,23 +221,26 @@ static int merge_rows(const struct hp_rregion *r, struct merge *mg)
 		x->alloc[1] += f->alloc_bytes;
 		x->alloc[2] += f->free_count;
 		x->alloc[3] += f->free_bytes;
-		for (uint32_t b = 0; b < HP_HIST_BUCKETS; b++)
-			x->hist[b] += f->hist[b];
+		row_range(f, &mg->rlo[i], &mg->rhi[i]);
+		if (mg->rhi[i] > mg->rlo[i] && mg->rlo[i] < x->blo)
+			x->blo = mg->rlo[i];
+		if (mg->rhi[i] > x->bhi)
+			x->bhi = mg->rhi[i];
 		if (f->thread < mg->nthreads)
 			mg->thread_calls[f->thread] += f->calls;
 	}
-	return 0;
+	return sum_histograms(r, mg, n);
 }
 
 /* The non-empty buckets in ns; the open last bucket ends at the maximum seen. */
 static void fill_hist(const struct hp_rregion *r, const struct group *x, struct hp_fn_row *row)
 {
 	size_t nb = 0;
-	for (uint32_t b = 0; b < HP_HIST_BUCKETS; b++)
-		nb += x->hist[b] != 0;
+	for (uint32_t b = x->blo; b < x->bhi; b++)
+		nb += x->hist[b - x->blo] != 0;
 	row->hist = nb ? calloc(nb, sizeof(*row->hist)) : NULL;
-	for (uint32_t b = 0; row->hist && b < HP_HIST_BUCKETS; b++) {
-		if (!x->hist[b])
+	for (uint32_t b = x->blo; row->hist && b < x->bhi; b++) {
+		if (!x->hist[b - x->blo])
 			continue;
 		struct hp_hbucket *hb = &row->hist[row->nhist++];
 		uint64_t hi = hp_hist_upper(b);
@@ -201,7 +248,7 @@ static void fill_hist(const struct hp_rregion *r, const struct group *x, struct 
 			hi = x->max;
 		hb->lo_ns = round(hp_rregion_ns(r, hp_hist_lower(b)));
 		hb->hi_ns = round(hp_rregion_ns(r, hi));
-		hb->count = x->hist[b];
+		hb->count = x->hist[b - x->blo];
 	}
 }
 
