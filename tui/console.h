@@ -23,26 +23,45 @@
 
 struct hp_console;
 
-/* One column of a table pane. */
+/* How a column draws its value (table.c); HP_COL_TEXT asks the column's text(). */
+enum hp_col_fmt {
+	HP_COL_TEXT,
+	HP_COL_COUNT,	 /* hp_con_fmt_count */
+	HP_COL_NS,	 /* hp_fmt_ns */
+	HP_COL_NS_ROUND, /* hp_fmt_ns of the value rounded to whole ns first */
+	HP_COL_BYTES,	 /* hp_con_fmt_bytes */
+	HP_COL_PCT,	 /* "12.34%", "-" when unknown */
+	HP_COL_RATE,	 /* hp_con_fmt_rate */
+};
+
+/* One column of a table pane, declared once: its title and width, how its value is drawn, and
+ * where the value comes from. get() is both what is drawn and the numeric sort key (NULL: none,
+ * NAN); a text_key column sorts by the row's label instead. */
 struct hp_col {
 	const char *title;
 	int width;    /* display columns; the first (name) column takes what is left, >= width */
 	int right;    /* right-aligned (numbers) */
 	int text_key; /* sorts by the row's label (ascending by default) rather than a number */
+	int fmt;      /* enum hp_col_fmt */
+	double (*get)(struct hp_console *c, size_t i, int arg);
+	/* HP_COL_TEXT: the text of row i, given its value v (NAN without get). */
+	void (*text)(struct hp_console *c, size_t i, double v, char *buf, size_t size);
+	int arg; /* handed to get (the Functions tab: which percentile) */
 };
 
-/* A tab. Every tab is a table of rows drawn by table.c: the pane says what the rows are. Rows
- * are indexes into whatever the pane reads (the model in c->proc, or the region's rows);
- * they only have to stay valid until the next refresh. */
+/* A tab. Every tab is a table of rows drawn by table.c: the pane says what the rows are and
+ * lists its columns. Rows are indexes into whatever the pane reads (the model in c->proc, or
+ * the region's rows); they only have to stay valid until the next refresh. */
 struct hp_pane_ops {
 	const char *name; /* tab title */
-	/* Columns for the current model (the Functions tab's depend on the percentiles). */
+	const struct hp_col *cols; /* the columns (HP_PANE_COLS fills cols and ncols) */
+	int ncols;
+	/* Optional, instead of cols: columns that depend on the model (the Functions tab's
+	 * percentiles); fills at most `max`, returns how many. */
 	int (*columns)(struct hp_console *c, struct hp_col *cols, int max);
 	size_t (*count)(struct hp_console *c);
 	const char *(*label)(struct hp_console *c, size_t i); /* what `/` filters on */
 	uint64_t (*id)(struct hp_console *c, size_t i);	      /* keeps the selection across refreshes */
-	void (*cell)(struct hp_console *c, size_t i, int col, char *buf, size_t size);
-	double (*key)(struct hp_console *c, size_t i, int col); /* numeric sort key */
 	/* Optional: lines above the table (totals), at most `max`; returns how many were drawn. */
 	int (*summary)(struct hp_console *c, int y, int w, int max);
 	/* Optional: why the table is empty ("allocation tracking is off: ..."), NULL for none. */
@@ -51,6 +70,7 @@ struct hp_pane_ops {
 			  * from the end (-1 = last) */
 	int inspectable;  /* Enter/i opens the Inspect view for the row (id = function address) */
 };
+#define HP_PANE_COLS(a) .cols = (a), .ncols = (int)(sizeof(a) / sizeof((a)[0]))
 
 extern const struct hp_pane_ops hp_pane_functions, hp_pane_memory, hp_pane_threads,
 	hp_pane_channels, hp_pane_locks, hp_pane_picker;

@@ -7,19 +7,70 @@
 #include "console.h"
 #include "tools/report/report_flow.h"
 
-static int columns(struct hp_console *c, struct hp_col *cols, int max)
+static const struct hp_chan_row *chan(struct hp_console *c, size_t i)
 {
-	(void)c;
-	(void)max;
-	static const struct hp_col def[] = {
-		{"Channel", 24, 0, 1}, {"State", 6, 0, 0},  {"Msgs in", 9, 1, 0}, {"Bytes in", 10, 1, 0},
-		{"Msgs out", 9, 1, 0}, {"Bytes out", 10, 1, 0}, {"Blocked", 10, 1, 0}, {"Max xfer", 10, 1, 0},
-	};
-	int n = (int)(sizeof(def) / sizeof(def[0]));
-	for (int i = 0; i < n; i++)
-		cols[i] = def[i];
-	return n;
+	return &c->proc.chans[i];
 }
+
+static double is_open(struct hp_console *c, size_t i, int arg)
+{
+	return chan(c, i)->closed_ns ? 0 : 1;
+}
+
+static double msgs_in(struct hp_console *c, size_t i, int arg)
+{
+	return (double)chan(c, i)->messages_in;
+}
+
+static double bytes_in(struct hp_console *c, size_t i, int arg)
+{
+	return (double)chan(c, i)->bytes_in;
+}
+
+static double msgs_out(struct hp_console *c, size_t i, int arg)
+{
+	return (double)chan(c, i)->messages_out;
+}
+
+static double bytes_out(struct hp_console *c, size_t i, int arg)
+{
+	return (double)chan(c, i)->bytes_out;
+}
+
+static double blocked(struct hp_console *c, size_t i, int arg)
+{
+	return (double)(chan(c, i)->blocked_in_ns + chan(c, i)->blocked_out_ns);
+}
+
+static double max_xfer(struct hp_console *c, size_t i, int arg)
+{
+	const struct hp_chan_row *ch = chan(c, i);
+	return (double)(ch->max_in > ch->max_out ? ch->max_in : ch->max_out);
+}
+
+static const char *label(struct hp_console *c, size_t i);
+
+static void name_text(struct hp_console *c, size_t i, double v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", label(c, i));
+}
+
+static void state_text(struct hp_console *c, size_t i, double v, char *buf, size_t size)
+{
+	const struct hp_chan_row *ch = chan(c, i);
+	snprintf(buf, size, "%s", ch->closed_ns ? "closed" : ch->state & HP_CHST_FULL ? "full" : "open");
+}
+
+static const struct hp_col cols[] = {
+	{.title = "Channel", .width = 24, .text_key = 1, .fmt = HP_COL_TEXT, .text = name_text},
+	{.title = "State", .width = 6, .fmt = HP_COL_TEXT, .get = is_open, .text = state_text},
+	{.title = "Msgs in", .width = 9, .right = 1, .fmt = HP_COL_COUNT, .get = msgs_in},
+	{.title = "Bytes in", .width = 10, .right = 1, .fmt = HP_COL_BYTES, .get = bytes_in},
+	{.title = "Msgs out", .width = 9, .right = 1, .fmt = HP_COL_COUNT, .get = msgs_out},
+	{.title = "Bytes out", .width = 10, .right = 1, .fmt = HP_COL_BYTES, .get = bytes_out},
+	{.title = "Blocked", .width = 10, .right = 1, .fmt = HP_COL_NS, .get = blocked},
+	{.title = "Max xfer", .width = 10, .right = 1, .fmt = HP_COL_BYTES, .get = max_xfer},
+};
 
 static size_t count(struct hp_console *c)
 {
@@ -38,36 +89,6 @@ static uint64_t id(struct hp_console *c, size_t i)
 	return i + 1; /* creation order: stable across refreshes */
 }
 
-static double value(struct hp_console *c, size_t i, int col)
-{
-	const struct hp_chan_row *ch = &c->proc.chans[i];
-	switch (col) {
-	case 1: return ch->closed_ns ? 0 : 1;
-	case 2: return (double)ch->messages_in;
-	case 3: return (double)ch->bytes_in;
-	case 4: return (double)ch->messages_out;
-	case 5: return (double)ch->bytes_out;
-	case 6: return (double)(ch->blocked_in_ns + ch->blocked_out_ns);
-	case 7: return (double)(ch->max_in > ch->max_out ? ch->max_in : ch->max_out);
-	default: return NAN;
-	}
-}
-
-static void cell(struct hp_console *c, size_t i, int col, char *buf, size_t size)
-{
-	const struct hp_chan_row *ch = &c->proc.chans[i];
-	double v = value(c, i, col);
-	switch (col) {
-	case 0: snprintf(buf, size, "%s", label(c, i)); break;
-	case 1:
-		snprintf(buf, size, "%s", ch->closed_ns ? "closed" : ch->state & HP_CHST_FULL ? "full" : "open");
-		break;
-	case 2: case 4: hp_con_fmt_count(buf, size, v); break;
-	case 6: hp_fmt_ns(buf, size, v); break;
-	default: hp_con_fmt_bytes(buf, size, v);
-	}
-}
-
 static const char *empty(struct hp_console *c)
 {
 	if (c->have_proc && !(c->proc.modes & HP_MODE_CHANNELS))
@@ -77,12 +98,10 @@ static const char *empty(struct hp_console *c)
 
 const struct hp_pane_ops hp_pane_channels = {
 	.name = "Channels",
-	.columns = columns,
+	HP_PANE_COLS(cols),
 	.count = count,
 	.label = label,
 	.id = id,
-	.cell = cell,
-	.key = value,
 	.empty = empty,
 	.default_sort = 3,
 };

@@ -6,20 +6,58 @@
 #include "console.h"
 #include "tools/report/report_flow.h"
 
-static int columns(struct hp_console *c, struct hp_col *cols, int max)
+static double acquired(struct hp_console *c, size_t i, int arg)
 {
-	(void)c;
-	(void)max;
-	static const struct hp_col def[] = {
-		{"Lock", 24, 0, 1},	{"Acquired", 9, 1, 0},	{"Contended", 9, 1, 0},
-		{"Wait", 10, 1, 0},	{"Max wait", 10, 1, 0}, {"Held", 10, 1, 0},
-		{"Max held", 10, 1, 0}, {"Cond waits", 10, 1, 0},
-	};
-	int n = (int)(sizeof(def) / sizeof(def[0]));
-	for (int i = 0; i < n; i++)
-		cols[i] = def[i];
-	return n;
+	return (double)c->proc.locks[i].acquisitions;
 }
+
+static double contended(struct hp_console *c, size_t i, int arg)
+{
+	return (double)c->proc.locks[i].contended;
+}
+
+static double waited(struct hp_console *c, size_t i, int arg)
+{
+	return (double)(c->proc.locks[i].wait_ns + c->proc.locks[i].cond_wait_ns);
+}
+
+static double max_wait(struct hp_console *c, size_t i, int arg)
+{
+	return (double)c->proc.locks[i].max_wait_ns;
+}
+
+static double held(struct hp_console *c, size_t i, int arg)
+{
+	return (double)c->proc.locks[i].hold_ns;
+}
+
+static double max_held(struct hp_console *c, size_t i, int arg)
+{
+	return (double)c->proc.locks[i].max_hold_ns;
+}
+
+static double cond_waits(struct hp_console *c, size_t i, int arg)
+{
+	return (double)c->proc.locks[i].cond_waits;
+}
+
+static const char *label(struct hp_console *c, size_t i);
+
+static void name_text(struct hp_console *c, size_t i, double v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", label(c, i));
+}
+
+static const struct hp_col cols[] = {
+	{.title = "Lock", .width = 24, .text_key = 1, .fmt = HP_COL_TEXT, .text = name_text},
+	{.title = "Acquired", .width = 9, .right = 1, .fmt = HP_COL_COUNT, .get = acquired},
+	{.title = "Contended", .width = 9, .right = 1, .fmt = HP_COL_COUNT, .get = contended},
+	{.title = "Wait", .width = 10, .right = 1, .fmt = HP_COL_NS, .get = waited},
+	{.title = "Max wait", .width = 10, .right = 1, .fmt = HP_COL_NS, .get = max_wait},
+	{.title = "Held", .width = 10, .right = 1, .fmt = HP_COL_NS, .get = held},
+	{.title = "Max held", .width = 10, .right = 1, .fmt = HP_COL_NS, .get = max_held},
+	{.title = "Cond waits", .width = 10, .right = 1, .fmt = HP_COL_COUNT, .get = cond_waits},
+};
 
 static size_t count(struct hp_console *c)
 {
@@ -37,32 +75,6 @@ static uint64_t id(struct hp_console *c, size_t i)
 	return c->proc.locks[i].addr;
 }
 
-static double value(struct hp_console *c, size_t i, int col)
-{
-	const struct hp_lock_row *l = &c->proc.locks[i];
-	switch (col) {
-	case 1: return (double)l->acquisitions;
-	case 2: return (double)l->contended;
-	case 3: return (double)(l->wait_ns + l->cond_wait_ns);
-	case 4: return (double)l->max_wait_ns;
-	case 5: return (double)l->hold_ns;
-	case 6: return (double)l->max_hold_ns;
-	case 7: return (double)l->cond_waits;
-	default: return NAN;
-	}
-}
-
-static void cell(struct hp_console *c, size_t i, int col, char *buf, size_t size)
-{
-	double v = value(c, i, col);
-	if (col == 0)
-		snprintf(buf, size, "%s", label(c, i));
-	else if (col == 1 || col == 2 || col == 7)
-		hp_con_fmt_count(buf, size, v);
-	else
-		hp_fmt_ns(buf, size, v);
-}
-
 static const char *empty(struct hp_console *c)
 {
 	if (c->have_proc && !(c->proc.modes & HP_MODE_LOCKS))
@@ -72,12 +84,10 @@ static const char *empty(struct hp_console *c)
 
 const struct hp_pane_ops hp_pane_locks = {
 	.name = "Locks",
-	.columns = columns,
+	HP_PANE_COLS(cols),
 	.count = count,
 	.label = label,
 	.id = id,
-	.cell = cell,
-	.key = value,
 	.empty = empty,
 	.default_sort = 3,
 };

@@ -6,19 +6,51 @@
 
 #include "console.h"
 
-static int columns(struct hp_console *c, struct hp_col *cols, int max)
+static double allocs(struct hp_console *c, size_t i, int arg)
 {
-	(void)c;
-	(void)max;
-	static const struct hp_col def[] = {
-		{"Function", 24, 0, 1}, {"Allocs", 9, 1, 0},  {"Bytes", 11, 1, 0}, {"Frees", 9, 1, 0},
-		{"Freed", 11, 1, 0},	{"Diff", 11, 1, 0},   {"Avg", 10, 1, 0},
-	};
-	int n = (int)(sizeof(def) / sizeof(def[0]));
-	for (int i = 0; i < n; i++)
-		cols[i] = def[i];
-	return n;
+	return (double)c->proc.fns[i].alloc_count;
 }
+
+static double bytes(struct hp_console *c, size_t i, int arg)
+{
+	return (double)c->proc.fns[i].alloc_bytes;
+}
+
+static double frees(struct hp_console *c, size_t i, int arg)
+{
+	return (double)c->proc.fns[i].free_count;
+}
+
+static double freed(struct hp_console *c, size_t i, int arg)
+{
+	return (double)c->proc.fns[i].free_bytes;
+}
+
+static double diff(struct hp_console *c, size_t i, int arg)
+{
+	return (double)c->proc.fns[i].alloc_bytes - (double)c->proc.fns[i].free_bytes;
+}
+
+static double avg(struct hp_console *c, size_t i, int arg)
+{
+	const struct hp_fn_row *r = &c->proc.fns[i];
+	return r->alloc_count ? (double)r->alloc_bytes / (double)r->alloc_count : NAN;
+}
+
+static void name_text(struct hp_console *c, size_t i, double v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", c->proc.fns[i].name ? c->proc.fns[i].name : "?");
+}
+
+static const struct hp_col cols[] = {
+	{.title = "Function", .width = 24, .text_key = 1, .fmt = HP_COL_TEXT, .text = name_text},
+	{.title = "Allocs", .width = 9, .right = 1, .fmt = HP_COL_COUNT, .get = allocs},
+	{.title = "Bytes", .width = 11, .right = 1, .fmt = HP_COL_BYTES, .get = bytes},
+	{.title = "Frees", .width = 9, .right = 1, .fmt = HP_COL_COUNT, .get = frees},
+	{.title = "Freed", .width = 11, .right = 1, .fmt = HP_COL_BYTES, .get = freed},
+	{.title = "Diff", .width = 11, .right = 1, .fmt = HP_COL_BYTES, .get = diff},
+	{.title = "Avg", .width = 10, .right = 1, .fmt = HP_COL_BYTES, .get = avg},
+};
 
 static size_t count(struct hp_console *c)
 {
@@ -35,31 +67,6 @@ static const char *label(struct hp_console *c, size_t i)
 static uint64_t id(struct hp_console *c, size_t i)
 {
 	return c->proc.fns[i].addr;
-}
-
-static double value(struct hp_console *c, size_t i, int col)
-{
-	const struct hp_fn_row *r = &c->proc.fns[i];
-	switch (col) {
-	case 1: return (double)r->alloc_count;
-	case 2: return (double)r->alloc_bytes;
-	case 3: return (double)r->free_count;
-	case 4: return (double)r->free_bytes;
-	case 5: return (double)r->alloc_bytes - (double)r->free_bytes;
-	case 6: return r->alloc_count ? (double)r->alloc_bytes / (double)r->alloc_count : NAN;
-	default: return NAN;
-	}
-}
-
-static void cell(struct hp_console *c, size_t i, int col, char *buf, size_t size)
-{
-	double v = value(c, i, col);
-	if (col == 0)
-		snprintf(buf, size, "%s", c->proc.fns[i].name ? c->proc.fns[i].name : "?");
-	else if (col == 1 || col == 3)
-		hp_con_fmt_count(buf, size, v);
-	else
-		hp_con_fmt_bytes(buf, size, v);
 }
 
 static int summary(struct hp_console *c, int y, int w, int max)
@@ -95,12 +102,10 @@ static const char *empty(struct hp_console *c)
 
 const struct hp_pane_ops hp_pane_memory = {
 	.name = "Memory",
-	.columns = columns,
+	HP_PANE_COLS(cols),
 	.count = count,
 	.label = label,
 	.id = id,
-	.cell = cell,
-	.key = value,
 	.summary = summary,
 	.empty = empty,
 	.default_sort = 2,

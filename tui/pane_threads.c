@@ -8,20 +8,107 @@
 
 #include "console.h"
 
-static int columns(struct hp_console *c, struct hp_col *cols, int max)
+static const struct hp_thread_row *thread(struct hp_console *c, size_t i)
 {
-	(void)c;
-	(void)max;
-	static const struct hp_col def[] = {
-		{"Thread", 16, 0, 1}, {"TID", 8, 1, 0},	    {"Status", 8, 0, 0},  {"CPU %", 7, 1, 0},
-		{"User", 10, 1, 0},   {"Sys", 10, 1, 0},    {"Alloc", 10, 1, 0},  {"Free", 10, 1, 0},
-		{"Diff", 10, 1, 0},   {"Calls", 9, 1, 0},
-	};
-	int n = (int)(sizeof(def) / sizeof(def[0]));
-	for (int i = 0; i < n; i++)
-		cols[i] = def[i];
-	return n;
+	return &c->proc.threads[i];
 }
+
+static double tid(struct hp_console *c, size_t i, int arg)
+{
+	return thread(c, i)->tid;
+}
+
+static double running(struct hp_console *c, size_t i, int arg)
+{
+	return thread(c, i)->running;
+}
+
+/* CPU from /proc between refreshes while the thread runs, the values at its exit after. */
+static double cpu_pct(struct hp_console *c, size_t i, int arg)
+{
+	const struct hp_thread_cpu *x = hp_con_thread_cpu(c, thread(c, i)->tid);
+	return x ? x->cpu_pct : NAN;
+}
+
+static double user(struct hp_console *c, size_t i, int arg)
+{
+	const struct hp_thread_cpu *x = hp_con_thread_cpu(c, thread(c, i)->tid);
+	return x ? (double)x->user_ns : (double)thread(c, i)->cpu_user_ns;
+}
+
+static double sys(struct hp_console *c, size_t i, int arg)
+{
+	const struct hp_thread_cpu *x = hp_con_thread_cpu(c, thread(c, i)->tid);
+	return x ? (double)x->sys_ns : (double)thread(c, i)->cpu_sys_ns;
+}
+
+static double alloc(struct hp_console *c, size_t i, int arg)
+{
+	return (double)thread(c, i)->alloc_bytes;
+}
+
+static double freed(struct hp_console *c, size_t i, int arg)
+{
+	return (double)thread(c, i)->free_bytes;
+}
+
+static double diff(struct hp_console *c, size_t i, int arg)
+{
+	return (double)thread(c, i)->alloc_bytes - (double)thread(c, i)->free_bytes;
+}
+
+static double calls(struct hp_console *c, size_t i, int arg)
+{
+	return (double)thread(c, i)->calls;
+}
+
+static const char *label(struct hp_console *c, size_t i);
+
+static void name_text(struct hp_console *c, size_t i, double v, char *buf, size_t size)
+{
+	const struct hp_thread_row *t = thread(c, i);
+	if (t->start_routine && t->name && *t->name)
+		snprintf(buf, size, "%s (%s)", t->name, t->start_routine);
+	else
+		snprintf(buf, size, "%s", label(c, i));
+}
+
+static void tid_text(struct hp_console *c, size_t i, double v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%d", thread(c, i)->tid);
+}
+
+static void status_text(struct hp_console *c, size_t i, double v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", thread(c, i)->running ? "running" : "exited");
+}
+
+static void cpu_text(struct hp_console *c, size_t i, double v, char *buf, size_t size)
+{
+	snprintf(buf, size, isnan(v) ? "-" : "%.1f", v);
+}
+
+/* Bytes only when the process tracks allocations. */
+static void alloc_text(struct hp_console *c, size_t i, double v, char *buf, size_t size)
+{
+	if (c->proc.modes & HP_MODE_ALLOC)
+		hp_con_fmt_bytes(buf, size, v);
+	else
+		snprintf(buf, size, "-");
+}
+
+static const struct hp_col cols[] = {
+	{.title = "Thread", .width = 16, .text_key = 1, .fmt = HP_COL_TEXT, .text = name_text},
+	{.title = "TID", .width = 8, .right = 1, .fmt = HP_COL_TEXT, .get = tid, .text = tid_text},
+	{.title = "Status", .width = 8, .fmt = HP_COL_TEXT, .get = running, .text = status_text},
+	{.title = "CPU %", .width = 7, .right = 1, .fmt = HP_COL_TEXT, .get = cpu_pct, .text = cpu_text},
+	{.title = "User", .width = 10, .right = 1, .fmt = HP_COL_NS, .get = user},
+	{.title = "Sys", .width = 10, .right = 1, .fmt = HP_COL_NS, .get = sys},
+	{.title = "Alloc", .width = 10, .right = 1, .fmt = HP_COL_TEXT, .get = alloc, .text = alloc_text},
+	{.title = "Free", .width = 10, .right = 1, .fmt = HP_COL_TEXT, .get = freed, .text = alloc_text},
+	{.title = "Diff", .width = 10, .right = 1, .fmt = HP_COL_TEXT, .get = diff, .text = alloc_text},
+	{.title = "Calls", .width = 9, .right = 1, .fmt = HP_COL_COUNT, .get = calls},
+};
 
 static size_t count(struct hp_console *c)
 {
@@ -37,50 +124,6 @@ static const char *label(struct hp_console *c, size_t i)
 static uint64_t id(struct hp_console *c, size_t i)
 {
 	return (uint64_t)(unsigned)c->proc.threads[i].tid;
-}
-
-static double value(struct hp_console *c, size_t i, int col)
-{
-	const struct hp_thread_row *t = &c->proc.threads[i];
-	const struct hp_thread_cpu *x = hp_con_thread_cpu(c, t->tid);
-	switch (col) {
-	case 1: return t->tid;
-	case 2: return t->running;
-	case 3: return x ? x->cpu_pct : NAN;
-	case 4: return x ? (double)x->user_ns : (double)t->cpu_user_ns;
-	case 5: return x ? (double)x->sys_ns : (double)t->cpu_sys_ns;
-	case 6: return (double)t->alloc_bytes;
-	case 7: return (double)t->free_bytes;
-	case 8: return (double)t->alloc_bytes - (double)t->free_bytes;
-	case 9: return (double)t->calls;
-	default: return NAN;
-	}
-}
-
-static void cell(struct hp_console *c, size_t i, int col, char *buf, size_t size)
-{
-	const struct hp_thread_row *t = &c->proc.threads[i];
-	double v = value(c, i, col);
-	int alloc = (c->proc.modes & HP_MODE_ALLOC) != 0;
-	switch (col) {
-	case 0:
-		if (t->start_routine && t->name && *t->name)
-			snprintf(buf, size, "%s (%s)", t->name, t->start_routine);
-		else
-			snprintf(buf, size, "%s", label(c, i));
-		break;
-	case 1: snprintf(buf, size, "%d", t->tid); break;
-	case 2: snprintf(buf, size, "%s", t->running ? "running" : "exited"); break;
-	case 3: snprintf(buf, size, isnan(v) ? "-" : "%.1f", v); break;
-	case 4: case 5: hp_fmt_ns(buf, size, v); break;
-	case 6: case 7: case 8:
-		if (alloc)
-			hp_con_fmt_bytes(buf, size, v);
-		else
-			snprintf(buf, size, "-");
-		break;
-	default: hp_con_fmt_count(buf, size, v);
-	}
 }
 
 static int summary(struct hp_console *c, int y, int w, int max)
@@ -104,12 +147,10 @@ static int summary(struct hp_console *c, int y, int w, int max)
 
 const struct hp_pane_ops hp_pane_threads = {
 	.name = "Threads",
-	.columns = columns,
+	HP_PANE_COLS(cols),
 	.count = count,
 	.label = label,
 	.id = id,
-	.cell = cell,
-	.key = value,
 	.summary = summary,
 	.default_sort = -1, /* Calls */
 };

@@ -146,17 +146,6 @@ void hp_con_picker_open(struct hp_console *c)
 	hp_con_attach(c, c->picks[id - 1].path);
 }
 
-static int columns(struct hp_console *c, struct hp_col *cols, int max)
-{
-	(void)c;
-	(void)max;
-	cols[0] = (struct hp_col){"Command", 24, 0, 1};
-	cols[1] = (struct hp_col){"PID", 8, 1, 0};
-	cols[2] = (struct hp_col){"Age", 8, 1, 0};
-	cols[3] = (struct hp_col){"State", 14, 0, 0};
-	return 4;
-}
-
 static size_t count(struct hp_console *c)
 {
 	return (size_t)c->npicks;
@@ -181,33 +170,53 @@ static double age_s(const struct hp_pick *p)
 	return p->start_realtime_ns ? (double)(now - p->start_realtime_ns) / 1e9 : -1;
 }
 
-static double value(struct hp_console *c, size_t i, int col)
+static double pid(struct hp_console *c, size_t i, int arg)
 {
-	const struct hp_pick *p = &c->picks[i];
-	if (col == 1)
-		return p->pid;
-	if (col == 2) /* by start time: descending is newest first */
-		return (double)p->start_realtime_ns;
-	if (col == 3)
-		return !strcmp(p->state, "running") ? 2 : p->readable;
-	return -(double)i; /* newest first */
+	return c->picks[i].pid;
 }
 
-static void cell(struct hp_console *c, size_t i, int col, char *buf, size_t size)
+/* By start time: descending is newest first. */
+static double started(struct hp_console *c, size_t i, int arg)
+{
+	return (double)c->picks[i].start_realtime_ns;
+}
+
+static double liveness(struct hp_console *c, size_t i, int arg)
 {
 	const struct hp_pick *p = &c->picks[i];
-	switch (col) {
-	case 0: snprintf(buf, size, "%s", label(c, i)); break;
-	case 1: snprintf(buf, size, "%d", p->pid); break;
-	case 2:
-		if (p->start_realtime_ns)
-			hp_con_fmt_age(buf, size, age_s(p));
-		else
-			snprintf(buf, size, "-");
-		break;
-	default: snprintf(buf, size, "%s", p->state);
-	}
+	return !strcmp(p->state, "running") ? 2 : p->readable;
 }
+
+static void name_text(struct hp_console *c, size_t i, double v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", label(c, i));
+}
+
+static void pid_text(struct hp_console *c, size_t i, double v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%d", c->picks[i].pid);
+}
+
+static void age_text(struct hp_console *c, size_t i, double v, char *buf, size_t size)
+{
+	const struct hp_pick *p = &c->picks[i];
+	if (p->start_realtime_ns)
+		hp_con_fmt_age(buf, size, age_s(p));
+	else
+		snprintf(buf, size, "-");
+}
+
+static void state_text(struct hp_console *c, size_t i, double v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", c->picks[i].state);
+}
+
+static const struct hp_col cols[] = {
+	{.title = "Command", .width = 24, .text_key = 1, .fmt = HP_COL_TEXT, .text = name_text},
+	{.title = "PID", .width = 8, .right = 1, .fmt = HP_COL_TEXT, .get = pid, .text = pid_text},
+	{.title = "Age", .width = 8, .right = 1, .fmt = HP_COL_TEXT, .get = started, .text = age_text},
+	{.title = "State", .width = 14, .fmt = HP_COL_TEXT, .get = liveness, .text = state_text},
+};
 
 static const char *empty(struct hp_console *c)
 {
@@ -218,12 +227,10 @@ static const char *empty(struct hp_console *c)
 
 const struct hp_pane_ops hp_pane_picker = {
 	.name = "Processes",
-	.columns = columns,
+	HP_PANE_COLS(cols),
 	.count = count,
 	.label = label,
 	.id = id,
-	.cell = cell,
-	.key = value,
 	.empty = empty,
 	.default_sort = 2,
 };

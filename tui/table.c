@@ -18,6 +18,39 @@ struct ent {
 	const char *label;
 };
 
+/* The pane's columns for the current model: its list, or what its columns() makes of it. */
+static int pane_columns(struct hp_console *c, const struct hp_pane_ops *p, struct hp_col *cols)
+{
+	if (p->columns)
+		return p->columns(c, cols, HP_CON_MAX_COLS);
+	int n = p->ncols < HP_CON_MAX_COLS ? p->ncols : HP_CON_MAX_COLS;
+	memcpy(cols, p->cols, (size_t)n * sizeof(*cols));
+	return n;
+}
+
+static double col_value(struct hp_console *c, const struct hp_col *col, size_t i)
+{
+	return col->get ? col->get(c, i, col->arg) : NAN;
+}
+
+/* Row i's cell of column `col`, drawn the way the column says. */
+static void col_cell(struct hp_console *c, const struct hp_col *col, size_t i, char *buf, size_t size)
+{
+	double v = col_value(c, col, i);
+
+	switch (col->fmt) {
+	case HP_COL_COUNT: hp_con_fmt_count(buf, size, v); break;
+	case HP_COL_NS: hp_fmt_ns(buf, size, v); break;
+	case HP_COL_NS_ROUND: hp_fmt_ns(buf, size, isnan(v) ? v : round(v)); break;
+	case HP_COL_BYTES: hp_con_fmt_bytes(buf, size, v); break;
+	case HP_COL_PCT: snprintf(buf, size, isnan(v) ? "-" : "%.2f%%", v); break;
+	case HP_COL_RATE: hp_con_fmt_rate(buf, size, v); break;
+	default:
+		if (col->text)
+			col->text(c, i, v, buf, size);
+	}
+}
+
 /* The rows of the last draw, in display order: what the keys move over. */
 static struct ent *shown;
 static size_t nshown, shown_cap;
@@ -84,7 +117,7 @@ static void collect(struct hp_console *c, const struct hp_pane_ops *p, const str
 		struct ent *e = &shown[nshown++];
 		e->i = i;
 		e->label = label ? label : "";
-		e->k = text ? NAN : p->key(c, i, ps->sort_col);
+		e->k = text ? NAN : col_value(c, &cols[ps->sort_col], i);
 	}
 	sort_desc_now = ps->sort_desc;
 	if (text && ps->sort_desc) {
@@ -132,7 +165,7 @@ static int layout(const struct hp_col *cols, int ncols, int width, int *vis, int
 void hp_con_table_draw(struct hp_console *c, const struct hp_pane_ops *p, int y, int h)
 {
 	struct hp_col cols[HP_CON_MAX_COLS];
-	int ncols = p->columns(c, cols, HP_CON_MAX_COLS);
+	int ncols = pane_columns(c, p, cols);
 	struct hp_pane_state *ps = state_of(c, p, cols, ncols);
 	if (p->summary) {
 		int k = p->summary(c, y, c->cols, h > 4 ? 3 : 0);
@@ -192,7 +225,7 @@ void hp_con_table_draw(struct hp_console *c, const struct hp_pane_ops *p, int y,
 			int ci = vis[k], w = ci ? cols[ci].width : name_w - 1;
 			char cell[512];
 			cell[0] = 0;
-			p->cell(c, i, ci, cell, sizeof(cell));
+			col_cell(c, &cols[ci], i, cell, sizeof(cell));
 			hp_con_put(c, y + r, x, w, cell, cols[ci].right, 0);
 			x += w + 1;
 		}
@@ -205,7 +238,7 @@ void hp_con_table_key(struct hp_console *c, const struct hp_pane_ops *p, int ch)
 {
 	struct hp_pane_state *ps = hp_con_pane_state(c);
 	struct hp_col cols[HP_CON_MAX_COLS];
-	int ncols = p->columns(c, cols, HP_CON_MAX_COLS);
+	int ncols = pane_columns(c, p, cols);
 	int moved = 1;
 	switch (ch) {
 	case KEY_UP: case 'k': ps->sel--; break;
@@ -244,7 +277,7 @@ uint64_t hp_con_table_selected(struct hp_console *c, const struct hp_pane_ops *p
 void hp_con_table_sort_label(struct hp_console *c, const struct hp_pane_ops *p, char *buf, size_t n)
 {
 	struct hp_col cols[HP_CON_MAX_COLS];
-	int ncols = p->columns(c, cols, HP_CON_MAX_COLS);
+	int ncols = pane_columns(c, p, cols);
 	struct hp_pane_state *ps = state_of(c, p, cols, ncols);
 	snprintf(buf, n, "%s %s", cols[ps->sort_col].title,
 		 c->utf8 ? (ps->sort_desc ? "▼" : "▲") : (ps->sort_desc ? "v" : "^"));
