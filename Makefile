@@ -80,7 +80,7 @@ Q := @
 say = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
-.PHONY: all deps demo test unit sanitize tsan bench install uninstall clean fuzz format
+.PHONY: all deps demo test unit sanitize tsan bench install uninstall clean fuzz format format-diff
 all: $(LIB) $(LIB_NOP) $(BIN)
 
 deps:
@@ -175,8 +175,15 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/hotpath
 	rm -rf $(DESTDIR)$(PREFIX)/lib/hotpath
 
+# The style is .clang-format at the root. format rewrites the files; format-diff prints what it
+# would change and how many lines, touching nothing.
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-diff:
+	$(Q)mkdir -p $(BUILD); for f in $$(git ls-files '*.c' '*.h'); do clang-format "$$f" | diff -u "$$f" - | \
+		sed "s|^--- $$f|--- a/$$f|; s|^+++ -|+++ b/$$f|"; done | tee $(BUILD)/format.diff | \
+		grep -c '^[-+][^-+]' | sed 's/$$/ lines would change (diff in $(BUILD)\/format.diff)/' >&2
 
 clean:
 	rm -rf build build-san build-tsan
