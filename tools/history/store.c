@@ -13,6 +13,7 @@
 
 #include "store.h"
 #include "store_int.h"
+#include "tools/report/report.h"
 
 #ifndef HP_VERSION
 #define HP_VERSION "unknown"

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tools/report/report.h"
+#include "tools/region/model.h"
 
 #define HP_STORE_DEFAULT_DB ".hotpath/history.db"
 #define HP_STORE_SCHEMA 1 /* the newest schema version this hotpath writes and migrates to */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tools/config.h"
+#include "tools/report/report.h"
 #include "store.h"
 #include "store_int.h"
 
