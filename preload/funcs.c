@@ -239,7 +239,7 @@ void hp_thread_end(void)
 	hp_alloc_thread_end();
 	hp_patch_thread_end();
 	struct hp_thread_rec *tr = ts->trec;
-	hp_read_thread_cpu(tr->tid, &tr->cpu_user_ns, &tr->cpu_sys_ns);
+	hp_thread_cpu_final(tr);
 	tr->end_mono_ns = hp_mono_ns();
 	__atomic_store_n(&tr->state, HP_THREAD_EXITED, __ATOMIC_RELEASE);
 	tl->ts = NULL;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "sample.h"
 
 struct hp_global hp_g;
 
@@ -78,8 +79,12 @@ static void atfork_child(void)
 		hp_region_set_state(HP_STATE_RUNNING, 0);
 	}
 	hp_flow_after_fork(region_ok);
+	if (region_ok)
+		hp_sample_after_fork();
 	exit_recorded = 0;
 	hp_g.ready = was_ready;
+	if (region_ok)
+		hp_sample_thread_start(); /* timers are not inherited: one for this thread */
 }
 
 __attribute__((constructor(101))) static void hp_init(void)
@@ -91,6 +96,7 @@ __attribute__((constructor(101))) static void hp_init(void)
 		goto out;
 	hp_region_scan_modules(0);
 	hp_patch_init();
+	hp_sample_init(); /* CPU sampling (sample.c): the handler; timers start per thread */
 	pthread_atfork(NULL, NULL, atfork_child);
 	hp_region_set_state(HP_STATE_RUNNING, 0);
 	__atomic_store_n(&hp_g.ready, 1, __ATOMIC_RELEASE);
@@ -113,7 +119,7 @@ static void finish(int status)
 	if (ts)
 		hp_close_frames(ts, now);
 	if (ts && ts->trec) {
-		hp_read_thread_cpu(ts->trec->tid, &ts->trec->cpu_user_ns, &ts->trec->cpu_sys_ns);
+		hp_thread_cpu_final(ts->trec);
 		ts->trec->end_mono_ns = hp_mono_ns();
 	}
 	hp_region_set_state(HP_STATE_EXITED, status);
@@ -140,6 +146,7 @@ static int hp_main(int argc, char **argv, char **envp)
 		h->main_start_ticks = hp_ticks();
 	}
 	hp_flow_thread_start();
+	hp_sample_thread_start();
 	int r = real_main(argc, argv, envp);
 	if (hp_g.hdr)
 		hp_g.hdr->exit_status = r;
@@ -190,7 +197,9 @@ static void *thread_start(void *p)
 	munmap(p, sizeof(sa));
 	hp_tls.start_routine = (uint64_t)sa.fn;
 	hp_flow_thread_start();
+	hp_sample_thread_start();
 	void *r = sa.fn(sa.arg);
+	hp_sample_thread_end();
 	hp_thread_end();
 	return r;
 }
@@ -220,6 +229,7 @@ HP_EXPORT void pthread_exit(void *ret)
 	if (hp_g.hdr && hp_tls.ts && hp_tls.ts->trec && hp_tls.ts->trec->tid == hp_g.hdr->main_tid &&
 	    !hp_g.hdr->main_end_ticks)
 		hp_g.hdr->main_end_ticks = hp_ticks();
+	hp_sample_thread_end();
 	hp_thread_end();
 	HP_NEXT(pthread_exit)(ret);
 	__builtin_unreachable();
@@ -231,7 +241,7 @@ HP_EXPORT void pthread_exit(void *ret)
 static const char *const carried[] = {"HOTPATH_SESSION", "HOTPATH_REGION_SIZE", "HOTPATH_ALLOC",
 				      "HOTPATH_ALLOC_SELF", "HOTPATH_DEBUG", "HOTPATH_FUNCTIONS",
 				      "HOTPATH_DISABLE", "HOTPATH_FUNCTIONS_MAX", "HOTPATH_CHANNELS", "HOTPATH_LOCKS",
-				      "HOTPATH_LOCK_HOLD", NULL};
+				      "HOTPATH_LOCK_HOLD", "HOTPATH_SAMPLE", "HOTPATH_SAMPLE_HZ", NULL};
 
 #define ENV_MAX 4096
 struct env_fix {
@@ -310,7 +320,7 @@ static void before_exec(void)
 	/* This thread's CPU so far: the image ends here if the exec succeeds. */
 	struct hp_tstate *ts = hp_tls.ts;
 	if (ts && ts->trec)
-		hp_read_thread_cpu(ts->trec->tid, &ts->trec->cpu_user_ns, &ts->trec->cpu_sys_ns);
+		hp_thread_cpu_final(ts->trec);
 	hp_region_set_state(HP_STATE_EXECED, 0);
 }
 

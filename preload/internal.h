@@ -184,5 +184,7 @@ void hp_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int hp_gettid(void);
 uint64_t hp_proc_start_ticks(int pid);
 void hp_read_thread_cpu(int tid, uint64_t *user_ns, uint64_t *sys_ns);
+/* The calling thread's final CPU figures into its row: user/sys and the exact cpu_ns. */
+void hp_thread_cpu_final(struct hp_thread_rec *tr);
 
 #endif

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -260,6 +262,17 @@ void hp_read_thread_cpu(int tid, uint64_t *user_ns, uint64_t *sys_ns)
 {
 	char path[64], buf[1024];
 	*user_ns = *sys_ns = 0;
+	if (tid == hp_gettid()) {
+		/* The calling thread: the kernel's split of its exact run time (µs), not ticks. */
+		struct rusage ru;
+		if (getrusage(RUSAGE_THREAD, &ru) == 0) {
+			*user_ns = (uint64_t)ru.ru_utime.tv_sec * 1000000000ull +
+				   (uint64_t)ru.ru_utime.tv_usec * 1000ull;
+			*sys_ns = (uint64_t)ru.ru_stime.tv_sec * 1000000000ull +
+				  (uint64_t)ru.ru_stime.tv_usec * 1000ull;
+			return;
+		}
+	}
 	hp_snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
 	if (read_small_file(path, buf, sizeof(buf)) < 0)
 		return;
@@ -271,4 +284,12 @@ void hp_read_thread_cpu(int tid, uint64_t *user_ns, uint64_t *sys_ns)
 		*user_ns = parse_u64(u) * (1000000000ull / (uint64_t)hz);
 	if (s)
 		*sys_ns = parse_u64(s) * (1000000000ull / (uint64_t)hz);
+}
+
+void hp_thread_cpu_final(struct hp_thread_rec *tr)
+{
+	struct timespec t;
+	hp_read_thread_cpu(tr->tid, &tr->cpu_user_ns, &tr->cpu_sys_ns);
+	if (tr->tid == hp_gettid() && clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) == 0)
+		tr->cpu_ns = (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }

@@ -36,7 +36,29 @@ static const struct {
 	[HP_T_LOCKS] = {sizeof(struct hp_lock_rec), 8192},
 	[HP_T_IO] = {sizeof(struct hp_io_rec), HP_IO_KINDS},
 	[HP_T_PATCH] = {sizeof(struct hp_patch_rec), 16384},
+	/* stacks.c: sized from the region (stack_capacity) */
+	[HP_T_STACKS] = {sizeof(struct hp_stack_rec), 0},
+	[HP_T_STACK_FRAMES] = {sizeof(uint64_t), 0},
+	[HP_T_STACK_INDEX] = {sizeof(uint32_t), 0},
+	[HP_T_CPU_SAMPLES] = {sizeof(struct hp_cpu_sample_rec), 0},
 };
+
+/* The stack tables take about an eighth of the region: frames a sixteenth (512 Ki frames in
+ * 64 MiB), a stack row per 8 frames, an index twice that (a power of two), sample rows as many
+ * as stacks. tmpfs backs only the pages touched. */
+static uint32_t stack_capacity(int t, uint64_t size)
+{
+	uint64_t frames = size / 16 / sizeof(uint64_t), stacks = frames / 8, index = 1024;
+	while (index < stacks * 2)
+		index *= 2;
+	switch (t) {
+	case HP_T_STACKS: return (uint32_t)stacks;
+	case HP_T_STACK_FRAMES: return (uint32_t)frames;
+	case HP_T_STACK_INDEX: return (uint32_t)index;
+	case HP_T_CPU_SAMPLES: return (uint32_t)stacks;
+	}
+	return 0;
+}
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -49,10 +71,11 @@ static int layout_tables(struct hp_region_header *h, uint64_t size)
 	for (int t = 0; t < HP_T_COUNT; t++) {
 		if (t == HP_T_FSTATS)
 			continue;
+		uint32_t cap = fixed_tables[t].capacity ? fixed_tables[t].capacity : stack_capacity(t, size);
 		h->tables[t].offset = off;
 		h->tables[t].row_size = fixed_tables[t].row_size;
-		h->tables[t].capacity = fixed_tables[t].capacity;
-		off = align_up(off + (uint64_t)fixed_tables[t].row_size * fixed_tables[t].capacity, 64);
+		h->tables[t].capacity = cap;
+		off = align_up(off + (uint64_t)fixed_tables[t].row_size * cap, 64);
 	}
 	off = align_up(off, 4096);
 	if (off + 16 * sizeof(struct hp_fstat) > size)
@@ -65,6 +88,10 @@ static int layout_tables(struct hp_region_header *h, uint64_t size)
 		io->kind = (uint32_t)k;
 	}
 	h->tables[HP_T_IO].claimed = HP_IO_KINDS;
+	/* Stack row 0: the empty stack, where samples go when the stack table is full. */
+	struct hp_stack_rec *s0 = hp_table_row(h, HP_T_STACKS, 0);
+	s0->hash = 1;
+	h->tables[HP_T_STACKS].claimed = 1;
 	return 0;
 }
 

@@ -199,7 +199,9 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 		    !strncmp(environ[i], "HOTPATH_FUNCTIONS_MAX=", 22) ||
 		    !strncmp(environ[i], "HOTPATH_CHANNELS=", 17) ||
 		    !strncmp(environ[i], "HOTPATH_LOCKS=", 14) ||
-		    !strncmp(environ[i], "HOTPATH_LOCK_HOLD=", 18))
+		    !strncmp(environ[i], "HOTPATH_LOCK_HOLD=", 18) ||
+		    !strncmp(environ[i], "HOTPATH_SAMPLE=", 15) ||
+		    !strncmp(environ[i], "HOTPATH_SAMPLE_HZ=", 18))
 			continue;
 		env[o++] = environ[i];
 	}
@@ -216,6 +218,8 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 	asprintf(&env[o++], "HOTPATH_CHANNELS=%s", s->channels ? "true" : "false"); /* dataflow.md */
 	asprintf(&env[o++], "HOTPATH_LOCKS=%s", s->locks ? "true" : "false");
 	asprintf(&env[o++], "HOTPATH_LOCK_HOLD=%s", s->lock_hold ? "true" : "false");
+	asprintf(&env[o++], "HOTPATH_SAMPLE=%s", s->sample ? "true" : "false"); /* docs/cpu.md */
+	asprintf(&env[o++], "HOTPATH_SAMPLE_HZ=%llu", (unsigned long long)s->sample_hz);
 	if (s->functions) { /* patching (docs/patching.md) */
 		asprintf(&env[o++], "HOTPATH_FUNCTIONS=%s", s->functions);
 		asprintf(&env[o++], "HOTPATH_FUNCTIONS_MAX=%llu", (unsigned long long)s->functions_max);

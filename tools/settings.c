@@ -85,6 +85,11 @@ static const struct setting table[] = {
 	{"buckets", "HOTPATH_BUCKETS", "buckets", 0, T_STRING, OFF(buckets), 0, 0,
 	 "0.00001,0.0001,0.001,0.01,0.1,1,10", "LIST",
 	 "upper bounds (seconds) of the /metrics duration histogram buckets"},
+	/* CPU sampling (docs/cpu.md) */
+	{"sample", "HOTPATH_SAMPLE", "sample", 0, T_BOOL, OFF(sample), 0, 0, "true", NULL,
+	 "sample where CPU time goes, in every thread (--no-sample: off)"},
+	{"sample_hz", "HOTPATH_SAMPLE_HZ", "sample-hz", 0, T_U64, OFF(sample_hz), 1, 100000, "100",
+	 "N", "CPU samples per second of a thread's CPU time"},
 };
 #define NSET (sizeof(table) / sizeof(table[0]))
 
@@ -306,6 +311,12 @@ int hp_settings_flags_cmd(struct hp_settings *s, unsigned cmd, int argc, char **
 		}
 		const struct setting *t = NULL;
 		const char *val = NULL;
+		/* --no-FLAG: a boolean switched off (--no-sample). */
+		for (size_t k = 0; k < NSET && !t && !strncmp(a, "--no-", 5); k++)
+			if (table[k].type == T_BOOL && for_cmd(&table[k], cmd) && !strcmp(a + 5, table[k].flag)) {
+				t = &table[k];
+				val = "false";
+			}
 		for (size_t k = 0; k < NSET && !t; k++) {
 			size_t fl = strlen(table[k].flag);
 			if (!for_cmd(&table[k], cmd))

@@ -39,6 +39,9 @@ struct hp_settings {
 	int allow_remote;
 	uint64_t serve_pid, max_connections, serve_timeout_s;
 	char *buckets;
+	/* CPU sampling (issue 15, docs/cpu.md): on unless --no-sample; rate in Hz of CPU time */
+	int sample;
+	uint64_t sample_hz;
 };
 
 /* Which command takes a setting (settings.c for_cmd: serve takes its own and a few shared). */

@@ -15,7 +15,7 @@
 #include "hp/hist.h"
 
 #define HP_REGION_MAGIC 0x314e4745525048ull /* "HPREGN1\0" read as little-endian */
-#define HP_REGION_VERSION 1
+#define HP_REGION_VERSION 2
 #define HP_REGION_PREFIX "hotpath-"	   /* file name prefix under /dev/shm */
 #define HP_REGION_DIR "/dev/shm"
 
@@ -41,6 +41,7 @@ enum hp_mode {
 	HP_MODE_LOCKS = 1u << 4,      /* pthread mutex / rwlock / cond / spin */
 	HP_MODE_PATCH = 1u << 5,      /* functions patched at run time */
 	HP_MODE_NO_HOLD = 1u << 6,    /* locks: skip hold-time tracking */
+	HP_MODE_SAMPLE = 1u << 7,     /* CPU sampling (sample.c): hp_region_header.sample_* */
 };
 
 /* Flags in hp_region_header.flags: facts the writer noticed. */
@@ -58,6 +59,10 @@ enum hp_table_id {
 	HP_T_LOCKS,	  /* struct hp_lock_rec */
 	HP_T_IO,	  /* struct hp_io_rec: fixed, one per enum hp_io_kind */
 	HP_T_PATCH,	  /* struct hp_patch_rec */
+	HP_T_STACKS,	  /* struct hp_stack_rec: interned call stacks (stacks.c) */
+	HP_T_STACK_FRAMES, /* uint64_t: the frames of every stack, back to back */
+	HP_T_STACK_INDEX, /* uint32_t: hash index over HP_T_STACKS, stack row + 1, 0 = empty */
+	HP_T_CPU_SAMPLES, /* struct hp_cpu_sample_rec: CPU samples per (thread, stack) */
 	HP_T_COUNT,
 	HP_T_MAX = 16 /* slots reserved in the header */
 };
@@ -128,7 +133,16 @@ struct hp_region_header {
 	char cmdline[HP_CMDLINE_MAX]; /* truncated at a string boundary if too long */
 
 	struct hp_table tables[HP_T_MAX];
-	uint64_t reserved[30];
+	/* sample.c: CPU sampling (HP_MODE_SAMPLE). sample_hz is the rate asked for (samples per
+	 * second of a thread's CPU time); sample_state an enum hp_sample_state. Relaxed atomics:
+	 * samples_lost counts timer expiries not recorded (re-entered unwinder, no thread state,
+	 * full per-thread table), stacks_folded the stacks recorded as a shorter prefix because
+	 * the stack table was full. */
+	uint32_t sample_hz;
+	uint32_t sample_state;
+	uint64_t samples_lost;
+	uint64_t stacks_folded;
+	uint64_t reserved[27];
 	/* patch.c: time spent patching (constructor and dlopen sessions, ns) and the sessions. */
 	uint64_t patch_startup_ns;
 	uint64_t patch_sessions;
@@ -167,7 +181,9 @@ struct hp_thread_rec {
 	uint64_t outside_alloc[4];
 	int64_t peak_live_est; /* alloc.c: the process's live bytes at their highest as this
 				* thread saw them (exact with one thread; see docs/memory.md) */
-	uint64_t reserved[3];
+	uint64_t cpu_samples; /* sample.c: CPU samples taken on this thread (weighted by overrun) */
+	uint64_t cpu_ns;      /* the thread's CPU clock (user + sys, ns) at its end, or 0 */
+	uint64_t reserved[1];
 };
 enum { HP_THREAD_RUNNING = 1, HP_THREAD_EXITED = 2 };
 
@@ -253,6 +269,41 @@ struct hp_patch_rec {
 	int32_t status;	 /* 0 patched, else a HP_PATCH_* reason */
 	char name[HP_LABEL_MAX];
 	char detail[64];
+};
+
+/* HP_T_STACKS: one interned call stack (stacks.c, hp_stack_intern). Its frames are
+ * `depth` entries of HP_T_STACK_FRAMES from row `first`, OUTERMOST FIRST: frames[0] is the
+ * outermost caller found (usually _start or clone), frames[depth - 1] the innermost. The
+ * innermost frame is the exact address where the thread was (a sampled PC, or a caller's return
+ * address for stacks taken by a hook); every other frame is a return address minus one, an
+ * address inside the call instruction, so symbolizing it gives the calling line. Key: `hash`
+ * (never 0). The stack id used by the counting tables is the row index; row 0 is the empty
+ * stack, which stands for "stack table full" (see docs/region.md). */
+struct hp_stack_rec {
+	uint64_t hash;	/* of the frames; bit 0 always set */
+	uint32_t first; /* row of frames[0] in HP_T_STACK_FRAMES */
+	uint16_t depth; /* frames */
+	uint16_t flags; /* HP_STACK_* */
+};
+enum {
+	HP_STACK_TRUNCATED = 1u << 0, /* deeper than HP_STACK_DEPTH_MAX: the outermost part is lost */
+	HP_STACK_CUT = 1u << 1,	      /* the unwinder stopped early (no unwind info) */
+};
+#define HP_STACK_DEPTH_MAX 128
+
+/* HP_T_CPU_SAMPLES: samples of one stack on one thread. Written by that thread only (its
+ * signal handler). Key: `stack1`. */
+struct hp_cpu_sample_rec {
+	uint32_t stack1;  /* stack id + 1 */
+	uint32_t thread;  /* row in HP_T_THREADS */
+	uint64_t samples; /* timer expiries (1 + overrun per signal) */
+};
+
+enum hp_sample_state {
+	HP_SAMPLE_OFF = 0,	/* not asked for (--no-sample) */
+	HP_SAMPLE_ON = 1,
+	HP_SAMPLE_ASIDE = 2,	/* stepped aside: the program uses SIGPROF itself */
+	HP_SAMPLE_NO_UNWIND = 3, /* libunwind could not be loaded */
 };
 
 #endif

@@ -89,6 +89,7 @@ void hp_proc_free(struct hp_proc *p)
 	free(p->notes);
 	hp_flow_free(p);
 	hp_patch_info_free(p->patch);
+	hp_cpu_info_free(p->cpu); /* region_cpu.c */
 	memset(p, 0, sizeof(*p));
 }
 

@@ -32,6 +32,8 @@ struct hp_fn_row {
 	uint64_t min_ns, max_ns;
 	double percent_total; /* total_ns / wall_ns * 100 */
 	uint64_t alloc_count, alloc_bytes, free_count, free_bytes;
+	int has_cpu;	 /* cpu_ns is known: functions timed while sampling (region_cpu.c) */
+	uint64_t cpu_ns; /* CPU time estimated from the samples whose stack holds the function */
 	struct hp_hbucket *hist; /* non-empty buckets, ascending; NULL when none */
 	size_t nhist;
 	/* Percentiles as loaded from a saved report (NAN when absent): pct_given[i] is the value
@@ -53,6 +55,8 @@ struct hp_thread_row {
 	uint64_t alloc_count, alloc_bytes, free_count, free_bytes;
 	uint64_t lock_wait_ns, io_block_ns;
 	uint64_t calls; /* function calls recorded on this thread */
+	uint64_t cpu_samples; /* CPU samples taken on it (region_cpu.c) */
+	uint64_t cpu_ns;      /* its CPU clock at its end (exact), 0 when unknown */
 };
 
 /* Memory (region_mem.c): process totals of the malloc family, filled when the process ran with
@@ -112,6 +116,8 @@ struct hp_proc {
 	unsigned flow_hide; /* HP_FLOW_HIDE_*: report sections switched off */
 	/* Patching (below; region_patch.c, docs/patching.md): NULL when nothing was patched. */
 	struct hp_patch_info *patch;
+	/* CPU sampling (below; region_cpu.c, docs/cpu.md): NULL when not sampled. */
+	struct hp_cpu_info *cpu;
 };
 
 /* ---- data flow and concurrency (docs/dataflow.md) ---- */
@@ -172,6 +178,47 @@ struct hp_patch_info {
 	char **modules; /* paths of the process's modules (for "module not loaded") */
 	size_t nmodules;
 };
+
+/* ---- CPU sampling (docs/cpu.md) ---- */
+
+struct hp_cpu_fn {
+	char *name;   /* demangled; "(unknown)" when no symbol covers the address */
+	char *module; /* path of the ELF object, NULL when in none */
+	char *file;   /* source of the function, NULL when unknown */
+	int line;
+	uint64_t addr;		/* runtime address of the function's start (0 when unknown) */
+	uint64_t self_samples;	/* samples with this function innermost */
+	uint64_t total_samples; /* samples with this function anywhere in the stack (once each) */
+};
+
+struct hp_cpu_frame {
+	char *name; /* the strings of function row `fn` (not owned) */
+	char *module;
+	size_t fn; /* index in hp_cpu_info.fns */
+};
+
+struct hp_cpu_stack {
+	struct hp_cpu_frame *frames; /* OUTERMOST FIRST */
+	size_t nframes;
+	int tid;	  /* thread that ran it, 0 when unknown */
+	uint64_t samples; /* in this thread */
+};
+
+struct hp_cpu_info {
+	uint32_t hz;	  /* samples per second of a thread's CPU time */
+	int state;	  /* enum hp_sample_state (include/hp/region.h) */
+	uint64_t samples; /* recorded */
+	uint64_t lost;	  /* expiries not recorded (docs/cpu.md) */
+	uint64_t folded;  /* stacks recorded as a shorter prefix (stack table full) */
+	struct hp_cpu_fn *fns; /* by self_samples, descending */
+	size_t nfns;
+	struct hp_cpu_stack *stacks; /* by samples, descending */
+	size_t nstacks;
+};
+
+void hp_cpu_info_free(struct hp_cpu_info *c);
+/* Estimated CPU time of `samples` at the info's rate, in ns (NAN when the rate is 0). */
+double hp_cpu_ns(const struct hp_cpu_info *c, uint64_t samples);
 
 /* Percentile `pct` of a row, in ns. A value saved for exactly this percentile (pct_given)
  * wins: it was computed before the histogram bounds were rounded for JSON, so a loaded report

@@ -399,6 +399,8 @@ int hp_proc_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, i
 	disambiguate(out);
 	hp_mem_from_region(r, sym, out); /* memory totals in alloc mode (region_mem.c) */
 	hp_patch_from_region(r, out); /* patched functions (region_patch.c) */
+	if (hp_cpu_from_region(r, sym, want_lines, out) < 0) /* CPU samples (region_cpu.c) */
+		return -ENOMEM;
 	if (hp_flow_from_region(r, sym, want_lines, out) < 0) /* channels, locks, io (region_flow.c) */
 		return -ENOMEM;
 	if (r->h->flags & HP_FLAG_OWN_MALLOC)

@@ -29,6 +29,12 @@ void hp_mem_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, s
 /* region_patch.c: p->patch when the region ran with HP_MODE_PATCH (else left NULL), and the
  * notes: the rate, the refused functions with their reasons, a reached cap. */
 void hp_patch_from_region(const struct hp_rregion *r, struct hp_proc *p);
+/* region_cpu.c: p->cpu when the region sampled (else left NULL): samples folded into functions
+ * (self, total) and stacks, symbolized through `sym` (file:line of each function when
+ * want_lines); also cpu_ns of the timed rows, the threads' samples and CPU clock, and the notes
+ * (stepped aside, lost samples). Returns 0 or -ENOMEM. */
+int hp_cpu_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+		       struct hp_proc *p);
 
 /* Notes for items of `patterns` (the --functions list) that select nothing, or name a module
  * that is not loaded; applied to p and its children (region_patch.c). */

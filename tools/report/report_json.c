@@ -86,7 +86,8 @@ static int load_fn(struct hp_loader *l, const struct hp_json *o, const struct hp
 	    (rc = hp_load_u64(l, o, "alloc_count", &r->alloc_count)) < 0 ||
 	    (rc = hp_load_u64(l, o, "alloc_bytes", &r->alloc_bytes)) < 0 ||
 	    (rc = hp_load_u64(l, o, "free_count", &r->free_count)) < 0 ||
-	    (rc = hp_load_u64(l, o, "free_bytes", &r->free_bytes)) < 0)
+	    (rc = hp_load_u64(l, o, "free_bytes", &r->free_bytes)) < 0 ||
+	    (rc = r->has_cpu = hp_load_u64_or_null(l, o, "cpu_ns", &r->cpu_ns)) < 0) /* docs/cpu.md */
 		return rc;
 	/* The writer rounds avg_ns to the nearest ns; avg * completed reads back as that avg. */
 	r->sum_ns = has_avg ? avg * r->completed : 0;
@@ -123,7 +124,9 @@ static int load_thread(struct hp_loader *l, const struct hp_json *o, struct hp_t
 	    (rc = hp_load_u64(l, o, "free_count", &t->free_count)) < 0 ||
 	    (rc = hp_load_u64(l, o, "free_bytes", &t->free_bytes)) < 0 ||
 	    (rc = hp_load_u64(l, o, "lock_wait_ns", &t->lock_wait_ns)) < 0 ||
-	    (rc = hp_load_u64(l, o, "io_block_ns", &t->io_block_ns)) < 0)
+	    (rc = hp_load_u64(l, o, "io_block_ns", &t->io_block_ns)) < 0 ||
+	    (rc = hp_load_u64(l, o, "cpu_ns", &t->cpu_ns)) < 0 ||
+	    (rc = hp_load_u64(l, o, "cpu_samples", &t->cpu_samples)) < 0)
 		return rc;
 	if (t->running)
 		t->end_ns = 0;
@@ -216,6 +219,8 @@ static int load_proc(struct hp_loader *l, const struct hp_json *o, struct hp_pro
 	if ((rc = hp_flow_from_json(l, o, p)) < 0) /* "channels", "locks", "io" (report_flow_json.c) */
 		return rc;
 	if ((rc = hp_patch_from_json(l, o, p)) < 0) /* "patch" (report_patch.c) */
+		return rc;
+	if ((rc = hp_cpu_from_json(l, o, p)) < 0) /* "cpu" (report_cpu.c) */
 		return rc;
 	if ((rc = hp_load_u64(l, o, "functions_total", &total)) < 0 ||
 	    (rc = hp_load_u64(l, o, "dropped", &p->dropped)) < 0 ||

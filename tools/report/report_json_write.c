@@ -8,6 +8,7 @@
 
 #include "hp/region.h"
 #include "json.h"
+#include "report_cpu.h"
 #include "report_flow.h"
 #include "report_int.h"
 #include "report_mem.h"
@@ -108,6 +109,7 @@ static void json_fn(struct hp_jw *w, const struct hp_fn_row *r, const struct hp_
 	kv_uint(w, "alloc_bytes", r->alloc_bytes);
 	kv_uint(w, "free_count", r->free_count);
 	kv_uint(w, "free_bytes", r->free_bytes);
+	kv_uint_if(w, "cpu_ns", r->has_cpu, r->cpu_ns); /* sampled CPU time (docs/cpu.md) */
 	hp_jw_key(w, "histogram");
 	hp_jw_arr_begin(w);
 	for (size_t i = 0; r->hist && i < r->nhist; i++) {
@@ -135,6 +137,8 @@ static void json_thread(struct hp_jw *w, const struct hp_thread_row *t)
 	kv_int_if(w, "end_ns", !t->running, t->end_ns);
 	kv_uint(w, "cpu_user_ns", t->cpu_user_ns);
 	kv_uint(w, "cpu_sys_ns", t->cpu_sys_ns);
+	kv_uint(w, "cpu_ns", t->cpu_ns);
+	kv_uint(w, "cpu_samples", t->cpu_samples);
 	kv_uint(w, "calls", t->calls);
 	kv_uint(w, "alloc_count", t->alloc_count);
 	kv_uint(w, "alloc_bytes", t->alloc_bytes);
@@ -198,6 +202,7 @@ static void json_proc(struct hp_jw *w, const struct hp_proc *p, const struct hp_
 	hp_jw_arr_end(w);
 	hp_flow_json(w, p); /* "channels", "locks", "io" (report_flow_json.c) */
 	hp_patch_json(w, p); /* "patch": selected/patched/refused, or null (report_patch.c) */
+	hp_cpu_json(w, p);   /* "cpu": samples, functions, stacks, or null (report_cpu.c) */
 	if (top) {
 		hp_jw_key(w, "children");
 		hp_jw_arr_begin(w);

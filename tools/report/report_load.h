@@ -75,5 +75,6 @@ int hp_load_objects(struct hp_loader *l, const struct hp_json *o, const char *ke
 int hp_mem_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_proc *p);
 int hp_flow_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_proc *p);
 int hp_patch_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_proc *p);
+int hp_cpu_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_proc *p);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hp/region.h"
+#include "report_cpu.h"
 #include "report_flow.h"
 #include "report_int.h"
 #include "report_mem.h"
@@ -224,7 +225,8 @@ static int print_proc(FILE *f, const struct hp_proc *p, const struct hp_report_o
 	fputs(timing ? TIMING_TITLE : ALLOC_TITLE, f);
 	fprintf(f, "%s: %s\n", prog ? hp_base_name(prog) : "?", wall);
 	if (!p->nfns) {
-		fputs("(no function was timed)\n", f);
+		if (!p->cpu || !p->cpu->samples) /* else the CPU section says where time went */
+			fputs("(no function was timed)\n", f);
 		if (p->mem.valid && ((timing && fputs("\n" ALLOC_TITLE, f) < 0) || hp_mem_print(f, p) < 0))
 			return -ENOMEM;
 	} else {
@@ -244,6 +246,8 @@ static int print_proc(FILE *f, const struct hp_proc *p, const struct hp_report_o
 			fprintf(f, "(showing %zu of %zu functions; --limit 0 shows all)\n", p->nfns,
 				p->nfns_total);
 	}
+	if (hp_cpu_print(f, p, o->limit) < 0) /* where CPU time went (report_cpu.c) */
+		return -ENOMEM;
 	if (hp_flow_print(f, p, o) < 0) /* channels, locks, io, threads (report_flow.c) */
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nnotes; i++)
