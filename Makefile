@@ -30,7 +30,8 @@ endif
 # (glibc's rules for a replacement malloc), frame pointers for cheap call-site capture.
 PRELOAD_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
 	-fno-omit-frame-pointer -fno-strict-aliasing
-PRELOAD_LDFLAGS := -shared -Wl,--no-undefined -Wl,-z,noexecstack -ldl -lpthread -lrt -lcapstone
+PRELOAD_LDFLAGS := -shared -Wl,--no-undefined -Wl,-z,noexecstack -ldl -lpthread -lrt -lcapstone \
+	-lunwind
 
 # SAN=thread also instruments the library, so `make tsan` checks the hooks themselves (the
 # test programs are then built with TSan and run with libtsan preloaded first).

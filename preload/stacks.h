@@ -14,10 +14,9 @@
  * Lock-free and allocation-free: safe in a signal handler (`from_signal`). */
 uint32_t hp_stack_intern(const uint64_t *frames, uint32_t n, uint16_t flags, int from_signal);
 
-/* unwind.c: libunwind, loaded privately (RTLD_LOCAL) so that its _Unwind_* never replace the
- * program's. hp_unwind_init once at start-up (0 or -1 when libunwind is unavailable);
+/* unwind.c: libunwind. hp_unwind_init once at start-up (0, or -1 when it cannot be used);
  * hp_unwind_thread_init on every thread before its first signal (libunwind sets up its
- * per-thread cache on first use, which allocates). */
+ * per-thread cache on first use). */
 int hp_unwind_init(void);
 void hp_unwind_thread_init(void);
 

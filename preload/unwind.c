@@ -1,21 +1,21 @@
 /* unwind.c - walking the stack of a signalled thread with libunwind (DWARF CFI, so -O2 code
  * without frame pointers unwinds), for the CPU sampler and later the allocation stacks.
  *
- * libunwind.so.8 is opened with RTLD_LOCAL rather than linked: it exports _Unwind_Backtrace,
- * _Unwind_RaiseException and backtrace, and a preloaded library's dependencies join the
- * global scope, where they could take the place of libgcc_s's in the program. Its per-thread
- * caching is on (UNW_CACHE_PER_THREAD: no global lock in the handler), and every thread warms
- * its cache before its first signal, because libunwind sets up that cache on first use. */
-#include <dlfcn.h>
+ * libunwind is linked (DT_NEEDED), not opened with dlopen: the loader maps it before the
+ * program starts, so it costs no malloc of the program's, and its thread-local caches live in
+ * the static TLS block (a dlopen'd library's TLS is allocated with malloc on a thread's first
+ * access, which could be in the signal handler). Its per-thread caching is on
+ * (UNW_CACHE_PER_THREAD: no global lock in the handler), and every thread warms its cache
+ * before its first signal, because libunwind sets up that cache on first use (mmap). The price:
+ * libunwind.so.8 exports _Unwind_* and joins the global scope after the program's own
+ * libraries (libgcc_s stays first for a program that links it); docs/cpu.md. */
+#define UNW_LOCAL_ONLY /* the _UL* (local-only, faster) entry points */
 #include <libunwind.h>
 
 #include "internal.h"
 #include "stacks.h"
 
-static int (*u_backtrace)(void **, int);
-static int (*u_init_local2)(unw_cursor_t *, unw_context_t *, int);
-static int (*u_step)(unw_cursor_t *);
-static int (*u_get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
+static int ready;
 
 /* Non-zero while this thread is inside libunwind (a handler that interrupts it must not enter
  * libunwind again: its per-thread cache is mid-update). */
@@ -23,25 +23,9 @@ static __thread uint32_t unwinding __attribute__((tls_model("initial-exec")));
 
 int hp_unwind_init(void)
 {
-	/* Our own dlopen hook passes through: we hold the guard (the constructor). */
-	void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		hp_debug("libunwind.so.8: %s", dlerror());
+	if (unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD) < 0)
 		return -1;
-	}
-	u_backtrace = (int (*)(void **, int))dlsym(h, "unw_backtrace");
-	u_init_local2 = (int (*)(unw_cursor_t *, unw_context_t *, int))dlsym(h, "_ULx86_64_init_local2");
-	u_step = (int (*)(unw_cursor_t *))dlsym(h, "_ULx86_64_step");
-	u_get_reg = (int (*)(unw_cursor_t *, unw_regnum_t, unw_word_t *))dlsym(h, "_ULx86_64_get_reg");
-	int (*set_caching)(unw_addr_space_t, unw_caching_policy_t) =
-		(int (*)(unw_addr_space_t, unw_caching_policy_t))dlsym(h, "_ULx86_64_set_caching_policy");
-	unw_addr_space_t *local = dlsym(h, "_ULx86_64_local_addr_space");
-	if (!u_backtrace || !u_init_local2 || !u_step || !u_get_reg || !set_caching || !local) {
-		hp_debug("libunwind.so.8 lacks the functions we use");
-		u_backtrace = NULL;
-		return -1;
-	}
-	set_caching(*local, UNW_CACHE_PER_THREAD);
+	ready = 1;
 	hp_unwind_thread_init();
 	return 0;
 }
@@ -49,10 +33,10 @@ int hp_unwind_init(void)
 void hp_unwind_thread_init(void)
 {
 	void *buf[8];
-	if (!u_backtrace)
+	if (!ready)
 		return;
 	unwinding++;
-	u_backtrace(buf, 8);
+	unw_backtrace(buf, 8);
 	unwinding--;
 }
 
@@ -63,11 +47,11 @@ static uint32_t walk(ucontext_t *uc, uint64_t *tmp, uint32_t max, uint16_t *flag
 {
 	unw_cursor_t c;
 	uint32_t n = 0;
-	if (u_init_local2(&c, uc, UNW_INIT_SIGNAL_FRAME) < 0)
+	if (unw_init_local2(&c, uc, UNW_INIT_SIGNAL_FRAME) < 0)
 		return 0;
 	for (;;) {
 		unw_word_t ip = 0;
-		if (u_get_reg(&c, UNW_REG_IP, &ip) < 0 || !ip)
+		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || !ip)
 			break;
 		if (n == max) {
 			*flags |= HP_STACK_TRUNCATED;
@@ -75,7 +59,7 @@ static uint32_t walk(ucontext_t *uc, uint64_t *tmp, uint32_t max, uint16_t *flag
 		}
 		tmp[n] = n ? ip - 1 : ip;
 		n++;
-		int r = u_step(&c);
+		int r = unw_step(&c);
 		if (r <= 0) {
 			if (r < 0)
 				*flags |= HP_STACK_CUT;
@@ -96,7 +80,7 @@ uint32_t hp_unwind_signal(void *ucontext, uint64_t *frames, uint32_t max, uint16
 		max = HP_STACK_DEPTH_MAX;
 	if (!max)
 		return 0;
-	if (u_backtrace && !unwinding) {
+	if (ready && !unwinding) {
 		unwinding++;
 		n = walk(uc, tmp, max, flags);
 		unwinding--;

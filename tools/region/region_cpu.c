@@ -172,9 +172,10 @@ static int fn_of(struct builder *b, uint64_t addr)
 		at = strchr(name, '@');
 	if (at)
 		*at = 0;
+	int vdso = module && (!strncmp(path, "linux-vdso", 10) || !strcmp(path, "[vdso]"));
+	const char *shown = si.name[0] ? name : vdso ? "[vdso]" : "(unknown)";
 	int k = module && is_ours(path) ? FN_SKIP
-					: add_fn(b, si.name[0] ? name : "(unknown)", module ? path : NULL,
-		       si.name[0] ? si.sym_addr : 0);
+					: add_fn(b, shown, module ? path : NULL, si.name[0] ? si.sym_addr : 0);
 	free(name);
 	if (k < 0 && k != FN_SKIP)
 		return k;

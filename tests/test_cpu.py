@@ -1,0 +1,235 @@
+"""test_cpu.py - CPU sampling (docs/cpu.md): where CPU time goes in -O2 programs built without
+instrumentation (names, a 3:1 work ratio, the thread that ran each function), a stripped program
+with dynamic symbols, stacks through libc (qsort with a comparator), a program that uses SIGPROF
+itself, calls that SA_RESTART does not restart (no EINTR of ours), fork and exec, the table,
+the JSON round trip and the settings. Work is measured in CPU time, so the number of samples
+does not depend on the machine's load."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+import lib
+from lib import Fail, build, check, eq, hotpath, plain, run_json
+
+# Tests ask for 1 kHz: the kernel checks CPU timers at its tick, so this is as many samples
+# as the machine gives (each weighted by the expiries it stands for).
+HZ = ("--sample-hz", "1000")
+
+
+def cpu_of(rep):
+    c = rep.get("cpu")
+    check(c, f"no cpu section: {sorted(rep)}")
+    return c
+
+
+def cpu_fn(c, name):
+    for f in c["functions"]:
+        if f["name"] == name:
+            return f
+    raise Fail(f"no CPU function {name!r}; have {[f['name'] for f in c['functions'][:30]]}")
+
+
+def stacks_with(c, name):
+    return [s for s in c["stacks"] if any(f["name"] == name for f in s["frames"])]
+
+
+def samples_in(c, name):
+    return sum(s["samples"] for s in stacks_with(c, name))
+
+
+def check_ratio(c, main_tid):
+    heavy, light = samples_in(c, "heavy"), samples_in(c, "light")
+    check(heavy > 200 and light > 60, f"too few samples: heavy {heavy}, light {light}")
+    ratio = heavy / light
+    check(2.7 <= ratio <= 3.3, f"heavy:light = {heavy}:{light} = {ratio:.2f}, want 3 within 10%")
+    # Thread attribution: heavy and light ran on the main thread, third on the other one.
+    for s in stacks_with(c, "heavy") + stacks_with(c, "light"):
+        eq(s["tid"], main_tid, f"thread of {[f['name'] for f in s['frames']]}")
+    thirds = stacks_with(c, "third")
+    check(thirds, "no sample in third()")
+    for s in thirds:
+        check(s["tid"] != main_tid, f"third() sampled on the main thread: {s}")
+    # Outermost first: main before heavy before spin.
+    for s in stacks_with(c, "heavy"):
+        names = [f["name"] for f in s["frames"]]
+        check(names.index("main") < names.index("heavy"), f"order {names}")
+        if "spin" in names:
+            check(names.index("heavy") < names.index("spin"), f"order {names}")
+    return ratio
+
+
+def main_tid(rep):
+    mains = [t for t in rep["threads"] if not t["start_routine"]]
+    eq(len(mains), 1, "main threads")
+    return mains[0]["tid"]
+
+
+def test_ratio_threads_O2():
+    """An -O2 program without hooks: names, the 3:1 ratio, which thread ran what."""
+    exe = build("cpu_ratio.c", opt="-O2", instrument=False)
+    cp, rep = run_json([exe, "2500"], opts=HZ, want_rc=0)
+    c = cpu_of(rep)
+    eq(c["hz"], 1000, "hz")
+    eq(c["state"], "on", "state")
+    eq(rep["functions"], [], "timed functions")
+    check_ratio(c, main_tid(rep))
+    spin = cpu_fn(c, "spin")
+    check(spin["module"] == exe and spin["file"].endswith("cpu_ratio.c") and spin["line"] > 0,
+          f"spin row {spin}")
+    # spin does (almost) all the work; main is in (almost) every main-thread stack.
+    check(spin["self_samples"] >= 0.9 * c["samples"], f"spin self {spin} of {c['samples']}")
+    eq(c["samples"], sum(s["samples"] for s in c["stacks"]), "samples = sum of stacks")
+    eq(c["samples"], sum(f["self_samples"] for f in c["functions"]), "samples = sum of self")
+    # Threads: exact CPU from the thread's clock (ns, not 10 ms ticks) and their samples.
+    for t in rep["threads"]:
+        check(t["cpu_ns"] > 0 and t["cpu_samples"] > 0, f"thread {t}")
+        check(t["cpu_ns"] % 1000000 != 0 or t["cpu_user_ns"] % 10000000 != 0, f"ticks? {t}")
+        # samples ≈ CPU time × rate (within the tick's granularity)
+        want = t["cpu_ns"] / 1e6
+        check(0.7 * want <= t["cpu_samples"] <= 1.3 * want + 20, f"samples vs CPU time: {t}")
+    eq(sum(t["cpu_samples"] for t in rep["threads"]), c["samples"] + c["lost"], "thread samples")
+
+
+def test_stripped_dynamic_symbols():
+    """Stripped, but its functions are in .dynsym (-rdynamic): still named."""
+    exe = build("cpu_ratio.c", opt="-O2", instrument=False, extra=("-rdynamic",))
+    stripped = exe + "-stripped"
+    shutil.copy(exe, stripped)
+    subprocess.run(["strip", "--strip-all", stripped], check=True)
+    out = subprocess.run(["nm", stripped], capture_output=True, text=True)
+    check("no symbols" in out.stderr or not out.stdout.strip(), "strip left .symtab")
+    cp, rep = run_json([stripped, "1500"], opts=HZ, want_rc=0)
+    c = cpu_of(rep)
+    names = {f["name"] for f in c["functions"]}
+    check({"heavy", "light", "third", "main"} <= names, f"names {sorted(names)[:30]}")
+    heavy, light = samples_in(c, "heavy"), samples_in(c, "light")
+    check(light and 2.2 <= heavy / light <= 3.8, f"heavy:light {heavy}:{light}")
+
+
+def test_qsort_comparator_through_libc():
+    """Stacks go through libc: qsort (libc.so.6) is in the stack, outside the comparator."""
+    exe = build("cpu_qsort.c", opt="-O2", instrument=False)
+    cp, rep = run_json([exe, "800"], opts=HZ, want_rc=0)
+    c = cpu_of(rep)
+    cmp = cpu_fn(c, "by_weight")
+    check(cmp["self_samples"] > 0.5 * c["samples"], f"comparator {cmp} of {c['samples']}")
+    good = 0
+    for s in stacks_with(c, "by_weight"):
+        names = [f["name"] for f in s["frames"]]
+        mods = [os.path.basename(f["module"] or "") for f in s["frames"]]
+        q = [i for i, n in enumerate(names) if n.startswith("qsort") and mods[i].startswith("libc.so")]
+        if q and names.index("main") < q[0] < names.index("by_weight"):
+            good += s["samples"]
+    check(good >= 0.9 * samples_in(c, "by_weight"),
+          f"main -> qsort (libc) -> by_weight in {good} of {samples_in(c, 'by_weight')} samples; "
+          f"first stack {[f['name'] for f in c['stacks'][0]['frames']]}")
+
+
+def test_program_owns_sigprof():
+    """A program that uses SIGPROF keeps it; sampling steps aside and says so."""
+    exe = build("cpu_sigprof.c", opt="-O2", instrument=False)
+    base = plain([exe]).stdout.decode()
+    cp, rep = run_json([exe], want_rc=0)
+    out = cp.stdout.decode()
+    eq(out, base, "the program's view of SIGPROF")
+    eq(out, "before: default\nhandler: ours\nticks seen\n", "program output")
+    c = cpu_of(rep)
+    eq(c["state"], "stepped_aside", "state")
+    check(any("stepped aside" in n and "SIGPROF" in n for n in rep["notes"]), f"notes {rep['notes']}")
+    text = hotpath("run", "--", exe)
+    check(b"note: CPU sampling stepped aside: the program uses SIGPROF itself" in text.stderr,
+          text.stderr.decode())
+
+
+def test_eintr_unchanged():
+    """No EINTR of ours from the calls SA_RESTART does not restart."""
+    exe = build("cpu_eintr.c", opt="-O2", instrument=False)
+    for mode, loops in (("libc", "4000"), ("raw", "2000")):
+        base = plain([exe, mode, loops]).stdout.decode()
+        cp, rep = run_json([exe, mode, loops], opts=("--sample-hz", "10000"), want_rc=0)
+        eq(cp.stdout.decode(), base, f"{mode}: EINTRs with and without hotpath")
+        check(cpu_of(rep)["samples"] > 0, f"{mode}: sampled")
+    # Signals dressed as ours, landing inside the calls: every call resumed, none fails.
+    cp, rep = run_json([exe, "inject", "400"], want_rc=0)
+    eq(cp.stdout.decode(), "eintr 0\n", "inject: our signal interrupted the calls")
+    # The program's own signal still interrupts them, as without hotpath.
+    base = int(plain([exe, "usr1", "400"]).stdout.split()[1])
+    cp, rep = run_json([exe, "usr1", "400"], want_rc=0)
+    got = int(cp.stdout.split()[1])
+    check(base > 50 and got > 50, f"program's EINTRs: without {base}, with {got}")
+
+
+def test_fork_and_exec():
+    """A forked child and an exec'd image have samples of their own."""
+    exe = build("cpu_fork.c", opt="-O2", instrument=False)
+    cp, rep = run_json([exe, "fork", "400"], opts=HZ, want_rc=0)
+    c = cpu_of(rep)
+    check(samples_in(c, "parent_work") > 100 and not samples_in(c, "child_work"),
+          f"parent: {[f['name'] for f in c['functions'][:10]]}")
+    kids = [k for k in rep["children"] if k.get("cpu")]
+    eq(len(kids), 1, "children with a cpu section")
+    kc = kids[0]["cpu"]
+    check(samples_in(kc, "child_work") > 100 and not samples_in(kc, "parent_work"),
+          f"child: {[f['name'] for f in kc['functions'][:10]]}")
+    cp, rep = run_json([exe, "exec", "400"], opts=HZ, want_rc=0)
+    images = [k for k in rep["children"] if k.get("cpu") and samples_in(k["cpu"], "exec_work")]
+    eq(len(images), 1, f"exec'd image with exec_work: {[k.get('command') for k in rep['children']]}")
+    check(samples_in(images[0]["cpu"], "exec_work") > 100, "exec_work samples")
+
+
+def test_table_no_flag_and_round_trip():
+    """`hotpath run PROG` prints where CPU time went with no flag; the JSON loads back."""
+    exe = build("cpu_ratio.c", opt="-O2", instrument=False)
+    cp = hotpath("run", "--", exe, "600")
+    err = cp.stderr.decode()
+    eq(cp.returncode, 0, "exit status")
+    m = re.search(r"Where CPU time went \((\d+) samples at 100 Hz\)", err)
+    check(m and int(m.group(1)) > 50, err)
+    check("(no function was timed)" not in err, err)
+    check(re.search(r"\| spin +\| cpu_ratio-O2 +\| +\d+\.\d\d% +\| 100\.00%|\| spin +\| cpu_ratio", err), err)
+    check(re.search(r"\| Function +\| Module +\| Self % +\| Total % +\| CPU time", err), err)
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "r.json")
+        cp = hotpath("run", "-f", "json", "-o", out, *HZ, "--", exe, "600")
+        eq(cp.returncode, 0, "exit status")
+        a = hotpath("report", out, "--format", "json")
+        check(a.returncode == 0, a.stderr.decode())
+        import json
+        with open(out) as f:
+            orig = json.load(f)
+        again = json.loads(a.stdout.decode() or a.stderr.decode())
+        eq(again["cpu"], orig["cpu"], "cpu after a round trip")
+        t = hotpath("report", out)
+        check(b"Where CPU time went" in t.stdout + t.stderr, (t.stdout + t.stderr).decode())
+
+
+def test_no_sample_settings():
+    exe = build("cpu_ratio.c", opt="-O2", instrument=False)
+    cp, rep = run_json([exe, "200"], opts=("--no-sample",), want_rc=0)
+    eq(rep["cpu"], None, "--no-sample")
+    cp, rep = run_json([exe, "200"], env={"HOTPATH_SAMPLE": "false"}, want_rc=0)
+    eq(rep["cpu"], None, "HOTPATH_SAMPLE=false")
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "hotpath.conf"), "w") as f:
+            f.write("sample_hz = 250\n")
+        cp, rep = run_json([exe, "200"], cwd=d, want_rc=0)
+        eq(rep["cpu"]["hz"], 250, "sample_hz from hotpath.conf")
+    h = hotpath("run", "--help").stdout + hotpath("run", "--help").stderr
+    check(b"--sample-hz" in h and b"--sample" in h and b"HOTPATH_SAMPLE_HZ" in h, h.decode())
+
+
+def test_cpu_ns_of_timed_functions():
+    """Timed functions get cpu_ns: a sleeping function has wall time but (almost) no CPU."""
+    exe = build("sleepy.c", opt="-O0", instrument=True)
+    cp, rep = run_json([exe], opts=HZ, want_rc=0)
+    nap = lib.fn(rep, "nap")
+    check("cpu_ns" in nap, f"nap row {nap}")
+    check(nap["cpu_ns"] < nap["total_ns"] / 4, f"nap: cpu {nap['cpu_ns']} wall {nap['total_ns']}")
+    exe = build("cpu_ratio.c", opt="-O1", instrument=True)
+    cp, rep = run_json([exe, "800"], opts=HZ, want_rc=0)
+    heavy = lib.fn(rep, "heavy")
+    # heavy computes: most of its wall time is CPU time (it may wait for a core).
+    check(heavy["cpu_ns"] > 0.3 * heavy["total_ns"] and heavy["cpu_ns"] < 1.3 * heavy["total_ns"],
+          f"heavy: cpu {heavy['cpu_ns']} wall {heavy['total_ns']}")
