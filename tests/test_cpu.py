@@ -230,6 +230,8 @@ def test_cpu_ns_of_timed_functions():
     exe = build("cpu_ratio.c", opt="-O1", instrument=True)
     cp, rep = run_json([exe, "800"], opts=HZ, want_rc=0)
     heavy = lib.fn(rep, "heavy")
-    # heavy computes: most of its wall time is CPU time (it may wait for a core).
-    check(heavy["cpu_ns"] > 0.3 * heavy["total_ns"] and heavy["cpu_ns"] < 1.3 * heavy["total_ns"],
-          f"heavy: cpu {heavy['cpu_ns']} wall {heavy['total_ns']}")
+    # heavy computes: about 3/4 of the main thread's CPU time (light has the rest), whatever
+    # its wall time on a loaded machine.
+    main_cpu = [t for t in rep["threads"] if not t["start_routine"]][0]["cpu_ns"]
+    check(0.6 * main_cpu < heavy["cpu_ns"] < 0.9 * main_cpu,
+          f"heavy: cpu {heavy['cpu_ns']}, main thread cpu {main_cpu}, wall {heavy['total_ns']}")
