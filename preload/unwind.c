@@ -23,21 +23,32 @@ static __thread uint32_t unwinding __attribute__((tls_model("initial-exec")));
 
 int hp_unwind_init(void)
 {
-	if (unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD) < 0)
+	hp_tls.guard++;
+	int rc = unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+	hp_tls.guard--;
+	if (rc < 0)
 		return -1;
 	ready = 1;
 	hp_unwind_thread_init();
 	return 0;
 }
 
+/* Walk a few frames of our own stack, by the same path as the handler (unw_init_local +
+ * unw_step, not unw_backtrace: that one would also set up a second cache with a thread-exit
+ * destructor that takes libunwind's locks). */
 void hp_unwind_thread_init(void)
 {
-	void *buf[8];
+	unw_context_t ctx;
+	unw_cursor_t c;
 	if (!ready)
 		return;
+	hp_tls.guard++; /* libunwind's own locks and I/O are not the program's */
 	unwinding++;
-	unw_backtrace(buf, 8);
+	if (unw_getcontext(&ctx) == 0 && unw_init_local(&c, &ctx) == 0)
+		for (int i = 0; i < 16 && unw_step(&c) > 0; i++)
+			;
 	unwinding--;
+	hp_tls.guard--;
 }
 
 /* Frames of the handler's own caller chain up to the signal frame are dropped: the walk
@@ -81,9 +92,11 @@ uint32_t hp_unwind_signal(void *ucontext, uint64_t *frames, uint32_t max, uint16
 	if (!max)
 		return 0;
 	if (ready && !unwinding) {
+		hp_tls.guard++;
 		unwinding++;
 		n = walk(uc, tmp, max, flags);
 		unwinding--;
+		hp_tls.guard--;
 	}
 	if (!n) {
 		tmp[0] = pc;

@@ -54,7 +54,7 @@ START_TEST(test_other_version)
 {
 	unsigned char *b = make_region();
 	((struct hp_region_header *)b)->version = 7;
-	expect_error(b, SIZE, -EPROTO, "layout version 7, this hotpath reads version 1");
+	expect_error(b, SIZE, -EPROTO, "layout version 7, this hotpath reads version 2");
 	free(b);
 }
 END_TEST

@@ -133,6 +133,10 @@ static const struct migration {
 	const char *sql;
 } migrations[] = {
 	{1, "runs, processes, arguments, notes, functions with histograms, threads", schema_v1},
+	{2, "CPU sampling: functions.cpu_ns, threads.cpu_ns and cpu_samples (docs/cpu.md)",
+	 "ALTER TABLE functions ADD COLUMN cpu_ns INTEGER;\n" /* NULL: not sampled */
+	 "ALTER TABLE threads ADD COLUMN cpu_ns INTEGER NOT NULL DEFAULT 0;\n"
+	 "ALTER TABLE threads ADD COLUMN cpu_samples INTEGER NOT NULL DEFAULT 0;\n"},
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -506,11 +510,13 @@ static int step_done(struct saver *sv, sqlite3_stmt *s)
 
 static int save_fn(struct saver *sv, int64_t proc_id, size_t seq, const struct hp_fn_row *r)
 {
-	hp_store_bind(sv->fn, "IItttiUiUUUUUUUUUU", proc_id, (int64_t)seq, r->name, r->module, r->file, r->line,
+	hp_store_bind(sv->fn, "IItttiUiUUUUUUUUUUU", proc_id, (int64_t)seq, r->name, r->module, r->file, r->line,
 	     r->addr, r->kind, r->calls, r->completed, r->total_ns, r->sum_ns, r->min_ns, r->max_ns,
-	     r->alloc_count, r->alloc_bytes, r->free_count, r->free_bytes);
+	     r->alloc_count, r->alloc_bytes, r->free_count, r->free_bytes, r->cpu_ns);
 	if (r->line <= 0)
 		sqlite3_bind_null(sv->fn, 6);
+	if (!r->has_cpu)
+		sqlite3_bind_null(sv->fn, 19);
 	if (step_done(sv, sv->fn) < 0)
 		return -1;
 	int64_t fn_id = sqlite3_last_insert_rowid(sv->st->db);
@@ -551,10 +557,10 @@ static int save_proc(struct saver *sv, int64_t run_id, size_t seq, const struct 
 			return -1;
 	for (size_t i = 0; p->threads && i < p->nthreads; i++) {
 		const struct hp_thread_row *t = &p->threads[i];
-		hp_store_bind(sv->thread, "IIittiIIUUUUUUUUU", id, (int64_t)i, t->tid, t->name, t->start_routine,
+		hp_store_bind(sv->thread, "IIittiIIUUUUUUUUUUU", id, (int64_t)i, t->tid, t->name, t->start_routine,
 		     t->running, t->start_ns, t->end_ns, t->cpu_user_ns, t->cpu_sys_ns, t->calls,
 		     t->alloc_count, t->alloc_bytes, t->free_count, t->free_bytes, t->lock_wait_ns,
-		     t->io_block_ns);
+		     t->io_block_ns, t->cpu_ns, t->cpu_samples);
 		if (step_done(sv, sv->thread) < 0)
 			return -1;
 	}
@@ -660,10 +666,10 @@ int hp_store_save(struct hp_store *st, const struct hp_proc *top, const struct h
 	    !(sv.note = hp_store_prepare(st, "INSERT INTO notes VALUES (?, ?, ?)", err, errlen)) ||
 	    !(sv.fn = hp_store_prepare(st, "INSERT INTO functions (process_id, seq, name, module, file, line, "
 				  "address, kind, calls, completed, total_ns, sum_ns, min_ns, max_ns, "
-				  "alloc_count, alloc_bytes, free_count, free_bytes) "
-				  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen)) ||
+				  "alloc_count, alloc_bytes, free_count, free_bytes, cpu_ns) "
+				  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen)) ||
 	    !(sv.bucket = hp_store_prepare(st, "INSERT INTO histogram_buckets VALUES (?, ?, ?, ?, ?)", err, errlen)) ||
-	    !(sv.thread = hp_store_prepare(st, "INSERT INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    !(sv.thread = hp_store_prepare(st, "INSERT INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 				  err, errlen)))
 		goto rollback;
 	hp_store_bind(run, "tIttti", meta->label, now_unix_ns(), command ? command : "", meta->git_commit,

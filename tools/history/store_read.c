@@ -193,6 +193,8 @@ static int load_fns(struct loader *ld, int64_t proc_id, struct hp_proc *p)
 		r->free_count = col_u64(s, 15);
 		r->free_bytes = col_u64(s, 16);
 		int nb = sqlite3_column_int(s, 17);
+		r->has_cpu = sqlite3_column_type(s, 18) != SQLITE_NULL;
+		r->cpu_ns = col_u64(s, 18);
 		if (nb > 0 && !(r->hist = calloc((size_t)nb, sizeof(*r->hist))))
 			return -ENOMEM;
 		hp_store_bind(ld->buckets, "I", fn_id);
@@ -240,6 +242,8 @@ static int load_threads(struct loader *ld, int64_t proc_id, struct hp_proc *p)
 		t->free_bytes = col_u64(s, 12);
 		t->lock_wait_ns = col_u64(s, 13);
 		t->io_block_ns = col_u64(s, 14);
+		t->cpu_ns = col_u64(s, 15);
+		t->cpu_samples = col_u64(s, 16);
 	}
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
@@ -292,6 +296,8 @@ static void graft(struct hp_proc *dst, struct hp_proc *src)
 	dst->io = src->io;
 	dst->nio = src->nio;
 	dst->patch = src->patch;
+	dst->cpu = src->cpu;
+	src->cpu = NULL;
 	src->chans = NULL;
 	src->nchans = 0;
 	src->locks = NULL;
@@ -346,13 +352,15 @@ static int loader_prepare(struct loader *ld, char *err, size_t errlen)
 	    !(ld->notes = hp_store_prepare(st, "SELECT text FROM notes WHERE process_id = ? ORDER BY seq", err, errlen)) ||
 	    !(ld->fns = hp_store_prepare(st, "SELECT id, name, module, file, line, address, kind, calls, completed, "
 				   "total_ns, sum_ns, min_ns, max_ns, alloc_count, alloc_bytes, free_count, "
-				   "free_bytes, (SELECT count(*) FROM histogram_buckets b WHERE b.function_id = f.id) "
+				   "free_bytes, (SELECT count(*) FROM histogram_buckets b WHERE b.function_id = f.id), "
+				   "cpu_ns "
 				   "FROM functions f WHERE process_id = ? ORDER BY seq", err, errlen)) ||
 	    !(ld->buckets = hp_store_prepare(st, "SELECT lo_ns, hi_ns, count FROM histogram_buckets WHERE function_id = ? "
 				       "ORDER BY seq", err, errlen)) ||
 	    !(ld->threads = hp_store_prepare(st, "SELECT tid, name, start_routine, running, start_ns, end_ns, cpu_user_ns, "
 				       "cpu_sys_ns, calls, alloc_count, alloc_bytes, free_count, free_bytes, "
-				       "lock_wait_ns, io_block_ns FROM threads WHERE process_id = ? ORDER BY seq",
+				       "lock_wait_ns, io_block_ns, cpu_ns, cpu_samples FROM threads WHERE process_id = ? "
+				       "ORDER BY seq",
 				   err, errlen)))
 		return -1;
 	return 0;
