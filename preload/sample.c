@@ -106,7 +106,10 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	if (si->si_code != SI_TIMER || si->si_value.sival_int != SAMPLE_COOKIE)
 		goto out;
 	stls.signals++;
-	uint64_t w = 1 + (si->si_overrun > 0 ? (uint64_t)si->si_overrun : 0);
+	/* One sample per signal, whatever its overrun: above the kernel's tick rate a signal
+	 * stands for several expiries, but weighting it by them only adds variance to the shares
+	 * (the reader scales samples to CPU time with the threads' exact CPU clocks). */
+	uint64_t w = 1;
 	struct hp_tstate *ts = hp_tls.ts;
 	struct hp_sstate *st = stls.st;
 	if (!h)

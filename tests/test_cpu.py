@@ -41,9 +41,17 @@ def samples_in(c, name):
 
 def check_ratio(c, main_tid):
     heavy, light = samples_in(c, "heavy"), samples_in(c, "light")
+    n = heavy + light
     check(heavy > 200 and light > 60, f"too few samples: heavy {heavy}, light {light}")
+    # Each sample is a draw with P(heavy) = 3/4. The kernel delivers CPU-timer signals at its
+    # tick (a few hundred a second), so a test-sized run has ~500-1000 samples, and 10% on the
+    # ratio (2.7..3.3) would be about one standard deviation: the test holds the share to 3.5
+    # standard deviations of a binomial draw, and bench/bench_cpu.py measures the 10% on long
+    # runs (docs/performance.md).
+    share, sd = heavy / n, (0.1875 / n) ** 0.5
+    check(abs(share - 0.75) <= 3.5 * sd,
+          f"heavy:light = {heavy}:{light} = {heavy / light:.2f}: share {share:.3f}, want 0.75 ± {3.5 * sd:.3f}")
     ratio = heavy / light
-    check(2.7 <= ratio <= 3.3, f"heavy:light = {heavy}:{light} = {ratio:.2f}, want 3 within 10%")
     # Thread attribution: heavy and light ran on the main thread, third on the other one.
     for s in stacks_with(c, "heavy") + stacks_with(c, "light"):
         eq(s["tid"], main_tid, f"thread of {[f['name'] for f in s['frames']]}")
@@ -82,13 +90,18 @@ def test_ratio_threads_O2():
     check(spin["self_samples"] >= 0.9 * c["samples"], f"spin self {spin} of {c['samples']}")
     eq(c["samples"], sum(s["samples"] for s in c["stacks"]), "samples = sum of stacks")
     eq(c["samples"], sum(f["self_samples"] for f in c["functions"]), "samples = sum of self")
+    # A sample stands for the sampled threads' CPU time over their samples.
+    ts = [t for t in rep["threads"] if t["cpu_samples"]]
+    want = sum(t["cpu_ns"] for t in ts) / sum(t["cpu_samples"] for t in ts)
+    check(abs(c["ns_per_sample"] - want) <= 1, f"ns_per_sample {c['ns_per_sample']} want {want}")
     # Threads: exact CPU from the thread's clock (ns, not 10 ms ticks) and their samples.
     for t in rep["threads"]:
         check(t["cpu_ns"] > 0 and t["cpu_samples"] > 0, f"thread {t}")
         check(t["cpu_ns"] % 1000000 != 0 or t["cpu_user_ns"] % 10000000 != 0, f"ticks? {t}")
-        # samples ≈ CPU time × rate (within the tick's granularity)
-        want = t["cpu_ns"] / 1e6
-        check(0.7 * want <= t["cpu_samples"] <= 1.3 * want + 20, f"samples vs CPU time: {t}")
+        # at most one sample per ms of CPU at 1 kHz, and at least one per tick's worth (the
+        # kernel's tick, >= 100 Hz, caps the real rate)
+        ms = t["cpu_ns"] / 1e6
+        check(0.08 * ms <= t["cpu_samples"] <= 1.1 * ms + 20, f"samples vs CPU time: {t}")
     eq(sum(t["cpu_samples"] for t in rep["threads"]), c["samples"] + c["lost"], "thread samples")
 
 
@@ -166,17 +179,17 @@ def test_fork_and_exec():
     exe = build("cpu_fork.c", opt="-O2", instrument=False)
     cp, rep = run_json([exe, "fork", "400"], opts=HZ, want_rc=0)
     c = cpu_of(rep)
-    check(samples_in(c, "parent_work") > 100 and not samples_in(c, "child_work"),
+    check(samples_in(c, "parent_work") > 20 and not samples_in(c, "child_work"),
           f"parent: {[f['name'] for f in c['functions'][:10]]}")
     kids = [k for k in rep["children"] if k.get("cpu")]
     eq(len(kids), 1, "children with a cpu section")
     kc = kids[0]["cpu"]
-    check(samples_in(kc, "child_work") > 100 and not samples_in(kc, "parent_work"),
+    check(samples_in(kc, "child_work") > 20 and not samples_in(kc, "parent_work"),
           f"child: {[f['name'] for f in kc['functions'][:10]]}")
     cp, rep = run_json([exe, "exec", "400"], opts=HZ, want_rc=0)
     images = [k for k in rep["children"] if k.get("cpu") and samples_in(k["cpu"], "exec_work")]
     eq(len(images), 1, f"exec'd image with exec_work: {[k.get('command') for k in rep['children']]}")
-    check(samples_in(images[0]["cpu"], "exec_work") > 100, "exec_work samples")
+    check(samples_in(images[0]["cpu"], "exec_work") > 20, "exec_work samples")
 
 
 def test_table_no_flag_and_round_trip():

@@ -181,7 +181,7 @@ struct hp_thread_rec {
 	uint64_t outside_alloc[4];
 	int64_t peak_live_est; /* alloc.c: the process's live bytes at their highest as this
 				* thread saw them (exact with one thread; see docs/memory.md) */
-	uint64_t cpu_samples; /* sample.c: CPU samples taken on this thread (weighted by overrun) */
+	uint64_t cpu_samples; /* sample.c: CPU samples taken on this thread */
 	uint64_t cpu_ns;      /* the thread's CPU clock (user + sys, ns) at its end, or 0 */
 	uint64_t reserved[1];
 };
@@ -296,7 +296,7 @@ enum {
 struct hp_cpu_sample_rec {
 	uint32_t stack1;  /* stack id + 1 */
 	uint32_t thread;  /* row in HP_T_THREADS */
-	uint64_t samples; /* timer expiries (1 + overrun per signal) */
+	uint64_t samples; /* signals taken (one per signal, however many expiries it stands for) */
 };
 
 enum hp_sample_state {

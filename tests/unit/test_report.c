@@ -686,13 +686,13 @@ START_TEST(test_json_fields)
 		"\"address\":\"0x401136\",\"kind\":\"instrumented\",\"calls\":1000,\"completed\":1000,"
 		"\"total_ns\":169910000,\"avg_ns\":169910,\"min_ns\":100000,\"max_ns\":260000,"
 		"\"p95_ns\":254720,\"percent_total\":80.90,\"alloc_count\":0,\"alloc_bytes\":0,"
-		"\"free_count\":0,\"free_bytes\":0,"
+		"\"free_count\":0,\"free_bytes\":0,\"cpu_ns\":null,"
 		"\"histogram\":[[100000,101000,900],[254000,255440,100]]}"));
 	ck_assert_ptr_nonnull(strstr(out, "\"module\":null,\"file\":null,\"line\":null,\"address\":\"0x401200\""));
 	ck_assert_ptr_nonnull(strstr(out,
 		"],\"functions_total\":2,\"threads\":[{\"tid\":123,\"name\":\"app\",\"start_routine\":null,"
 		"\"state\":\"running\",\"start_ns\":0,\"end_ns\":null,\"cpu_user_ns\":0,\"cpu_sys_ns\":0,"
-		"\"calls\":1001,\"alloc_count\":0,\"alloc_bytes\":0,\"free_count\":0,\"free_bytes\":0,"
+		"\"cpu_ns\":0,\"cpu_samples\":0,\"calls\":1001,\"alloc_count\":0,\"alloc_bytes\":0,\"free_count\":0,\"free_bytes\":0,"
 		"\"lock_wait_ns\":0,\"io_block_ns\":0,\"blocked_ns\":0}],\"dropped\":0,\"depth_overflow\":0,"
 		"\"unmatched_exits\":0,\"notes\":[],"));
 	/* Data flow and concurrency (report_flow.c): empty sections, then the rest. */

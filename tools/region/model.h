@@ -210,6 +210,9 @@ struct hp_cpu_info {
 	uint64_t samples; /* recorded */
 	uint64_t lost;	  /* expiries not recorded (docs/cpu.md) */
 	uint64_t folded;  /* stacks recorded as a shorter prefix (stack table full) */
+	/* CPU time one sample stands for: the sampled threads' exact CPU clocks over their
+	 * samples when known (the kernel's tick caps the real rate), else 1e9 / hz. */
+	double ns_per_sample;
 	struct hp_cpu_fn *fns; /* by self_samples, descending */
 	size_t nfns;
 	struct hp_cpu_stack *stacks; /* by samples, descending */
@@ -217,7 +220,7 @@ struct hp_cpu_info {
 };
 
 void hp_cpu_info_free(struct hp_cpu_info *c);
-/* Estimated CPU time of `samples` at the info's rate, in ns (NAN when the rate is 0). */
+/* Estimated CPU time of `samples`, in ns (samples × ns_per_sample; NAN when unknown). */
 double hp_cpu_ns(const struct hp_cpu_info *c, uint64_t samples);
 
 /* Percentile `pct` of a row, in ns. A value saved for exactly this percentile (pct_given)

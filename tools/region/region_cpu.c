@@ -85,6 +85,8 @@ static void smap_free(struct smap *m)
 	memset(m, 0, sizeof(*m));
 }
 
+static void calibrate(const struct hp_rregion *r, struct hp_cpu_info *c);
+
 /* ---- building from a region ---- */
 
 struct builder {
@@ -414,6 +416,7 @@ int hp_cpu_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, in
 	}
 	if (want_lines)
 		add_lines(r, sym, c);
+	calibrate(r, c);
 	p->cpu = c;
 	annotate(r, p);
 	add_notes(p, h);
@@ -422,7 +425,22 @@ int hp_cpu_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, in
 
 double hp_cpu_ns(const struct hp_cpu_info *c, uint64_t samples)
 {
-	return c->hz ? (double)samples * 1e9 / (double)c->hz : NAN;
+	return c->ns_per_sample > 0 ? (double)samples * c->ns_per_sample : NAN;
+}
+
+/* The threads whose CPU clock is known (ended) calibrate a sample; else the asked rate. */
+static void calibrate(const struct hp_rregion *r, struct hp_cpu_info *c)
+{
+	uint64_t ns = 0, samples = 0;
+	uint32_t nt = hp_rregion_rows(r, HP_T_THREADS);
+	for (uint32_t i = 0; i < nt; i++) {
+		const struct hp_thread_rec *t = hp_rregion_row(r, HP_T_THREADS, i);
+		if (t && t->cpu_ns && t->cpu_samples) {
+			ns += t->cpu_ns;
+			samples += t->cpu_samples;
+		}
+	}
+	c->ns_per_sample = samples >= 10 ? (double)ns / (double)samples : c->hz ? 1e9 / c->hz : 0;
 }
 
 void hp_cpu_info_free(struct hp_cpu_info *c)

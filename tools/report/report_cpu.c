@@ -86,6 +86,8 @@ void hp_cpu_json(struct hp_jw *w, const struct hp_proc *p)
 	hp_jw_uint(w, c->lost);
 	hp_jw_key(w, "folded");
 	hp_jw_uint(w, c->folded);
+	hp_jw_key(w, "ns_per_sample");
+	hp_jw_double(w, c->ns_per_sample, 1);
 	hp_jw_key(w, "functions");
 	hp_jw_arr_begin(w);
 	for (size_t i = 0; i < c->nfns; i++) {
@@ -209,7 +211,8 @@ int hp_cpu_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_pro
 	c->state = HP_SAMPLE_ON;
 	size_t at = hp_load_push(l, "cpu");
 	if ((rc = hp_load_u64(l, j, "hz", &hz)) < 0 || (rc = hp_load_u64(l, j, "samples", &c->samples)) < 0 ||
-	    (rc = hp_load_u64(l, j, "lost", &c->lost)) < 0 || (rc = hp_load_u64(l, j, "folded", &c->folded)) < 0)
+	    (rc = hp_load_u64(l, j, "lost", &c->lost)) < 0 || (rc = hp_load_u64(l, j, "folded", &c->folded)) < 0 ||
+	    (rc = hp_load_num(l, j, "ns_per_sample", 1, &c->ns_per_sample)) < 0)
 		return rc;
 	/* A state from a newer hotpath reads as on. */
 	const struct hp_json *st = hp_json_get(j, "state");
@@ -217,6 +220,8 @@ int hp_cpu_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_pro
 		if (!strcmp(st->string, states[i]))
 			c->state = i;
 	c->hz = hz > UINT32_MAX ? UINT32_MAX : (uint32_t)hz;
+	if (!(c->ns_per_sample > 0)) /* a report from before ns_per_sample */
+		c->ns_per_sample = c->hz ? 1e9 / c->hz : 0;
 	rc = hp_load_objects(l, j, "functions", sizeof(*c->fns), load_fn, &fns, &c->nfns);
 	c->fns = fns;
 	if (rc < 0)
