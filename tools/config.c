@@ -8,11 +8,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <locale.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "tools/report/json.h"
 
 static void __attribute__((format(printf, 3, 4)))
 set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -414,14 +415,6 @@ bad:
 	return -1;
 }
 
-static locale_t c_locale;
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-
-static void c_locale_init(void)
-{
-	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-}
-
 /* Parses "D+" or "D+.D+" in the C locale (the console may have set another decimal point). */
 static int parse_decimal(const char *p, const char *e, double *out)
 {
@@ -444,8 +437,8 @@ static int parse_decimal(const char *p, const char *e, double *out)
 		return -1;
 	memcpy(buf, p, (size_t)(e - p));
 	buf[e - p] = '\0';
-	pthread_once(&c_locale_once, c_locale_init);
-	*out = c_locale ? strtod_l(buf, NULL, c_locale) : strtod(buf, NULL);
+	locale_t c = hp_c_locale(); /* the one C locale, tools/report/json.c */
+	*out = c ? strtod_l(buf, NULL, c) : strtod(buf, NULL);
 	return 0;
 }
 

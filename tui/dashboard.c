@@ -31,12 +31,6 @@ static const char *const help_lines[] = {
 	"Times are wall-clock and inclusive; % Total may exceed 100% with threads.",
 };
 
-static const char *base_name(const char *path)
-{
-	const char *b = strrchr(path, '/');
-	return b && b[1] ? b + 1 : path;
-}
-
 static void draw_title(struct hp_console *c)
 {
 	char line[512], up[32];
@@ -55,7 +49,7 @@ static void draw_title(struct hp_console *c)
 		else
 			snprintf(every, sizeof(every), "%gs", c->interval_s);
 		snprintf(line, sizeof(line), " hotpath console | pid %d | %s | %s %s | every %s%s%s%s",
-			 p->pid, base_name(p->argc ? p->argv[0] : p->exe ? p->exe : "?"),
+			 p->pid, hp_base_name(p->argc ? p->argv[0] : p->exe ? p->exe : "?"),
 			 p->state == HP_PS_RUNNING ? "up" : "ran", up, every,
 			 c->paused ? " | PAUSED" : "", c->log_path ? " | output: " : "",
 			 c->log_path ? c->log_path : "");

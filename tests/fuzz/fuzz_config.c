@@ -1,6 +1,6 @@
 /* fuzz_config.c - libFuzzer target for hp_conf_parse (hotpath.conf is user input) and the value
  * parsers the settings table applies to its values. Built and run by tests/fuzz/build.sh.
- * FUZZ_SOURCES: tools/config.c */
+ * FUZZ_SOURCES: tools/config.c tools/report/json.c */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -49,7 +49,7 @@ const char *hp_io_kind_name(int kind)
 const char *hp_base_name(const char *path)
 {
 	const char *b = path ? strrchr(path, '/') : NULL;
-	return b ? b + 1 : path ? path : "";
+	return b && b[1] ? b + 1 : path ? path : "";
 }
 
 uint64_t hp_fn_avg_ns(const struct hp_fn_row *r)

@@ -253,7 +253,7 @@ const char *hp_io_kind_name(int kind);
 
 void hp_patch_info_free(struct hp_patch_info *pi);
 
-/* The last component of a path ("" for NULL). */
+/* The last component of a path ("" for NULL; the whole path when it ends in '/'). */
 const char *hp_base_name(const char *path);
 
 #endif
