@@ -37,6 +37,7 @@ static HP_NOINLINE struct hp_fstat *fstat_new(struct hp_tstate *ts, uint64_t fn,
 	}
 	rec->thread = ts->thread_row;
 	rec->kind = HP_FN_INSTRUMENTED;
+	rec->epoch = ts->epoch;
 	rec->min_ticks = UINT64_MAX;
 	ts->trec->fstat_rows++;
 	__atomic_store_n(&rec->addr, fn, __ATOMIC_RELEASE);
@@ -84,6 +85,7 @@ struct hp_tstate *hp_thread_slow(void)
 	ts = m;
 	ts->trec = tr;
 	ts->thread_row = row;
+	ts->epoch = __atomic_load_n(&hp_g.hdr->module_epoch, __ATOMIC_ACQUIRE);
 	int tid = hp_gettid();
 	tr->start_routine = tl->start_routine;
 	tr->start_mono_ns = hp_mono_ns();
@@ -136,6 +138,8 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 		if (!ts)
 			return;
 	}
+	if (HP_UNLIKELY(ts->epoch != __atomic_load_n(&hp_g.hdr->module_epoch, __ATOMIC_RELAXED)))
+		hp_funcs_forget_unloaded(ts);
 	uint32_t d = ts->depth;
 	ts->depth = d + 1;
 	HP_BARRIER();
@@ -215,6 +219,33 @@ extern __typeof__(__cyg_profile_func_enter) hp_func_enter
 extern __typeof__(__cyg_profile_func_exit) hp_func_exit
 	__attribute__((alias("__cyg_profile_func_exit"), visibility("hidden")));
 
+/* A tombstone in the fcache: an address no function has, skipped by lookups, never empty. */
+#define HP_FCACHE_GONE 1u
+
+/* Libraries were unloaded since this thread last looked (dlclose): forget its cache entries
+ * for their addresses, so that a library loaded at the same place gets rows of its own
+ * (tagged with the new epoch) instead of adding its calls to the old one's. Rare: one pass
+ * over the cache per dlclose that unloaded something, on each thread that then runs a hook. */
+HP_NOINLINE void hp_funcs_forget_unloaded(struct hp_tstate *ts)
+{
+	struct hp_region_header *h = hp_g.hdr;
+	uint32_t now = __atomic_load_n(&h->module_epoch, __ATOMIC_ACQUIRE);
+	struct hp_table *t = &h->tables[HP_T_MODULES];
+	uint32_t n = t->claimed < t->capacity ? t->claimed : t->capacity;
+	for (uint32_t m = 0; m < n; m++) {
+		struct hp_module_rec *mod = hp_table_row(h, HP_T_MODULES, m);
+		uint32_t gone = __atomic_load_n(&mod->unload_epoch, __ATOMIC_ACQUIRE);
+		if (!gone || gone <= ts->epoch)
+			continue;
+		for (uint32_t i = 0; i < HP_FCACHE_SIZE; i++) {
+			uint64_t fn = ts->fcache[i].fn;
+			if (fn >= mod->start && fn < mod->end)
+				ts->fcache[i].fn = HP_FCACHE_GONE;
+		}
+	}
+	ts->epoch = now;
+}
+
 /* Record every open frame of this thread as ending at `now` (exit(), thread exit). */
 void hp_close_frames(struct hp_tstate *ts, uint64_t now)
 {
@@ -272,13 +303,21 @@ void hp_funcs_after_fork(void)
 	for (uint32_t i = 0; i < HP_FCACHE_SIZE; i++)
 		ts->fcache[i].fn = 0, ts->fcache[i].rec = NULL;
 	ts->fcache_used = 0;
+	ts->epoch = hp_g.hdr->module_epoch;
 	ts->alloc[0] = ts->alloc[1] = ts->alloc[2] = ts->alloc[3] = 0;
+	/* The child's life starts at the fork (main_start_ticks): each open frame is one call of
+	 * the child's that starts there (else main showed 0 calls and more time than the child
+	 * lived). */
 	uint32_t d = ts->depth < HP_STACK_MAX ? ts->depth : HP_STACK_MAX;
+	uint64_t now = hp_g.hdr->main_start_ticks;
 	for (uint32_t i = 0; i < d; i++) {
 		struct hp_frame *fr = &ts->stack[i];
 		fr->rec = fstat_lookup(ts, fr->fn);
-		if (fr->rec)
+		fr->t0 = now;
+		if (fr->rec) {
 			fr->rec->active++;
+			fr->rec->calls++;
+		}
 		fr->alloc_mark[0] = fr->alloc_mark[1] = fr->alloc_mark[2] = fr->alloc_mark[3] = 0;
 	}
 }

@@ -19,6 +19,7 @@ typedef int (*main_fn)(int, char **, char **);
 
 static main_fn real_main;
 static int exit_recorded;
+static void snapshot_carried(void);
 
 typedef int (*exec_fn)(const char *, char *const[], char *const[]);
 typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
@@ -78,6 +79,15 @@ static void atfork_child(void)
 		hp_alloc_after_fork();
 		hp_region_set_state(HP_STATE_RUNNING, 0);
 	}
+	if (!region_ok && hp_g.hdr) {
+		/* No region of its own (/dev/shm full): the child runs unprofiled and must not
+		 * write into its parent's. The mapping stays: stale pointers may still reach it. */
+		hp_region_unprofiled(hp_g.hdr->session, -ENOSPC);
+		hp_g.hdr = NULL;
+		hp_tls.ts = NULL;
+		hp_tls.state = HP_TLS_OFF;
+		was_ready = 0;
+	}
 	hp_flow_after_fork(region_ok);
 	if (region_ok)
 		hp_sample_after_fork();
@@ -91,9 +101,15 @@ __attribute__((constructor(101))) static void hp_init(void)
 {
 	struct hp_own own = hp_own_begin();
 	read_settings();
+	snapshot_carried();
 	find_lib_path();
-	if (hp_env_bool("HOTPATH_DISABLE", 0) || hp_region_create(0) < 0)
+	if (hp_env_bool("HOTPATH_DISABLE", 0))
 		goto out;
+	int rc = hp_region_create(0);
+	if (rc < 0) {
+		hp_region_unprofiled(hp_g.session, rc);
+		goto out;
+	}
 	hp_region_scan_modules(0);
 	hp_patch_init();
 	hp_sample_init(); /* CPU sampling (sample.c): the handler; timers start per thread */
@@ -137,8 +153,20 @@ __attribute__((destructor(101))) static void hp_fini(void)
 	finish(hp_g.hdr ? hp_g.hdr->exit_status : -1);
 }
 
+/* exit() inside libc (error(), errx(), err(), the last thread's pthread_exit) does not go
+ * through our exit(): on_exit hands every exit() its status, including those. Registered in
+ * main's wrapper, so it runs before the library destructors (hp_fini); a forked child inherits
+ * it and records into its own region. */
+static void exit_seen(int status, void *arg)
+{
+	(void)arg;
+	if (hp_g.hdr && hp_g.hdr->pid == (int)getpid())
+		finish(status);
+}
+
 static int hp_main(int argc, char **argv, char **envp)
 {
+	on_exit(exit_seen, NULL);
 	struct hp_region_header *h = hp_g.hdr;
 	if (h) {
 		h->main_addr = (uint64_t)real_main;
@@ -243,6 +271,32 @@ static const char *const carried[] = {"HOTPATH_SESSION", "HOTPATH_REGION_SIZE", 
 				      "HOTPATH_DISABLE", "HOTPATH_FUNCTIONS_MAX", "HOTPATH_CHANNELS", "HOTPATH_LOCKS",
 				      "HOTPATH_LOCK_HOLD", "HOTPATH_SAMPLE", "HOTPATH_SAMPLE_HZ", NULL};
 
+/* The carried settings as they were at start-up (NAME=value), copied: a program that clears
+ * its environment (env -i, clearenv) before an exec still hands them on, so that its child
+ * keeps the session and is found by the launcher. */
+static char carried_buf[8192];
+static const char *carried_at_start[sizeof(carried) / sizeof(carried[0])];
+
+static void snapshot_carried(void)
+{
+	extern char **environ;
+	size_t used = 0;
+	for (int c = 0; carried[c]; c++) {
+		size_t kl = hp_strlen(carried[c]);
+		for (char **e = environ; e && *e; e++) {
+			size_t len = hp_strlen(*e) + 1;
+			if (hp_strncmp(*e, carried[c], kl) || (*e)[kl] != '=')
+				continue;
+			if (used + len <= sizeof(carried_buf)) {
+				hp_memcpy(carried_buf + used, *e, len);
+				carried_at_start[c] = carried_buf + used;
+				used += len;
+			}
+			break;
+		}
+	}
+}
+
 #define ENV_MAX 4096
 struct env_fix {
 	char *vec[ENV_MAX + 16];
@@ -286,19 +340,13 @@ static char *const *fix_env(char *const *envp, struct env_fix *f)
 	if (!has_us)
 		f->vec[o++] = f->preload;
 	/* Carried settings the caller's environment dropped. */
-	extern char **environ;
 	for (int c = 0; carried[c]; c++) {
 		size_t kl = hp_strlen(carried[c]);
 		int present = 0;
 		for (size_t i = 0; i < n && !present; i++)
 			present = !hp_strncmp(envp[i], carried[c], kl) && envp[i][kl] == '=';
-		if (present)
-			continue;
-		for (char **e = environ; e && *e; e++)
-			if (!hp_strncmp(*e, carried[c], kl) && (*e)[kl] == '=' && o < ENV_MAX + 14) {
-				f->vec[o++] = *e;
-				break;
-			}
+		if (!present && carried_at_start[c] && o < ENV_MAX + 14)
+			f->vec[o++] = (char *)carried_at_start[c];
 	}
 	hp_snprintf(f->gen, sizeof(f->gen), "HOTPATH_EXEC_GEN=%u",
 		    hp_g.hdr ? hp_g.hdr->exec_count + 1 : 1);
@@ -464,6 +512,24 @@ HP_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	return spawn_common(HP_NEXT(posix_spawnp), pid, file, fa, attr, argv, envp);
+}
+
+/* dlclose: a library that is gone ends its module generation (a new one may load at its
+ * address, docs/region.md). */
+HP_EXPORT int dlclose(void *handle)
+{
+	static int (*real)(void *);
+	if (!real)
+		real = (int (*)(void *))next_sym("dlclose");
+	int r = real(handle);
+	if (r == 0 && hp_g.ready && !hp_tls.guard) {
+		int saved = errno;
+		hp_tls.guard++;
+		hp_region_scan_unloaded();
+		hp_tls.guard--;
+		errno = saved;
+	}
+	return r;
 }
 
 /* dlopen: record the new module so readers can symbolize its functions. */

@@ -44,7 +44,7 @@ struct hp_tstate {
 	uint32_t depth;	     /* frames pushed, may exceed HP_STACK_MAX (then not stored) */
 	uint32_t fcache_used;
 	uint32_t thread_row; /* row in HP_T_THREADS */
-	uint32_t reserved;
+	uint32_t epoch;	     /* the module epoch this thread's fcache is valid for */
 	struct hp_thread_rec *trec;
 	uint64_t alloc[4]; /* running alloc_count, alloc_bytes, free_count, free_bytes */
 	struct hp_fcache_ent fcache[HP_FCACHE_SIZE];
@@ -139,15 +139,21 @@ static inline void *hp_table_row(struct hp_region_header *h, int t, uint32_t i)
 int hp_region_create(int from_fork);
 void hp_region_set_state(uint32_t state, int status);
 void hp_region_scan_modules(int dlopened);
+/* After a dlclose: mark the module rows whose object is gone and start a new module epoch. */
+void hp_region_scan_unloaded(void);
 int64_t hp_mono_ns(void);
 void *hp_table_claim(int table, uint32_t *row); /* NULL when full (counted) */
 void hp_region_finish(void);
+/* No region for this image (create failed with -err): leave the launcher of `session` a marker
+ * saying so, /dev/shm/hotpath-unprofiled-<session>-<pid>-<errno> (empty; docs/run.md). */
+void hp_region_unprofiled(uint64_t session, int err);
 
 /* funcs.c */
 struct hp_tstate *hp_thread_slow(void);
 void hp_thread_end(void);
 void hp_close_frames(struct hp_tstate *ts, uint64_t now);
 void hp_funcs_after_fork(void);
+void hp_funcs_forget_unloaded(struct hp_tstate *ts); /* the module epoch moved: drop their rows */
 
 /* init.c */
 void hp_main_end(int status);

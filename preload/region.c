@@ -65,17 +65,80 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
+/* Space of a region is reserved before it is written: a tmpfs page that cannot be backed turns
+ * the first write to it into SIGBUS in the profiled program (and a reader's read into SIGBUS in
+ * the reader). Reserving all of a 64 MiB region up front costs 25-150 ms per process here (and
+ * per fork), so the header is reserved at creation and each table in chunks as rows are
+ * claimed, a chunk ahead of the rows in use (MADV_POPULATE_WRITE allocates the pages or fails
+ * with EFAULT instead of a later SIGBUS). A kernel without it (before 5.14) gets the whole file
+ * reserved once with posix_fallocate. docs/run.md: when /dev/shm is full. */
+#define HP_BACK_MIN (64u << 10) /* bytes: the smallest chunk reserved at a time */
+#define HP_BACK_AHEAD 16u	/* rows reserved ahead of the last claimed one */
+static int reserve_all;		/* MADV_POPULATE_WRITE unsupported: everything reserved */
+
+/* Reserve the pages of table t up to at least row `upto` (exclusive). Returns 0 or -errno;
+ * errno is kept. Async-signal-safe: a hook in a signal handler may claim a row. */
+static int table_back(struct hp_region_header *h, struct hp_table *t, uint32_t upto)
+{
+	uint32_t backed = __atomic_load_n(&t->backed, __ATOMIC_ACQUIRE);
+	if (upto <= backed || reserve_all)
+		return 0;
+	uint64_t have = (uint64_t)backed * t->row_size;
+	uint64_t want = (uint64_t)upto * t->row_size;
+	uint64_t grow = have > HP_BACK_MIN ? have : HP_BACK_MIN;
+	uint64_t cap = (uint64_t)t->capacity * t->row_size;
+	want = want > have + grow ? want : have + grow;
+	want = want < cap ? want : cap;
+	uint64_t lo = (t->offset + have) & ~4095ull, hi = align_up(t->offset + want, 4096);
+	hi = hi < h->region_size ? hi : h->region_size;
+	hp_tls.guard++; /* first: madvise and errno may be patched functions (--functions libc) */
+	int saved = errno, rc = 0;
+	if (hi > lo && madvise((char *)h + lo, hi - lo, MADV_POPULATE_WRITE) < 0)
+		rc = errno == EFAULT ? -ENOSPC : -errno;
+	errno = saved;
+	hp_tls.guard--;
+	if (rc < 0)
+		return rc;
+	uint64_t rows = (hi - t->offset) / t->row_size;
+	uint32_t n = rows < t->capacity ? (uint32_t)rows : t->capacity;
+	while (backed < n && !__atomic_compare_exchange_n(&t->backed, &backed, n, 1,
+							  __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
+	return 0;
+}
+
+/* At creation: reserve the header's pages, or (old kernel) the whole file. */
+static int reserve_start(struct hp_region_header *h, int fd, uint64_t size)
+{
+	if (madvise(h, align_up(sizeof(*h), 4096), MADV_POPULATE_WRITE) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return errno == EFAULT ? -ENOSPC : -errno; /* EFAULT: it would have been SIGBUS */
+	reserve_all = 1;
+	return -posix_fallocate(fd, 0, (off_t)size);
+}
+
 static int layout_tables(struct hp_region_header *h, uint64_t size)
 {
-	uint64_t off = align_up(sizeof(*h), 4096);
+	uint64_t off = align_up(sizeof(*h), 4096), fixed = 0, num = 1, den = 1;
+	for (int t = 0; t < HP_T_COUNT; t++)
+		fixed += (uint64_t)fixed_tables[t].row_size * fixed_tables[t].capacity + 64;
+	if (fixed > (size - off) / 2) {
+		/* A small region_size (--region-size 4): the fixed tables shrink in proportion
+		 * to half of it, the function statistics get the rest. */
+		num = (size - off) / 2;
+		den = fixed;
+	}
 	for (int t = 0; t < HP_T_COUNT; t++) {
 		if (t == HP_T_FSTATS)
 			continue;
-		uint32_t cap = fixed_tables[t].capacity ? fixed_tables[t].capacity : stack_capacity(t, size);
+		uint64_t cap = t == HP_T_IO ? HP_IO_KINDS
+			       : fixed_tables[t].capacity ? fixed_tables[t].capacity * num / den
+							  : stack_capacity(t, size);
 		h->tables[t].offset = off;
 		h->tables[t].row_size = fixed_tables[t].row_size;
-		h->tables[t].capacity = cap;
-		off = align_up(off + (uint64_t)fixed_tables[t].row_size * cap, 64);
+		h->tables[t].capacity = (uint32_t)(cap ? cap : 1);
+		off = align_up(off + (uint64_t)fixed_tables[t].row_size * h->tables[t].capacity, 64);
 	}
 	off = align_up(off, 4096);
 	if (off + 16 * sizeof(struct hp_fstat) > size)
@@ -83,6 +146,9 @@ static int layout_tables(struct hp_region_header *h, uint64_t size)
 	h->tables[HP_T_FSTATS].offset = off;
 	h->tables[HP_T_FSTATS].row_size = sizeof(struct hp_fstat);
 	h->tables[HP_T_FSTATS].capacity = (uint32_t)((size - off) / sizeof(struct hp_fstat));
+	int rc = table_back(h, &h->tables[HP_T_IO], HP_IO_KINDS); /* rows written now */
+	if (rc < 0)
+		return rc;
 	for (int k = 0; k < HP_IO_KINDS; k++) {
 		struct hp_io_rec *io = hp_table_row(h, HP_T_IO, (uint32_t)k);
 		io->kind = (uint32_t)k;
@@ -163,18 +229,23 @@ int hp_region_create(int from_fork)
 		return -e;
 	}
 	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
 	if (m == MAP_FAILED) {
 		int e = errno;
+		close(fd);
 		unlink(path);
 		hp_debug("cannot map %s: errno %d", path, e);
 		return -e;
 	}
 	struct hp_region_header *h = m;
-	if (layout_tables(h, size) < 0) {
+	int rc = reserve_start(h, fd, size);
+	close(fd);
+	if (rc == 0)
+		rc = layout_tables(h, size);
+	if (rc < 0) {
 		munmap(m, size);
 		unlink(path);
-		return -ENOSPC;
+		hp_debug("cannot reserve %s in %s: errno %d", path, HP_REGION_DIR, -rc);
+		return rc;
 	}
 	h->version = HP_REGION_VERSION;
 	h->header_size = sizeof(*h);
@@ -206,6 +277,7 @@ int hp_region_create(int from_fork)
 				break;
 			hp_memcpy(dst, hp_table_row(old, HP_T_MODULES, i), sizeof(*dst));
 		}
+		h->module_epoch = old->module_epoch;
 		munmap(old, old->region_size);
 	}
 	__atomic_store_n(&h->magic, HP_REGION_MAGIC, __ATOMIC_RELEASE);
@@ -219,7 +291,17 @@ void *hp_table_claim(int table, uint32_t *row)
 	struct hp_region_header *h = hp_g.hdr;
 	struct hp_table *t = &h->tables[table];
 	uint32_t i = __atomic_fetch_add(&t->claimed, 1, __ATOMIC_RELAXED);
-	if (i >= t->capacity) {
+	if (HP_UNLIKELY(i + HP_BACK_AHEAD >= __atomic_load_n(&t->backed, __ATOMIC_ACQUIRE)) &&
+	    !reserve_all && table_back(h, t, i + HP_BACK_AHEAD) < 0) {
+		/* /dev/shm is full: the table ends at its reserved rows (a shrink readers and
+		 * the other writers see as "full"), and this row is dropped unless reserved. */
+		uint32_t b = __atomic_load_n(&t->backed, __ATOMIC_ACQUIRE), c = t->capacity;
+		while (b < c && !__atomic_compare_exchange_n(&t->capacity, &c, b, 1,
+							     __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			;
+		__atomic_fetch_or(&h->flags, HP_FLAG_SHM_FULL, __ATOMIC_RELAXED);
+	}
+	if (i >= __atomic_load_n(&t->capacity, __ATOMIC_ACQUIRE)) {
 		__atomic_fetch_add(&t->overflow, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
 		return NULL;
@@ -228,6 +310,8 @@ void *hp_table_claim(int table, uint32_t *row)
 		*row = i;
 	return hp_table_row(h, table, i);
 }
+
+#define HP_MODULES_SEEN 4096 /* module rows hp_region_scan_unloaded looks at */
 
 /* dl_iterate_phdr callback: add objects not yet in the table. Runs with the loader lock held;
  * allocates nothing. */
@@ -255,7 +339,7 @@ static int module_cb(struct dl_phdr_info *info, size_t size, void *arg)
 	uint32_t n = t->claimed < t->capacity ? t->claimed : t->capacity;
 	for (uint32_t i = 0; i < n; i++) {
 		struct hp_module_rec *m = hp_table_row(h, HP_T_MODULES, i);
-		if (m->start == lo && m->bias == info->dlpi_addr)
+		if (m->start == lo && m->bias == info->dlpi_addr && !m->unload_epoch)
 			return 0;
 	}
 	struct hp_module_rec *m = hp_table_claim(HP_T_MODULES, NULL);
@@ -263,6 +347,7 @@ static int module_cb(struct dl_phdr_info *info, size_t size, void *arg)
 		return 0;
 	m->bias = info->dlpi_addr;
 	m->start = lo;
+	m->load_epoch = __atomic_load_n(&h->module_epoch, __ATOMIC_RELAXED);
 	const char *name = info->dlpi_name;
 	if (!name || !*name) {
 		/* The executable (first object) or the vDSO. */
@@ -304,6 +389,46 @@ void hp_region_scan_modules(int dlopened)
 	dl_iterate_phdr(module_cb, &dlopened);
 }
 
+/* dl_iterate_phdr callback of hp_region_scan_unloaded: mark the rows of objects still here. */
+static int present_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct hp_region_header *h = hp_g.hdr;
+	uint8_t *seen = arg;
+	struct hp_table *t = &h->tables[HP_T_MODULES];
+	uint32_t n = t->claimed < t->capacity ? t->claimed : t->capacity;
+	(void)size;
+	for (uint32_t i = 0; i < n && i < HP_MODULES_SEEN; i++) {
+		struct hp_module_rec *m = hp_table_row(h, HP_T_MODULES, i);
+		if (m->bias == info->dlpi_addr && !m->unload_epoch)
+			seen[i / 8] |= (uint8_t)(1u << (i % 8));
+	}
+	return 0;
+}
+
+void hp_region_scan_unloaded(void)
+{
+	static int busy;
+	struct hp_region_header *h = hp_g.hdr;
+	uint8_t seen[HP_MODULES_SEEN / 8] = {0};
+	if (!h || __atomic_exchange_n(&busy, 1, __ATOMIC_ACQUIRE))
+		return; /* another thread's dlclose is looking: it sees ours too, or the next one */
+	dl_iterate_phdr(present_cb, seen);
+	struct hp_table *t = &h->tables[HP_T_MODULES];
+	uint32_t n = t->claimed < t->capacity ? t->claimed : t->capacity, epoch = h->module_epoch + 1;
+	int gone = 0;
+	for (uint32_t i = 0; i < n && i < HP_MODULES_SEEN; i++) {
+		struct hp_module_rec *m = hp_table_row(h, HP_T_MODULES, i);
+		if (m->unload_epoch || m->flags & (HP_MOD_EXE | HP_MOD_VDSO) || !m->end ||
+		    seen[i / 8] & (1u << (i % 8)))
+			continue;
+		__atomic_store_n(&m->unload_epoch, epoch, __ATOMIC_RELEASE);
+		gone = 1;
+	}
+	if (gone)
+		__atomic_store_n(&h->module_epoch, epoch, __ATOMIC_RELEASE);
+	__atomic_store_n(&busy, 0, __ATOMIC_RELEASE);
+}
+
 void hp_region_set_state(uint32_t state, int status)
 {
 	struct hp_region_header *h = hp_g.hdr;
@@ -323,4 +448,18 @@ void hp_region_set_state(uint32_t state, int status)
 		h->ticks_t1 = h->mono_t1 = 0;
 	}
 	__atomic_store_n(&h->state, state, __ATOMIC_RELEASE);
+}
+
+void hp_region_unprofiled(uint64_t session, int err)
+{
+	char path[160];
+	if (!session)
+		return;
+	int saved = errno;
+	hp_snprintf(path, sizeof(path), "%s/%sunprofiled-%lu-%d-%d", HP_REGION_DIR, HP_REGION_PREFIX,
+		    (unsigned long)session, (int)getpid(), err < 0 ? -err : err);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	errno = saved;
 }

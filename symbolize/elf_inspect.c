@@ -214,6 +214,32 @@ static int needed_references_cyg(const char *name, const struct hp_dirs *dirs, c
 	return 0;
 }
 
+/* A sanitizer runtime among the DT_NEEDED entries: its name in `out`, else "". */
+static void needed_sanitizer(Elf *elf, char *out, size_t outlen)
+{
+	static const char *const rts[] = {"libasan.so"};
+	Elf_Scn *scn = hp_elf_section(elf, SHT_DYNAMIC);
+	Elf_Data *data = scn ? elf_getdata(scn, NULL) : NULL;
+	GElf_Shdr sh;
+
+	out[0] = '\0';
+	if (!data || !gelf_getshdr(scn, &sh) || sh.sh_entsize == 0)
+		return;
+	for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+		GElf_Dyn dyn;
+		const char *s;
+
+		if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+			break;
+		if (dyn.d_tag != DT_NEEDED || !(s = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val)))
+			continue;
+		for (size_t k = 0; k < sizeof(rts) / sizeof(rts[0]); k++)
+			if (!strncmp(s, rts[k], strlen(rts[k])) && !strchr(s, '/') &&
+			    strlen(s) < outlen)
+				snprintf(out, outlen, "%s", s);
+	}
+}
+
 /* The DT_NEEDED libraries of the executable, searched the way ld.so would. */
 static int needed_have_cyg(Elf *elf, const char *path, const GElf_Ehdr *eh)
 {
@@ -340,6 +366,7 @@ int hp_elf_inspect(const char *path, struct hp_elf_facts *facts, char *err, size
 	facts->is_pie = eh.e_type == ET_DYN && has_interp;
 	facts->defines_malloc = defines_malloc(file.elf);
 	facts->has_cyg_hooks = references_cyg(file.elf) || needed_have_cyg(file.elf, path, &eh);
+	needed_sanitizer(file.elf, facts->sanitizer_rt, sizeof(facts->sanitizer_rt));
 	hp_elf_close(&file);
 	return 0;
 }

@@ -50,6 +50,9 @@ struct hp_elf_facts {
 			    * found in the usual places (its RUNPATH/RPATH, /etc/ld.so.cache paths) */
 	int defines_malloc; /* the executable itself defines malloc (a preloaded malloc is not seen) */
 	int machine;	    /* e_machine */
+	/* DT_NEEDED name of a sanitizer runtime (libasan.so.N) that insists on coming first in
+	 * the initial library list (else it exits 1): LD_PRELOAD must name it before us. */
+	char sanitizer_rt[64];
 };
 
 /* Inspect an ELF file. Returns 0 (facts filled; is_elf 0 for a non-ELF file such as a script),

@@ -24,6 +24,11 @@ class Fail(AssertionError):
     pass
 
 
+class Skip(Exception):
+    """Raised by a test whose environment cannot give what it needs; the message says why.
+    tests/run.py counts it apart from passes and failures."""
+
+
 def eq(got, want, what=""):
     if got != want:
         raise Fail(f"{what}: got {got!r}, want {want!r}")

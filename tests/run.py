@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """run.py - hotpath's test runner: end-to-end tests (tests/test_*.py, functions test_*) and the
 unit-test binaries (build/tests/unit/test_*, Check suites), two at a time, each in its own
-process so a crash or a hang is one failure. Ends with the line `N passed, N failed`.
+process so a crash or a hang is one failure. A test that raises lib.Skip (its environment
+cannot give what it needs) prints SKIP with the reason and counts neither as passed nor as
+failed. Ends with the line `N passed, N failed`.
 
     tests/run.py [-k SUBSTRING] [-j JOBS] [-v]
 """
@@ -57,7 +59,10 @@ def _py_child(full, q):
         spec.loader.exec_module(m)
         getattr(m, name)()
         q.put(("ok", ""))
-    except Exception:  # noqa: BLE001 - any failure of the test is reported
+    except Exception as ex:  # noqa: BLE001 - any failure of the test is reported
+        if type(ex).__name__ == "Skip":
+            q.put(("skip", str(ex)))
+            return
         q.put(("fail", traceback.format_exc(limit=6)))
 
 
@@ -80,6 +85,8 @@ def run_py(full):
         status, detail = q.get(timeout=5)
     except Exception:  # noqa: BLE001
         status, detail = "fail", f"test process died (exit {p.exitcode})"
+    if status == "skip":
+        return [(full, None, detail, time.time() - t0)]
     return [(full, status == "ok", detail, time.time() - t0)]
 
 
@@ -120,12 +127,15 @@ def main():
     ap.add_argument("-v", action="store_true", help="print passing tests' details too")
     a = ap.parse_args()
     cases = [c for c in collect(a.k) if not a.x or a.x not in c[1]]
-    passed = failed = 0
+    passed = failed = skipped = 0
     t0 = time.time()
     def report(results):
-        nonlocal passed, failed
+        nonlocal passed, failed, skipped
         for name, ok, detail, secs in results:
-            if ok:
+            if ok is None:  # lib.Skip: the environment cannot give what the test needs
+                skipped += 1
+                print(f"SKIP {name} ({secs:.1f}s): {detail}", flush=True)
+            elif ok:
                 passed += 1
                 print(f"PASS {name} ({secs:.1f}s)", flush=True)
             else:
@@ -141,7 +151,7 @@ def main():
     for case in cases:
         if case[0] == "serial":
             report(run_case(case))
-    print(f"# {len(cases)} cases in {time.time() - t0:.0f}s")
+    print(f"# {len(cases)} cases in {time.time() - t0:.0f}s, {skipped} skipped")
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 and passed > 0 else 1
 

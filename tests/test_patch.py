@@ -284,7 +284,7 @@ def test_patch_stubs_cover_the_registers_c_uses():
             funcs[cur].append(ln)
     allowed_plt = {"mmap", "munmap", "prctl", "syscall", "clock_gettime", "write", "abort",
                    "__errno_location", "getpid", "gettid", "__stack_chk_fail", "open", "read",
-                   "close", "open64", "__open64_2", "__read_chk"}
+                   "close", "open64", "__open64_2", "__read_chk", "madvise"}
     bad_reg = re.compile(r"%(xmm([2-9]|[1-3][0-9])|ymm|zmm|k[0-7]\b|st\b|st\()")
     seen, todo, problems = set(), ["hp_patch_enter", "hp_patch_exit"], []
     while todo:

@@ -489,7 +489,7 @@ def test_clean_removes_only_ended_regions():
 
 def test_table_shows_exec_only_images_on_one_line():
     calls = build("calls.c")
-    cp = hotpath("run", "-n", "2", "sh", "-c", f"{calls} | cat")
+    cp = hotpath("run", "-n", "4", "sh", "-c", f"{calls} | cat")  # 4: every child block
     eq(cp.returncode, 0, "status")
     err = cp.stderr.decode()
     lines = err.splitlines()

@@ -449,7 +449,7 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-#define PCT_EXPECTED "expected percentiles between 0 and 100 (like 50,95,99.9)"
+#define PCT_EXPECTED "expected percentiles above 0 and up to 100 (like 50,95,99.9)"
 
 int hp_parse_percentiles(const char *s, double *out, int max, int *n, char *err, size_t errlen)
 {

@@ -7,6 +7,9 @@ void hp_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int hp_cmd_run(int argc, char **argv);
+/* tools/run.c: find PROG as execvp would (a name without '/' through PATH). Returns 0 with
+ * `out` set, or -1 after printing why ("program not found", "is a directory", ...). */
+int hp_resolve_program(const char *prog, char *out, unsigned long outlen);
 int hp_cmd_report(int argc, char **argv);
 int hp_cmd_clean(int argc, char **argv); /* tools/clean.c */
 int hp_cmd_console(int argc, char **argv); /* tools/console.c */

@@ -2,6 +2,7 @@
  * PROG (and, for module-qualified patterns, in the libraries it loads), and why some functions
  * cannot be patched. The analysis is patch_scan.c, the one the launcher hands to the child. */
 #include <libelf.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,7 +19,9 @@ int hp_cmd_list_functions(int argc, char **argv)
 			   "every function of PROG). Examples: 'main,my_*', 'libz.so*:deflate*'.\n");
 		return argc < 2 ? 2 : 0;
 	}
-	const char *prog = argv[1];
+	char prog[PATH_MAX]; /* searched through PATH, as `hotpath run` does */
+	if (hp_resolve_program(argv[1], prog, sizeof(prog)) < 0)
+		return 1;
 	const char *patterns = argc > 2 ? argv[2] : "*";
 	elf_version(EV_CURRENT);
 	struct hp_patch_scan st = {.patterns = patterns};

@@ -1,6 +1,7 @@
 /* run.c - `hotpath run`: check the program, start it under libhotpath.so, forward signals,
  * stop it on --timeout, then gather the regions of it and its descendants, print the report,
  * and leave with the program's own exit status (or die of its signal). */
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "hotpath.h"
+#include "tools/region/region_guard.h"
 #include "tools/region/region_model.h"
 #include "tools/report/report_flow.h"
 #include "tools/report/report_patch.h"
@@ -28,8 +30,7 @@
 
 extern char **environ;
 
-/* Find PROG as execvp would. Returns 0 with `out` set, or -1 after printing the error. */
-static int resolve_program(const char *prog, char *out, size_t outlen)
+int hp_resolve_program(const char *prog, char *out, unsigned long outlen)
 {
 	struct stat st;
 	if (strchr(prog, '/')) {
@@ -91,6 +92,10 @@ static int is_launcher(const char *path)
 
 /* The program has no function hooks but channels or locks are recorded: say so in the report. */
 static int no_hooks_note;
+/* ASan's runtime exits 1 unless it comes first in the initial library list: it goes ahead of
+ * libhotpath.so in LD_PRELOAD (its malloc then wins over our allocation hooks). */
+static char sanitizer_rt[64];
+
 
 static int check_program(const char *path, const struct hp_settings *s)
 {
@@ -103,6 +108,7 @@ static int check_program(const char *path, const struct hp_settings *s)
 	}
 	if (!f.is_elf)
 		return 0; /* a script: its interpreter is what runs */
+	memcpy(sanitizer_rt, f.sanitizer_rt, sizeof(sanitizer_rt));
 	if (f.machine != EM_X86_64) {
 		hp_err("%s: built for another architecture (ELF machine %d); hotpath runs x86-64 programs",
 		       path, f.machine);
@@ -206,10 +212,8 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 		env[o++] = environ[i];
 	}
 	char *v;
-	if (old_preload && *old_preload)
-		asprintf(&v, "LD_PRELOAD=%s:%s", lib, old_preload);
-	else
-		asprintf(&v, "LD_PRELOAD=%s", lib);
+	asprintf(&v, "LD_PRELOAD=%s%s%s%s%s", sanitizer_rt, *sanitizer_rt ? ":" : "", lib,
+		 old_preload && *old_preload ? ":" : "", old_preload ? old_preload : "");
 	env[o++] = v;
 	asprintf(&env[o++], "HOTPATH_SESSION=%llu", (unsigned long long)session);
 	asprintf(&env[o++], "HOTPATH_REGION_SIZE=%llu", (unsigned long long)s->region_mib);
@@ -249,17 +253,97 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait for the child, forwarding signals and enforcing the timeout. Returns its wait status;
- * *timed_out tells whether we stopped it. */
-static int supervise(pid_t child, const sigset_t *set, uint64_t timeout_ms, int *timed_out)
+/* The program runs in a process group of its own (pgid = its pid), so that --timeout and the
+ * signals we forward reach everything it started (GNU timeout does the same). When hotpath is in
+ * the foreground of a terminal, that group becomes the terminal's foreground: the program reads
+ * the terminal, and ^C / ^Z reach it (and not us) as without hotpath. docs/run.md. */
+struct hp_job {
+	pid_t pgid; /* the program's group, its pid */
+	int tty;    /* /dev/tty when we handed its foreground to the program, else -1 */
+};
+
+/* /dev/tty when hotpath is the terminal's foreground process group, else -1. */
+static int foreground_tty(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0 && tcgetpgrp(fd) != getpgrp()) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Make `pgid` the terminal's foreground group. A background caller would get SIGTTOU. */
+static void tty_give(int tty, pid_t pgid)
+{
+	sigset_t ttou, old;
+	if (tty < 0)
+		return;
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	tcsetpgrp(tty, pgid);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* In the child before exec (and in the parent, whichever runs first): the group, the terminal. */
+static void job_enter(struct hp_job *j, pid_t pid)
+{
+	setpgid(pid, pid);
+	tty_give(j->tty, pid);
+}
+
+/* The program stopped (^Z reached its group): stop ourselves so that the shell sees the job
+ * stopped; when continued, hand the terminal back if we are in the foreground again. */
+static void job_stopped(struct hp_job *j)
+{
+	tty_give(j->tty, getpgrp());
+	kill(getpid(), SIGSTOP);
+	if (tcgetpgrp(j->tty) == getpgrp())
+		tty_give(j->tty, j->pgid);
+	kill(-j->pgid, SIGCONT);
+}
+
+/* The program has ended: the terminal is ours again. */
+static void job_leave(struct hp_job *j)
+{
+	tty_give(j->tty, getpgrp());
+	if (j->tty >= 0)
+		close(j->tty);
+	j->tty = -1;
+}
+
+/* After a --timeout the program itself has ended: what else of its group got SIGTERM has until
+ * `kill_at` to go, then gets SIGKILL. */
+static void timeout_sweep(pid_t pgid, int64_t kill_at)
+{
+	while (kill(-pgid, 0) == 0 && now_ms() < kill_at) {
+		struct timespec ts = {0, 20 * 1000000};
+		nanosleep(&ts, NULL);
+	}
+	kill(-pgid, SIGKILL);
+}
+
+/* Wait for the child, forwarding signals to its group and enforcing the timeout. Returns its
+ * wait status; *timed_out tells whether we stopped it. */
+static int supervise(struct hp_job *j, const sigset_t *set, uint64_t timeout_ms, int *timed_out)
 {
 	int64_t deadline = timeout_ms ? now_ms() + (int64_t)timeout_ms : 0, kill_at = 0;
+	pid_t child = j->pgid;
 	*timed_out = 0;
 	for (;;) {
 		int status;
-		pid_t w = waitpid(child, &status, WNOHANG);
-		if (w == child)
+		pid_t w = waitpid(child, &status, WNOHANG | (j->tty >= 0 ? WUNTRACED : 0));
+		if (w == child && WIFSTOPPED(status)) {
+			job_stopped(j);
+			continue;
+		}
+		if (w == child) {
+			job_leave(j);
+			if (kill_at)
+				timeout_sweep(child, kill_at);
 			return status;
+		}
 		if (w < 0 && errno != EINTR)
 			return 0;
 		int64_t wait_ms = 1000;
@@ -267,7 +351,7 @@ static int supervise(pid_t child, const sigset_t *set, uint64_t timeout_ms, int 
 		if (deadline && !*timed_out) {
 			if (now >= deadline) {
 				*timed_out = 1;
-				kill(child, SIGTERM);
+				kill(-child, SIGTERM);
 				kill_at = now + 2000;
 				continue;
 			}
@@ -275,7 +359,7 @@ static int supervise(pid_t child, const sigset_t *set, uint64_t timeout_ms, int 
 		}
 		if (kill_at) {
 			if (now >= kill_at) {
-				kill(child, SIGKILL);
+				kill(-child, SIGKILL);
 				kill_at = 0;
 			} else {
 				wait_ms = kill_at - now < wait_ms ? kill_at - now : wait_ms;
@@ -286,16 +370,15 @@ static int supervise(pid_t child, const sigset_t *set, uint64_t timeout_ms, int 
 		int sig = sigtimedwait(set, &si, &ts);
 		if (sig <= 0 || sig == SIGCHLD)
 			continue;
-		/* A signal from the terminal (SI_KERNEL) reached the child's process group too;
-		 * one sent to us alone (kill, SI_USER) is passed on. */
-		if (si.si_code == SI_USER || si.si_code == SI_QUEUE || sig == SIGTERM || sig == SIGHUP)
-			kill(child, sig);
+		/* The terminal's own signals go to the program's group directly when it is the
+		 * foreground; what reaches us was sent to us (or to our group): pass it on. */
+		kill(-child, sig);
 	}
 }
 
 static void mark_from_wait(struct hp_proc *p, int status, int timed_out)
 {
-	if (WIFEXITED(status) && p->state != HP_PS_EXITED) {
+	if (WIFEXITED(status)) { /* the truth, even when the library saw no exit (error()) */
 		p->state = HP_PS_EXITED;
 		p->exit_status = WEXITSTATUS(status);
 	} else if (WIFSIGNALED(status)) {
@@ -304,6 +387,119 @@ static void mark_from_wait(struct hp_proc *p, int status, int timed_out)
 	}
 	if (timed_out)
 		hp_proc_add_note(p, "stopped by hotpath after the --timeout");
+}
+
+/* One region into the model, under hp_region_guarded: the caller closes j->r. */
+struct read_job {
+	const char *path;
+	struct hp_symbolizer *sym;
+	struct hp_proc *out;
+	struct hp_rregion r;
+};
+
+static int read_region(void *arg)
+{
+	struct read_job *j = arg;
+	char err[512];
+	if (hp_rregion_open(j->path, &j->r, err, sizeof(err)) < 0) {
+		hp_warn("%s", err);
+		return -1;
+	}
+	int rc = hp_proc_from_region(&j->r, j->sym, 1, j->out);
+	if (rc == 0 && j->out->flags & HP_FLAG_SHM_FULL)
+		hp_proc_add_note(j->out, "%s filled up while it ran: tables ended early, %llu rows "
+				 "dropped (docs/run.md)", HP_REGION_DIR,
+				 (unsigned long long)j->out->dropped);
+	return rc < 0 ? -1 : 0;
+}
+
+/* When the program was started (CLOCK_MONOTONIC ns, the clock in region names). */
+static int64_t launch_ns;
+
+/* hotpath-<pid>-<ns>: the pid and creation time a region's name carries; -1 when none. */
+static int region_name(const char *path, int *pid, long long *ns)
+{
+	const char *b = strrchr(path, '/');
+	return sscanf(b ? b + 1 : path, HP_REGION_PREFIX "%d-%lld", pid, ns) == 2 ? 0 : -1;
+}
+
+static int by_name_start_desc(const void *a, const void *b)
+{
+	int pa, pb;
+	long long na = 0, nb = 0;
+	region_name(*(char *const *)a, &pa, &na);
+	region_name(*(char *const *)b, &pb, &nb);
+	return na < nb ? 1 : na > nb ? -1 : 0;
+}
+
+/* A region without a session (its writer found the library loaded but HOTPATH_SESSION gone,
+ * e.g. a raw execve with an environment of its own): its pid and parent pid, else -1. */
+static int sessionless(const char *path, int *pid, int *ppid)
+{
+	struct hp_region_header h;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	ssize_t got = pread(fd, &h, sizeof(h), 0); /* read(2): a hole reads as zeros, no SIGBUS */
+	close(fd);
+	if (got != (ssize_t)sizeof(h) || h.magic != HP_REGION_MAGIC || h.session != 0)
+		return -1;
+	*pid = h.pid;
+	*ppid = h.ppid;
+	return 0;
+}
+
+static int pid_in(const int *set, int n, int pid)
+{
+	for (int i = 0; i < n; i++)
+		if (set[i] == pid)
+			return 1;
+	return 0;
+}
+
+/* Add to the session's regions (n paths, newest first) those without a session that belong to
+ * this run: made after the launch by the launched pid or by a process whose parent is one of
+ * the run's, to a fixpoint (their children lost the session too). Returns the new count. */
+static int adopt_sessionless(char ***paths, int n, pid_t child)
+{
+	char **all;
+	int na = hp_region_list(0, 0, &all);
+	if (na <= 0)
+		return n;
+	int *pids = calloc((size_t)(n + na + 1), sizeof(int)), np = 0;
+	char **out = realloc(*paths, (size_t)(n + na + 1) * sizeof(char *));
+	if (!pids || !out) {
+		free(pids);
+		*paths = out ? out : *paths;
+		hp_paths_free(all, na);
+		return n;
+	}
+	*paths = out;
+	pids[np++] = child;
+	for (int i = 0; i < n; i++) {
+		long long ns;
+		if (region_name(out[i], &pids[np], &ns) == 0)
+			np++;
+	}
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (int j = 0; j < na; j++) {
+			int pid, ppid;
+			long long ns;
+			if (!all[j] || region_name(all[j], &pid, &ns) < 0 || ns < launch_ns ||
+			    sessionless(all[j], &pid, &ppid) < 0 ||
+			    !(pid_in(pids, np, pid) || pid_in(pids, np, ppid)))
+				continue;
+			pids[np++] = pid;
+			out[n++] = all[j];
+			all[j] = NULL;
+			changed = 1;
+		}
+	}
+	qsort(out, (size_t)n, sizeof(char *), by_name_start_desc);
+	free(pids);
+	hp_paths_free(all, na);
+	return n;
 }
 
 /* Read every region of the session into the model: the launched pid's last image is the top
@@ -316,6 +512,8 @@ static int gather(uint64_t session, pid_t child, int status, int timed_out,
 	*paths_out = NULL;
 	*npaths = 0;
 	memset(top, 0, sizeof(*top));
+	if (n >= 0)
+		n = adopt_sessionless(&paths, n, child);
 	if (n <= 0)
 		return -1;
 	struct hp_symbolizer *sym = hp_symbolizer_new();
@@ -323,18 +521,21 @@ static int gather(uint64_t session, pid_t child, int status, int timed_out,
 	int np = 0, top_i = -1;
 	/* paths are newest first; take them oldest first so children come in start order. */
 	for (int i = n - 1; i >= 0; i--) {
-		struct hp_rregion r;
-		char err[512];
-		if (hp_rregion_open(paths[i], &r, err, sizeof(err)) < 0) {
-			hp_warn("%s", err);
+		struct read_job j = {.path = paths[i], .sym = sym, .out = &procs[np]};
+		int rc = hp_region_guarded(read_region, &j);
+		if (j.r.base)
+			hp_rregion_close(&j.r);
+		if (rc == -EFAULT) {
+			hp_warn("%s: cannot be read (SIGBUS: truncated, or a hole in a full %s); "
+				"skipped", paths[i], HP_REGION_DIR);
+			memset(&procs[np], 0, sizeof(procs[np])); /* what it held is leaked */
 			continue;
 		}
-		if (hp_proc_from_region(&r, sym, 1, &procs[np]) == 0) {
+		if (rc == 0) {
 			if (procs[np].pid == child)
 				top_i = np; /* the last image of the launched pid wins */
 			np++;
 		}
-		hp_rregion_close(&r);
 	}
 	hp_symbolizer_free(sym);
 	if (top_i < 0) {
@@ -357,6 +558,64 @@ static int gather(uint64_t session, pid_t child, int status, int timed_out,
 	*paths_out = paths;
 	*npaths = n;
 	return 0;
+}
+
+/* Processes of the session that ran unprofiled: the library could not make their region and
+ * left an empty marker (preload/region.c, hp_region_unprofiled). Read and remove them; returns
+ * how many there were, the first `max` in u. */
+struct hp_unprofiled {
+	int pid, err;
+};
+
+static int take_unprofiled(uint64_t session, struct hp_unprofiled *u, int max)
+{
+	char prefix[64];
+	int n = snprintf(prefix, sizeof(prefix), "%sunprofiled-%llu-", HP_REGION_PREFIX,
+			 (unsigned long long)session), count = 0;
+	DIR *d = opendir(HP_REGION_DIR);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		int pid, err;
+		if (strncmp(de->d_name, prefix, (size_t)n) ||
+		    sscanf(de->d_name + n, "%d-%d", &pid, &err) != 2)
+			continue;
+		if (count < max)
+			u[count] = (struct hp_unprofiled){pid, err};
+		count++;
+		unlinkat(dirfd(d), de->d_name, 0);
+	}
+	if (d)
+		closedir(d);
+	return count;
+}
+
+/* The loader runs a set-user-ID or set-group-ID program in secure-execution mode (AT_SECURE),
+ * where it ignores an LD_PRELOAD path: that program cannot be profiled. */
+static int runs_secure(const char *prog)
+{
+	struct stat st;
+	return stat(prog, &st) == 0 && ((st.st_mode & S_ISUID && st.st_uid != geteuid()) ||
+					(st.st_mode & S_ISGID && st.st_gid != getegid()));
+}
+
+/* No region of the launched program: say why in one line. Its status stays its own. */
+static void explain_no_profile(const char *prog, pid_t child, const struct hp_settings *s,
+			       const struct hp_unprofiled *u, int nu)
+{
+	for (int i = 0; i < nu && i < 64; i++)
+		if (u[i].pid == child) {
+			hp_err("%s ran unprofiled: %s has no room for its %llu MiB region (%s); see "
+			       "'when /dev/shm is full' in docs/run.md", prog, HP_REGION_DIR,
+			       (unsigned long long)s->region_mib, strerror(u[i].err));
+			return;
+		}
+	if (runs_secure(prog)) {
+		hp_err("%s ran unprofiled: it is set-user-ID or set-group-ID, and the loader ignores "
+		       "LD_PRELOAD for such programs (secure-execution mode)", prog);
+		return;
+	}
+	hp_err("no profile from %s (pid %d): its region was not created (HOTPATH_DEBUG=1 shows why)",
+	       prog, (int)child);
 }
 
 /* Leave as the program did: its exit status, or its signal (without a core of our own). */
@@ -397,6 +656,24 @@ static int start_server(struct hp_server *srv, const struct hp_settings *s, uint
 	return 0;
 }
 
+/* A file without a #! line that the kernel refuses (ENOEXEC): as execvp does, run it with
+ * /bin/sh. Returns only when that fails too. */
+static void exec_script(const char *prog, char **argv, char **env)
+{
+	int n = 0;
+	while (argv[n])
+		n++;
+	char **sh = calloc((size_t)n + 2, sizeof(char *));
+	if (!sh)
+		return;
+	sh[0] = "/bin/sh";
+	sh[1] = (char *)prog;
+	for (int k = 1; k < n; k++)
+		sh[k + 1] = argv[k];
+	execve("/bin/sh", sh, env);
+	errno = ENOEXEC; /* report the program's error, not the shell's */
+}
+
 static void run_usage(FILE *f)
 {
 	fprintf(f, "Usage: hotpath run [OPTIONS] [--] PROGRAM [ARGS...]\n"
@@ -413,6 +690,7 @@ static void run_usage(FILE *f)
 /* One `hotpath run`, shared by its steps. exit_code < 0: keep going; >= 0: hotpath's own exit
  * status, which ends the run (or, once the program ran, adds to its status: see run_exit). */
 struct run {
+	struct hp_job job; /* the program's process group and the terminal (supervise) */
 	struct hp_settings s;
 	int have_settings;
 	int argi; /* argv[argi] is PROGRAM */
@@ -450,7 +728,7 @@ static void run_parse(struct run *r, int argc, char **argv)
 	} else if (r->argi >= argc) {
 		hp_err("run: no program given (usage: hotpath run [OPTIONS] [--] PROGRAM [ARGS...])");
 		r->exit_code = 2;
-	} else if (resolve_program(argv[r->argi], r->prog, sizeof(r->prog)) < 0 ||
+	} else if (hp_resolve_program(argv[r->argi], r->prog, sizeof(r->prog)) < 0 ||
 		   check_program(r->prog, &r->s) < 0 || find_library(r->lib, sizeof(r->lib)) < 0 ||
 		   check_shm(&r->s) < 0) {
 		r->exit_code = 127;
@@ -467,6 +745,7 @@ static void run_parse(struct run *r, int argc, char **argv)
  * failure goes back through errpipe. Never returns. */
 static void run_child(struct run *r, char **argv, char **env, const int errpipe[2])
 {
+	job_enter(&r->job, getpid());
 	sigprocmask(SIG_SETMASK, &r->old, NULL);
 	close(errpipe[0]);
 	if (r->out != stderr)
@@ -474,6 +753,8 @@ static void run_child(struct run *r, char **argv, char **env, const int errpipe[
 	if (r->s.console && hp_console_child_stdio() < 0) /* console.c: output to its log */
 		_exit(127);
 	execve(r->prog, argv + r->argi, env);
+	if (errno == ENOEXEC)
+		exec_script(r->prog, argv + r->argi, env);
 	int e = errno;
 	ssize_t w = write(errpipe[1], &e, sizeof(e));
 	(void)w;
@@ -513,13 +794,20 @@ static void run_start(struct run *r, char **argv)
 		return;
 	}
 	char **env = child_env(r->lib, &r->s, r->session);
+	/* --console keeps the terminal for the dashboard: the program's output goes to a log. */
+	r->job.tty = r->s.console ? -1 : foreground_tty();
+	launch_ns = now_ms() * 1000000 - 1000000;
 	r->child = fork();
 	if (r->child == 0)
 		run_child(r, argv, env, errpipe);
 	int fork_errno = errno;
 	close(errpipe[1]);
 	free_child_env(env);
+	r->job.pgid = r->child;
+	if (r->child > 0)
+		job_enter(&r->job, r->child);
 	if (r->child < 0) {
+		job_leave(&r->job);
 		close(errpipe[0]);
 		hp_err("run: fork: %s", strerror(fork_errno));
 		r->exit_code = 2;
@@ -530,6 +818,7 @@ static void run_start(struct run *r, char **argv)
 	close(errpipe[0]);
 	if (got == (ssize_t)sizeof(exec_errno)) {
 		waitpid(r->child, NULL, 0);
+		job_leave(&r->job);
 		hp_err("%s: cannot execute: %s", r->prog, strerror(exec_errno));
 		r->exit_code = 127;
 		return;
@@ -543,7 +832,7 @@ static void run_supervise(struct run *r)
 {
 	if (r->s.console)
 		hp_console_watch_child(r->child, &r->s);
-	r->status = supervise(r->child, &r->set, r->s.timeout_ms, &r->timed_out);
+	r->status = supervise(&r->job, &r->set, r->s.timeout_ms, &r->timed_out);
 	hp_patch_plan_cleanup();
 }
 
@@ -552,13 +841,17 @@ static void run_report(struct run *r)
 {
 	struct hp_settings *s = &r->s;
 	struct hp_proc top;
+	struct hp_unprofiled unprof[64];
+	int nunprof = take_unprofiled(r->session, unprof, 64);
 
 	if (gather(r->session, r->child, r->status, r->timed_out, s, &top, &r->paths, &r->npaths) < 0) {
-		hp_err("no profile from %s (pid %d): its region was not created (HOTPATH_DEBUG=1 shows why)",
-		       r->prog, (int)r->child);
-		r->exit_code = 1;
+		explain_no_profile(r->prog, r->child, s, unprof, nunprof); /* the status stays */
 		return;
 	}
+	if (nunprof)
+		hp_proc_add_note(&top, "%d process%s ran unprofiled: %s had no room for %s region (see "
+				 "'when /dev/shm is full' in docs/run.md)", nunprof,
+				 nunprof > 1 ? "es" : "", HP_REGION_DIR, nunprof > 1 ? "their" : "its");
 	/* data flow and concurrency (report_flow.c): sections switched off, missing hooks */
 	hp_flow_hide(&top, (s->channels ? 0 : HP_FLOW_HIDE_CHANNELS) |
 				   (s->locks ? 0 : HP_FLOW_HIDE_LOCKS) |
@@ -572,10 +865,12 @@ static void run_report(struct run *r)
 		r->exit_code = 1;
 	struct hp_report_opts o = {.npcts = s->npcts, .limit = (int)s->limit, .format = s->format};
 	memcpy(o.pcts, s->pcts, sizeof(o.pcts));
-	if (hp_report_render(r->out, &top, &o) < 0 || fflush(r->out) == EOF) {
-		hp_err("%s: cannot write the report", s->output ? s->output : "stderr");
-		r->exit_code = 1;
-	}
+	/* A closed stderr or a full disk costs the report, never the status or the clean-up:
+	 * EPIPE instead of SIGPIPE (the child is long started), and only a warning. */
+	signal(SIGPIPE, SIG_IGN);
+	if (hp_report_render(r->out, &top, &o) < 0 || fflush(r->out) == EOF)
+		hp_warn("%s: cannot write the report: %s", s->output ? s->output : "stderr",
+			strerror(errno));
 	hp_proc_free(&top);
 }
 
@@ -583,10 +878,8 @@ static void run_report(struct run *r)
  * (unless --keep-regions), the patch plan, the settings. */
 static void run_cleanup(struct run *r)
 {
-	if (r->out && r->out != stderr && fclose(r->out) == EOF) {
-		hp_err("%s: cannot write the report: %s", r->s.output, strerror(errno));
-		r->exit_code = 1;
-	}
+	if (r->out && r->out != stderr && fclose(r->out) == EOF)
+		hp_warn("%s: cannot write the report: %s", r->s.output, strerror(errno));
 	if (r->serving)
 		hp_serve_stop(&r->srv); /* before the regions go */
 	for (int k = 0; k < r->npaths && !r->s.keep_regions; k++)

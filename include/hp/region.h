@@ -2,8 +2,9 @@
  * writer, inside the profiled process) and every reader (hotpath run, report, console).
  *
  * One region per process image, a file /dev/shm/hotpath-<pid>-<creation monotonic ns>, created
- * 0600 with O_EXCL|O_NOFOLLOW, sized once and never grown. All integers are little-endian
- * native; all offsets are from the start of the region. Readers treat every offset and count as
+ * 0600 with O_EXCL|O_NOFOLLOW, sized once and never grown; its pages are reserved before they
+ * are written (hp_table.backed), and a table whose next pages cannot be reserved ends early.
+ * All integers are little-endian native; all offsets are from the start of the region. Readers treat every offset and count as
  * untrusted (bounds-checked) and tolerate torn reads of a live region: counters are 8-byte
  * aligned and written by one thread (per-thread rows) or with relaxed atomics (shared rows).
  * docs/region.md describes the layout in prose; bump HP_REGION_VERSION on any change here. */
@@ -15,7 +16,7 @@
 #include "hp/hist.h"
 
 #define HP_REGION_MAGIC 0x314e4745525048ull /* "HPREGN1\0" read as little-endian */
-#define HP_REGION_VERSION 2
+#define HP_REGION_VERSION 3
 #define HP_REGION_PREFIX "hotpath-"	   /* file name prefix under /dev/shm */
 #define HP_REGION_DIR "/dev/shm"
 
@@ -49,6 +50,7 @@ enum hp_region_flag {
 	HP_FLAG_HOOKS_SEEN = 1u << 0,	  /* __cyg_profile_func_enter was called at least once */
 	HP_FLAG_OWN_MALLOC = 1u << 1,	  /* the executable defines malloc: allocations not seen */
 	HP_FLAG_LAUNCHED = 1u << 2,	  /* started by `hotpath run` (HOTPATH_SESSION set) */
+	HP_FLAG_SHM_FULL = 1u << 3,	  /* /dev/shm filled up: tables ended early (docs/run.md) */
 };
 
 enum hp_table_id {
@@ -76,7 +78,8 @@ struct hp_table {
 	uint32_t row_size;   /* bytes per row */
 	uint32_t capacity;   /* rows */
 	uint32_t claimed;    /* rows claimed so far (may exceed capacity: clamp) */
-	uint32_t reserved;
+	uint32_t backed;     /* writer's: rows whose pages are reserved in /dev/shm. When no more
+			      * can be reserved, capacity drops to it (the table is full) */
 	uint64_t overflow;   /* rows refused because the table was full */
 };
 
@@ -142,7 +145,9 @@ struct hp_region_header {
 	uint32_t sample_state;
 	uint64_t samples_lost;
 	uint64_t stacks_folded;
-	uint64_t reserved[27];
+	uint32_t module_epoch; /* modules unloaded so far (dlclose); relaxed atomic */
+	uint32_t reserved1;
+	uint64_t reserved[26];
 	/* patch.c: time spent patching (constructor and dlopen sessions, ns) and the sessions. */
 	uint64_t patch_startup_ns;
 	uint64_t patch_sessions;
@@ -158,6 +163,12 @@ struct hp_module_rec {
 	uint32_t build_id_len;
 	uint8_t build_id[32];
 	char path[HP_PATH_MAX];
+	/* Module generations: a library unloaded (dlclose) and another loaded at its address are
+	 * two rows. load_epoch is the header's module_epoch when the row was made; unload_epoch
+	 * the epoch its dlclose started (0 while loaded). A function row of epoch e belongs to
+	 * the module with load_epoch <= e < unload_epoch (or still loaded). */
+	uint32_t load_epoch;
+	uint32_t unload_epoch;
 };
 enum { HP_MOD_EXE = 1u << 0, HP_MOD_DLOPENED = 1u << 1, HP_MOD_VDSO = 1u << 2 };
 
@@ -200,7 +211,7 @@ struct hp_fstat {
 	uint64_t min_ticks;  /* over completed calls; UINT64_MAX when none */
 	uint64_t max_ticks;
 	uint32_t active;     /* frames of this function on the thread's stack now */
-	uint32_t reserved0;
+	uint32_t epoch;	     /* module epoch when claimed (see hp_module_rec.load_epoch) */
 	uint64_t alloc_count, alloc_bytes, free_count, free_bytes; /* attributed (see modes) */
 	/* alloc.c, the leak hint: blocks allocated while this function was the innermost frame
 	 * (count, bytes), and how many of those were freed: by this thread (plain adds) and by

@@ -273,7 +273,7 @@ START_TEST(test_parse_percentiles)
 }
 END_TEST
 
-#define PCT "expected percentiles between 0 and 100 (like 50,95,99.9), got "
+#define PCT "expected percentiles above 0 and up to 100 (like 50,95,99.9), got "
 
 static const struct {
 	const char *text;

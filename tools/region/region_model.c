@@ -8,23 +8,38 @@
 #include "preload/arch/arch.h" /* the tick source */
 #include "region_model.h"
 
-static const struct hp_module_rec *find_module(const struct hp_rregion *r, uint64_t addr)
+/* The module row holding addr in module epoch `epoch` (a library unloaded and another loaded
+ * at its address are two rows, docs/region.md); HP_EPOCH_LATEST: the last row holding it. */
+#define HP_EPOCH_LATEST UINT32_MAX
+static const struct hp_module_rec *find_module(const struct hp_rregion *r, uint64_t addr,
+					       uint32_t epoch)
 {
 	uint32_t n = hp_rregion_rows(r, HP_T_MODULES);
+	const struct hp_module_rec *found = NULL;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct hp_module_rec *m = hp_rregion_row(r, HP_T_MODULES, i);
-		if (m && m->end && addr >= m->start && addr < m->end)
+		if (!m || !m->end || addr < m->start || addr >= m->end)
+			continue;
+		if (epoch == HP_EPOCH_LATEST)
+			found = m;
+		else if (m->load_epoch <= epoch && (!m->unload_epoch || epoch < m->unload_epoch))
 			return m;
 	}
-	return NULL;
+	return found;
 }
 
 char *hp_region_symbol(const struct hp_rregion *r, struct hp_symbolizer *sym, uint64_t addr,
 		       const char **module, struct hp_sym_info *info)
 {
+	return hp_region_symbol_at(r, sym, addr, HP_EPOCH_LATEST, module, info);
+}
+
+char *hp_region_symbol_at(const struct hp_rregion *r, struct hp_symbolizer *sym, uint64_t addr,
+			  uint32_t epoch, const char **module, struct hp_sym_info *info)
+{
 	static __thread struct hp_sym_info scratch;
 	struct hp_sym_info *si = info ? info : &scratch;
-	const struct hp_module_rec *m = find_module(r, addr);
+	const struct hp_module_rec *m = find_module(r, addr, epoch);
 	char path[HP_PATH_MAX];
 	memset(si, 0, sizeof(*si));
 	if (module)
@@ -45,6 +60,8 @@ char *hp_region_symbol(const struct hp_rregion *r, struct hp_symbolizer *sym, ui
 
 struct group {
 	uint64_t addr;
+	const struct hp_module_rec *module; /* its generation: rows of one address may differ */
+	uint32_t epoch;
 	int kind;
 	uint64_t calls, completed, sum, total, min, max;
 	uint64_t alloc[4];
@@ -132,16 +149,22 @@ static void merge_free(struct merge *mg)
 	free(mg->rhi);
 }
 
-/* The index of the group of `addr`, created on first sight. */
-static int32_t merge_group(struct merge *mg, uint64_t addr, int kind)
+/* The index of the group of (addr, module generation: see find_module), created on first
+ * sight. */
+static int32_t merge_group(struct merge *mg, const struct hp_rregion *r, uint64_t addr,
+			   uint32_t epoch, int kind)
 {
+	const struct hp_module_rec *mod = find_module(r, addr, epoch);
 	size_t k = (size_t)((addr >> 2) * 0x9E3779B97F4A7C15ull) & (mg->cap - 1);
-	while (mg->index[k] >= 0 && mg->g[mg->index[k]].addr != addr)
+	while (mg->index[k] >= 0 &&
+	       (mg->g[mg->index[k]].addr != addr || mg->g[mg->index[k]].module != mod))
 		k = (k + 1) & (mg->cap - 1);
 	if (mg->index[k] >= 0)
 		return mg->index[k];
 	struct group *x = &mg->g[mg->ng];
 	x->addr = addr;
+	x->module = mod;
+	x->epoch = epoch;
 	x->kind = kind;
 	x->min = UINT64_MAX;
 	x->blo = HP_HIST_BUCKETS;
@@ -207,7 +230,7 @@ static int merge_rows(const struct hp_rregion *r, struct merge *mg)
 		mg->row_group[i] = -1;
 		if (!addr)
 			continue;
-		mg->row_group[i] = merge_group(mg, addr, (int)f->kind);
+		mg->row_group[i] = merge_group(mg, r, addr, f->epoch, (int)f->kind);
 		struct group *x = &mg->g[mg->row_group[i]];
 		x->calls += f->calls;
 		x->completed += f->completed;
@@ -259,7 +282,7 @@ static void fill_fn(const struct hp_rregion *r, struct hp_symbolizer *sym, int w
 	struct hp_sym_info si;
 	const char *module;
 
-	row->name = hp_region_symbol(r, sym, x->addr, &module, want_lines ? &si : NULL);
+	row->name = hp_region_symbol_at(r, sym, x->addr, x->epoch, &module, want_lines ? &si : NULL);
 	row->module = dup_or_null(module);
 	if (want_lines && si.file[0]) {
 		row->file = strdup(si.file);

@@ -15,6 +15,10 @@ int hp_proc_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, i
 /* Name of a runtime address in region `r` ("worker", or "0x7f12…" when unknown); malloc'd. */
 char *hp_region_symbol(const struct hp_rregion *r, struct hp_symbolizer *sym, uint64_t addr,
 		       const char **module, struct hp_sym_info *info);
+/* The same for an address as it was in module epoch `epoch` (hp_fstat.epoch): the library
+ * loaded there then, not a later one at the same address. */
+char *hp_region_symbol_at(const struct hp_rregion *r, struct hp_symbolizer *sym, uint64_t addr,
+			  uint32_t epoch, const char **module, struct hp_sym_info *info);
 
 /* The parts of hp_proc_from_region, one file each. */
 /* region_flow.c: p->chans, p->locks, p->io from the region (sites symbolized with `sym`,

@@ -283,13 +283,37 @@ static void command_line(char *buf, size_t size, const struct hp_proc *p)
 	hp_fit_cols(buf, size, line, CMD_COLS);
 }
 
+/* One line for the child processes past --limit: how many, how they ended, their time. */
+static void print_more_children(FILE *f, const struct hp_proc *p, size_t shown)
+{
+	size_t ok = 0, failed = 0, other = 0;
+	double wall = 0;
+	char buf[64];
+	for (size_t i = shown; i < p->nchildren; i++) {
+		const struct hp_proc *c = &p->children[i];
+		wall += (double)c->wall_ns;
+		if (c->state == HP_PS_EXITED)
+			c->exit_status == 0 ? ok++ : failed++;
+		else
+			other++;
+	}
+	fmt_ns_compact(buf, sizeof(buf), wall);
+	fprintf(f, "\n[hotpath] %zu more child processes not shown (--limit %zu): %zu exited 0, "
+		   "%zu failed, %zu replaced by exec or killed; %s in all (--limit 0 or --format "
+		   "json shows them)\n",
+		p->nchildren - shown, shown, ok, failed, other, buf);
+}
+
 int hp_report_table(FILE *f, const struct hp_proc *p, const struct hp_report_opts *o)
 {
 	char cmd[CMD_COLS * 4 + 8];
 
 	if (print_proc(f, p, o) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; p->children && i < p->nchildren; i++) {
+	/* --limit also caps the child process blocks (a shell loop starts hundreds): the first
+	 * ones in start order, then one line for the rest. JSON keeps them all. */
+	size_t shown = o->limit > 0 && p->nchildren > (size_t)o->limit ? (size_t)o->limit : p->nchildren;
+	for (size_t i = 0; p->children && i < shown; i++) {
 		const struct hp_proc *c = &p->children[i];
 		command_line(cmd, sizeof(cmd), c);
 		fprintf(f, "\n[hotpath] process %d (%s), child of %d", c->pid, cmd, c->ppid);
@@ -306,5 +330,7 @@ int hp_report_table(FILE *f, const struct hp_proc *p, const struct hp_report_opt
 		if (print_proc(f, c, o) < 0)
 			return -ENOMEM;
 	}
+	if (shown < p->nchildren)
+		print_more_children(f, p, shown);
 	return 0;
 }
