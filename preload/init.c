@@ -37,6 +37,7 @@ HP_NEXT_DECL(int, posix_spawn, (pid_t *, const char *, const posix_spawn_file_ac
 HP_NEXT_DECL(int, posix_spawnp, (pid_t *, const char *, const posix_spawn_file_actions_t *,
 				 const posix_spawnattr_t *, char *const[], char *const[]));
 HP_NEXT_DECL(void *, dlopen, (const char *, int));
+HP_NEXT_DECL(int, dlclose, (void *));
 
 /* Default 64 MiB: tmpfs allocates on touch, so the unused part costs nothing. */
 #define HP_REGION_DEFAULT (64ull << 20)
@@ -518,16 +519,11 @@ HP_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
  * address, docs/region.md). */
 HP_EXPORT int dlclose(void *handle)
 {
-	static int (*real)(void *);
-	if (!real)
-		real = (int (*)(void *))next_sym("dlclose");
-	int r = real(handle);
+	int r = HP_NEXT(dlclose)(handle);
 	if (r == 0 && hp_g.ready && !hp_tls.guard) {
-		int saved = errno;
-		hp_tls.guard++;
+		struct hp_own own = hp_own_begin();
 		hp_region_scan_unloaded();
-		hp_tls.guard--;
-		errno = saved;
+		hp_own_end(own);
 	}
 	return r;
 }

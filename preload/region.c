@@ -91,12 +91,11 @@ static int table_back(struct hp_region_header *h, struct hp_table *t, uint32_t u
 	want = want < cap ? want : cap;
 	uint64_t lo = (t->offset + have) & ~4095ull, hi = align_up(t->offset + want, 4096);
 	hi = hi < h->region_size ? hi : h->region_size;
-	hp_tls.guard++; /* first: madvise and errno may be patched functions (--functions libc) */
-	int saved = errno, rc = 0;
+	struct hp_own own = hp_own_begin(); /* madvise may be patched too (--functions libc) */
+	int rc = 0;
 	if (hi > lo && madvise((char *)h + lo, hi - lo, MADV_POPULATE_WRITE) < 0)
 		rc = errno == EFAULT ? -ENOSPC : -errno;
-	errno = saved;
-	hp_tls.guard--;
+	hp_own_end(own);
 	if (rc < 0)
 		return rc;
 	uint64_t rows = (hi - t->offset) / t->row_size;
