@@ -91,11 +91,19 @@ static int table_back(struct hp_region_header *h, struct hp_table *t, uint32_t u
 	want = want < cap ? want : cap;
 	uint64_t lo = (t->offset + have) & ~4095ull, hi = align_up(t->offset + want, 4096);
 	hi = hi < h->region_size ? hi : h->region_size;
-	struct hp_own own = hp_own_begin(); /* madvise may be patched too (--functions libc) */
-	int rc = 0;
+	/* Not the hp_own bracket: a signal handler running here must keep its hooks (its
+	 * allocations counted). A patched madvise (--functions 'libc.so*:*') or a handler that
+	 * claims re-enters this on the same thread: it finds `backing` set and relies on the rows
+	 * already reserved (the claim reserves HP_BACK_AHEAD rows ahead). */
+	static __thread int backing __attribute__((tls_model("initial-exec")));
+	if (backing)
+		return 0;
+	backing = 1;
+	int saved = errno, rc = 0;
 	if (hi > lo && madvise((char *)h + lo, hi - lo, MADV_POPULATE_WRITE) < 0)
 		rc = errno == EFAULT ? -ENOSPC : -errno;
-	hp_own_end(own);
+	errno = saved;
+	backing = 0;
 	if (rc < 0)
 		return rc;
 	uint64_t rows = (hi - t->offset) / t->row_size;
@@ -300,7 +308,8 @@ void *hp_table_claim(int table, uint32_t *row)
 			;
 		__atomic_fetch_or(&h->flags, HP_FLAG_SHM_FULL, __ATOMIC_RELAXED);
 	}
-	if (i >= __atomic_load_n(&t->capacity, __ATOMIC_ACQUIRE)) {
+	if (i >= __atomic_load_n(&t->capacity, __ATOMIC_ACQUIRE) ||
+	    (!reserve_all && i >= __atomic_load_n(&t->backed, __ATOMIC_ACQUIRE))) {
 		__atomic_fetch_add(&t->overflow, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
 		return NULL;
