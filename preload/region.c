@@ -154,6 +154,10 @@ static int layout_tables(struct hp_region_header *h, uint64_t size)
 	h->tables[HP_T_FSTATS].row_size = sizeof(struct hp_fstat);
 	h->tables[HP_T_FSTATS].capacity = (uint32_t)((size - off) / sizeof(struct hp_fstat));
 	int rc = table_back(h, &h->tables[HP_T_IO], HP_IO_KINDS); /* rows written now */
+	/* The stack tables are written by index, not through hp_table_claim (stacks.c): all of
+	 * them reserved now, until their writers reserve as they go. */
+	for (int t = HP_T_STACKS; rc == 0 && t <= HP_T_CPU_SAMPLES; t++)
+		rc = table_back(h, &h->tables[t], h->tables[t].capacity);
 	if (rc < 0)
 		return rc;
 	for (int k = 0; k < HP_IO_KINDS; k++) {
