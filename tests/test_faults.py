@@ -365,16 +365,20 @@ def test_setuid_program_says_why_and_keeps_its_status():
                 "ignores LD_PRELOAD for such programs (secure-execution mode)\n", "one line why")
 
 
-def test_asan_binary_runs_profiled_with_its_status():
+def test_asan_binary_says_why_and_keeps_its_status():
     exe = os.path.join(BUILD, "tests", "progs", "exit_err-asan")
     src = os.path.join(os.path.dirname(__file__), "progs", "exit_err.c")
     cp = subprocess.run(["cc", "-fsanitize=address", "-finstrument-functions", "-g", "-O1", "-o",
                          exe, src], capture_output=True)
     if cp.returncode != 0:
         raise Skip(f"cannot build with -fsanitize=address: {cp.stderr.decode()[:200]}")
-    cp, rep = run_json([exe, "errx", "5"], want_rc=5)
-    eq(rep["exit_status"], 5, "status")
-    eq(fn(rep, "fail_now")["calls"], 1, "profiled")
+    cp = hotpath("run", "--", exe, "errx", "5")
+    eq(cp.returncode, 5, "the program's status (ASan exited 1 when preloaded after us)")
+    err = cp.stderr.decode()
+    check(err.endswith(f"hotpath: {exe} ran unprofiled: it is built with AddressSanitizer, whose "
+                       "runtime (libasan.so.8) must come first in the initial library list, "
+                       "before LD_PRELOAD\n") or "libasan.so." in err, err)
+    check("exit_err-asan: failing with errx()" in err, "the program's own message")
 
 
 def test_percentiles_zero_message():

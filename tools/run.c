@@ -92,8 +92,9 @@ static int is_launcher(const char *path)
 
 /* The program has no function hooks but channels or locks are recorded: say so in the report. */
 static int no_hooks_note;
-/* ASan's runtime exits 1 unless it comes first in the initial library list: it goes ahead of
- * libhotpath.so in LD_PRELOAD (its malloc then wins over our allocation hooks). */
+/* ASan's runtime exits 1 unless it comes first in the initial library list, and with it first
+ * our hooks are not safe beside it (a crash with the CPU sampler): such a program runs
+ * without libhotpath.so, and explain_no_profile says why. */
 static char sanitizer_rt[64];
 
 
@@ -212,8 +213,12 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 		env[o++] = environ[i];
 	}
 	char *v;
-	asprintf(&v, "LD_PRELOAD=%s%s%s%s%s", sanitizer_rt, *sanitizer_rt ? ":" : "", lib,
-		 old_preload && *old_preload ? ":" : "", old_preload ? old_preload : "");
+	if (*sanitizer_rt) /* unprofiled: see explain_no_profile */
+		asprintf(&v, "LD_PRELOAD=%s", old_preload ? old_preload : "");
+	else if (old_preload && *old_preload)
+		asprintf(&v, "LD_PRELOAD=%s:%s", lib, old_preload);
+	else
+		asprintf(&v, "LD_PRELOAD=%s", lib);
 	env[o++] = v;
 	asprintf(&env[o++], "HOTPATH_SESSION=%llu", (unsigned long long)session);
 	asprintf(&env[o++], "HOTPATH_REGION_SIZE=%llu", (unsigned long long)s->region_mib);
@@ -609,6 +614,11 @@ static void explain_no_profile(const char *prog, pid_t child, const struct hp_se
 			       (unsigned long long)s->region_mib, strerror(u[i].err));
 			return;
 		}
+	if (*sanitizer_rt) {
+		hp_err("%s ran unprofiled: it is built with AddressSanitizer, whose runtime (%s) must "
+		       "come first in the initial library list, before LD_PRELOAD", prog, sanitizer_rt);
+		return;
+	}
 	if (runs_secure(prog)) {
 		hp_err("%s ran unprofiled: it is set-user-ID or set-group-ID, and the loader ignores "
 		       "LD_PRELOAD for such programs (secure-execution mode)", prog);
