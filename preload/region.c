@@ -248,6 +248,7 @@ int hp_region_create(int from_fork)
 		return -e;
 	}
 	struct hp_region_header *h = m;
+	h->region_size = size; /* before any table_back: it clamps to region_size */
 	int rc = reserve_start(h, fd, size);
 	close(fd);
 	if (rc == 0)
