@@ -84,7 +84,7 @@ uint32_t hp_unwind_signal(void *ucontext, uint64_t *frames, uint32_t max, uint16
 {
 	ucontext_t *uc = ucontext;
 	uint64_t tmp[HP_STACK_DEPTH_MAX];
-	uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	uint64_t pc = hp_arch_ucontext_pc(uc);
 	uint32_t n = 0;
 	*flags = 0;
 	if (max > HP_STACK_DEPTH_MAX)

@@ -9,6 +9,7 @@
  *   hp_arch_cpu_relax()       the pause inside a spin-wait
  *   hp_arch_add_local(p, v)   *p += v in one instruction: atomic with respect to a signal
  *                             handler on the same thread (not to other threads)
+ *   hp_arch_ucontext_pc(uc)   the interrupted program counter of a signal's ucontext_t
  *   HP_ARCH_GLIBC_BASE        glibc's first symbol version on this architecture (locks.c
  *                             reaches glibc's own lock functions through it before start-up)
  *   HP_ARCH_GLIBC_COND        the version of pthread_cond_* with today's object layout

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <ucontext.h>
 #include <x86intrin.h>
 
 /* rdtsc: invariant and synchronised across CPUs on the machines we run on (constant_tsc,
@@ -28,6 +29,12 @@ static inline void hp_arch_add_local(uint64_t *p, uint64_t v)
 
 /* glibc's symbol versions: the architecture's first, and the pthread_cond_* of the new layout
  * (the GLIBC_2.2.5 ones keep the old object layout). */
+/* The interrupted instruction of a signal's ucontext_t (the sampler's fallback frame). */
+static inline uint64_t hp_arch_ucontext_pc(const void *ucontext)
+{
+	return (uint64_t)((const ucontext_t *)ucontext)->uc_mcontext.gregs[REG_RIP];
+}
+
 #define HP_ARCH_GLIBC_BASE "GLIBC_2.2.5"
 #define HP_ARCH_GLIBC_COND "GLIBC_2.3.2"
 
