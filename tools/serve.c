@@ -330,7 +330,7 @@ static void usage(FILE *f)
 		   "Serve the live numbers of this user's profiled processes over HTTP, read-only:\n"
 		   "  /metrics                 Prometheus text or OpenMetrics (by the Accept header)\n"
 		   "  /debug/pprof/wall        calls and wall time of timed functions (pprof, gzipped)\n"
-		   "  /debug/pprof/profile     CPU samples over ?seconds=N (pprof)\n"
+		   "  /debug/pprof/profile     CPU samples taken during ?seconds=N (pprof)\n"
 		   "  /debug/pprof/heap        allocation stacks (pprof)\n"
 		   "  /api/report?pid=N        the JSON report of a live process (as --format json)\n"
 		   "  /                        an index of the processes and these links\n"

@@ -209,7 +209,75 @@ static int pick_pid(struct hp_server *s, struct MHD_Connection *c, const char *p
 	return -1;
 }
 
+/* CPU samples per stack at the start of a /debug/pprof/profile window. */
+struct cpu_snap {
+	char **keys;
+	uint64_t *samples;
+	size_t n;
+};
+
+/* "tid|outer|...|inner": a stack of a thread, as the model names it. malloc'd. */
+static char *stack_key(const struct hp_cpu_stack *st)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	fprintf(f, "%d", st->tid);
+	for (size_t k = 0; k < st->nframes; k++)
+		fprintf(f, "|%s", st->frames[k].name ? st->frames[k].name : "");
+	fclose(f);
+	return buf;
+}
+
+static void snap_cpu(struct hp_proc *p, void *arg)
+{
+	struct cpu_snap *s = arg;
+	const struct hp_cpu_info *c = p->cpu;
+	if (!c || !c->nstacks)
+		return;
+	s->keys = calloc(c->nstacks, sizeof(char *));
+	s->samples = calloc(c->nstacks, sizeof(uint64_t));
+	for (size_t i = 0; s->keys && s->samples && i < c->nstacks; i++) {
+		s->keys[s->n] = stack_key(&c->stacks[i]);
+		s->samples[s->n] = c->stacks[i].samples;
+		s->n += s->keys[s->n] != NULL;
+	}
+}
+
+static void snap_free(struct cpu_snap *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->keys[i]);
+	free(s->keys);
+	free(s->samples);
+}
+
+/* Leave in p only the samples taken since `before`. */
+static void cpu_since(struct hp_proc *p, const struct cpu_snap *before)
+{
+	struct hp_cpu_info *c = p->cpu;
+	uint64_t total = 0;
+	for (size_t i = 0; c && i < c->nstacks; i++) {
+		char *key = stack_key(&c->stacks[i]);
+		for (size_t k = 0; key && k < before->n; k++) {
+			if (strcmp(key, before->keys[k]))
+				continue;
+			uint64_t was = before->samples[k];
+			c->stacks[i].samples = c->stacks[i].samples > was ? c->stacks[i].samples - was : 0;
+			break;
+		}
+		free(key);
+		total += c->stacks[i].samples;
+	}
+	if (c)
+		c->samples = total;
+}
+
 struct one {
+	const struct cpu_snap *before; /* the CPU page: samples at the window's start */
+	uint64_t duration_ns;
 	unsigned what; /* HP_PPROF_* for pprof pages, 0 for the JSON report */
 	const struct hp_serve_opts *o;
 	unsigned status;
@@ -239,7 +307,9 @@ static void render_one(struct hp_proc *p, void *arg)
 	}
 	unsigned char *buf = NULL;
 	size_t len = 0;
-	int rc = hp_pprof_encode(p, x->what, 0, &buf, &len, x->why, sizeof(x->why));
+	if (x->before)
+		cpu_since(p, x->before);
+	int rc = hp_pprof_encode(p, x->what, x->duration_ns, &buf, &len, x->why, sizeof(x->why));
 	if (rc == -ENODATA) {
 		x->status = MHD_HTTP_NOT_FOUND;
 	} else if (rc < 0) {
@@ -266,7 +336,18 @@ static enum MHD_Result page_one(struct hp_server *s, struct MHD_Connection *c, c
 	if (pick_pid(s, c, page, &pid, &ret) < 0)
 		return ret;
 	struct one x = {.what = what, .o = &s->o};
+	struct cpu_snap before = {0};
+	if (what == HP_PPROF_CPU) {
+		/* The samples of the next `seconds`: the difference of two snapshots. */
+		if (hp_serve_collect(s, pid, 0, snap_cpu, &before) == 0)
+			return send_error(c, MHD_HTTP_NOT_FOUND, "%s: no profiled process with pid %d (see /)",
+					  page, pid);
+		sleep((unsigned)seconds);
+		x.before = &before;
+		x.duration_ns = (uint64_t)seconds * 1000000000ull;
+	}
 	hp_serve_collect(s, pid, 1, render_one, &x);
+	snap_free(&before);
 	if (!x.found) {
 		free(x.body);
 		return send_error(c, MHD_HTTP_NOT_FOUND, "%s: no profiled process with pid %d (see /)",

@@ -1,6 +1,7 @@
 /* report_pprof.c - the report model as a gzipped pprof profile (profile.proto via protobuf-c,
  * zlib): strings, functions, locations and mappings interned once, one sample per stack. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -274,15 +275,28 @@ static int has_wall(const struct hp_proc *p)
 	return 0;
 }
 
+static int has_cpu(const struct hp_proc *p)
+{
+	if (p->cpu && p->cpu->samples && p->cpu->nstacks)
+		return 1;
+	for (size_t c = 0; c < p->nchildren; c++)
+		if (has_cpu(&p->children[c]))
+			return 1;
+	return 0;
+}
+
 const char *hp_pprof_missing(const struct hp_proc *p, unsigned what)
 {
 	if ((what & HP_PPROF_WALL) && has_wall(p))
+		return NULL;
+	if ((what & HP_PPROF_CPU) && has_cpu(p))
 		return NULL;
 	if (what & HP_PPROF_HEAP)
 		return "no allocation stacks: they are recorded when the program runs with "
 		       "--alloc-stacks (issue 16), which this hotpath does not have yet";
 	if (what & HP_PPROF_CPU)
-		return "no CPU samples: CPU sampling (issue 15) is not in this hotpath yet";
+		return "no CPU samples: the process was not sampled, or has not used the CPU yet "
+		       "(docs/cpu.md)";
 	return "no timed functions: build the program with -finstrument-functions or name "
 	       "functions with --functions";
 }
@@ -303,6 +317,38 @@ static void add_wall(struct builder *b, const struct hp_proc *p)
 	}
 	for (size_t c = 0; c < p->nchildren && !b->oom; c++)
 		add_wall(b, &p->children[c]);
+}
+
+/* CPU samples of one process: a sample per stack (leaf first), values at columns `col` (samples)
+ * and col + 1 (CPU ns). Stacks with no samples (a window's difference) are left out. */
+static void add_cpu(struct builder *b, const struct hp_proc *p, int col)
+{
+	const struct hp_cpu_info *c = p->cpu;
+	for (size_t i = 0; c && i < c->nstacks && !b->oom; i++) {
+		const struct hp_cpu_stack *st = &c->stacks[i];
+		if (!st->samples || !st->nframes)
+			continue;
+		uint64_t *locs = malloc(st->nframes * sizeof(uint64_t));
+		if (!locs) {
+			b->oom = 1;
+			return;
+		}
+		for (size_t k = 0; k < st->nframes; k++) {
+			const struct hp_cpu_frame *f = &st->frames[st->nframes - 1 - k];
+			const struct hp_cpu_fn *fn = f->fn < c->nfns ? &c->fns[f->fn] : NULL;
+			locs[k] = location_id(b, f->name, f->module, fn ? fn->file : NULL,
+					      fn ? fn->line : 0, fn ? fn->addr : 0);
+		}
+		struct sample *s = add_sample(b, locs, st->nframes, p->pid);
+		free(locs);
+		if (!s)
+			return;
+		double ns = hp_cpu_ns(c, st->samples);
+		s->values[col] = (int64_t)st->samples;
+		s->values[col + 1] = isfinite(ns) ? (int64_t)llround(ns) : 0;
+	}
+	for (size_t k = 0; k < p->nchildren && !b->oom; k++)
+		add_cpu(b, &p->children[k], col);
 }
 
 static void builder_free(struct builder *b)
@@ -454,6 +500,12 @@ int hp_pprof_encode(const struct hp_proc *p, unsigned what, uint64_t duration_ns
 		types[nt] = "calls", units[nt++] = "count";
 		types[nt] = "wall", units[nt++] = "nanoseconds";
 		add_wall(&b, p);
+	}
+	if ((what & HP_PPROF_CPU) && has_cpu(p)) {
+		int col = nt;
+		types[nt] = "samples", units[nt++] = "count";
+		types[nt] = "cpu", units[nt++] = "nanoseconds";
+		add_cpu(&b, p, col);
 	}
 	b.nvalues = nt;
 	uint8_t *raw = NULL;
