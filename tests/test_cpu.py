@@ -248,3 +248,27 @@ def test_cpu_ns_of_timed_functions():
     main_cpu = [t for t in rep["threads"] if not t["start_routine"]][0]["cpu_ns"]
     check(0.6 * main_cpu < heavy["cpu_ns"] < 0.9 * main_cpu,
           f"heavy: cpu {heavy['cpu_ns']}, main thread cpu {main_cpu}, wall {heavy['total_ns']}")
+
+
+def test_folded_flame_stacks():
+    """--format folded: one line per stack, outermost first, the same counts as the JSON."""
+    exe = build("cpu_ratio.c", opt="-O2", instrument=False)
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "r.json")
+        cp = hotpath("run", "-f", "json", "-o", out, *HZ, "--", exe, "600")
+        eq(cp.returncode, 0, "exit status")
+        import json
+        with open(out) as f:
+            c = json.load(f)["cpu"]
+        cp = hotpath("report", out, "--format", "folded")
+        eq(cp.returncode, 0, f"report --format folded: {cp.stderr.decode()}")
+        lines = cp.stdout.decode().splitlines()
+    want = [";".join(fr["name"] for fr in s["frames"]) + f" {s['samples']}" for s in c["stacks"]]
+    eq(lines, want, "folded lines")
+    check(any(l.endswith(" " + str(samples_in(c, "heavy"))) or ";main;heavy;spin " in l for l in lines), lines[:5])
+    eq(sum(int(l.rsplit(" ", 1)[1]) for l in lines), c["samples"], "folded counts sum to the samples")
+    cp = hotpath("run", "-f", "folded", "--flame", "cpu", *HZ, "--", exe, "300")
+    eq(cp.returncode, 0, "run -f folded")
+    check(re.search(rb"(?m)^_start;.*;main;heavy;spin \d+$", cp.stderr), cp.stderr.decode()[:500])
+    cp = hotpath("run", "--flame", "calls?", "--", exe, "10")
+    check(cp.returncode != 0 and b"expected cpu or auto" in cp.stderr, cp.stderr.decode())

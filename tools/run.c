@@ -873,7 +873,8 @@ static void run_report(struct run *r)
 				 "or build it with 'cc -O2 -g -finstrument-functions'", r->prog, r->prog);
 	if (hp_history_save(&top, s) < 0) /* --save: the full model, then cut to --limit */
 		r->exit_code = 1;
-	struct hp_report_opts o = {.npcts = s->npcts, .limit = (int)s->limit, .format = s->format};
+	struct hp_report_opts o = {.npcts = s->npcts, .limit = (int)s->limit, .format = s->format,
+				   .flame = s->flame};
 	memcpy(o.pcts, s->pcts, sizeof(o.pcts));
 	/* A closed stderr or a full disk costs the report, never the status or the clean-up:
 	 * EPIPE instead of SIGPIPE (the child is long started), and only a warning. */

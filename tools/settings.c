@@ -9,7 +9,7 @@
 #include "config.h"
 #include "settings.h"
 
-enum { T_BOOL, T_U64, T_PCTS, T_FORMAT, T_STRING, T_SERVE };
+enum { T_BOOL, T_U64, T_PCTS, T_FORMAT, T_STRING, T_SERVE, T_FLAME };
 
 struct setting {
 	const char *key;  /* hotpath.conf key (top level) */
@@ -29,7 +29,7 @@ static const struct setting table[] = {
 	{"percentiles", "HOTPATH_PERCENTILES", "percentiles", 'p', T_PCTS, OFF(pcts), 0, 0, "95",
 	 "LIST", "percentiles to show, e.g. 50,95,99.9"},
 	{"format", "HOTPATH_FORMAT", "format", 'f', T_FORMAT, OFF(format), 0, 0, "table",
-	 "FMT", "report format: table, json, json-pretty, or pprof (gzipped, with --output; HOTPATH_JSON=true means json)"},
+	 "FMT", "report format: table, json, json-pretty, pprof (gzipped, with --output; HOTPATH_JSON=true means json) or folded (flame graph stacks, see --flame)"},
 	{"limit", "HOTPATH_LIMIT", "limit", 'n', T_U64, OFF(limit), 0, 1000000000, "15", "N",
 	 "functions to list, 0 for all"},
 	{"timeout", "HOTPATH_TIMEOUT", "timeout", 't', T_U64, OFF(timeout_ms), 0, 1ull << 40, "0",
@@ -86,6 +86,8 @@ static const struct setting table[] = {
 	 "0.00001,0.0001,0.001,0.01,0.1,1,10", "LIST",
 	 "upper bounds (seconds) of the /metrics duration histogram buckets"},
 	/* CPU sampling (docs/cpu.md) */
+	{"flame", "HOTPATH_FLAME", "flame", 0, T_FLAME, OFF(flame), 0, 0, "auto", "WHAT",
+	 "what --format folded draws: cpu (the CPU samples) or auto"},
 	{"sample", "HOTPATH_SAMPLE", "sample", 0, T_BOOL, OFF(sample), 0, 0, "true", NULL,
 	 "sample where CPU time goes, in every thread (--no-sample: off)"},
 	{"sample_hz", "HOTPATH_SAMPLE_HZ", "sample-hz", 0, T_U64, OFF(sample_hz), 1, 100000, "100",
@@ -103,8 +105,10 @@ int hp_settings_parse_format(const char *v, int *out, char *err, size_t errlen)
 		*out = HP_FMT_JSON_PRETTY;
 	else if (!strcmp(v, "pprof"))
 		*out = HP_FMT_PPROF; /* docs/serve.md */
+	else if (!strcmp(v, "folded"))
+		*out = HP_FMT_FOLDED; /* docs/cpu.md */
 	else {
-		snprintf(err, errlen, "expected table, json, json-pretty or pprof, got '%s'", v);
+		snprintf(err, errlen, "expected table, json, json-pretty, pprof or folded, got '%s'", v);
 		return -1;
 	}
 	return 0;
@@ -129,6 +133,14 @@ static int apply(struct hp_settings *s, const struct setting *t, const char *v, 
 		break;
 	case T_FORMAT:
 		rc = hp_settings_parse_format(v, field, why, sizeof(why));
+		break;
+	case T_FLAME:
+		if (!strcmp(v, "auto") || !strcmp(v, "cpu")) {
+			*(int *)field = !strcmp(v, "cpu") ? HP_FLAME_CPU : HP_FLAME_AUTO;
+		} else {
+			snprintf(why, sizeof(why), "expected cpu or auto, got '%s'", v);
+			rc = -1;
+		}
 		break;
 	case T_STRING: {
 		char **p = field;

@@ -42,6 +42,7 @@ struct hp_settings {
 	/* CPU sampling (issue 15, docs/cpu.md): on unless --no-sample; rate in Hz of CPU time */
 	int sample;
 	uint64_t sample_hz;
+	int flame; /* HP_FLAME_*: what --format folded draws */
 };
 
 /* Which command takes a setting (settings.c for_cmd: serve takes its own and a few shared). */

@@ -1,10 +1,12 @@
 /* report.c - hp_report_render: the options checked, the C locale set, and the report handed to
- * the table (report_table.c), JSON (report_json_write.c) or pprof (report_pprof.c) renderer. */
+ * the table (report_table.c), JSON (report_json_write.c), pprof (report_pprof.c) or folded
+ * stacks (report_cpu.c) renderer. */
 #include <errno.h>
 #include <locale.h>
 
 #include "json.h"
 #include "report_int.h"
+#include "report_cpu.h"
 #include "report_pprof.h"
 
 int hp_report_render(FILE *f, const struct hp_proc *p, const struct hp_report_opts *o)
@@ -22,6 +24,8 @@ int hp_report_render(FILE *f, const struct hp_proc *p, const struct hp_report_op
 		old = uselocale(loc);
 	if (opts.format == HP_FMT_PPROF) {
 		rc = hp_pprof_write(f, p); /* report_pprof.c */
+	} else if (opts.format == HP_FMT_FOLDED) {
+		rc = hp_cpu_folded(f, p); /* report_cpu.c: the CPU samples, the only stacks so far */
 	} else if (opts.format == HP_FMT_JSON || opts.format == HP_FMT_JSON_PRETTY) {
 		struct hp_jw w;
 		hp_jw_init(&w, f, opts.format == HP_FMT_JSON_PRETTY);

@@ -18,9 +18,13 @@ struct hp_report_opts {
 	int npcts;
 	int limit;  /* 0 = all */
 	int format; /* HP_FMT_* */
+	int flame;  /* HP_FLAME_*: what --format folded draws */
 };
 /* HP_FMT_PPROF: a gzipped pprof profile (report_pprof.h), binary. */
-enum { HP_FMT_TABLE, HP_FMT_JSON, HP_FMT_JSON_PRETTY, HP_FMT_PPROF };
+enum { HP_FMT_TABLE, HP_FMT_JSON, HP_FMT_JSON_PRETTY, HP_FMT_PPROF, HP_FMT_FOLDED };
+/* HP_FMT_FOLDED: Brendan Gregg's folded stacks ("a;b;c 12" per line), for flamegraph.pl,
+ * inferno or speedscope. HP_FLAME_AUTO picks the CPU samples while they are the only stacks. */
+enum { HP_FLAME_AUTO, HP_FLAME_CPU };
 
 /* Render the whole report (top process and its children). Table: the hotpath-rs layout on
  * `f`; JSON: the documented schema (docs/json.md). `o` NULL means a table with P95. Returns 0,

@@ -236,3 +236,39 @@ int hp_cpu_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_pro
 	hp_load_pop(l, at);
 	return 0;
 }
+
+/* ---- folded stacks ---- */
+
+static void folded_name(FILE *f, const char *s)
+{
+	for (; s && *s; s++)
+		fputc(*s == ';' ? ':' : (*s == '\n' || *s == '\r') ? ' ' : *s, f);
+}
+
+static void folded_proc(FILE *f, const struct hp_proc *p, int prefix)
+{
+	const struct hp_cpu_info *c = p->cpu;
+	const char *prog = p->argc > 0 && p->argv ? p->argv[0] : p->exe;
+	for (size_t i = 0; c && i < c->nstacks; i++) {
+		const struct hp_cpu_stack *s = &c->stacks[i];
+		if (prefix) {
+			folded_name(f, prog ? hp_base_name(prog) : "?");
+			fprintf(f, " (%d);", p->pid);
+		}
+		for (size_t k = 0; k < s->nframes; k++) {
+			if (k)
+				fputc(';', f);
+			folded_name(f, s->frames[k].name);
+		}
+		fprintf(f, " %" PRIu64 "\n", s->samples);
+	}
+}
+
+int hp_cpu_folded(FILE *f, const struct hp_proc *p)
+{
+	int prefix = p->nchildren > 0;
+	folded_proc(f, p, prefix);
+	for (size_t i = 0; p->children && i < p->nchildren; i++)
+		folded_proc(f, &p->children[i], 1);
+	return ferror(f) ? -EIO : 0;
+}

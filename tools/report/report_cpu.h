@@ -18,6 +18,11 @@ int hp_cpu_print(FILE *f, const struct hp_proc *p, int limit);
  * function and thread objects are written by their writers. */
 void hp_cpu_json(struct hp_jw *w, const struct hp_proc *p);
 
+/* Folded stacks of the CPU samples, one line per distinct stack: "f1;f2;...;fn COUNT",
+ * outermost first; with children, each line starts with "command (pid);". Names have ';'
+ * and line breaks replaced. Returns 0 (nothing when not sampled) or -EIO. */
+int hp_cpu_folded(FILE *f, const struct hp_proc *p);
+
 /* The loader, hp_cpu_from_json, is declared with the other sections' in report_load.h. */
 
 #endif
