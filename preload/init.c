@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -101,6 +102,11 @@ static void atfork_child(void)
 __attribute__((constructor(101))) static void hp_init(void)
 {
 	struct hp_own own = hp_own_begin();
+	/* Secure execution (setuid, setgid, file capabilities): the environment is the invoking
+	 * user's, so, as ld.so does with LD_*, no HOTPATH_* setting is taken and nothing is
+	 * recorded; exec wrappers pass environments through (lib_path stays empty). */
+	if (getauxval(AT_SECURE))
+		goto out;
 	read_settings();
 	snapshot_carried();
 	find_lib_path();

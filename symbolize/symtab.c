@@ -12,6 +12,8 @@
 
 #include <elfutils/libdwelf.h>
 
+#include "hp/open_regular.h"
+
 #include "sym_internal.h"
 #include "symbolize.h"
 
@@ -36,20 +38,19 @@ int hp_elf_open(const char *path, struct hp_elf_file *f)
 	f->fd = -1;
 	f->elf = NULL;
 	elf_version(EV_CURRENT);
-	f->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (f->fd < 0)
-		return -errno;
-	if (fstat(f->fd, &st) < 0) {
-		ret = -errno;
-		goto err;
+	/* The path may come from a region another user wrote: a FIFO or a device there must not
+	 * block or be opened (symbolic links are followed: libraries are named through them). */
+	f->fd = hp_open_regular(path, 1, &st, NULL, 0);
+	if (f->fd == -EBADMSG) {
+		f->fd = -1;
+		return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? -EISDIR : -ENOEXEC;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		ret = -EISDIR;
-		goto err;
+	if (f->fd < 0) {
+		ret = f->fd;
+		f->fd = -1;
+		return ret;
 	}
 	ret = -ENOEXEC;
-	if (!S_ISREG(st.st_mode))
-		goto err;
 	f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
 	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF)
 		goto err;

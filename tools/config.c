@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tools/report/json.h"
 
@@ -312,9 +313,23 @@ out:
 	return rc;
 }
 
+static int load_file(FILE *f, const char *path, struct hp_conf *out, char *err, size_t errlen);
+
 int hp_conf_load(const char *path, struct hp_conf *out, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
+	return load_file(fopen(path, "re"), path, out, err, errlen);
+}
+
+int hp_conf_load_fd(int fd, const char *path, struct hp_conf *out, char *err, size_t errlen)
+{
+	FILE *f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return load_file(f, path, out, err, errlen);
+}
+
+static int load_file(FILE *f, const char *path, struct hp_conf *out, char *err, size_t errlen)
+{
 	char *buf = NULL, *nbuf;
 	size_t len = 0, cap = 0, got;
 	int rc;

@@ -29,6 +29,8 @@ int hp_conf_parse(const char *path, const char *text, size_t len, struct hp_conf
 		  size_t errlen);
 /* Reads the file; -errno with err "path: <strerror>" when it cannot be read. */
 int hp_conf_load(const char *path, struct hp_conf *out, char *err, size_t errlen);
+/* The same from an open descriptor (closed, whatever the result); `path` names it in messages. */
+int hp_conf_load_fd(int fd, const char *path, struct hp_conf *out, char *err, size_t errlen);
 void hp_conf_free(struct hp_conf *c);
 
 /* Value parsers: 0 on success, -1 with err = what was expected and what was found, e.g.

@@ -3,6 +3,7 @@
  * Also `hotpath run --console`: the program's output goes to a log file and the dashboard
  * watches it in the same terminal (hp_console_child_stdio, hp_console_watch_child). */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -98,24 +99,36 @@ int hp_cmd_console(int argc, char **argv)
 	return rc < 0 ? 1 : rc;
 }
 
-/* The log of `hotpath run --console`: named after the launcher's pid, so the child (which
- * computes it with getppid) and the launcher agree without sharing anything. */
-static void log_path(char *buf, size_t n, int launcher_pid)
+/* The log of `hotpath run --console`: a fresh file that only we created (mkstemp: O_EXCL, mode
+ * 0600, a random name), made before the fork; the child writes to the descriptor, the console
+ * reads the name. A predictable name would let another user plant the file first. */
+static char run_log[PATH_MAX];
+static int run_log_fd = -1;
+
+int hp_console_log_create(void)
 {
 	const char *tmp = getenv("TMPDIR");
-	snprintf(buf, n, "%s/hotpath-run-%d.log", tmp && *tmp ? tmp : "/tmp", launcher_pid);
+	int n = snprintf(run_log, sizeof(run_log), "%s/hotpath-run-XXXXXX.log", tmp && *tmp ? tmp : "/tmp");
+	if (n < 0 || (size_t)n >= sizeof(run_log)) {
+		hp_err("--console: TMPDIR is too long for the log file's name");
+		return -1;
+	}
+	run_log_fd = mkostemps(run_log, 4, O_CLOEXEC);
+	if (run_log_fd < 0) {
+		hp_err("--console: cannot create the log file %s: %s", run_log, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int hp_console_child_stdio(void)
 {
-	char path[512];
-	log_path(path, sizeof(path), (int)getppid());
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
 	int in = open("/dev/null", O_RDONLY);
-	if (fd < 0 || in < 0 || dup2(in, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+	if (run_log_fd < 0 || in < 0 || dup2(in, 0) < 0 || dup2(run_log_fd, 1) < 0 ||
+	    dup2(run_log_fd, 2) < 0)
 		return -1;
-	if (fd > 2)
-		close(fd);
+	if (run_log_fd > 2)
+		close(run_log_fd);
 	if (in > 2)
 		close(in);
 	return 0;
@@ -131,8 +144,10 @@ void hp_console_watch_child(int child, const struct hp_settings *s)
 	for (size_t i = 0; i < sizeof(console_sigs) / sizeof(console_sigs[0]); i++)
 		sigaddset(&mine, console_sigs[i]);
 	static struct hp_console c;
-	char path[512];
-	log_path(path, sizeof(path), (int)getpid());
+	const char *path = run_log;
+	if (run_log_fd >= 0) /* the child has it */
+		close(run_log_fd);
+	run_log_fd = -1;
 	memset(&c, 0, sizeof(c));
 	c.interval_s = 1;
 	c.color = 1;
@@ -147,10 +162,11 @@ void hp_console_watch_child(int child, const struct hp_settings *s)
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &blocked, NULL);
-	/* Leaving the console stops the program (q: SIGTERM; Ctrl-C reached it already). */
+	/* Leaving the console stops the program (q: SIGTERM; Ctrl-C reached it already); without
+	 * a terminal there was no console to leave: the program runs on, as the warning says. */
 	siginfo_t si = {0};
-	if (waitid(P_PID, (id_t)child, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && !si.si_pid &&
-	    rc != 128 + SIGINT)
+	if (rc >= 0 && waitid(P_PID, (id_t)child, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    !si.si_pid && rc != 128 + SIGINT)
 		kill(child, SIGTERM);
 	if (rc < 0)
 		hp_warn("--console: no terminal for the dashboard; the program runs on");

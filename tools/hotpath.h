@@ -14,8 +14,10 @@ int hp_cmd_report(int argc, char **argv);
 int hp_cmd_clean(int argc, char **argv); /* tools/clean.c */
 int hp_cmd_console(int argc, char **argv); /* tools/console.c */
 int hp_cmd_serve(int argc, char **argv); /* tools/serve.c (docs/serve.md) */
-/* run --console (tools/console.c): in the child, stdout/stderr to the log, stdin /dev/null;
- * in the launcher, the dashboard on the child until q, then SIGTERM to a child still running. */
+/* run --console (tools/console.c): before the fork, create the log (mkstemp in $TMPDIR; 0, or
+ * -1 after saying why); in the child, stdout/stderr to the log, stdin /dev/null; in the
+ * launcher, the dashboard on the child until q, then SIGTERM to a child still running. */
+int hp_console_log_create(void);
 int hp_console_child_stdio(void);
 struct hp_settings;
 void hp_console_watch_child(int child, const struct hp_settings *s);

@@ -798,6 +798,10 @@ static void run_start(struct run *r, char **argv)
 		r->serving = 1;
 	}
 	int errpipe[2];
+	if (r->s.console && hp_console_log_create() < 0) { /* console.c: a log only we created */
+		r->exit_code = 2;
+		return;
+	}
 	if (pipe2(errpipe, O_CLOEXEC) < 0) {
 		hp_err("run: pipe: %s", strerror(errno));
 		r->exit_code = 2;

@@ -4,7 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "hp/open_regular.h"
+#include "hotpath.h"
 
 #include "config.h"
 #include "settings.h"
@@ -215,6 +219,33 @@ const char *hp_settings_find_config(int argc, char **argv)
 	return NULL;
 }
 
+/* ./hotpath.conf is read only when this user (or root) owns it and no one else may write it:
+ * the working directory can be someone else's (/tmp, a shared checkout), and the file can
+ * point `output` or `db` anywhere. Returns an open descriptor, or -1 when there is none or it
+ * was skipped (after a one-line warning saying why). */
+static int cwd_config(void)
+{
+	struct stat st;
+	char why[300];
+	int fd = hp_open_regular("hotpath.conf", 0, &st, why, sizeof(why));
+	if (fd == -ENOENT)
+		return -1;
+	if (fd < 0) {
+		hp_warn("./%s: skipped", why);
+		return -1;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		snprintf(why, sizeof(why), "owned by uid %u, not by you (uid %u) or root",
+			 (unsigned)st.st_uid, (unsigned)geteuid());
+	else if (st.st_mode & S_IWOTH)
+		snprintf(why, sizeof(why), "writable by others (mode %04o)", (unsigned)(st.st_mode & 07777));
+	else
+		return fd;
+	close(fd);
+	hp_warn("./hotpath.conf skipped: %s", why);
+	return -1;
+}
+
 int hp_settings_load(struct hp_settings *s, const char *config, char *err, size_t errlen)
 {
 	char where[600];
@@ -223,13 +254,15 @@ int hp_settings_load(struct hp_settings *s, const char *config, char *err, size_
 		if (apply(s, &table[i], table[i].def, "default", err, errlen) < 0)
 			return -1;
 	const char *path = config;
-	if (!path && access("hotpath.conf", F_OK) == 0)
+	int fd = -1;
+	if (!path && (fd = cwd_config()) >= 0)
 		path = "hotpath.conf";
 	if (!path)
 		path = getenv("HOTPATH_CONFIG");
 	if (path) {
 		struct hp_conf c;
-		if (hp_conf_load(path, &c, err, errlen) < 0)
+		if ((fd >= 0 ? hp_conf_load_fd(fd, path, &c, err, errlen)
+			     : hp_conf_load(path, &c, err, errlen)) < 0)
 			return -1;
 		s->config_path = strdup(path);
 		for (size_t k = 0; k < c.n; k++) {
@@ -255,6 +288,10 @@ int hp_settings_load(struct hp_settings *s, const char *config, char *err, size_
 				hp_conf_free(&c);
 				return -1;
 			}
+			/* Where a report or the history goes: say which file decided it. */
+			if (!strcmp(t->key, "output") || !strcmp(t->key, "db"))
+				fprintf(stderr, "hotpath: settings from %s%s: %s = %s\n",
+					 fd >= 0 ? "./" : "", path, t->key, it->value);
 		}
 		hp_conf_free(&c);
 	}

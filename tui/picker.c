@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@ struct hp_pick {
 	int64_t start_realtime_ns;
 	char state[64];
 	int readable;
+	int own; /* the file is this user's: a candidate for following */
 };
 
 static void pick_free(struct hp_pick *p, int n)
@@ -45,13 +47,19 @@ static void describe(struct hp_pick *p, const char *path)
 	struct hp_region_header h;
 	const char *base = strrchr(path, '/');
 	sscanf(base ? base + 1 + strlen(HP_REGION_PREFIX) : path, "%d", &p->pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	int fd = hp_open_regular(path, 0, &st, NULL, 0); /* a FIFO planted there cannot block */
 	if (fd < 0) {
-		snprintf(p->state, sizeof(p->state), errno == EACCES ? "other user" : "unreadable");
+		snprintf(p->state, sizeof(p->state), fd == -EACCES ? "other user" : "unreadable");
 		return;
 	}
 	ssize_t got = pread(fd, &h, sizeof(h), 0);
 	close(fd);
+	if (got == (ssize_t)sizeof(h) && !hp_region_owner_ok(&st, h.pid, h.proc_start_ticks)) {
+		snprintf(p->state, sizeof(p->state), "untrusted owner");
+		return;
+	}
+	p->own = st.st_uid == geteuid();
 	if (got != (ssize_t)sizeof(h) || h.magic != HP_REGION_MAGIC) {
 		snprintf(p->state, sizeof(p->state), "corrupted");
 		return;
@@ -103,7 +111,8 @@ int hp_con_picker_refresh(struct hp_console *c)
 	for (int i = 0; i < n; i++) {
 		v[i].path = strdup(paths[i]);
 		describe(&v[i], paths[i]);
-		if (c->picker_listed && c->follow && !follow && !was_seen(c, paths[i]) &&
+		/* Followed: only the user's own regions (root's too: not another user's). */
+		if (c->picker_listed && c->follow && !follow && v[i].own && !was_seen(c, paths[i]) &&
 		    !strcmp(v[i].state, "running") && (!c->filter[0] || strcasestr(v[i].cmd, c->filter)))
 			follow = v[i].path;
 	}

@@ -79,7 +79,9 @@ void hp_con_source_free(struct hp_console *c)
 static void open_failure(struct hp_console *c, const char *path, int rc, const char *err)
 {
 	struct stat st;
-	if ((rc == -EACCES || rc == -EPERM) && stat(path, &st) == 0 && st.st_uid != geteuid()) {
+	if (rc == -EPERM) {
+		snprintf(c->message, sizeof(c->message), "untrusted region: %s", err);
+	} else if (rc == -EACCES && stat(path, &st) == 0 && st.st_uid != geteuid()) {
 		struct passwd *pw = getpwuid(st.st_uid);
 		snprintf(c->message, sizeof(c->message),
 			 "%s belongs to user %s (uid %u): permission denied; run the console as that "

@@ -83,22 +83,77 @@ static double calibrate(const struct hp_region_header *h)
 	return 1.0;
 }
 
+/* Field 22 of /proc/pid/stat (start time in clock ticks) and whether the process has not
+ * exited (a zombie has). Returns 0, or -1 when there is no such process. */
+static int proc_start(int pid, unsigned long long *start, int *zombie)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	*zombie = p[1] == ' ' && p[2] == 'Z';
+	*start = 0;
+	int field = 2;
+	for (p++; *p; p++)
+		if (*p == ' ' && ++field == 22) {
+			*start = strtoull(p + 1, NULL, 10);
+			break;
+		}
+	return 0;
+}
+
+/* The real and effective uid of a process (the Uid: line of /proc/pid/status). */
+static int proc_uids(int pid, uid_t *ruid, uid_t *euid)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	const char *u = strstr(buf, "\nUid:");
+	unsigned long r, e;
+	if (!u || sscanf(u + 5, "%lu %lu", &r, &e) != 2)
+		return -1;
+	*ruid = (uid_t)r;
+	*euid = (uid_t)e;
+	return 0;
+}
+
+int hp_region_owner_ok(const struct stat *st, int pid, uint64_t start_ticks)
+{
+	uid_t me = geteuid(), ruid, euid;
+	unsigned long long start;
+	int zombie;
+	/* The process the region names, if it is still that process (same start time). */
+	int alive = pid > 0 && proc_start(pid, &start, &zombie) == 0 &&
+		    (!start_ticks || start == start_ticks) && proc_uids(pid, &ruid, &euid) == 0;
+	if (st->st_uid == me)
+		return me == 0 || !start_ticks || !alive || ruid == me || euid == me;
+	return me == 0 && alive && (st->st_uid == ruid || st->st_uid == euid);
+}
+
 int hp_rregion_open(const char *path, struct hp_rregion *r, char *err, size_t errlen)
 {
 	char why[200];
 	memset(r, 0, sizeof(*r));
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
-	}
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		snprintf(err, errlen, "%s: not a regular file", path);
-		return -EBADMSG;
-	}
+	int fd = hp_open_regular(path, 0, &st, err, errlen);
+	if (fd < 0)
+		return fd;
 	if ((size_t)st.st_size < sizeof(struct hp_region_header)) {
 		close(fd);
 		snprintf(err, errlen, "%s: too small for a region (%lld bytes)", path,
@@ -117,6 +172,13 @@ int hp_rregion_open(const char *path, struct hp_rregion *r, char *err, size_t er
 		munmap(m, (size_t)st.st_size);
 		snprintf(err, errlen, "%s: %s", path, why);
 		return rc;
+	}
+	const struct hp_region_header *h = m;
+	if (!hp_region_owner_ok(&st, h->pid, h->proc_start_ticks)) {
+		snprintf(err, errlen, "%s: owned by uid %u, who does not own process %d: not trusted",
+			 path, (unsigned)st.st_uid, h->pid);
+		munmap(m, (size_t)st.st_size);
+		return -EPERM;
 	}
 	snprintf(r->path, sizeof(r->path), "%s", path);
 	r->base = m;
@@ -165,7 +227,7 @@ static int by_start_desc(const void *a, const void *b)
 	return x->start < y->start ? 1 : x->start > y->start ? -1 : strcmp(x->path, y->path);
 }
 
-int hp_region_list(uint64_t session, int pid, char ***paths)
+static int list_regions(uint64_t session, int pid, int any, char ***paths)
 {
 	DIR *d = opendir(HP_REGION_DIR);
 	*paths = NULL;
@@ -186,10 +248,15 @@ int hp_region_list(uint64_t session, int pid, char ***paths)
 			continue;
 		char path[512];
 		snprintf(path, sizeof(path), "%s/%s", HP_REGION_DIR, de->d_name);
+		struct stat st;
+		/* Type and owner from the directory entry: nothing is opened that could block. */
+		if (!any && (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			     !S_ISREG(st.st_mode) || !hp_region_owner_ok(&st, fpid, 0)))
+			continue;
 		if (session) {
 			/* Only the header is needed: read it rather than map the region. */
 			struct hp_region_header h;
-			int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			int fd = hp_open_regular(path, 0, &st, NULL, 0);
 			if (fd < 0)
 				continue;
 			ssize_t got = pread(fd, &h, sizeof(h), 0);
@@ -226,6 +293,16 @@ int hp_region_list(uint64_t session, int pid, char ***paths)
 	return n;
 }
 
+int hp_region_list(uint64_t session, int pid, char ***paths)
+{
+	return list_regions(session, pid, 0, paths);
+}
+
+int hp_region_list_any(char ***paths)
+{
+	return list_regions(0, 0, 1, paths);
+}
+
 void hp_paths_free(char **paths, int n)
 {
 	for (int i = 0; paths && i < n; i++)
@@ -235,26 +312,9 @@ void hp_paths_free(char **paths, int n)
 
 int hp_region_writer_alive(const struct hp_region_header *h)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", h->pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
+	unsigned long long start;
+	int zombie;
+	if (proc_start(h->pid, &start, &zombie) < 0 || zombie)
 		return 0;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	/* Field 3 (state) follows ") "; a zombie has exited. Field 22 is the start time. */
-	if (p[1] == ' ' && p[2] == 'Z')
-		return 0;
-	unsigned long long start = 0;
-	int field = 2;
-	for (p++; *p; p++)
-		if (*p == ' ' && ++field == 22) {
-			start = strtoull(p + 1, NULL, 10);
-			break;
-		}
 	return !h->proc_start_ticks || start == h->proc_start_ticks;
 }

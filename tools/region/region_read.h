@@ -5,7 +5,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
+#include "hp/open_regular.h"
 #include "hp/region.h"
 
 struct hp_rregion {
@@ -16,9 +18,11 @@ struct hp_rregion {
 	double ns_per_tick; /* calibration, see hp_rregion_open */
 };
 
-/* Map `path` read-only and validate it: magic, layout version, sizes, every table inside the
- * file. Returns 0, or -errno / -EPROTO / -EBADMSG with err = one line saying what is wrong
- * ("/dev/shm/hotpath-1-2: layout version 7, this hotpath reads version 1"). */
+/* Map `path` read-only and validate it: a regular file (a FIFO or device planted in /dev/shm is
+ * refused without blocking), magic, layout version, sizes, every table inside the file, and an
+ * owner this user may trust for the process the header names (hp_region_owner_ok). Returns 0,
+ * or -errno / -EPROTO / -EBADMSG / -EPERM (untrusted owner) with err = one line saying what is
+ * wrong ("/dev/shm/hotpath-1-2: layout version 7, this hotpath reads version 1"). */
 int hp_rregion_open(const char *path, struct hp_rregion *r, char *err, size_t errlen);
 /* The same checks on a buffer already in memory (used by the fuzzer and unit tests). */
 int hp_rregion_check(const void *base, size_t size, char *err, size_t errlen);
@@ -35,10 +39,20 @@ static inline double hp_rregion_ns(const struct hp_rregion *r, uint64_t ticks)
 	return (double)ticks * r->ns_per_tick;
 }
 
+/* May this user believe a region file with owner st->st_uid that names process `pid`
+ * (`start_ticks`: its start time, 0 = unknown)? Yes when the file is the user's own and, for a
+ * user other than root, the process (if it still runs) is the user's too; for root also when
+ * the process runs and the file's owner is that process's real or effective uid. Another
+ * user's file naming your process is a spoof. */
+int hp_region_owner_ok(const struct stat *st, int pid, uint64_t start_ticks);
+
 /* Region files under /dev/shm, newest first. With session != 0 only that session's; with
- * pid > 0 only that pid's. Returns the count (paths malloc'd, free with hp_paths_free) or
+ * pid > 0 only that pid's. Only regular files whose owner may be trusted for the pid in
+ * their name are listed (see hp_region_owner_ok); hp_region_list_any lists every name (for
+ * `hotpath clean`, which opens each with hp_rregion_open). Returns the count (paths malloc'd, free with hp_paths_free) or
  * -errno. */
 int hp_region_list(uint64_t session, int pid, char ***paths);
+int hp_region_list_any(char ***paths);
 void hp_paths_free(char **paths, int n);
 
 /* Is the process that wrote this region still alive (same pid and start time)? */
