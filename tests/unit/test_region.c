@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+
 #include "region_fixture.h"
+#include "tools/region/region_model.h"
 #include "tools/region/region_read.h"
 
 #define SIZE (1u << 20)
@@ -115,6 +118,47 @@ START_TEST(test_bad_cmdline_length)
 }
 END_TEST
 
+/* A module path that fills the last row of a region to its very end, with no NUL (issue 11,
+ * item 6): the model builder reads it bounded. The page after the region is PROT_NONE, so a
+ * read past it is a SIGSEGV, not luck. Likewise the exe field filled to its end. */
+START_TEST(test_strings_read_bounded)
+{
+	size_t page = 4096, size = 16 * page;
+	unsigned char *m = mmap(NULL, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				-1, 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	ck_assert_int_eq(mprotect(m + size, page, PROT_NONE), 0);
+	ck_assert_uint_ne(hp_fixture_region(m, size, 1), 0);
+	struct hp_region_header *h = (void *)m;
+	/* The modules table moved to the end: its one row ends where the mapping does. */
+	h->tables[HP_T_MODULES].offset = size - sizeof(struct hp_module_rec);
+	h->tables[HP_T_MODULES].claimed = 1;
+	struct hp_module_rec *mod = (void *)(m + h->tables[HP_T_MODULES].offset);
+	mod->start = 0x1000;
+	mod->end = 0x2000;
+	mod->flags = HP_MOD_VDSO; /* no symbolizer lookup: only the path is read */
+	memset(mod->path, 'A', sizeof(mod->path));
+	memset(h->exe, 'B', sizeof(h->exe));
+	h->cmdline_len = 0;
+	memset(h->cmdline, 'C', sizeof(h->cmdline));
+	h->tables[HP_T_FSTATS].claimed = 1;
+	struct hp_fstat *f = (void *)(m + h->tables[HP_T_FSTATS].offset);
+	f->addr = 0x1100;
+	f->calls = f->completed = 1;
+	char err[256];
+	ck_assert_int_eq(hp_rregion_check(m, size, err, sizeof(err)), 0);
+	struct hp_rregion r = {.base = m, .size = size, .h = (void *)m, .ns_per_tick = 1};
+	struct hp_proc p;
+	ck_assert_int_eq(hp_proc_from_region(&r, NULL, 0, &p), 0);
+	ck_assert_uint_eq(p.nfns, 1);
+	ck_assert_ptr_nonnull(p.fns[0].module);
+	ck_assert_uint_eq(strlen(p.fns[0].module), HP_PATH_MAX);
+	ck_assert_uint_eq(strlen(p.exe), HP_PATH_MAX);
+	hp_proc_free(&p);
+	munmap(m, size + page);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("region");
@@ -127,6 +171,7 @@ int main(void)
 	tcase_add_test(tc, test_overflowing_offset);
 	tcase_add_test(tc, test_row_size_mismatch);
 	tcase_add_test(tc, test_bad_cmdline_length);
+	tcase_add_test(tc, test_strings_read_bounded);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_VERBOSE);

@@ -74,9 +74,11 @@ static uint64_t to_ns(const struct hp_rregion *r, uint64_t ticks)
 	return (uint64_t)llround(hp_rregion_ns(r, ticks));
 }
 
-static char *dup_or_null(const char *s)
+/* A string of the region (untrusted: it may fill its field with no NUL, up to the end of the
+ * mapping): at most `max` bytes are read. */
+static char *dup_or_null(const char *s, size_t max)
 {
-	return s && *s ? strdup(s) : NULL;
+	return s && max && *s ? strndup(s, max) : NULL;
 }
 
 static void fill_header(const struct hp_rregion *r, struct hp_proc *p)
@@ -84,7 +86,7 @@ static void fill_header(const struct hp_rregion *r, struct hp_proc *p)
 	const struct hp_region_header *h = r->h;
 	p->pid = h->pid;
 	p->ppid = h->ppid;
-	p->exe = dup_or_null(h->exe);
+	p->exe = dup_or_null(h->exe, sizeof(h->exe));
 	uint32_t len = h->cmdline_len < sizeof(h->cmdline) ? h->cmdline_len : 0;
 	int argc = 0;
 	for (uint32_t i = 0; i < len; i++)
@@ -283,7 +285,7 @@ static void fill_fn(const struct hp_rregion *r, struct hp_symbolizer *sym, int w
 	const char *module;
 
 	row->name = hp_region_symbol_at(r, sym, x->addr, x->epoch, &module, want_lines ? &si : NULL);
-	row->module = dup_or_null(module);
+	row->module = dup_or_null(module, HP_PATH_MAX);
 	if (want_lines && si.file[0]) {
 		row->file = strdup(si.file);
 		row->line = si.line;

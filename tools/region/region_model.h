@@ -12,7 +12,9 @@
 int hp_proc_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
 			struct hp_proc *out);
 
-/* Name of a runtime address in region `r` ("worker", or "0x7f12…" when unknown); malloc'd. */
+/* Name of a runtime address in region `r` ("worker", or "0x7f12…" when unknown); malloc'd.
+ * *module points at the module row's path inside the region: up to HP_PATH_MAX bytes, not
+ * NUL-terminated when it fills them (read it with strnlen/strndup or "%.*s"). */
 char *hp_region_symbol(const struct hp_rregion *r, struct hp_symbolizer *sym, uint64_t addr,
 		       const char **module, struct hp_sym_info *info);
 /* The same for an address as it was in module epoch `epoch` (hp_fstat.epoch): the library
