@@ -265,14 +265,16 @@ def test_secure_execution_ignores_settings():
 ESC_SEQS = ("\x1b]0;PWNED\x07", "\x1b[2J", "\x9b2J")
 
 
-def taint(v):
-    """Every string of a JSON report with escapes appended (numbers and keys kept)."""
+ENUMS = ("hotpath_version", "hotpath_profiling_mode", "state", "address", "kind")
+
+
+def taint(v, key=None):
+    """Every free-text string of a JSON report with the escapes appended."""
     if isinstance(v, dict):
-        return {k: taint(x) for k, x in v.items()}
+        return {k: taint(x, k) for k, x in v.items()}
     if isinstance(v, list):
-        return [taint(x) for x in v]
-    if isinstance(v, str) and v not in ("running", "exited", "signaled", "execed", "vanished",
-                                        "timing", "alloc", "timing+alloc", "instrumented", "patched"):
+        return [taint(x, key) for x in v]
+    if isinstance(v, str) and key not in ENUMS:
         return v + "".join(ESC_SEQS)
     return v
 

@@ -14,6 +14,7 @@
 #include "hotpath.h"
 #include "tools/report/json.h"
 #include "tools/report/report.h"
+#include "tools/report/textfmt.h"
 #include "tools/history/store.h"
 #include "compare.h"
 
@@ -592,7 +593,9 @@ int hp_cmd_compare(int argc, char **argv)
 					fprintf(stderr, "hotpath: regression: ");
 				else
 					fprintf(stderr, ", ");
-				fprintf(stderr, "%s %+.1f%%", w->key, w->change[o.gate]);
+				char key[1024];
+				fprintf(stderr, "%s %+.1f%%", hp_text_escape(key, sizeof(key), w->key),
+					w->change[o.gate]);
 				rc = HP_CMP_EXIT_REGRESSION;
 			}
 		}

@@ -6,6 +6,7 @@
 
 #include "compare.h"
 #include "tools/report/json.h"
+#include "tools/report/textfmt.h"
 
 const char *const hp_compare_metric_key[NM] = {"calls", "avg_ns", NULL, "total_ns", "alloc_bytes"};
 
@@ -84,7 +85,18 @@ static size_t shown(const struct hp_cmp_row *rows, size_t n, const struct hp_cmp
 	return k;
 }
 
-static void side_desc(char *buf, size_t size, const struct hp_cmp_side *s)
+static void side_desc_raw(char *buf, size_t size, const struct hp_cmp_side *s);
+
+/* "SPEC (N runs: a b c)", escaped for a terminal (hp_text_escape): specs and run names are
+ * labels that whoever saved the runs chose. */
+static void side_desc(char *out, size_t size, const struct hp_cmp_side *s)
+{
+	char buf[1024];
+	side_desc_raw(buf, sizeof(buf), s);
+	hp_text_escape(out, size, buf);
+}
+
+static void side_desc_raw(char *buf, size_t size, const struct hp_cmp_side *s)
 {
 	size_t o = (size_t)snprintf(buf, size, "%s (%zu run%s:", s->spec, s->n, s->n == 1 ? "" : "s");
 
@@ -126,7 +138,7 @@ void hp_compare_print_table(const struct hp_cmp_row *rows, size_t n, const struc
 				snprintf(cells[k++], 256, "Status");
 			} else {
 				const struct hp_cmp_row *w = &rows[i - 1];
-				snprintf(cells[k++], 256, "%s", w->key);
+				hp_text_escape(cells[k++], 256, w->key);
 				for (int m = 0; m < NM; m++)
 					if (l->show[m])
 						cell(cells[k++], 256, w, m, 0);
@@ -159,8 +171,10 @@ void hp_compare_print_table(const struct hp_cmp_row *rows, size_t n, const struc
 }
 
 /* Markdown table cells: `|` escaped, code spans for names. */
-static void md_escape(char *buf, size_t size, const char *s, int code)
+static void md_escape(char *buf, size_t size, const char *raw, int code)
 {
+	char esc[1024];
+	const char *s = hp_text_escape(esc, sizeof(esc), raw); /* control characters first */
 	size_t o = 0;
 	int tick = code && !strchr(s, '`');
 
@@ -183,7 +197,9 @@ void hp_compare_print_markdown(const struct hp_cmp_row *rows, size_t n, const st
 	size_t upto = shown(rows, n, o), c[6];
 
 	counts(rows, n, c);
-	printf("<!-- hotpath-compare -->\n### hotpath: %s vs %s\n\n", sd[1].spec, sd[0].spec);
+	md_escape(buf, sizeof(buf), sd[1].spec, 0);
+	md_escape(desc, sizeof(desc), sd[0].spec, 0);
+	printf("<!-- hotpath-compare -->\n### hotpath: %s vs %s\n\n", buf, desc);
 	if (c[ST_REGRESSED])
 		printf("**%zu function%s slower** by more than %g%% in %s", c[ST_REGRESSED],
 		       c[ST_REGRESSED] == 1 ? "" : "s", o->threshold, l->gate_name);

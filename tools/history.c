@@ -12,6 +12,7 @@
 #include "hotpath.h"
 #include "tools/report/json.h"
 #include "tools/report/report.h"
+#include "tools/report/textfmt.h"
 #include "settings.h"
 #include "tools/history/store.h"
 
@@ -84,8 +85,10 @@ int hp_history_save(struct hp_proc *top, const struct hp_settings *s)
 		hp_err("cannot save the run: %s", err);
 		rc = -1;
 	} else {
+		char label_e[1024];
 		fprintf(stderr, "hotpath: saved as run #%" PRId64 "%s%s%s in %s\n", id,
-			m.label ? " (label " : "", m.label ? m.label : "", m.label ? ")" : "", db);
+			m.label ? " (label " : "", m.label ? hp_text_escape(label_e, sizeof(label_e), m.label) : "",
+			m.label ? ")" : "", db);
 	}
 	hp_store_close(st);
 	free(m.git_commit);
@@ -199,8 +202,10 @@ static void history_table(const struct hp_run_meta *m, size_t n, const char *lab
 	char when[64], git[300], wall[64], status[64];
 	int wl = 5;
 
+	char label_e[300], cmd_e[400], git_e[1200];
+
 	for (size_t i = 0; i < n; i++) {
-		int l = m[i].label ? (int)strlen(m[i].label) : 1;
+		int l = m[i].label ? (int)hp_utf8_cols(hp_text_escape(label_e, sizeof(label_e), m[i].label)) : 1;
 		wl = l > wl ? l : wl;
 	}
 	if (wl > 30)
@@ -214,12 +219,16 @@ static void history_table(const struct hp_run_meta *m, size_t n, const char *lab
 		fmt_status(status, sizeof(status), &m[i]);
 		/* "µs" is one column in two bytes: pad by columns, not bytes. */
 		int wall_w = 10 + (strstr(wall, "µ") ? 1 : 0);
+		/* Labels, commands and branches are text that whoever saved the run chose. */
+		hp_text_escape(label_e, sizeof(label_e), m[i].label ? m[i].label : "-");
+		hp_text_escape(cmd_e, sizeof(cmd_e), m[i].command ? m[i].command : "");
+		hp_text_escape(git_e, sizeof(git_e), git);
 		printf("%-6" PRId64 " %-19s %-*.*s %-24s %-*s %-8s %-9" PRIu64 " %.100s\n", m[i].id, when,
-		       wl, wl, m[i].label ? m[i].label : "-", git, wall_w, wall,
-		       status, m[i].nfunctions, m[i].command ? m[i].command : "");
+		       wl, wl, label_e, git_e, wall_w, wall, status, m[i].nfunctions, cmd_e);
 	}
 	if (!n)
-		printf(label ? "(no run labelled %s)\n" : "(no run saved)\n", label);
+		printf(label ? "(no run labelled %s)\n" : "(no run saved)\n",
+		       label ? hp_text_escape(label_e, sizeof(label_e), label) : "");
 }
 
 static void history_json(const struct hp_run_meta *m, size_t n)

@@ -519,12 +519,12 @@ START_TEST(test_table_long_and_wide_names)
 	ck_assert_ptr_null(strstr(out, "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"));
 	ck_assert_ptr_nonnull(strstr(out, "| µ_straße_日本"));
 	free(out);
-	/* Control characters cannot break the layout. */
+	/* Control characters cannot break the layout or reach the terminal: shown escaped. */
 	free(p.fns[1].name);
-	p.fns[1].name = strdup("tab\there\nnewline");
+	p.fns[1].name = strdup("tab\there\nnewline\x1b[2J\xc2\x9b\xff");
 	out = render(&p, &p95, HP_FMT_TABLE);
 	assert_aligned(out);
-	ck_assert_ptr_nonnull(strstr(out, "| tab?here?newline "));
+	ck_assert_ptr_nonnull(strstr(out, "| tab\\x09here\\x0anewline\\x1b[2J\\u009b\\xff "));
 	free(out);
 	hp_proc_free(&p);
 }

@@ -126,8 +126,9 @@ static void print_totals(FILE *f, const struct hp_mem *m)
 		fputs("still live at exit, by allocating function:", f);
 		for (int i = 0; i < m->nleaks; i++) {
 			hp_fmt_bytes(a, sizeof(a), (double)m->leaks[i].bytes);
-			fprintf(f, "%s %s %s (%" PRIu64 " block%s)", i ? "," : "", m->leaks[i].name, a,
-				m->leaks[i].count, m->leaks[i].count == 1 ? "" : "s");
+			char name[sizeof(m->leaks[i].name) * 4];
+			fprintf(f, "%s %s %s (%" PRIu64 " block%s)", i ? "," : "",
+				hp_text_escape(name, sizeof(name), m->leaks[i].name), a, m->leaks[i].count, m->leaks[i].count == 1 ? "" : "s");
 		}
 		fputc('\n', f);
 	}

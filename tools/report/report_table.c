@@ -219,11 +219,11 @@ static int print_proc(FILE *f, const struct hp_proc *p, const struct hp_report_o
 {
 	const char *prog = p->argc > 0 && p->argv ? p->argv[0] : p->exe;
 	int alloc = wants_alloc(p), timing = strcmp(hp_profiling_mode(p->modes), "alloc") != 0;
-	char wall[64];
+	char wall[64], esc[HP_CMDLINE_MAX];
 
 	fmt_ns_compact(wall, sizeof(wall), (double)p->wall_ns);
 	fputs(timing ? TIMING_TITLE : ALLOC_TITLE, f);
-	fprintf(f, "%s: %s\n", prog ? hp_base_name(prog) : "?", wall);
+	fprintf(f, "%s: %s\n", hp_text_escape(esc, sizeof(esc), prog ? hp_base_name(prog) : "?"), wall);
 	if (!p->nfns) {
 		if (!p->cpu || !p->cpu->samples) /* else the CPU section says where time went */
 			fputs("(no function was timed)\n", f);
@@ -251,7 +251,7 @@ static int print_proc(FILE *f, const struct hp_proc *p, const struct hp_report_o
 	if (hp_flow_print(f, p, o) < 0) /* channels, locks, io, threads (report_flow.c) */
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nnotes; i++)
-		fprintf(f, "note: %s\n", p->notes[i]);
+		fprintf(f, "note: %s\n", hp_text_escape(esc, sizeof(esc), p->notes[i]));
 	if (p->dropped)
 		fprintf(f, "note: %" PRIu64 " %s dropped because the region was full; raise region_size\n",
 			p->dropped, p->dropped == 1 ? "row" : "rows");

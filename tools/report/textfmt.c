@@ -15,8 +15,52 @@ size_t hp_utf8_cols(const char *s)
 	return n;
 }
 
-void hp_fit_cols(char *buf, size_t size, const char *s, size_t cols)
+/* Bytes of the valid UTF-8 sequence at p (1 for ASCII), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *p)
 {
+	size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xC2 && p[0] <= 0xDF ? 2 : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+		 : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : 0;
+	for (size_t k = 1; k < n; k++)
+		if ((p[k] & 0xC0) != 0x80)
+			return 0;
+	if ((n == 3 && p[0] == 0xE0 && p[1] < 0xA0) || (n == 4 && p[0] == 0xF0 && p[1] < 0x90) ||
+	    (n == 4 && p[0] == 0xF4 && p[1] > 0x8F) || (n == 3 && p[0] == 0xED && p[1] > 0x9F))
+		return 0; /* overlong, above U+10FFFF, or a surrogate */
+	return n;
+}
+
+char *hp_text_escape(char *buf, size_t size, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	while (*p) {
+		char esc[8];
+		size_t n = utf8_len(p), len;
+		if (n == 1 && (*p < 0x20 || *p == 0x7f))
+			len = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", *p);
+		else if (n == 2 && p[0] == 0xC2 && p[1] < 0xA0) /* C1: U+0080..U+009F */
+			len = (size_t)snprintf(esc, sizeof(esc), "\\u00%02x", p[1]);
+		else if (!n)
+			len = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", *p);
+		else
+			len = 0;
+		size_t take = len ? len : n, step = n ? n : 1;
+		if (o + take >= size)
+			break;
+		memcpy(buf + o, len ? esc : (const char *)p, take);
+		o += take;
+		p += step;
+	}
+	if (size)
+		buf[o] = 0;
+	return buf;
+}
+
+void hp_fit_cols(char *buf, size_t size, const char *raw, size_t cols)
+{
+	char esc[HP_TT_CELL * 2];
+	const char *s = hp_text_escape(esc, sizeof(esc), raw);
 	size_t o = 0, c = 0, total = hp_utf8_cols(s);
 
 	for (; *s; s++) {
@@ -25,7 +69,7 @@ void hp_fit_cols(char *buf, size_t size, const char *s, size_t cols)
 			break;
 		if (o + 4 >= size)
 			break;
-		buf[o++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+		buf[o++] = (char)ch;
 	}
 	if (total > cols)
 		memcpy(buf + o, "…", 4); /* 3 bytes and the NUL */
@@ -75,6 +119,14 @@ static void line(FILE *f, const size_t *width, int ncols, char cells[][HP_TT_CEL
 	fputs("|\n", f);
 }
 
+static void escaped_cell(const struct hp_textable *t, size_t row, int col, char *out)
+{
+	char raw[HP_TT_CELL];
+	raw[0] = 0;
+	t->cell(t->ctx, row, col, raw, sizeof(raw));
+	hp_text_escape(out, HP_TT_CELL, raw);
+}
+
 void hp_textable_print(FILE *f, const struct hp_textable *t)
 {
 	char cells[HP_TT_MAXCOLS][HP_TT_CELL];
@@ -85,7 +137,7 @@ void hp_textable_print(FILE *f, const struct hp_textable *t)
 		width[c] = hp_utf8_cols(t->hdr[c]);
 	for (size_t i = 0; i < t->nrows; i++)
 		for (int c = 0; c < ncols; c++) {
-			t->cell(t->ctx, i, c, cells[c], HP_TT_CELL);
+			escaped_cell(t, i, c, cells[c]);
 			size_t w = hp_utf8_cols(cells[c]);
 			if (w > width[c])
 				width[c] = w;
@@ -97,7 +149,7 @@ void hp_textable_print(FILE *f, const struct hp_textable *t)
 	border(f, width, ncols);
 	for (size_t i = 0; i < t->nrows; i++) {
 		for (int c = 0; c < ncols; c++)
-			t->cell(t->ctx, i, c, cells[c], HP_TT_CELL);
+			escaped_cell(t, i, c, cells[c]);
 		line(f, width, ncols, cells);
 	}
 	border(f, width, ncols);

@@ -13,8 +13,15 @@
 /* Display columns of UTF-8 text: one per code point (continuation bytes do not count). */
 size_t hp_utf8_cols(const char *s);
 
-/* Copy `s` into buf (size >= 8), cut to `cols` columns with a trailing "…" when longer.
- * Control characters become '?', so that a tab in a name cannot break a table. */
+/* The one escaper of text output (tables, Markdown, the report's lines): copy `s` into buf
+ * with every control character shown instead of sent to the terminal: C0 and DEL as \xHH
+ * (ESC ] 0 ; … BEL would retitle it, ESC [ 2 J clear it), the C1 controls U+0080–U+009F as
+ * \u00HH, and a byte that is not valid UTF-8 as \xHH. Cut at a character boundary to fit
+ * `size` (>= 1). Returns buf. */
+char *hp_text_escape(char *buf, size_t size, const char *s);
+
+/* Copy `s` into buf (size >= 8), escaped (hp_text_escape) and cut to `cols` columns with a
+ * trailing "…" when longer. */
 void hp_fit_cols(char *buf, size_t size, const char *s, size_t cols);
 
 /* "512 B", "1.50 KiB", "3.40 MiB" … ; "-" for a negative or non-finite count. */
@@ -30,7 +37,7 @@ int hp_pct_decimals(double pct);
 void hp_fmt_pct(char *buf, size_t size, double pct, char point);
 
 /* A boxed table: `cell` fills row `row`, column `col` (it is called twice per cell, for the
- * widths and then for the text, so nothing is kept in memory). */
+ * widths and then for the text, so nothing is kept in memory). Every cell is escaped. */
 struct hp_textable {
 	int ncols;
 	const char *hdr[HP_TT_MAXCOLS];
