@@ -164,8 +164,11 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh bench/run.sh $(BUILD)
 
+# Every fuzz target for FUZZ_SECONDS each (ASan+UBSan); `make test` replays the seeds and runs
+# each briefly (tests/test_fuzz.py).
+FUZZ_SECONDS ?= 60
 fuzz: all
-	$(Q)sh tests/fuzz/build.sh $(BUILD)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/build.sh $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/hotpath

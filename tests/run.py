@@ -21,6 +21,7 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 TIMEOUT = int(os.environ.get("HOTPATH_TEST_TIMEOUT", "180"))
+TIMEOUTS = {}
 
 
 def collect(filt):
@@ -39,6 +40,8 @@ def collect(filt):
                 if not filt or filt in full:
                     # serial: timing-sensitive, runs alone after the parallel phase
                     cases.append(("serial" if getattr(f, "serial", False) else "py", full))
+                    # timeout: a test that builds a lot (the fuzz targets) may ask for more
+                    TIMEOUTS[full] = max(TIMEOUT, int(getattr(f, "timeout", 0)))
     build = os.environ.get("HOTPATH_BUILD", os.path.join(HERE, "..", "build"))
     udir = os.path.join(build, "tests", "unit")
     if os.path.isdir(udir):
@@ -73,14 +76,15 @@ def run_py(full):
     q = ctx.Queue()
     p = ctx.Process(target=_py_child, args=(full, q))
     p.start()
-    p.join(TIMEOUT)
+    limit = TIMEOUTS.get(full, TIMEOUT)
+    p.join(limit)
     if p.is_alive():
         try:
             os.killpg(p.pid, 9)  # with the programs it started, not only the test
         except OSError:
             p.kill()
         p.join()
-        return [(full, False, f"timed out after {TIMEOUT}s", time.time() - t0)]
+        return [(full, False, f"timed out after {limit}s", time.time() - t0)]
     try:
         status, detail = q.get(timeout=5)
     except Exception:  # noqa: BLE001

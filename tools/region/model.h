@@ -232,6 +232,15 @@ double hp_fn_percentile(const struct hp_fn_row *r, double pct, const struct hp_r
 /* Average of the completed calls, rounded; 0 when none completed. */
 uint64_t hp_fn_avg_ns(const struct hp_fn_row *r);
 
+/* A double (from a region's ticks, a saved report) as a uint64_t without undefined behaviour:
+ * NAN and negatives are 0, 2^64 and above UINT64_MAX. */
+static inline uint64_t hp_u64_of(double v)
+{
+	if (!(v > 0))
+		return 0;
+	return v >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)v;
+}
+
 void hp_proc_free(struct hp_proc *p);
 /* Sort functions by total_ns (descending, then name), drop rows beyond `limit` (0 = keep),
  * and compute percent_total. Applied to children too. */

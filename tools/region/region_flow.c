@@ -105,7 +105,8 @@ static int build_channels(const struct hp_rregion *r, struct hp_symbolizer *sym,
 {
 	uint32_t n = hp_rregion_rows(r, HP_T_CHANNELS);
 	int64_t start = r->h->start_mono_ns;
-	int64_t end = r->h->end_mono_ns ? r->h->end_mono_ns : start + (int64_t)p->wall_ns;
+	int64_t end = r->h->end_mono_ns ? r->h->end_mono_ns
+				      : hp_ns_add(start, p->wall_ns > INT64_MAX ? INT64_MAX : (int64_t)p->wall_ns);
 	p->chans = calloc(n ? n : 1, sizeof(*p->chans));
 	if (!p->chans)
 		return -ENOMEM;
@@ -148,10 +149,11 @@ static int build_channels(const struct hp_rregion *r, struct hp_symbolizer *sym,
 		x->max_out = c->dir[1].max_transfer;
 		x->queued_max = c->queued_max;
 		x->state = c->state;
-		x->created_ns = created - start;
-		x->closed_ns = c->closed_mono_ns ? c->closed_mono_ns - start : 0;
+		/* Timestamps of the region: untrusted, so differences that cannot overflow. */
+		x->created_ns = hp_ns_diff(created, start);
+		x->closed_ns = c->closed_mono_ns ? hp_ns_diff(c->closed_mono_ns, start) : 0;
 		int64_t stop = c->closed_mono_ns ? c->closed_mono_ns : end;
-		x->lifetime_ns = stop > created ? (double)(stop - created) : 0;
+		x->lifetime_ns = stop > created ? (double)stop - (double)created : 0;
 		x->queued_now = -1;
 		if (live && !c->closed_mono_ns && (x->kind == HP_CHAN_PIPE || x->kind == HP_CHAN_FIFO))
 			x->queued_now = sample_queued(r->h->pid, c->fd[1] >= 0 ? c->fd[1] : c->fd[0]);
@@ -282,7 +284,8 @@ int hp_flow_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, i
 	/* The process (or this image, replaced by exec) has ended, so have all its threads: the
 	 * main thread (its end is recorded at exit) and workers still blocked when the program
 	 * called exit or exec (they end with it). */
-	int64_t proc_end = r->h->end_mono_ns > r->h->start_mono_ns ? r->h->end_mono_ns - r->h->start_mono_ns : 0;
+	int64_t proc_end = r->h->end_mono_ns > r->h->start_mono_ns
+				   ? hp_ns_diff(r->h->end_mono_ns, r->h->start_mono_ns) : 0;
 	for (size_t i = 0; !live && i < p->nthreads; i++) {
 		struct hp_thread_row *t = &p->threads[i];
 		if (t->running && !t->end_ns)

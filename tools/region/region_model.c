@@ -71,7 +71,7 @@ struct group {
 
 static uint64_t to_ns(const struct hp_rregion *r, uint64_t ticks)
 {
-	return (uint64_t)llround(hp_rregion_ns(r, ticks));
+	return hp_u64_of(round(hp_rregion_ns(r, ticks))); /* untrusted ticks: no UB, saturated */
 }
 
 /* A string of the region (untrusted: it may fill its field with no NUL, up to the end of the
@@ -121,7 +121,7 @@ static void fill_header(const struct hp_rregion *r, struct hp_proc *p)
 			end = p->state == HP_PS_RUNNING || !h->ticks_t1 ? hp_arch_ticks() : h->ticks_t1;
 		p->wall_ns = end > h->main_start_ticks ? to_ns(r, end - h->main_start_ticks) : 0;
 	} else if (h->end_mono_ns > h->start_mono_ns) {
-		p->wall_ns = (uint64_t)(h->end_mono_ns - h->start_mono_ns);
+		p->wall_ns = (uint64_t)hp_ns_diff(h->end_mono_ns, h->start_mono_ns);
 	}
 }
 
@@ -342,8 +342,8 @@ static int build_threads(const struct hp_rregion *r, struct hp_symbolizer *sym,
 		tr->name = strdup(name);
 		tr->start_routine = t->start_routine ? hp_region_symbol(r, sym, t->start_routine, NULL, NULL) : NULL;
 		tr->running = t->state != HP_THREAD_EXITED;
-		tr->start_ns = t->start_mono_ns - r->h->start_mono_ns;
-		tr->end_ns = t->end_mono_ns ? t->end_mono_ns - r->h->start_mono_ns : 0;
+		tr->start_ns = hp_ns_diff(t->start_mono_ns, r->h->start_mono_ns);
+		tr->end_ns = t->end_mono_ns ? hp_ns_diff(t->end_mono_ns, r->h->start_mono_ns) : 0;
 		tr->cpu_user_ns = t->cpu_user_ns;
 		tr->cpu_sys_ns = t->cpu_sys_ns;
 		tr->alloc_count = t->alloc_count;

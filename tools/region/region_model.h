@@ -12,6 +12,23 @@
 int hp_proc_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
 			struct hp_proc *out);
 
+/* b - a for timestamps read from a region or a saved report (untrusted: any value), 0 when the
+ * difference does not fit an int64_t (no signed overflow). */
+static inline int64_t hp_ns_diff(int64_t b, int64_t a)
+{
+	int64_t d;
+	return __builtin_sub_overflow(b, a, &d) ? 0 : d;
+}
+
+/* a + b, saturated at the int64_t limits. */
+static inline int64_t hp_ns_add(int64_t a, int64_t b)
+{
+	int64_t s;
+	if (!__builtin_add_overflow(a, b, &s))
+		return s;
+	return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
 /* Name of a runtime address in region `r` ("worker", or "0x7f12…" when unknown); malloc'd.
  * *module points at the module row's path inside the region: up to HP_PATH_MAX bytes, not
  * NUL-terminated when it fills them (read it with strnlen/strndup or "%.*s"). */

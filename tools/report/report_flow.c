@@ -205,7 +205,7 @@ static int print_threads(FILE *f, const struct hp_proc *p)
 		if (x->running) {
 			snprintf(row[5], CELL, "running");
 		} else {
-			hp_fmt_ns(a, sizeof(a), x->end_ns > x->start_ns ? (double)(x->end_ns - x->start_ns) : 0);
+			hp_fmt_ns(a, sizeof(a), x->end_ns > x->start_ns ? (double)x->end_ns - (double)x->start_ns : 0);
 			snprintf(row[5], CELL, "%s", a);
 		}
 	}

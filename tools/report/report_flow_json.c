@@ -88,7 +88,7 @@ static void json_chan(struct hp_jw *w, const struct hp_chan_row *c)
 	hp_jw_key(w, "bytes_per_s");
 	hp_jw_double(w, per_s(bytes, c->lifetime_ns), 1);
 	hp_jw_key(w, "lifetime_ns");
-	hp_jw_uint(w, (uint64_t)c->lifetime_ns);
+	hp_jw_uint(w, hp_u64_of(c->lifetime_ns));
 	hp_jw_obj_end(w);
 }
 

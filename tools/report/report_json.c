@@ -42,7 +42,7 @@ static int load_hist(struct hp_loader *l, const struct hp_json *o, struct hp_fn_
 		h->lo_ns = b->items[0]->number;
 		h->hi_ns = b->items[1]->number;
 		h->count = b->items[2]->is_int ? (uint64_t)b->items[2]->integer
-					       : (uint64_t)b->items[2]->number;
+					       : hp_u64_of(b->items[2]->number);
 	}
 	return 0;
 }
