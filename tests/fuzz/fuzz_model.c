@@ -9,8 +9,9 @@
  * FUZZ_SOURCES: tools/report/report_json_write.c tools/report/json.c tools/report/report_json.c
  * FUZZ_SOURCES: tools/report/report_mem.c tools/report/report_flow.c tools/report/report_patch.c
  * FUZZ_SOURCES: tools/report/report_flow_json.c tools/report/textfmt.c tools/compare_out.c
+ * FUZZ_SOURCES: tools/report/report_pprof.c BUILD/gen/profile.pb-c.c
  * FUZZ_SOURCES: symbolize/symbolize.c symbolize/symtab.c symbolize/dwarf.c symbolize/demangle.c
- * FUZZ_LIBS: -lelf -ldw -liberty */
+ * FUZZ_LIBS: -lelf -ldw -liberty -lprotobuf-c -lz */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

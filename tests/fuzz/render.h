@@ -1,5 +1,6 @@
 /* render.h - for the fuzz targets that end in the renderers: a model through every one of them
- * (table, JSON, pretty JSON, and compare's table and Markdown with the model as both sides),
+ * (table, JSON, pretty JSON, pprof, and compare's table, Markdown and JSON with the model as
+ * both sides),
  * into a memory stream that is thrown away; a renderer may fail, never crash. */
 #ifndef HP_FUZZ_RENDER_H
 #define HP_FUZZ_RENDER_H
@@ -13,7 +14,7 @@
 
 static void fuzz_render(struct hp_proc *p)
 {
-	static const int formats[] = {HP_FMT_TABLE, HP_FMT_JSON, HP_FMT_JSON_PRETTY};
+	static const int formats[] = {HP_FMT_TABLE, HP_FMT_JSON, HP_FMT_JSON_PRETTY, HP_FMT_PPROF};
 	struct hp_report_opts o = {.pcts = {50, 95, 99.9}, .npcts = 3, .limit = 0};
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		char *buf = NULL;
