@@ -341,7 +341,7 @@ def test_corrupted_unknown_version_truncated():
 
 def test_region_of_another_user():
     if os.geteuid() != 0 or not shutil.which("setpriv"):
-        return  # needs root to become another user; the message is the same code path
+        raise lib.Skip("needs root and setpriv to become another user")
     p = start_prog(0.1)
     p.wait()
     t = Tmux([str(p.pid)], prefix="setpriv --reuid=65534 --regid=65534 --clear-groups")

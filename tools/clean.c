@@ -127,7 +127,7 @@ int hp_cmd_clean(int argc, char **argv)
 		}
 	}
 	char **paths;
-	int n = hp_region_list_any(&paths); /* every name: what is not removed is reported */
+	int n = hp_region_list_any(0, &paths); /* every name: what is not removed is reported */
 	if (n < 0) {
 		hp_err("%s: %s", HP_REGION_DIR, strerror(-n));
 		return 1;

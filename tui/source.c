@@ -109,6 +109,24 @@ static void not_profiled(struct hp_console *c, int pid)
 			 HP_REGION_DIR);
 }
 
+/* The pid has regions, but none this user may trust (another user's file, or not a regular
+ * file): say so instead of "not profiled". */
+static void untrusted_regions(struct hp_console *c, int pid)
+{
+	char **any = NULL;
+	int n = hp_region_list_any(pid, &any);
+	struct stat st;
+	for (int i = 0; i < n; i++)
+		if (lstat(any[i], &st) == 0 && S_ISREG(st.st_mode)) {
+			char err[512];
+			snprintf(err, sizeof(err), "%s: owned by uid %u, who does not own process %d: "
+				 "not trusted", any[i], (unsigned)st.st_uid, pid);
+			open_failure(c, any[i], st.st_uid != geteuid() && geteuid() ? -EACCES : -EPERM, err);
+			break;
+		}
+	hp_paths_free(any, n > 0 ? n : 0);
+}
+
 int hp_con_attach(struct hp_console *c, const char *path)
 {
 	char **paths = NULL;
@@ -120,6 +138,7 @@ int hp_con_attach(struct hp_console *c, const char *path)
 			hp_paths_free(paths, n > 0 ? n : 0);
 			hp_con_detach(c);
 			not_profiled(c, c->want_pid);
+			untrusted_regions(c, c->want_pid);
 			return -1;
 		}
 		path = paths[0];

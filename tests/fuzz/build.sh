@@ -8,7 +8,8 @@
 #
 # Each target names the reader sources it links in lines of its top comment:
 # `FUZZ_SOURCES: tools/report/json.c` (and optionally `FUZZ_LIBS: -lelf`); several such lines
-# add up (BUILD/… names a file make generates under $BUILD); `FUZZ_MAX_LEN: N` raises the input size from 4096 bytes. Seeds for a target are the files under tests/fuzz/seeds/<name>/ when that exists
+# add up (BUILD/… names a file make generates under $BUILD; READERS all the reader sources);
+# `FUZZ_MAX_LEN: N` raises the input size from 4096 bytes. Seeds for a target are the files under tests/fuzz/seeds/<name>/ when that exists
 # (crash inputs kept as regression seeds: every run replays them first), plus the inline ones
 # below. FUZZ_ONLY=name runs only that target.
 # Needs clang and its fuzzer runtime (Debian: clang, libclang-rt-<version>-dev). Exits non-zero
@@ -94,6 +95,17 @@ for src in "$ROOT"/tests/fuzz/fuzz_*.c; do
 	sources=$(sed -n 's/.*FUZZ_SOURCES:\([^*]*\).*/\1/p' "$src" | tr '\n' ' ')
 	libs=$(sed -n 's/.*FUZZ_LIBS:\([^*]*\).*/\1/p' "$src" | tr '\n' ' ')
 	maxlen=$(sed -n 's/.*FUZZ_MAX_LEN: *\([0-9][0-9]*\).*/\1/p' "$src" | head -n 1)
+	# READERS: every reader source (the region, report and history parts, the symbolizer,
+	# the config parser, compare's renderers, the generated pprof encoder), so that a file
+	# split or added there needs no change here.
+	case " $sources " in
+	*" READERS "*)
+		readers=$(cd "$ROOT" && ls tools/region/*.c tools/report/*.c tools/history/*.c \
+			symbolize/*.c tools/config.c tools/compare_out.c)
+		sources=$(printf '%s\n' $sources | grep -vx READERS | tr '\n' ' ')
+		sources="$sources $(echo $readers) BUILD/gen/profile.pb-c.c"
+		;;
+	esac
 	objs=""
 	set -f
 	# One build of the shared objects at a time (the suite runs targets side by side).

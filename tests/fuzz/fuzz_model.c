@@ -3,15 +3,8 @@
  * (records of: offset u16 little-endian, length u8, bytes) goes through the check, the model
  * builder (hp_proc_from_region, no symbolizer) and every renderer (render.h). A region is
  * another user's file, so any byte of it is untrusted.
- * FUZZ_SOURCES: tools/region/region_read.c tools/region/region_model.c tools/region/hist_pct.c
- * FUZZ_SOURCES: tools/region/model.c tools/region/region_flow.c tools/region/region_mem.c
- * FUZZ_SOURCES: tools/region/region_patch.c tools/report/report.c tools/report/report_table.c
- * FUZZ_SOURCES: tools/report/report_json_write.c tools/report/json.c tools/report/report_json.c
- * FUZZ_SOURCES: tools/report/report_mem.c tools/report/report_flow.c tools/report/report_patch.c
- * FUZZ_SOURCES: tools/report/report_flow_json.c tools/report/textfmt.c tools/compare_out.c
- * FUZZ_SOURCES: tools/report/report_pprof.c BUILD/gen/profile.pb-c.c
- * FUZZ_SOURCES: symbolize/symbolize.c symbolize/symtab.c symbolize/dwarf.c symbolize/demangle.c
- * FUZZ_LIBS: -lelf -ldw -liberty -lprotobuf-c -lz */
+ * FUZZ_SOURCES: READERS
+ * FUZZ_LIBS: -lelf -ldw -liberty -lprotobuf-c -lz -lsqlite3 -lcapstone -lpthread */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

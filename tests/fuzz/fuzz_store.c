@@ -4,16 +4,8 @@
  * (records of: offset u24 little-endian, length u8, bytes); the copy is opened read-only,
  * listed, every run resolved and loaded, and each loaded run goes through every renderer
  * (render.h). A history file can come from anywhere (a CI artifact, a shared checkout).
- * FUZZ_SOURCES: tools/history/store.c tools/history/store_read.c tools/config.c
- * FUZZ_SOURCES: tools/region/region_read.c tools/region/region_model.c tools/region/hist_pct.c
- * FUZZ_SOURCES: tools/region/model.c tools/region/region_flow.c tools/region/region_mem.c
- * FUZZ_SOURCES: tools/region/region_patch.c tools/report/report.c tools/report/report_table.c
- * FUZZ_SOURCES: tools/report/report_json_write.c tools/report/json.c tools/report/report_json.c
- * FUZZ_SOURCES: tools/report/report_mem.c tools/report/report_flow.c tools/report/report_patch.c
- * FUZZ_SOURCES: tools/report/report_flow_json.c tools/report/textfmt.c tools/compare_out.c
- * FUZZ_SOURCES: tools/report/report_pprof.c BUILD/gen/profile.pb-c.c
- * FUZZ_SOURCES: symbolize/symbolize.c symbolize/symtab.c symbolize/dwarf.c symbolize/demangle.c
- * FUZZ_LIBS: -lelf -ldw -liberty -lprotobuf-c -lz -lsqlite3 */
+ * FUZZ_SOURCES: READERS
+ * FUZZ_LIBS: -lelf -ldw -liberty -lprotobuf-c -lz -lsqlite3 -lcapstone -lpthread */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>

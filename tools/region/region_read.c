@@ -298,9 +298,9 @@ int hp_region_list(uint64_t session, int pid, char ***paths)
 	return list_regions(session, pid, 0, paths);
 }
 
-int hp_region_list_any(char ***paths)
+int hp_region_list_any(int pid, char ***paths)
 {
-	return list_regions(0, 0, 1, paths);
+	return list_regions(0, pid, 1, paths);
 }
 
 void hp_paths_free(char **paths, int n)

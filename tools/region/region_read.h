@@ -49,10 +49,11 @@ int hp_region_owner_ok(const struct stat *st, int pid, uint64_t start_ticks);
 /* Region files under /dev/shm, newest first. With session != 0 only that session's; with
  * pid > 0 only that pid's. Only regular files whose owner may be trusted for the pid in
  * their name are listed (see hp_region_owner_ok); hp_region_list_any lists every name (for
- * `hotpath clean`, which opens each with hp_rregion_open). Returns the count (paths malloc'd, free with hp_paths_free) or
+ * `hotpath clean`, which opens each with hp_rregion_open, and for saying why a pid's region
+ * is not shown). Returns the count (paths malloc'd, free with hp_paths_free) or
  * -errno. */
 int hp_region_list(uint64_t session, int pid, char ***paths);
-int hp_region_list_any(char ***paths);
+int hp_region_list_any(int pid, char ***paths);
 void hp_paths_free(char **paths, int n);
 
 /* Is the process that wrote this region still alive (same pid and start time)? */
