@@ -37,7 +37,7 @@ fi
 mkdir -p "$OUT"
 
 # The fuzzer runtime ships apart from clang on Debian: check it with a trivial target.
-probe=$OUT/probe
+probe=$OUT/probe.$$ # one per run: the suite runs several side by side
 printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
 	'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
 	>"$probe.c"
