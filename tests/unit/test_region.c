@@ -128,10 +128,11 @@ START_TEST(test_strings_read_bounded)
 				-1, 0);
 	ck_assert_ptr_ne(m, MAP_FAILED);
 	ck_assert_int_eq(mprotect(m + size, page, PROT_NONE), 0);
-	ck_assert_uint_ne(hp_fixture_region(m, size, 1), 0);
+	ck_assert_uint_ne(hp_fixture_region(m, size, 2), 0); /* 2: every table 8-aligned */
 	struct hp_region_header *h = (void *)m;
 	/* The modules table moved to the end: its one row ends where the mapping does. */
 	h->tables[HP_T_MODULES].offset = size - sizeof(struct hp_module_rec);
+	h->tables[HP_T_MODULES].capacity = 1;
 	h->tables[HP_T_MODULES].claimed = 1;
 	struct hp_module_rec *mod = (void *)(m + h->tables[HP_T_MODULES].offset);
 	mod->start = 0x1000;
@@ -145,8 +146,9 @@ START_TEST(test_strings_read_bounded)
 	struct hp_fstat *f = (void *)(m + h->tables[HP_T_FSTATS].offset);
 	f->addr = 0x1100;
 	f->calls = f->completed = 1;
-	char err[256];
-	ck_assert_int_eq(hp_rregion_check(m, size, err, sizeof(err)), 0);
+	char err[256] = "";
+	int rc = hp_rregion_check(m, size, err, sizeof(err));
+	ck_assert_msg(rc == 0, "check: %s", err);
 	struct hp_rregion r = {.base = m, .size = size, .h = (void *)m, .ns_per_tick = 1};
 	struct hp_proc p;
 	ck_assert_int_eq(hp_proc_from_region(&r, NULL, 0, &p), 0);

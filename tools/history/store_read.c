@@ -125,8 +125,12 @@ int hp_store_list(struct hp_store *st, const char *label, size_t limit, struct h
 		m->nprocesses = col_u64(s, 17);
 	}
 	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) { /* nothing is returned on error (a corrupted database: fuzz_store) */
+		hp_run_metas_free(*out, *n);
+		*out = NULL;
+		*n = 0;
 		return hp_store_fail(st, "listing runs", err, errlen);
+	}
 	return 0;
 }
 

@@ -302,7 +302,8 @@ static int finish(struct hp_cpu_info *c)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->nfns; i++)
 		c->fns[i].line = (int)i; /* remember the old index through the sort */
-	qsort(c->fns, c->nfns, sizeof(*c->fns), fn_cmp);
+	if (c->nfns > 1) /* c->fns may be NULL when empty (fuzz_model) */
+		qsort(c->fns, c->nfns, sizeof(*c->fns), fn_cmp);
 	for (size_t i = 0; i < c->nfns; i++) {
 		newpos[c->fns[i].line] = i;
 		c->fns[i].line = 0;
@@ -314,7 +315,8 @@ static int finish(struct hp_cpu_info *c)
 			fr->name = c->fns[fr->fn].name;
 			fr->module = c->fns[fr->fn].module;
 		}
-	qsort(c->stacks, c->nstacks, sizeof(*c->stacks), stack_cmp);
+	if (c->nstacks > 1)
+		qsort(c->stacks, c->nstacks, sizeof(*c->stacks), stack_cmp);
 	free(newpos);
 	return 0;
 }
