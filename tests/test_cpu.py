@@ -244,9 +244,11 @@ def test_cpu_ns_of_timed_functions():
     cp, rep = run_json([exe, "800"], opts=HZ, want_rc=0)
     heavy = lib.fn(rep, "heavy")
     # heavy computes: about 3/4 of the main thread's CPU time (light has the rest), whatever
-    # its wall time on a loaded machine.
+    # its wall time on a loaded machine. The kernel fires CPU timers on its tick only, and on
+    # a machine at load 10+ a run saw 0.58: the bounds say "most, not all", not the ratio
+    # (test_ratio_threads_O2 checks that with a binomial bound).
     main_cpu = [t for t in rep["threads"] if not t["start_routine"]][0]["cpu_ns"]
-    check(0.6 * main_cpu < heavy["cpu_ns"] < 0.9 * main_cpu,
+    check(0.5 * main_cpu < heavy["cpu_ns"] < 0.95 * main_cpu,
           f"heavy: cpu {heavy['cpu_ns']}, main thread cpu {main_cpu}, wall {heavy['total_ns']}")
 
 
