@@ -336,6 +336,31 @@ static void chan_queued(uint32_t row, struct hp_channel_rec *c)
 		__atomic_fetch_or(&c->state, HP_CHST_FULL, __ATOMIC_RELAXED);
 }
 
+/* A call on `fd` in direction `out` starts: the thread row says what it waits on until
+ * io_account (in-progress waits count up to a reader's "now"). Returns the start in ticks. */
+static inline uint64_t io_begin(int fd, int out)
+{
+	struct hp_thread_rec *tr = hp_flow_thread();
+	uint64_t t0 = hp_ticks();
+	if (HP_LIKELY(tr != NULL)) {
+		uint32_t e = fd >= 0 && fd < FD_MAX ? __atomic_load_n(&fdmap[fd], __ATOMIC_RELAXED) : 0;
+		if (e & FD_CHAN) {
+			tr->wait_object = FD_ROW(e);
+			tr->wait_kind = out ? HP_WAIT_CHAN_OUT : HP_WAIT_CHAN_IN;
+		} else {
+			tr->wait_object = e & 0xff; /* 0: not classified yet */
+			tr->wait_kind = out ? HP_WAIT_IO_OUT : HP_WAIT_IO_IN;
+		}
+		__atomic_store_n(&tr->wait_since_ticks, t0, __ATOMIC_RELEASE);
+	}
+	return t0;
+}
+
+uint64_t hp_io_begin(int fd, int out)
+{
+	return io_begin(fd, out);
+}
+
 /* One call on `fd` in direction `out` returned `rc` (bytes, or -1 with errno) after starting
  * at t0. `moved` overrides rc > 0 for calls that return 0 on success (mq_send). */
 static HP_NOINLINE void io_account(int fd, int out, ssize_t rc, uint64_t bytes, size_t asked,
@@ -346,8 +371,10 @@ static HP_NOINLINE void io_account(int fd, int out, ssize_t rc, uint64_t bytes, 
 	struct hp_own own = hp_own_begin();
 	int err = own.saved_errno; /* the call's */
 	int moved = rc >= 0 && (rc > 0 || bytes > 0);
-	if (tr)
+	if (tr) {
 		tr->io_block_ticks += dt;
+		__atomic_store_n(&tr->wait_since_ticks, 0, __ATOMIC_RELEASE);
+	}
 	uint32_t e = fd >= 0 && fd < FD_MAX ? __atomic_load_n(&fdmap[fd], __ATOMIC_RELAXED) : FD_IO | HP_IO_OTHER;
 	if (!e) {
 		if (rc < 0 && err == EBADF)
@@ -380,12 +407,25 @@ out:
 		if (!hp_flow_on(HP_MODE_CHANNELS)) {                                               \
 			rc_ = (call);                                                              \
 		} else {                                                                           \
-			uint64_t t0_ = hp_ticks();                                                 \
+			uint64_t t0_ = io_begin(fd, out);                                          \
 			rc_ = (call);                                                              \
 			io_account(fd, out, rc_, rc_ > 0 ? (uint64_t)rc_ : 0, asked, t0_);        \
 		}                                                                                  \
 		rc_;                                                                               \
 	})
+
+/* io.c and stdio.c: io_account for their calls. A call that moves data between two fds
+ * (sendfile, splice) accounts both; only one of them adds its time to the thread
+ * (`thread_time`). */
+void hp_io_account(int fd, int out, ssize_t rc, uint64_t bytes, size_t asked, uint64_t t0,
+		   int thread_time)
+{
+	struct hp_thread_rec *tr = thread_time ? NULL : hp_flow_thread();
+	uint64_t before = tr ? tr->io_block_ticks : 0;
+	io_account(fd, out, rc, bytes, asked, t0);
+	if (tr)
+		tr->io_block_ticks = before; /* single writer: this thread */
+}
 
 static size_t iov_bytes(const struct iovec *iov, int n)
 {
@@ -453,7 +493,7 @@ HP_EXPORT int eventfd_read(int fd, eventfd_t *v)
 	__auto_type real = HP_NEXT(eventfd_read);
 	if (!hp_flow_on(HP_MODE_CHANNELS))
 		return real(fd, v);
-	uint64_t t0 = hp_ticks();
+	uint64_t t0 = io_begin(fd, 0);
 	int rc = real(fd, v);
 	io_account(fd, 0, rc, rc == 0 ? sizeof(*v) : 0, sizeof(*v), t0);
 	return rc;
@@ -464,7 +504,7 @@ HP_EXPORT int eventfd_write(int fd, eventfd_t v)
 	__auto_type real = HP_NEXT(eventfd_write);
 	if (!hp_flow_on(HP_MODE_CHANNELS))
 		return real(fd, v);
-	uint64_t t0 = hp_ticks();
+	uint64_t t0 = io_begin(fd, 1);
 	int rc = real(fd, v);
 	io_account(fd, 1, rc, rc == 0 ? sizeof(v) : 0, sizeof(v), t0);
 	return rc;
@@ -587,7 +627,7 @@ HP_EXPORT int mq_send(mqd_t q, const char *m, size_t n, unsigned int prio)
 	__auto_type real = HP_NEXT(mq_send);
 	if (!hp_flow_on(HP_MODE_CHANNELS))
 		return real(q, m, n, prio);
-	uint64_t t0 = hp_ticks();
+	uint64_t t0 = io_begin(q, 1);
 	int rc = real(q, m, n, prio);
 	io_account(q, 1, rc, rc == 0 ? n : 0, n, t0);
 	return rc;
@@ -599,7 +639,7 @@ HP_EXPORT int mq_timedsend(mqd_t q, const char *m, size_t n, unsigned int prio,
 	__auto_type real = HP_NEXT(mq_timedsend);
 	if (!hp_flow_on(HP_MODE_CHANNELS))
 		return real(q, m, n, prio, abstime);
-	uint64_t t0 = hp_ticks();
+	uint64_t t0 = io_begin(q, 1);
 	int rc = real(q, m, n, prio, abstime);
 	io_account(q, 1, rc, rc == 0 ? n : 0, n, t0);
 	return rc;
@@ -610,7 +650,7 @@ HP_EXPORT ssize_t mq_receive(mqd_t q, char *m, size_t n, unsigned int *prio)
 	__auto_type real = HP_NEXT(mq_receive);
 	if (!hp_flow_on(HP_MODE_CHANNELS))
 		return real(q, m, n, prio);
-	uint64_t t0 = hp_ticks();
+	uint64_t t0 = io_begin(q, 0);
 	ssize_t rc = real(q, m, n, prio);
 	/* A zero-length message is still a message. */
 	io_account(q, 0, rc, rc >= 0 ? (uint64_t)rc : 0, n, t0);
@@ -623,7 +663,7 @@ HP_EXPORT ssize_t mq_timedreceive(mqd_t q, char *m, size_t n, unsigned int *prio
 	__auto_type real = HP_NEXT(mq_timedreceive);
 	if (!hp_flow_on(HP_MODE_CHANNELS))
 		return real(q, m, n, prio, abstime);
-	uint64_t t0 = hp_ticks();
+	uint64_t t0 = io_begin(q, 0);
 	ssize_t rc = real(q, m, n, prio, abstime);
 	io_account(q, 0, rc, rc >= 0 ? (uint64_t)rc : 0, n, t0);
 	return rc;
@@ -703,10 +743,16 @@ HP_EXPORT int mq_close(mqd_t q)
 
 HP_EXPORT int fclose(FILE *f)
 {
-	/* glibc closes the stream's fd internally, out of close()'s sight. */
-	if (f && hp_flow_on(HP_MODE_CHANNELS) && own_fds())
-		forget_in_bracket(fileno(f));
-	return HP_NEXT(fclose)(f);
+	/* glibc closes the stream's fd internally, out of close()'s sight, after flushing what is
+	 * buffered (counted on the fd by stdio.c): forget the fd once fclose has returned. Another
+	 * thread that gets the same number in between loses its classification, which is then made
+	 * again on its next read or write. */
+	if (!f || !hp_flow_on(HP_MODE_CHANNELS) || !own_fds())
+		return HP_NEXT(fclose)(f);
+	int fd = fileno(f);
+	int rc = HP_NEXT(fclose)(f);
+	forget_in_bracket(fd);
+	return rc;
 }
 
 /* newfd now refers to what oldfd refers to. */

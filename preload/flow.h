@@ -8,6 +8,7 @@
 #define HP_FLOW_H
 
 #include <dlfcn.h>
+#include <sys/types.h>
 
 #include "internal.h"
 
@@ -47,5 +48,13 @@ void hp_locks_after_fork(void);
 /* chan.c */
 int hp_chan_start(void); /* 1 when the fd map is mapped */
 void hp_chan_after_fork(void);
+/* A read (out 0) or write (out 1) on fd starts: notes the wait in the thread row, returns t0. */
+uint64_t hp_io_begin(int fd, int out);
+/* It returned rc (bytes moved: `bytes`; asked: `asked`); the thread's blocked time gets the
+ * call's duration only when thread_time is set (a call on two fds accounts twice). */
+void hp_io_account(int fd, int out, ssize_t rc, uint64_t bytes, size_t asked, uint64_t t0,
+		   int thread_time);
+/* stdio.c: count the FILE streams' reads and writes (libc's jump tables), once, at start. */
+void hp_stdio_start(void);
 
 #endif

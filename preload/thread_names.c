@@ -26,8 +26,10 @@ void hp_flow_start(void)
 		on |= HP_MODE_LOCKS;
 	else
 		hp_locks_resolve();
-	if ((want & HP_MODE_CHANNELS) && hp_chan_start())
+	if ((want & HP_MODE_CHANNELS) && hp_chan_start()) {
 		on |= HP_MODE_CHANNELS;
+		hp_stdio_start();
+	}
 	__atomic_store_n(&hp_flow_modes, on, __ATOMIC_RELEASE);
 }
 

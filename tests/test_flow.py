@@ -20,6 +20,12 @@ def chans(rep, kind=None):
     return [c for c in rep["channels"] if kind is None or c["kind"] == kind]
 
 
+def made(rep, kind):
+    """Channels the program made (not the inherited stdin/stdout/stderr that its stdio
+    output now shows on)."""
+    return [c for c in chans(rep, kind) if "(inherited fd" not in c["label"]]
+
+
 def one(rows, what):
     if len(rows) != 1:
         raise Fail(f"{what}: want one row, got {len(rows)}: {rows}")
@@ -36,7 +42,7 @@ def check_channel(kind, prog_kind, n, m, opt="-O2"):
     exe = build("flow_chan.c", opt=opt)
     cp, rep = run_json([exe, prog_kind, str(n), str(m)], want_rc=0)
     eq(program_counts(cp), (n, n), f"{prog_kind}: the program's own calls")
-    c = one(chans(rep, kind), f"{kind} channels")
+    c = one(made(rep, kind), f"{kind} channels")
     eq((c["messages_in"], c["messages_out"]), (n, n), f"{prog_kind} messages in/out")
     eq((c["bytes_in"], c["bytes_out"]), (n * m, n * m), f"{prog_kind} bytes in/out")
     eq((c["max_in_bytes"], c["max_out_bytes"]), (m, m), f"{prog_kind} largest transfer")
@@ -94,7 +100,7 @@ def test_fd_reuse_is_a_new_channel():
     cp, rep = run_json([exe, "reuse"], want_rc=0)
     m = re.match(rb"fds (\d+) (\d+) then (\d+) (\d+)", cp.stdout)
     check(m and m.group(1) == m.group(3) and m.group(2) == m.group(4), f"same fd numbers: {cp.stdout!r}")
-    a, b = chans(rep, "pipe")
+    a, b = made(rep, "pipe")
     eq((a["messages_in"], a["messages_out"], a["bytes_in"], a["bytes_out"]), (1, 1, 1, 1), "first pipe")
     eq(a["state"], "closed", "first pipe closed")
     check(a["closed_ns"] is not None and a["closed_ns"] <= b["created_ns"], "closed before the second")
@@ -125,9 +131,10 @@ def test_io_totals_per_kind():
         path = os.path.join(d, "data")
         with open(path, "wb") as f:
             f.write(b"x" * 100000)
-        # dd reads and writes with read(2)/write(2) (stdio writes are not seen: docs/dataflow.md).
+        # dd reads and writes with read(2)/write(2); LC_ALL=C: no locale.alias read by stdio.
         dd = shutil.which("dd")
-        cp, rep = run_json([dd, f"if={path}", "bs=1000", "count=5", "status=none"], want_rc=0)
+        cp, rep = run_json([dd, f"if={path}", "bs=1000", "count=5", "status=none"],
+                           env={"LC_ALL": "C"}, want_rc=0)
         eq(len(cp.stdout), 5000, "output")
         io = {r["kind"]: r for r in rep["io"]}
         check("file" in io, f"io rows {rep['io']}")
@@ -220,7 +227,7 @@ def test_errno_eagain_eintr_short_writes_pass_through():
     check(b"short write: 4096 ok" in want.stdout and b"EINTR" in want.stdout, want.stdout)
     cp, rep = run_json([exe], want_rc=0)
     eq(cp.stdout.decode(), want.stdout.decode(), "output under hotpath")
-    nb, blk = chans(rep, "pipe")
+    nb, blk = made(rep, "pipe")
     check(nb["was_full"], f"non-blocking pipe seen full: {nb}")
     # Calls that failed moved nothing: 2 writes and 2 reads did.
     eq((nb["messages_out"], nb["bytes_out"]), (2, 65536), "non-blocking pipe writes")
@@ -307,7 +314,7 @@ def test_program_without_hooks_runs_with_a_note():
     exe = build("flow_chan.c", instrument=False)
     cp, rep = run_json([exe, "pipe", "100", "10"], want_rc=0)
     eq(rep["functions"], [], "no functions")
-    c = one(chans(rep, "pipe"), "pipes")
+    c = one(made(rep, "pipe"), "pipes")
     eq((c["messages_in"], c["messages_out"], c["bytes_in"]), (100, 100, 1000), "counts")
     check(any("no function hooks" in n and "-finstrument-functions" in n for n in rep["notes"]), rep["notes"])
 
@@ -370,3 +377,87 @@ def test_rwlock_and_spin_counts():
     eq((rw["kind"], rw["acquisitions"]), ("rwlock", 3000), "rwlock: 2 readers and a writer")
     eq((spin["kind"], spin["acquisitions"]), ("spin", 2000), "spin lock")
     check(rw["hold_ns"] > 0, "write holds timed")
+
+
+# ---- stdio and the I/O calls beyond read/write (issue 18) ----
+
+def io_row(rep, kind):
+    rows = [r for r in rep["io"] if r["kind"] == kind]
+    return one(rows, f"io rows of kind {kind}")
+
+
+def test_stdio_through_a_pipe_seq_wc():
+    # seq writes with stdio (fwrite/printf through glibc's jump table), wc reads with read(2).
+    want = sum(len(f"{i}\n") for i in range(1, 100001))
+    eq(want, 588_895, "bytes seq prints")
+    cp, rep = run_json(["sh", "-c", "seq 1 100000 | wc -l"], want_rc=0)
+    eq(cp.stdout.strip(), b"100000", "wc's output")
+    kids = {c["command"][0]: c for c in rep["children"] if c["state"] != "execed"}
+    check({"seq", "wc"} <= set(kids), f"children {[c['command'] for c in rep['children']]}")
+    out = one(chans(kids["seq"], "pipe"), "seq's pipes")
+    eq((out["bytes_out"], out["bytes_in"]), (want, 0), "bytes seq wrote into the pipe")
+    check(out["messages_out"] >= want // 4096, f"seq's writes {out['messages_out']}")
+    pipes = {c["label"]: c for c in chans(kids["wc"], "pipe")}
+    inp = [c for l, c in pipes.items() if "inherited fd 0" in l]
+    eq(one(inp, "wc's stdin")["bytes_in"], want, "bytes wc read from the pipe")
+    # wc's own line goes through stdio into the test's pipe.
+    res = [c for l, c in pipes.items() if "inherited fd 1" in l]
+    eq(one(res, "wc's stdout")["bytes_out"], len(cp.stdout), "bytes wc printed")
+
+
+def make_text(path, n=40000):
+    import random
+    rnd = random.Random(18)
+    with open(path, "w") as f:
+        for _ in range(n):
+            f.write("".join(rnd.choice("abcdefghij") for _ in range(rnd.randint(1, 60))) + "\n")
+    return os.path.getsize(path)
+
+
+def test_stdio_to_files_bzip2_sort():
+    bzip2 = shutil.which("bzip2")
+    check(bzip2, "bzip2 is installed (tools/install-deps.sh)")
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "in.txt")
+        size = make_text(src)
+        # bzip2 -c: reads the file through a FILE stream, writes the stream to stdout (a pipe).
+        cp, rep = run_json([bzip2, "-c", src], want_rc=0)
+        check(len(cp.stdout) > 1000, "compressed output")
+        eq(io_row(rep, "file")["read_bytes"], size, "bytes bzip2 read from the file")
+        out = one([c for c in chans(rep, "pipe") if "inherited fd 1" in c["label"]], "stdout")
+        eq(out["bytes_out"], len(cp.stdout), "bytes bzip2 wrote to stdout")
+        # sort -o: reads and writes files through stdio.
+        dst = os.path.join(d, "out.txt")
+        cp, rep = run_json(["sort", "-o", dst, src], env={"LC_ALL": "C"}, want_rc=0)
+        eq(os.path.getsize(dst), size, "sorted file")
+        f = io_row(rep, "file")
+        eq((f["read_bytes"], f["write_bytes"]), (size, size), "bytes sort read and wrote")
+
+
+def test_io_calls_exact():
+    # pread/pwrite(v)(2), the fortified read, sendfile, vmsplice, splice, copy_file_range,
+    # sendmmsg/recvmmsg and stdio through a socket: exact bytes (flow_io_calls.c says how).
+    exe = build("flow_io_calls.c", extra=("-D_FORTIFY_SOURCE=2",))
+    nm = subprocess.run(["nm", "-D", exe], capture_output=True, text=True).stdout
+    check("__read_chk" in nm, "the fixed-buffer read is fortified")
+    with tempfile.TemporaryDirectory() as d:
+        cp, rep = run_json([exe, d], want_rc=0)
+    f = io_row(rep, "file")
+    # writes: pwrite 3 x 2000, pwritev 300, pwritev2 300, splice into b 4196, copy into c 5000
+    eq((f["writes"], f["write_bytes"]), (7, 6000 + 300 + 300 + 4196 + 5000), "file writes")
+    # reads: pread 2 x 500, preadv 300, preadv2 300, __read_chk 100, sendfile 4096, copy 5000
+    eq((f["reads"], f["read_bytes"]), (7, 1000 + 300 + 300 + 100 + 4096 + 5000), "file reads")
+    eq((f["max_read_bytes"], f["max_write_bytes"]), (5000, 5000), "largest transfers")
+    pipe = one(chans(rep, "pipe"), "the pipe")
+    eq((pipe["messages_out"], pipe["bytes_out"]), (2, 4096 + 100), "sendfile + vmsplice into it")
+    eq((pipe["messages_in"], pipe["bytes_in"]), (1, 4196), "splice out of it")
+    pairs = chans(rep, "socketpair")
+    eq(len(pairs), 2, f"socketpairs {pairs}")
+    dgram = [c for c in pairs if c["bytes_out"] == 60]
+    d = one(dgram, "the datagram pair")
+    eq((d["messages_out"], d["messages_in"], d["bytes_in"]), (3, 3, 60), "sendmmsg/recvmmsg")
+    eq((d["max_out_bytes"], d["max_in_bytes"]), (30, 30), "largest message")
+    stream = one([c for c in pairs if c is not d], "the stream pair")
+    want = sum(len(f"line {i}\n") for i in range(1000))
+    eq((stream["bytes_out"], stream["bytes_in"]), (want, want), "fprintf/fgets through the socket")
+    check(stream["messages_out"] >= 1 and stream["messages_in"] >= 1, f"stream {stream}")

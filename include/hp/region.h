@@ -194,9 +194,20 @@ struct hp_thread_rec {
 				* thread saw them (exact with one thread; see docs/memory.md) */
 	uint64_t cpu_samples; /* sample.c: CPU samples taken on this thread */
 	uint64_t cpu_ns;      /* the thread's CPU clock (user + sys, ns) at its end, or 0 */
+	/* locks.c, chan.c: the blocking call this thread is inside now, so that a reader counts a
+	 * wait still in progress up to its own "now" (the exit, or a live snapshot). The thread
+	 * writes wait_object and wait_kind, then wait_since_ticks (release); it clears
+	 * wait_since_ticks when the call returns. 0 while not blocked. */
+	uint64_t wait_since_ticks;
+	uint64_t wait_object; /* HP_WAIT_LOCK/COND: the object's address (its HP_T_LOCKS key);
+			       * HP_WAIT_CHAN_*: channel row; HP_WAIT_IO_*: HP_IO_* kind or 0 */
+	uint32_t wait_kind;   /* HP_WAIT_* */
+	uint32_t wait_reserved;
 	uint64_t reserved[1];
 };
 enum { HP_THREAD_RUNNING = 1, HP_THREAD_EXITED = 2 };
+enum { HP_WAIT_LOCK = 1, HP_WAIT_COND, HP_WAIT_CHAN_IN, HP_WAIT_CHAN_OUT, HP_WAIT_IO_IN,
+       HP_WAIT_IO_OUT };
 
 /* HP_T_FSTATS: statistics of one function on one thread (single writer: that thread).
  * Key: `addr`. Durations in ticks. */
@@ -260,7 +271,7 @@ struct hp_lock_rec {
 	uint64_t held_since; /* locks.c: ticks at the holder's outermost acquisition (holder writes) */
 	uint64_t reserved[7];
 };
-enum { HP_LOCK_MUTEX = 1, HP_LOCK_RWLOCK, HP_LOCK_COND, HP_LOCK_SPIN };
+enum { HP_LOCK_MUTEX = 1, HP_LOCK_RWLOCK, HP_LOCK_COND, HP_LOCK_SPIN, HP_LOCK_SEM };
 
 /* HP_T_IO: read/write totals on fds that are not channels, one row per kind (row index = kind).
  * Key: `kind`. */
