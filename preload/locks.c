@@ -11,6 +11,7 @@
  * row number published with a release store. */
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <sys/mman.h>
 
 #include "flow.h"
@@ -40,6 +41,12 @@ HP_NEXT_DECL(int, pthread_cond_broadcast, (pthread_cond_t *));
 HP_NEXT_DECL(int, pthread_spin_lock, (pthread_spinlock_t *));
 HP_NEXT_DECL(int, pthread_spin_trylock, (pthread_spinlock_t *));
 HP_NEXT_DECL(int, pthread_spin_unlock, (pthread_spinlock_t *));
+HP_NEXT_DECL(int, sem_wait, (sem_t *));
+HP_NEXT_DECL(int, sem_trywait, (sem_t *));
+HP_NEXT_DECL(int, sem_timedwait, (sem_t *, const struct timespec *));
+HP_NEXT_DECL(int, sem_clockwait, (sem_t *, clockid_t, const struct timespec *));
+HP_NEXT_DECL(int, sem_post, (sem_t *));
+HP_NEXT_DECL(int, sem_init, (sem_t *, int, unsigned int));
 
 /* Condition variables exist in two symbol versions on x86-64; the old one keeps a different
  * object layout and its timed wait can hang on a new-style object (arch.h names the new one). */
@@ -151,7 +158,7 @@ static void lock_reinit(const void *obj, uint32_t kind, uint64_t site)
 		return;
 	struct hp_lock_rec *r = lock_rec(r1);
 	struct hp_table *t = &hp_g.hdr->tables[HP_T_LOCKS];
-	if (r->kind == kind && (r->acquisitions || r->cond_waits || r->cond_signals) &&
+	if ((r->kind != kind || r->acquisitions || r->cond_waits || r->cond_signals) &&
 	    __atomic_load_n(&t->claimed, __ATOMIC_RELAXED) < t->capacity / 4 * 3) {
 		uint32_t n1 = lock_claim((uint64_t)obj, kind, site);
 		if (n1 != ROW_NONE)
@@ -200,6 +207,30 @@ static inline void hold_end(struct hp_lock_rec *r)
 	r->hold_ticks += dt;
 	if (dt > r->max_hold_ticks)
 		r->max_hold_ticks = dt;
+}
+
+/* The thread is about to block on the object at `obj` (HP_WAIT_LOCK or HP_WAIT_COND): its row
+ * says so until wait_end, so that a reader counts a wait still in progress at exit. Returns the
+ * start in ticks. */
+static inline uint64_t wait_begin(const void *obj, uint32_t kind)
+{
+	uint64_t t0 = hp_ticks();
+	struct hp_thread_rec *tr = hp_flow_thread();
+	if (tr) {
+		tr->wait_object = (uint64_t)obj;
+		tr->wait_kind = kind;
+		__atomic_store_n(&tr->wait_since_ticks, t0, __ATOMIC_RELEASE);
+	}
+	return t0;
+}
+
+static inline uint64_t wait_end(void)
+{
+	uint64_t t1 = hp_ticks();
+	struct hp_thread_rec *tr = hp_flow_thread();
+	if (tr)
+		__atomic_store_n(&tr->wait_since_ticks, 0, __ATOMIC_RELEASE);
+	return t1;
 }
 
 /* How a blocking call left the lock (after_wait). */
@@ -268,9 +299,9 @@ HP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 			mutex_taken(m, SITE());
 		return rc;
 	}
-	uint64_t t0 = hp_ticks();
+	uint64_t t0 = wait_begin(m, HP_WAIT_LOCK);
 	rc = HP_NEXT(pthread_mutex_lock)(m);
-	uint64_t t1 = hp_ticks();
+	uint64_t t1 = wait_end();
 	if (mutex_acquired(rc))
 		after_wait(m, HP_LOCK_MUTEX, SITE(), t0, t1, HELD_EXCLUSIVE);
 	return rc;
@@ -294,9 +325,9 @@ HP_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec 
 			mutex_taken(m, SITE());
 		return rc;
 	}
-	uint64_t t0 = hp_ticks();
+	uint64_t t0 = wait_begin(m, HP_WAIT_LOCK);
 	rc = HP_NEXT(pthread_mutex_timedlock)(m, abstime);
-	uint64_t t1 = hp_ticks();
+	uint64_t t1 = wait_end();
 	/* Timed out: the wait still counts for the thread, not as an acquisition. */
 	after_wait(m, HP_LOCK_MUTEX, SITE(), t0, t1, mutex_acquired(rc) ? HELD_EXCLUSIVE : HELD_NOT);
 	return rc;
@@ -347,9 +378,9 @@ HP_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 	}
 	if (rc != EBUSY) /* EAGAIN (too many readers), EDEADLK…: its own answer */
 		return HP_NEXT(pthread_rwlock_rdlock)(l);
-	uint64_t t0 = hp_ticks();
+	uint64_t t0 = wait_begin(l, HP_WAIT_LOCK);
 	rc = HP_NEXT(pthread_rwlock_rdlock)(l);
-	uint64_t t1 = hp_ticks();
+	uint64_t t1 = wait_end();
 	if (rc == 0)
 		after_wait(l, HP_LOCK_RWLOCK, SITE(), t0, t1, HELD_SHARED);
 	return rc;
@@ -366,9 +397,9 @@ HP_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 	}
 	if (rc != EBUSY)
 		return HP_NEXT(pthread_rwlock_wrlock)(l);
-	uint64_t t0 = hp_ticks();
+	uint64_t t0 = wait_begin(l, HP_WAIT_LOCK);
 	rc = HP_NEXT(pthread_rwlock_wrlock)(l);
-	uint64_t t1 = hp_ticks();
+	uint64_t t1 = wait_end();
 	if (rc == 0)
 		after_wait(l, HP_LOCK_RWLOCK, SITE(), t0, t1, HELD_WRITER);
 	return rc;
@@ -418,13 +449,12 @@ static inline struct hp_lock_rec *cond_wait_begin(pthread_mutex_t *m)
 }
 
 /* After a wait on c (inside our own bracket, the thread's row claimed first: after_wait). */
-static HP_NOINLINE void cond_wait_end(pthread_cond_t *c, struct hp_lock_rec *mr, uint64_t t0,
-				      uint64_t t1, uint64_t site)
+static HP_NOINLINE void cond_wait_end(struct hp_lock_rec *r, struct hp_lock_rec *mr, uint64_t t0,
+				      uint64_t t1)
 {
 	uint64_t dt = t1 - t0;
 	struct hp_thread_rec *tr = hp_flow_thread();
 	struct hp_own own = hp_own_begin();
-	struct hp_lock_rec *r = lock_find(c, HP_LOCK_COND, site);
 	if (r) {
 		__atomic_fetch_add(&r->cond_waits, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&r->cond_wait_ticks, dt, __ATOMIC_RELAXED);
@@ -442,10 +472,12 @@ HP_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 	__auto_type real = COND_NEXT(pthread_cond_wait);
 	if (!hp_flow_on(HP_MODE_LOCKS))
 		return real(c, m);
+	/* The condition's row exists before the wait: a wait still in progress at exit has one. */
+	struct hp_lock_rec *r = lock_find(c, HP_LOCK_COND, SITE());
 	struct hp_lock_rec *mr = cond_wait_begin(m);
-	uint64_t t0 = hp_ticks();
+	uint64_t t0 = wait_begin(c, HP_WAIT_COND);
 	int rc = real(c, m);
-	cond_wait_end(c, mr, t0, hp_ticks(), SITE());
+	cond_wait_end(r, mr, t0, wait_end());
 	return rc;
 }
 
@@ -455,10 +487,11 @@ HP_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 	__auto_type real = COND_NEXT(pthread_cond_timedwait);
 	if (!hp_flow_on(HP_MODE_LOCKS))
 		return real(c, m, abstime);
+	struct hp_lock_rec *r = lock_find(c, HP_LOCK_COND, SITE());
 	struct hp_lock_rec *mr = cond_wait_begin(m);
-	uint64_t t0 = hp_ticks();
+	uint64_t t0 = wait_begin(c, HP_WAIT_COND);
 	int rc = real(c, m, abstime);
-	cond_wait_end(c, mr, t0, hp_ticks(), SITE());
+	cond_wait_end(r, mr, t0, wait_end());
 	return rc;
 }
 
@@ -506,9 +539,9 @@ HP_EXPORT int pthread_spin_lock(pthread_spinlock_t *l)
 	}
 	if (rc != EBUSY)
 		return rc;
-	uint64_t t0 = hp_ticks();
+	uint64_t t0 = wait_begin((const void *)l, HP_WAIT_LOCK);
 	rc = HP_NEXT(pthread_spin_lock)(l);
-	uint64_t t1 = hp_ticks();
+	uint64_t t1 = wait_end();
 	if (rc == 0)
 		after_wait((const void *)l, HP_LOCK_SPIN, SITE(), t0, t1, HELD_EXCLUSIVE);
 	return rc;
@@ -530,6 +563,94 @@ HP_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l)
 			hold_end(r);
 	}
 	return HP_NEXT(pthread_spin_unlock)(l);
+}
+
+/* ---- POSIX semaphores: Python's threading.Lock is one. Counted like a shared lock: the
+ * hook tries first (sem_trywait) and times the blocking call only when that fails; no hold
+ * time (any thread may post); posts are counted in cond_signals. ---- */
+
+static inline void sem_taken(sem_t *s, uint64_t site)
+{
+	struct hp_lock_rec *r = lock_find(s, HP_LOCK_SEM, site);
+	if (r)
+		__atomic_fetch_add(&r->acquisitions, 1, __ATOMIC_RELAXED);
+}
+
+/* The try of sem_wait / sem_timedwait / sem_clockwait: 0 when it took the semaphore, else
+ * 1 with errno as it was (the try's EAGAIN is ours, not the program's). */
+static inline int sem_try_first(sem_t *s, uint64_t site)
+{
+	int saved = errno;
+	if (HP_NEXT(sem_trywait)(s) == 0) {
+		sem_taken(s, site);
+		return 0;
+	}
+	errno = saved;
+	return 1;
+}
+
+/* A blocking wait returned rc: an acquisition that waited, or (timeout, EINTR) the thread's
+ * wait only. errno stays the call's (after_wait's bracket keeps it). */
+#define SEM_BLOCKING(s, call)                                                                      \
+	({                                                                                         \
+		uint64_t t0_ = wait_begin(s, HP_WAIT_LOCK);                                        \
+		int rc_ = (call);                                                                  \
+		uint64_t t1_ = wait_end();                                                         \
+		after_wait(s, HP_LOCK_SEM, SITE(), t0_, t1_, rc_ == 0 ? HELD_SHARED : HELD_NOT);   \
+		rc_;                                                                               \
+	})
+
+HP_EXPORT int sem_wait(sem_t *s)
+{
+	if (!hp_flow_on(HP_MODE_LOCKS))
+		return HP_NEXT(sem_wait)(s);
+	if (!sem_try_first(s, SITE()))
+		return 0;
+	return SEM_BLOCKING(s, HP_NEXT(sem_wait)(s));
+}
+
+HP_EXPORT int sem_timedwait(sem_t *s, const struct timespec *abstime)
+{
+	if (!hp_flow_on(HP_MODE_LOCKS))
+		return HP_NEXT(sem_timedwait)(s, abstime);
+	if (!sem_try_first(s, SITE()))
+		return 0;
+	return SEM_BLOCKING(s, HP_NEXT(sem_timedwait)(s, abstime));
+}
+
+HP_EXPORT int sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abstime)
+{
+	if (!hp_flow_on(HP_MODE_LOCKS))
+		return HP_NEXT(sem_clockwait)(s, clock, abstime);
+	if (!sem_try_first(s, SITE()))
+		return 0;
+	return SEM_BLOCKING(s, HP_NEXT(sem_clockwait)(s, clock, abstime));
+}
+
+HP_EXPORT int sem_trywait(sem_t *s)
+{
+	int rc = HP_NEXT(sem_trywait)(s);
+	if (rc == 0 && hp_flow_on(HP_MODE_LOCKS))
+		sem_taken(s, SITE());
+	return rc;
+}
+
+HP_EXPORT int sem_post(sem_t *s)
+{
+	if (hp_flow_on(HP_MODE_LOCKS)) {
+		struct hp_lock_rec *r = lock_find(s, HP_LOCK_SEM, SITE());
+		if (r)
+			__atomic_fetch_add(&r->cond_signals, 1, __ATOMIC_RELAXED);
+	}
+	return HP_NEXT(sem_post)(s);
+}
+
+HP_EXPORT int sem_init(sem_t *s, int pshared, unsigned int value)
+{
+	int rc = HP_NEXT(sem_init)(s, pshared, value);
+	if (rc == 0 && hp_flow_on(HP_MODE_LOCKS))
+		lock_reinit(s, HP_LOCK_SEM, SITE());
+	return rc;
 }
 
 /* ---- start-up and fork ---- */

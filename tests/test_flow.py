@@ -461,3 +461,32 @@ def test_io_calls_exact():
     want = sum(len(f"line {i}\n") for i in range(1000))
     eq((stream["bytes_out"], stream["bytes_in"]), (want, want), "fprintf/fgets through the socket")
     check(stream["messages_out"] >= 1 and stream["messages_in"] >= 1, f"stream {stream}")
+
+
+def test_semaphores_exact():
+    exe = build("flow_sem.c")
+    plain_out = plain([exe]).stdout
+    cp, rep = run_json([exe], want_rc=0)
+    # errno and results are the real calls': EAGAIN, ETIMEDOUT, and a successful wait that
+    # leaves errno alone even though the hook's own try failed with EAGAIN first.
+    eq(cp.stdout.split(b"sem ")[0], plain_out.split(b"sem ")[0], "output under hotpath")
+    check(b"blocking wait 0 errno 1234" in cp.stdout, cp.stdout)
+    addr = re.search(rb"sem (0x[0-9a-f]+)", cp.stdout).group(1).decode()
+    s = one([l for l in rep["locks"] if l["address"] == addr], "the semaphore")
+    eq(s["kind"], "semaphore", "kind")
+    eq((s["acquisitions"], s["contended"], s["cond_signals"]), (6, 2, 6), "acquisitions, blocked, posts")
+    check(s["wait_ns"] >= 80_000_000, f"two waits of ~50 ms: {s}")
+    main = [t for t in rep["threads"] if not t["start_routine"]][0]
+    check(main["lock_wait_ns"] >= s["wait_ns"] + 15_000_000, f"the 20 ms timeout counts for the thread: {main}")
+
+
+def test_python_threading_lock_is_counted():
+    # CPython's threading.Lock is a POSIX semaphore: 8,000 acquisitions, some of them blocked.
+    cp, rep = run_json(["python3", os.path.join(lib.PROGS, "flow_pylock.py"), "8000"], want_rc=0)
+    eq(cp.stdout, b"taken 8000\n", "program output")
+    sems = [l for l in rep["locks"] if l["kind"] == "semaphore"]
+    check(sems, f"semaphore rows: {[l['kind'] for l in rep['locks']]}")
+    top = max(sems, key=lambda l: l["acquisitions"])
+    eq(top["acquisitions"], 8000, "acquisitions of the contended Lock")
+    check(top["contended"] > 0 and top["wait_ns"] > 0, f"contention seen: {top}")
+    eq(top["hold_ns"], 0, "no hold time for a semaphore")

@@ -36,8 +36,8 @@ const char *hp_chan_kind_name(int kind)
 
 const char *hp_lock_kind_name(int kind)
 {
-	static const char *const n[] = {NULL, "mutex", "rwlock", "cond", "spin"};
-	return kind > 0 && kind <= HP_LOCK_SPIN ? n[kind] : "unknown";
+	static const char *const n[] = {NULL, "mutex", "rwlock", "cond", "spin", "semaphore"};
+	return kind > 0 && kind <= HP_LOCK_SEM ? n[kind] : "unknown";
 }
 
 const char *hp_io_kind_name(int kind)

@@ -124,7 +124,11 @@ static int print_locks(FILE *f, const struct hp_proc *p, const struct hp_report_
 			ns_cell(row[3], l->wait_ns);
 		}
 		ns_cell(row[4], l->max_wait_ns);
-		if (cond || !hold || l->kind == HP_LOCK_RWLOCK) {
+		if (l->kind == HP_LOCK_SEM) {
+			/* no owner, no hold time; the last column counts sem_post */
+			snprintf(row[5], CELL, "-");
+			snprintf(row[6], CELL, "-");
+		} else if (cond || !hold || l->kind == HP_LOCK_RWLOCK) {
 			/* rwlocks: only write holds are timed; shown when there were some */
 			if (l->kind == HP_LOCK_RWLOCK && hold && l->hold_ns) {
 				ns_cell(row[5], l->hold_ns);
@@ -139,6 +143,8 @@ static int print_locks(FILE *f, const struct hp_proc *p, const struct hp_report_
 		}
 		if (cond)
 			snprintf(row[7], CELL, "%" PRIu64 " (%" PRIu64 " signals)", l->cond_waits, l->cond_signals);
+		else if (l->kind == HP_LOCK_SEM)
+			snprintf(row[7], CELL, "%" PRIu64 " posts", l->cond_signals);
 		else
 			snprintf(row[7], CELL, "-");
 	}

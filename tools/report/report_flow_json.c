@@ -225,7 +225,7 @@ static int load_lock(struct hp_loader *l, const struct hp_json *o, void *row)
 	struct hp_lock_row *k = row;
 	int rc;
 
-	if ((rc = load_kind(l, o, hp_lock_kind_name, HP_LOCK_SPIN, &k->kind)) < 0 ||
+	if ((rc = load_kind(l, o, hp_lock_kind_name, HP_LOCK_SEM, &k->kind)) < 0 ||
 	    (rc = hp_load_str(l, o, "label", &k->label)) < 0 ||
 	    (rc = hp_load_hex(l, o, "address", &k->addr)) < 0 ||
 	    (rc = hp_load_u64(l, o, "acquisitions", &k->acquisitions)) < 0 ||
