@@ -490,3 +490,30 @@ def test_python_threading_lock_is_counted():
     eq(top["acquisitions"], 8000, "acquisitions of the contended Lock")
     check(top["contended"] > 0 and top["wait_ns"] > 0, f"contention seen: {top}")
     eq(top["hold_ns"], 0, "no hold time for a semaphore")
+
+
+def test_waits_in_progress_at_exit_count():
+    # Two threads blocked when the program exits after 1 s: a condition wait and a pipe read.
+    exe = build("flow_waiting.c")
+    cp, rep = run_json([exe], want_rc=0)
+    addr = re.search(rb"cond (0x[0-9a-f]+)", cp.stdout).group(1).decode()
+    threads = {t["start_routine"]: t for t in rep["threads"] if t["start_routine"]}
+    s, r = threads["sleeper"], threads["reader"]
+    check(s["lock_wait_ns"] >= 1_000_000_000, f"the sleeper's wait counts up to the exit: {s}")
+    eq(s["waiting_ns"] <= s["lock_wait_ns"], True, "its wait in progress is part of it")
+    check(s["waiting_on"].startswith("cond @ sleeper"), f"what it waits on: {s['waiting_on']!r}")
+    check(r["io_block_ns"] >= 1_000_000_000, f"the reader's read counts up to the exit: {r}")
+    check(r["waiting_on"].startswith("pipe @ main") and r["waiting_on"].endswith(" read"), r["waiting_on"])
+    cond = one([l for l in rep["locks"] if l["address"] == addr], "the condition variable's row")
+    eq((cond["kind"], cond["waiting_now"], cond["cond_waits"]), ("cond", 1, 0), "cond row")
+    check(cond["cond_wait_ns"] >= 1_000_000_000, f"cond wait so far: {cond}")
+    pipe = one(made(rep, "pipe"), "the pipe")
+    eq(pipe["waiting_now"], 1, "one reader blocked on the pipe")
+    check(pipe["blocked_in_ns"] >= 1_000_000_000, f"pipe read so far: {pipe}")
+    main = [t for t in rep["threads"] if not t["start_routine"]][0]
+    eq((main["waiting_ns"], main["waiting_on"]), (0, None), "main was not waiting")
+    # The text report says who was still waiting.
+    cp = hotpath("run", exe)
+    check(re.search(rb"\(sleeper\) was still, at exit, blocked for 1\.\d+ s .*cond @ sleeper", cp.stderr) or
+          re.search(rb"was still, at exit, blocked for 1\.\d+ s \(counted above\): cond @ sleeper", cp.stderr),
+          cp.stderr[-800:])

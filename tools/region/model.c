@@ -79,6 +79,7 @@ void hp_proc_free(struct hp_proc *p)
 	for (size_t i = 0; p->threads && i < p->nthreads; i++) {
 		free(p->threads[i].name);
 		free(p->threads[i].start_routine);
+		free(p->threads[i].waiting_on);
 	}
 	free(p->threads);
 	for (size_t i = 0; p->children && i < p->nchildren; i++)

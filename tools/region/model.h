@@ -53,10 +53,12 @@ struct hp_thread_row {
 	int64_t start_ns, end_ns; /* relative to the process start; end 0 while running */
 	uint64_t cpu_user_ns, cpu_sys_ns;
 	uint64_t alloc_count, alloc_bytes, free_count, free_bytes;
-	uint64_t lock_wait_ns, io_block_ns;
+	uint64_t lock_wait_ns, io_block_ns; /* a wait still in progress included (waiting_ns) */
 	uint64_t calls; /* function calls recorded on this thread */
 	uint64_t cpu_samples; /* CPU samples taken on it (region_cpu.c) */
 	uint64_t cpu_ns;      /* its CPU clock at its end (exact), 0 when unknown */
+	uint64_t waiting_ns; /* blocked in one call since this long, at exit or now; 0 when not */
+	char *waiting_on;    /* what that call waits on ("cond @ f (x.c:3)", "pipe:[12] read"), or NULL */
 };
 
 /* Memory (region_mem.c): process totals of the malloc family, filled when the process ran with
@@ -137,6 +139,8 @@ struct hp_chan_row {
 	uint32_t state;	     /* HP_CHST_* */
 	int64_t created_ns, closed_ns; /* from the process start; closed 0 while open */
 	double lifetime_ns;	       /* created to closed, or to the end of the process */
+	uint32_t row;		       /* in the region's channel table (waits in progress) */
+	uint32_t waiting;	       /* threads blocked on it at exit, or now */
 };
 
 struct hp_lock_row {
@@ -147,6 +151,7 @@ struct hp_lock_row {
 	uint64_t wait_ns, max_wait_ns; /* blocking acquisitions; for a cond, max over its waits */
 	uint64_t hold_ns, max_hold_ns;
 	uint64_t cond_waits, cond_wait_ns, cond_signals;
+	uint32_t waiting; /* threads blocked on it at exit, or now (their wait so far is included) */
 };
 
 /* Read/write totals on fds that are not channels, per kind. */

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include "hp/region.h"
 #include "region_model.h"
@@ -116,6 +117,7 @@ static int build_channels(const struct hp_rregion *r, struct hp_symbolizer *sym,
 		if (!created)
 			continue;
 		struct hp_chan_row *x = &p->chans[p->nchans++];
+		x->row = i;
 		char raw[HP_LABEL_MAX + 1];
 		memcpy(raw, c->label, HP_LABEL_MAX);
 		raw[HP_LABEL_MAX] = 0;
@@ -161,6 +163,127 @@ static int build_channels(const struct hp_rregion *r, struct hp_symbolizer *sym,
 	return 0;
 }
 
+/* ---- waits still in progress (a thread blocked at exit, or now in a live snapshot) ---- */
+
+struct wait_now {
+	int tid;
+	uint32_t kind;	 /* HP_WAIT_* */
+	uint64_t object; /* lock address, channel row or io kind */
+	uint64_t ns;	 /* blocked so far */
+};
+
+/* The waits in progress of the region's threads, up to the end of the process (its exit
+ * calibration) or, while it runs, up to now. A malloc'd array (*out, *n) or -ENOMEM. */
+static int collect_waits(const struct hp_rregion *r, int live, struct wait_now **out, size_t *n)
+{
+	const struct hp_region_header *h = r->h;
+	uint64_t end = live || !h->ticks_t1 ? __rdtsc() : h->ticks_t1;
+	uint32_t nt = hp_rregion_rows(r, HP_T_THREADS);
+	*n = 0;
+	*out = calloc(nt ? nt : 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < nt; i++) {
+		const struct hp_thread_rec *t = hp_rregion_row(r, HP_T_THREADS, i);
+		if (!t || !t->tid || t->state == HP_THREAD_EXITED)
+			continue;
+		uint64_t since = __atomic_load_n(&t->wait_since_ticks, __ATOMIC_ACQUIRE);
+		if (!since || since >= end)
+			continue;
+		struct wait_now *w = &(*out)[(*n)++];
+		w->tid = t->tid;
+		w->kind = t->wait_kind;
+		w->object = t->wait_object;
+		w->ns = ns_of(r, end - since);
+	}
+	return 0;
+}
+
+static int waited_on(const struct wait_now *w, size_t n, uint64_t addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((w[i].kind == HP_WAIT_LOCK || w[i].kind == HP_WAIT_COND) && w[i].object == addr)
+			return 1;
+	return 0;
+}
+
+/* A lock's row gets the waits in progress on it: wait time so far, longest wait. */
+static void lock_add_waits(struct hp_lock_row *x, const struct wait_now *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!(w[i].kind == HP_WAIT_LOCK || w[i].kind == HP_WAIT_COND) || w[i].object != x->addr)
+			continue;
+		x->waiting++;
+		if (w[i].kind == HP_WAIT_COND)
+			x->cond_wait_ns += w[i].ns;
+		else
+			x->wait_ns += w[i].ns;
+		if (w[i].ns > x->max_wait_ns)
+			x->max_wait_ns = w[i].ns;
+	}
+}
+
+/* What each waiting thread waits on, and its time so far in the thread's blocked time; the
+ * channels and I/O kinds get it too. Labels are the rows' own. */
+static int thread_add_waits(struct hp_proc *p, const struct wait_now *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct hp_thread_row *t = NULL;
+		for (size_t j = 0; j < p->nthreads && !t; j++)
+			if (p->threads[j].tid == w[i].tid)
+				t = &p->threads[j];
+		char buf[256] = "";
+		int lockish = w[i].kind == HP_WAIT_LOCK || w[i].kind == HP_WAIT_COND;
+		int out = w[i].kind == HP_WAIT_CHAN_OUT || w[i].kind == HP_WAIT_IO_OUT;
+		if (lockish) {
+			for (size_t j = 0; j < p->nlocks; j++)
+				if (p->locks[j].addr == w[i].object && p->locks[j].label)
+					snprintf(buf, sizeof(buf), "%s", p->locks[j].label);
+			if (!buf[0])
+				snprintf(buf, sizeof(buf), "%s 0x%" PRIx64,
+					 w[i].kind == HP_WAIT_COND ? "cond" : "lock", w[i].object);
+		} else if (w[i].kind == HP_WAIT_CHAN_IN || w[i].kind == HP_WAIT_CHAN_OUT) {
+			for (size_t j = 0; j < p->nchans; j++) {
+				struct hp_chan_row *c = &p->chans[j];
+				if (c->row != w[i].object)
+					continue;
+				c->waiting++;
+				if (out)
+					c->blocked_out_ns += w[i].ns;
+				else
+					c->blocked_in_ns += w[i].ns;
+				snprintf(buf, sizeof(buf), "%s %s", c->label ? c->label : "channel",
+					 out ? "write" : "read");
+			}
+		} else if (w[i].kind == HP_WAIT_IO_IN || w[i].kind == HP_WAIT_IO_OUT) {
+			for (size_t j = 0; j < p->nio; j++) {
+				struct hp_io_row *io = &p->io[j];
+				if ((uint64_t)io->kind != w[i].object)
+					continue;
+				if (out)
+					io->write_blocked_ns += w[i].ns;
+				else
+					io->read_blocked_ns += w[i].ns;
+			}
+			snprintf(buf, sizeof(buf), "%s on %s", out ? "write" : "read",
+				 w[i].object ? hp_io_kind_name((int)w[i].object) : "an fd");
+		} else {
+			continue;
+		}
+		if (!t)
+			continue;
+		if (lockish)
+			t->lock_wait_ns += w[i].ns;
+		else
+			t->io_block_ns += w[i].ns;
+		t->waiting_ns = w[i].ns;
+		free(t->waiting_on);
+		if (!(t->waiting_on = strdup(buf)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int lock_cmp(const void *a, const void *b)
 {
 	const struct hp_lock_row *x = a, *y = b;
@@ -173,7 +296,7 @@ static int lock_cmp(const void *a, const void *b)
 }
 
 static int build_locks(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
-		       struct hp_proc *p)
+		       struct hp_proc *p, const struct wait_now *w, size_t nw)
 {
 	uint32_t n = hp_rregion_rows(r, HP_T_LOCKS);
 	p->locks = calloc(n ? n : 1, sizeof(*p->locks));
@@ -182,7 +305,7 @@ static int build_locks(const struct hp_rregion *r, struct hp_symbolizer *sym, in
 	for (uint32_t i = 0; i < n; i++) {
 		const struct hp_lock_rec *l = hp_rregion_row(r, HP_T_LOCKS, i);
 		uint64_t addr = l ? __atomic_load_n(&l->addr, __ATOMIC_ACQUIRE) : 0;
-		if (!addr || !(l->acquisitions || l->cond_waits || l->cond_signals))
+		if (!addr || !(l->acquisitions || l->cond_waits || l->cond_signals || waited_on(w, nw, addr)))
 			continue;
 		struct hp_lock_row *x = &p->locks[p->nlocks++];
 		x->kind = (int)l->kind;
@@ -201,6 +324,7 @@ static int build_locks(const struct hp_rregion *r, struct hp_symbolizer *sym, in
 		x->cond_waits = l->cond_waits;
 		x->cond_wait_ns = ns_of(r, l->cond_wait_ticks);
 		x->cond_signals = l->cond_signals;
+		lock_add_waits(x, w, nw);
 	}
 	if (p->nlocks > 1)
 		qsort(p->locks, p->nlocks, sizeof(*p->locks), lock_cmp);
@@ -265,9 +389,15 @@ int hp_flow_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, i
 			struct hp_proc *p)
 {
 	int live = p->state == HP_PS_RUNNING;
-	if (build_channels(r, sym, want_lines, p, live) < 0 || build_locks(r, sym, want_lines, p) < 0 ||
-	    build_io(r, p) < 0)
+	struct wait_now *w = NULL;
+	size_t nw = 0;
+	if (collect_waits(r, live, &w, &nw) < 0 || build_channels(r, sym, want_lines, p, live) < 0 ||
+	    build_locks(r, sym, want_lines, p, w, nw) < 0 || build_io(r, p) < 0 ||
+	    thread_add_waits(p, w, nw) < 0) {
+		free(w);
 		return -ENOMEM;
+	}
+	free(w);
 	if (live)
 		live_thread_cpu(p);
 	/* Start routines without a symbol: module+offset rather than a bare address. */

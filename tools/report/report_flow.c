@@ -218,6 +218,15 @@ static int print_threads(FILE *f, const struct hp_proc *p)
 	fputs("\n[hotpath] threads - CPU and blocked time per thread.\n", f);
 	ftable_print(f, &t);
 	free(t.cells);
+	for (size_t i = 0; i < p->nthreads; i++) {
+		const struct hp_thread_row *x = &p->threads[i];
+		char a[64];
+		if (!x->waiting_ns || !x->waiting_on)
+			continue;
+		hp_fmt_ns(a, sizeof(a), (double)x->waiting_ns);
+		fprintf(f, "%s (%d) %s blocked for %s (counted above): %s\n", x->name ? x->name : "?",
+			x->tid, p->state == HP_PS_RUNNING ? "is" : "was still, at exit,", a, x->waiting_on);
+	}
 	return 0;
 }
 

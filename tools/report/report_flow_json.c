@@ -89,6 +89,8 @@ static void json_chan(struct hp_jw *w, const struct hp_chan_row *c)
 	hp_jw_double(w, per_s(bytes, c->lifetime_ns), 1);
 	hp_jw_key(w, "lifetime_ns");
 	hp_jw_uint(w, hp_u64_of(c->lifetime_ns));
+	hp_jw_key(w, "waiting_now");
+	hp_jw_uint(w, c->waiting);
 	hp_jw_obj_end(w);
 }
 
@@ -112,6 +114,7 @@ static void json_lock(struct hp_jw *w, const struct hp_lock_row *l)
 	kv_u64(w, "cond_waits", l->cond_waits);
 	kv_u64(w, "cond_wait_ns", l->cond_wait_ns);
 	kv_u64(w, "cond_signals", l->cond_signals);
+	kv_u64(w, "waiting_now", l->waiting);
 	hp_jw_obj_end(w);
 }
 
@@ -191,7 +194,7 @@ static int load_fds(struct hp_loader *l, const struct hp_json *o, int fd[2])
 static int load_chan(struct hp_loader *l, const struct hp_json *o, void *row)
 {
 	struct hp_chan_row *c = row;
-	uint64_t lifetime = 0;
+	uint64_t lifetime = 0, waiting = 0;
 	int rc, state = 0, full = 0;
 
 	c->queued_now = -1;
@@ -213,8 +216,10 @@ static int load_chan(struct hp_loader *l, const struct hp_json *o, void *row)
 	    (rc = hp_load_bool(l, o, "was_full", &full)) < 0 ||
 	    (rc = hp_load_i64(l, o, "created_ns", 0, &c->created_ns)) < 0 ||
 	    (rc = hp_load_i64(l, o, "closed_ns", 1, &c->closed_ns)) < 0 ||
-	    (rc = hp_load_u64(l, o, "lifetime_ns", &lifetime)) < 0)
+	    (rc = hp_load_u64(l, o, "lifetime_ns", &lifetime)) < 0 ||
+	    (rc = hp_load_u64(l, o, "waiting_now", &waiting)) < 0)
 		return rc;
+	c->waiting = (uint32_t)waiting;
 	c->state = chan_state_bits[state] | (full ? HP_CHST_FULL : 0);
 	c->lifetime_ns = (double)lifetime;
 	return 0;
@@ -223,6 +228,7 @@ static int load_chan(struct hp_loader *l, const struct hp_json *o, void *row)
 static int load_lock(struct hp_loader *l, const struct hp_json *o, void *row)
 {
 	struct hp_lock_row *k = row;
+	uint64_t waiting = 0;
 	int rc;
 
 	if ((rc = load_kind(l, o, hp_lock_kind_name, HP_LOCK_SEM, &k->kind)) < 0 ||
@@ -236,8 +242,10 @@ static int load_lock(struct hp_loader *l, const struct hp_json *o, void *row)
 	    (rc = hp_load_u64(l, o, "max_hold_ns", &k->max_hold_ns)) < 0 ||
 	    (rc = hp_load_u64(l, o, "cond_waits", &k->cond_waits)) < 0 ||
 	    (rc = hp_load_u64(l, o, "cond_wait_ns", &k->cond_wait_ns)) < 0 ||
-	    (rc = hp_load_u64(l, o, "cond_signals", &k->cond_signals)) < 0)
+	    (rc = hp_load_u64(l, o, "cond_signals", &k->cond_signals)) < 0 ||
+	    (rc = hp_load_u64(l, o, "waiting_now", &waiting)) < 0)
 		return rc;
+	k->waiting = (uint32_t)waiting;
 	return 0;
 }
 

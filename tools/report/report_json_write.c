@@ -147,6 +147,8 @@ static void json_thread(struct hp_jw *w, const struct hp_thread_row *t)
 	kv_uint(w, "lock_wait_ns", t->lock_wait_ns);
 	kv_uint(w, "io_block_ns", t->io_block_ns);
 	kv_uint(w, "blocked_ns", t->lock_wait_ns + t->io_block_ns);
+	kv_uint(w, "waiting_ns", t->waiting_ns);
+	kv_str(w, "waiting_on", t->waiting_on);
 	hp_jw_obj_end(w);
 }
 
