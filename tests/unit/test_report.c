@@ -693,7 +693,7 @@ START_TEST(test_json_fields)
 		"],\"functions_total\":2,\"threads\":[{\"tid\":123,\"name\":\"app\",\"start_routine\":null,"
 		"\"state\":\"running\",\"start_ns\":0,\"end_ns\":null,\"cpu_user_ns\":0,\"cpu_sys_ns\":0,"
 		"\"cpu_ns\":0,\"cpu_samples\":0,\"calls\":1001,\"alloc_count\":0,\"alloc_bytes\":0,\"free_count\":0,\"free_bytes\":0,"
-		"\"lock_wait_ns\":0,\"io_block_ns\":0,\"blocked_ns\":0}],\"dropped\":0,\"depth_overflow\":0,"
+		"\"lock_wait_ns\":0,\"io_block_ns\":0,\"blocked_ns\":0,\"waiting_ns\":0,\"waiting_on\":null}],\"dropped\":0,\"depth_overflow\":0,"
 		"\"unmatched_exits\":0,\"notes\":[],"));
 	/* Data flow and concurrency (report_flow.c): empty sections, then the rest. */
 	ck_assert_ptr_nonnull(strstr(out, "\"notes\":[],\"channels\":[],\"locks\":[],\"io\":[],"));

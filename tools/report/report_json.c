@@ -127,7 +127,6 @@ static int load_thread(struct hp_loader *l, const struct hp_json *o, struct hp_t
 	    (rc = hp_load_u64(l, o, "io_block_ns", &t->io_block_ns)) < 0 ||
 	    (rc = hp_load_u64(l, o, "cpu_ns", &t->cpu_ns)) < 0 ||
 	    (rc = hp_load_u64(l, o, "cpu_samples", &t->cpu_samples)) < 0 ||
-
 	    (rc = hp_load_u64(l, o, "waiting_ns", &t->waiting_ns)) < 0 ||
 	    (rc = hp_load_str(l, o, "waiting_on", &t->waiting_on)) < 0)
 		return rc;
