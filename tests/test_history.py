@@ -408,3 +408,49 @@ def test_history_killed_saves_leave_whole_runs():
     check(not ours or "removed /dev/shm/hotpath-" in out, out)
     for f in os.listdir("/dev/shm"):
         check(not (f.startswith("hotpath-") and f.split("-")[1] in ours), f"{f} left after clean")
+
+
+# ---- exact gates (issue 18): counts do not move between identical runs ----
+
+def gate_reports(d, *runs):
+    exe = build("gate.c")
+    paths = []
+    for k, args in enumerate(runs):
+        path = os.path.join(d, f"r{k}.json")
+        cp = hotpath("run", "--alloc", "--format", "json", "--output", path, "--", exe, *args)
+        eq(cp.returncode, 0, f"run {args}: {cp.stderr[-300:]}")
+        paths.append(path)
+    return paths
+
+
+def test_compare_on_exact_counts():
+    with tempfile.TemporaryDirectory() as d:
+        base, same, more, allocs = gate_reports(d, ("1000", "10"), ("1000", "10"), ("1200", "10"),
+                                                ("1000", "12"))
+        # Two runs that differ only in a loop count: calls say so, exactly, and gate.
+        cp = hotpath("compare", "-f", "json", "--metric", "calls", "--fail-on-regression", "5", base, more)
+        eq(cp.returncode, 3, f"calls +20% fails the gate: {cp.stderr}")
+        rep = json.loads(cp.stdout)
+        eq(rep["metric"], "calls", "metric")
+        rows = {r["name"]: r for r in rep["functions"]}
+        eq((rows["step"]["base"]["calls"], rows["step"]["head"]["calls"]), (1000, 1200), "step calls")
+        eq(rows["step"]["status"], "slower", "step regressed")
+        eq(rows["parse_row"]["status"], "unchanged", "parse_row unchanged")
+        check(b"step +20.0% in calls" in cp.stderr, cp.stderr)
+        # Identical runs: times move, counts do not; the gate passes.
+        for metric in ("calls", "alloc_count", "alloc_bytes"):
+            cp = hotpath("compare", "--metric", metric, "--fail-on-regression", "0", base, same)
+            eq(cp.returncode, 0, f"identical runs on {metric}: {cp.stdout[-400:]} {cp.stderr}")
+        cp = hotpath("compare", "-f", "json", "--metric", "alloc_count", "--fail-on-regression", "10",
+                     base, allocs)
+        eq(cp.returncode, 3, f"3 more allocations x 2 calls fail: {cp.stderr}")
+        rows = {r["name"]: r for r in json.loads(cp.stdout)["functions"]}
+        eq((rows["parse_row"]["base"]["alloc_count"], rows["parse_row"]["head"]["alloc_count"]),
+           (30, 36), "parse_row allocations")
+        cp = hotpath("compare", "--metric", "alloc_bytes", "--fail-on-regression", "10", base, allocs)
+        eq(cp.returncode, 3, f"bytes +20%: {cp.stderr}")
+        cp = hotpath("compare", "--metric", "lock_wait", base, same)
+        eq(cp.returncode, 0, f"lock_wait is a metric: {cp.stderr}")
+        cp = hotpath("compare", "--metric", "bogus", base, same)
+        eq(cp.returncode, 2, "unknown metric")
+        check(b"calls, alloc_count, alloc_bytes" in cp.stderr, cp.stderr)

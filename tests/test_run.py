@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import time
 
 from lib import (BUILD, HOTPATH, Fail, build, check, eq, fn, has_fn, hotpath, plain,
                  run_json)
@@ -517,3 +518,58 @@ def test_example_config_is_valid_and_complete():
         text = f.read()
     missing = sorted(k for k in keys if not re.search(rf"^#?\s*{k}\s*=", text, re.M))
     eq(missing, [], "settings without an example in hotpath.conf.example")
+
+
+# ---- budgets and descendants (issue 18) ----
+
+def test_budgets_pass_and_fail():
+    exe = build("gate.c")
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "hotpath.conf"), "w") as f:
+            f.write("limit = 1\n[budget]\nparse_row.alloc_count <= 30\nstep.calls <= 1000\n"
+                    "main.total_ns <= 100000000000\n")
+        # Within: the program's own status, one line saying so (parse_row is past --limit 1).
+        cp = hotpath("run", "--alloc", "--check-budgets", "--", exe, "1000", "10", cwd=d)
+        eq(cp.returncode, 0, f"within budgets: {cp.stderr[-600:]}")
+        check(b"budgets - all 3 within their limits" in cp.stderr, cp.stderr[-600:])
+        check(b"(showing 1 of " in cp.stderr, "the report itself is still cut at --limit 1")
+        # Over: exit 3 and a table of what went over, with the values.
+        cp = hotpath("run", "--alloc", "--check-budgets", "--", exe, "1001", "11", cwd=d)
+        eq(cp.returncode, 3, f"over budget: {cp.stderr[-600:]}")
+        text = cp.stderr.decode()
+        check("budgets - over their limit" in text, text[-600:])
+        check(any(l.startswith("parse_row.alloc_count") and " 33 " in l for l in text.splitlines()), text[-600:])
+        check(any(l.startswith("step.calls") and " 1001 " in l for l in text.splitlines()), text[-600:])
+        check(not any(l.startswith("main.total_ns") for l in text.splitlines()), "main within")
+        # Without --check-budgets the lines are read but not checked.
+        cp = hotpath("run", "--alloc", "--", exe, "1001", "11", cwd=d)
+        eq(cp.returncode, 0, "not checked")
+        # A budget on a function that is not in the report is over (a typo must not pass).
+        with open(os.path.join(d, "hotpath.conf"), "w") as f:
+            f.write("[budget]\nparse_rwo.calls <= 5\n")
+        cp = hotpath("run", "--check-budgets", "--", exe, cwd=d)
+        eq(cp.returncode, 3, "unknown function")
+        check(b"no such function" in cp.stderr, cp.stderr[-400:])
+        with open(os.path.join(d, "hotpath.conf"), "w") as f:
+            f.write("[budget]\nparse_row calls <= 5\n")
+        cp = hotpath("run", "--", exe, cwd=d)
+        eq(cp.returncode, 2, "bad budget line")
+        check(b"hotpath.conf:2: expected FUNCTION.FIELD" in cp.stderr, cp.stderr)
+
+
+def test_descendants_that_end_late_are_complete():
+    # uftrace's s-malloc-fork: the child mallocs and frees 20 ms after its parent exits.
+    exe = build("fork_late.c")
+    cp, rep = run_json([exe, "20000"], opts=("--alloc",), want_rc=0)
+    kid = [c for c in rep["children"]][0]
+    eq(kid["state"], "exited", f"the child finished within the grace period: {kid['notes']}")
+    w = fn(kid, "work")
+    eq((w["calls"], w["alloc_count"], w["free_count"]), (1, 1, 1), "the child's malloc and free")
+    # --wait-children 0: the old snapshot.
+    cp, rep = run_json([exe, "200000"], opts=("--alloc", "--wait-children", "0"), want_rc=0)
+    eq(rep["children"][0]["state"], "running", "a snapshot without waiting")
+    # A daemon that outlives the grace period stays a snapshot and does not hang the run.
+    t0 = time.monotonic()
+    cp, rep = run_json([exe, "0", "daemon"], opts=("--wait-children", "300"), want_rc=0)
+    check(time.monotonic() - t0 < 4, "the run did not wait for the daemon")
+    eq(rep["children"][0]["state"], "running", "the daemon is a snapshot")

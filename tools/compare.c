@@ -183,6 +183,8 @@ static void figures(const struct hp_fn_row *r, double pct, double *v)
 	v[M_PCT] = hp_fn_percentile(r, pct, NULL);
 	v[M_TOTAL] = (double)r->total_ns;
 	v[M_BYTES] = (double)r->alloc_bytes;
+	v[M_ALLOCS] = (double)r->alloc_count;
+	v[M_LOCK_WAIT] = NAN;
 }
 
 /* The figures of rows k[0..n) of one run seen as one function: sums, and the percentile of the
@@ -210,6 +212,7 @@ static int merged_figures(const struct keyed *k, size_t n, double pct, double *v
 		m.sum_ns += r->sum_ns;
 		m.total_ns += r->total_ns;
 		m.alloc_bytes += r->alloc_bytes;
+		m.alloc_count += r->alloc_count;
 		if (r->completed && r->min_ns < m.min_ns)
 			m.min_ns = r->min_ns;
 		if (r->completed && r->max_ns > m.max_ns)
@@ -239,6 +242,55 @@ static void key_of(char *buf, size_t size, const struct hp_proc *p, int child, c
 	const char *prog = p->argc > 0 && p->argv && p->argv[0] ? p->argv[0] : p->exe ? p->exe : "?";
 	const char *slash = strrchr(prog, '/');
 	snprintf(buf, size, "%s [%s]", name, slash ? slash + 1 : prog);
+}
+
+static int push_rec(struct hp_cmp_rec **recs, size_t *n, size_t *cap)
+{
+	if (*n == *cap) {
+		struct hp_cmp_rec *nr = realloc(*recs, (*cap = *cap * 2 + 256) * sizeof(**recs));
+		if (!nr)
+			return -1;
+		*recs = nr;
+	}
+	return 0;
+}
+
+/* --metric lock_wait: every lock of the run as a row "lock <label>", its total wait
+ * (contended acquisitions and condition waits); same-labelled locks of a run are summed. */
+static int lock_records(const struct hp_proc *top, int side, struct hp_cmp_rec **recs, size_t *n,
+			size_t *cap)
+{
+	size_t first = *n;
+	for (size_t c = 0; c <= top->nchildren; c++) {
+		const struct hp_proc *p = c ? &top->children[c - 1] : top;
+		for (size_t i = 0; p->locks && i < p->nlocks; i++) {
+			const struct hp_lock_row *l = &p->locks[i];
+			char key[1024], name[600];
+			snprintf(name, sizeof(name), "lock %s", l->label ? l->label : "?");
+			struct hp_fn_row fake = {.name = name};
+			key_of(key, sizeof(key), p, c > 0, &fake);
+			double wait = (double)(l->wait_ns + l->cond_wait_ns);
+			struct hp_cmp_rec *same = NULL;
+			for (size_t k = first; k < *n && !same; k++)
+				if (!strcmp((*recs)[k].key, key))
+					same = &(*recs)[k];
+			if (same) {
+				same->v[M_LOCK_WAIT] += wait;
+				continue;
+			}
+			if (push_rec(recs, n, cap) < 0)
+				return -1;
+			struct hp_cmp_rec *r = &(*recs)[*n];
+			r->side = side;
+			for (int m = 0; m < NM; m++)
+				r->v[m] = NAN;
+			r->v[M_LOCK_WAIT] = wait;
+			if (!(r->key = strdup(key)))
+				return -1;
+			(*n)++;
+		}
+	}
+	return 0;
 }
 
 /* Append the records of one run (every process) to recs. */
@@ -271,12 +323,8 @@ static int run_records(const struct hp_proc *top, int side, double pct, struct h
 		size_t j = i + 1;
 		while (j < nk && !strcmp(k[i].key, k[j].key))
 			j++;
-		if (*n == *cap) {
-			struct hp_cmp_rec *nr = realloc(*recs, (*cap = *cap * 2 + 256) * sizeof(**recs));
-			if (!nr)
-				goto out;
-			*recs = nr;
-		}
+		if (push_rec(recs, n, cap) < 0)
+			goto out;
 		struct hp_cmp_rec *r = &(*recs)[*n];
 		r->side = side;
 		if (merged_figures(&k[i], j - i, pct, r->v) < 0)
@@ -434,7 +482,10 @@ static void usage(FILE *f)
 		   "  -f, --format FMT             table, json or markdown (default table)\n"
 		   "  -p, --percentile P           the percentile column (default 50: the median call)\n"
 		   "  -m, --metric M               what decides slower/faster: p (the percentile column,\n"
-		   "                               the default), pNN (sets it), avg or total\n"
+		   "                               the default), pNN (sets it), avg or total; or an\n"
+		   "                               exact count that does not move between identical\n"
+		   "                               runs: calls, alloc_count, alloc_bytes, or lock_wait\n"
+		   "                               (each lock's total wait, a row per lock)\n"
 		   "  -t, --threshold PCT          mark changes beyond PCT %% (default 10)\n"
 		   "      --fail-on-regression PCT exit with status 3 when a function is slower by more\n"
 		   "                               than PCT %% (beyond the runs' spread)\n"
@@ -494,8 +545,17 @@ static int parse_args(int argc, char **argv, struct hp_cmp_opts *o, const char *
 			}
 			else if (!strcmp(v, "total"))
 				o->gate = M_TOTAL;
+			else if (!strcmp(v, "calls"))
+				o->gate = M_CALLS;
+			else if (!strcmp(v, "alloc_count"))
+				o->gate = M_ALLOCS;
+			else if (!strcmp(v, "alloc_bytes"))
+				o->gate = M_BYTES;
+			else if (!strcmp(v, "lock_wait"))
+				o->gate = M_LOCK_WAIT;
 			else {
-				hp_err("--metric: expected avg, p or total, got '%s'", v);
+				hp_err("--metric: expected avg, p, pNN, total, calls, alloc_count, alloc_bytes or "
+				       "lock_wait, got '%s'", v);
 				return -1;
 			}
 		} else if ((!strcmp(a, "-t") || !strcmp(a, "--threshold")) && v) {
@@ -554,7 +614,8 @@ int hp_cmd_compare(int argc, char **argv)
 		goto out;
 	for (int s = 0; s < 2; s++)
 		for (size_t i = 0; i < sd[s].n; i++)
-			if (run_records(&sd[s].runs[i], s, o.pct, &recs, &nrecs, &cap) < 0) {
+			if (run_records(&sd[s].runs[i], s, o.pct, &recs, &nrecs, &cap) < 0 ||
+			    (o.gate == M_LOCK_WAIT && lock_records(&sd[s].runs[i], s, &recs, &nrecs, &cap) < 0)) {
 				hp_err("out of memory");
 				goto out;
 			}
@@ -564,13 +625,16 @@ int hp_cmd_compare(int argc, char **argv)
 		hp_err("out of memory");
 		goto out;
 	}
-	struct hp_cmp_layout l = {.show = {1, 1, 1, 1, 0}};
+	struct hp_cmp_layout l = {.show = {1, 1, 1, 1, 0, 0, 0}};
+	l.show[o.gate] = 1;
 	char num[32];
 	snprintf(num, sizeof(num), "%g", o.pct);
 	snprintf(l.pct_name, sizeof(l.pct_name), "P%s", num);
 	char gate[64];
 	snprintf(gate, sizeof(gate), "%s of the call times", l.pct_name);
-	l.gate_name = o.gate == M_AVG ? "time per call" : o.gate == M_TOTAL ? "total time" : gate;
+	static const char *const gate_names[NM] = {"calls", "time per call", NULL, "total time",
+						   "bytes allocated", "allocations", "lock wait"};
+	l.gate_name = o.gate == M_PCT ? gate : gate_names[o.gate];
 	for (size_t i = 0; i < nrows; i++)
 		if (rows[i].med[0][M_BYTES] > 0 || rows[i].med[1][M_BYTES] > 0)
 			l.show[M_BYTES] = 1;

@@ -8,7 +8,8 @@
 #include "tools/report/json.h"
 #include "tools/report/textfmt.h"
 
-const char *const hp_compare_metric_key[NM] = {"calls", "avg_ns", NULL, "total_ns", "alloc_bytes"};
+const char *const hp_compare_metric_key[NM] = {"calls", "avg_ns", NULL, "total_ns", "alloc_bytes",
+						 "alloc_count", "lock_wait_ns"};
 
 static const char *const status_word[] = {"slower", "faster", "~ within spread", "new", "gone", ""};
 static const char *const status_md[] = {"🔴 slower", "🟢 faster", "⚪ within spread", "🆕 new",
@@ -18,7 +19,7 @@ static void fmt_value(char *buf, size_t size, int m, double v)
 {
 	if (!isfinite(v))
 		snprintf(buf, size, "-");
-	else if (m == M_CALLS)
+	else if (m == M_CALLS || m == M_ALLOCS)
 		snprintf(buf, size, "%.0f", v);
 	else if (m == M_BYTES)
 		snprintf(buf, size, "%.0f B", v);
@@ -70,7 +71,7 @@ static size_t cols(const char *s)
 
 static const char *metric_title(const struct hp_cmp_layout *l, int m)
 {
-	static const char *const t[NM] = {"Calls", "Avg", NULL, "Total", "Bytes"};
+	static const char *const t[NM] = {"Calls", "Avg", NULL, "Total", "Bytes", "Allocs", "Lock wait"};
 
 	return m == M_PCT ? l->pct_name : t[m];
 }
@@ -263,7 +264,7 @@ static void json_figs(struct hp_jw *w, const struct hp_cmp_row *r, int side, con
 	hp_jw_int(w, r->n[side]);
 	for (int m = 0; m < NM; m++) {
 		hp_jw_key(w, m == M_PCT ? pct_key : hp_compare_metric_key[m]);
-		hp_jw_double(w, r->med[side][m], m == M_CALLS || m == M_BYTES ? 0 : 1);
+		hp_jw_double(w, r->med[side][m], m == M_CALLS || m == M_BYTES || m == M_ALLOCS ? 0 : 1);
 	}
 	hp_jw_obj_end(w);
 }

@@ -267,6 +267,39 @@ static int parse_assignment(struct conf_parser *cp, const char *p, const char *e
 	return add_item(cp, key, value);
 }
 
+/* In [budget]: "FUNCTION.FIELD <= N" (docs/ci.md), an item with key FUNCTION.FIELD and value N.
+ * The function part is any text without spaces (C++ names, "lib.so:f"); the last "<=" splits. */
+static int parse_budget(struct conf_parser *cp, const char *p, const char *e)
+{
+	const char *op = NULL;
+	for (const char *q = p; q + 1 < e; q++)
+		if (q[0] == '<' && q[1] == '=')
+			op = q;
+	if (!op)
+		return syntax(cp, "expected FUNCTION.FIELD <= N in [budget], got '%.*s'", (int)(e - p), p);
+	const char *ke = trim_end(p, op), *v = skip_space(op + 2, e), *ve = trim_end(v, e);
+	const char *dot = NULL;
+	for (const char *q = p; q < ke; q++) {
+		if (is_space(*q))
+			return syntax(cp, "expected FUNCTION.FIELD without spaces before '<=', got '%.*s'",
+				      (int)(ke - p), p);
+		if (*q == '.')
+			dot = q;
+	}
+	if (!dot || dot == p || dot + 1 == ke)
+		return syntax(cp, "expected FUNCTION.FIELD before '<=' (e.g. parse_row.alloc_count), got '%.*s'",
+			      (int)(ke - p), p);
+	if (v == ve)
+		return syntax(cp, "expected a number after '<='");
+	char *key = strndup(p, (size_t)(ke - p)), *value = strndup(v, (size_t)(ve - v));
+	if (!key || !value) {
+		free(key);
+		free(value);
+		return oom(cp);
+	}
+	return add_item(cp, key, value);
+}
+
 static int parse_line(struct conf_parser *cp, const char *p, const char *e)
 {
 	if (memchr(p, '\0', (size_t)(e - p)))
@@ -276,6 +309,8 @@ static int parse_line(struct conf_parser *cp, const char *p, const char *e)
 		return 0;
 	if (*p == '[')
 		return parse_section(cp, p, e);
+	if (cp->section && !strcmp(cp->section, "budget"))
+		return parse_budget(cp, p, trim_end(p, e));
 	return parse_assignment(cp, p, e);
 }
 

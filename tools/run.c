@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -26,6 +27,7 @@
 #include "tools/report/report_patch.h"
 #include "serve.h"
 #include "settings.h"
+#include "budget.h"
 #include "symbolize/symbolize.h"
 
 extern char **environ;
@@ -558,7 +560,8 @@ static int gather(uint64_t session, pid_t child, int status, int timed_out,
 		if (i != top_i)
 			top->children[top->nchildren++] = procs[i];
 	free(procs);
-	hp_proc_finish(top, s->save ? 0 : (int)s->limit); /* --save keeps all: hp_history_save cuts */
+	/* --save and --check-budgets keep all: hp_history_save, then run_report cut */
+	hp_proc_finish(top, s->save || s->check_budgets ? 0 : (int)s->limit);
 	hp_patch_check_patterns(top, s->functions); /* patterns that selected nothing */
 	*paths_out = paths;
 	*npaths = n;
@@ -626,6 +629,28 @@ static void explain_no_profile(const char *prog, pid_t child, const struct hp_se
 	}
 	hp_err("no profile from %s (pid %d): its region was not created (HOTPATH_DEBUG=1 shows why)",
 	       prog, (int)child);
+}
+
+/* The launched program has ended; its descendants may still be finishing (a forked child
+ * that exits a moment after its parent, maybe before it even made its region). hotpath run is
+ * their subreaper (run_start): every orphaned descendant is our child, so wait up to `ms`
+ * until none is left, reaping them; one still running after that (a daemon) is reported as a
+ * snapshot. */
+static void wait_descendants(uint64_t ms)
+{
+	int64_t deadline = now_ms() + (int64_t)ms;
+	for (;;) {
+		int st;
+		pid_t w = waitpid(-1, &st, WNOHANG);
+		if (w > 0)
+			continue;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 || !ms || now_ms() >= deadline)
+			return; /* ECHILD: none left */
+		struct timespec ts = {0, 2 * 1000000};
+		nanosleep(&ts, NULL);
+	}
 }
 
 /* Leave as the program did: its exit status, or its signal (without a core of our own). */
@@ -716,6 +741,7 @@ struct run {
 	struct hp_server srv; /* --serve */
 	int serving;
 	int exit_code;
+	int over_budget; /* --check-budgets found one over: exit 3 (budget.c) */
 };
 
 /* Settings (defaults < config < environment < flags), the program and the library, and the
@@ -811,6 +837,8 @@ static void run_start(struct run *r, char **argv)
 	/* --console keeps the terminal for the dashboard: the program's output goes to a log. */
 	r->job.tty = r->s.console ? -1 : foreground_tty();
 	launch_ns = now_ms() * 1000000 - 1000000;
+	/* Orphaned descendants become our children: wait_descendants can wait for them. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	r->child = fork();
 	if (r->child == 0)
 		run_child(r, argv, env, errpipe);
@@ -847,6 +875,7 @@ static void run_supervise(struct run *r)
 	if (r->s.console)
 		hp_console_watch_child(r->child, &r->s);
 	r->status = supervise(&r->job, &r->set, r->s.timeout_ms, &r->timed_out);
+	wait_descendants(r->timed_out ? 0 : r->s.wait_children_ms);
 	hp_patch_plan_cleanup();
 }
 
@@ -875,6 +904,15 @@ static void run_report(struct run *r)
 				 "are shown; to time its functions name them, e.g. --functions "
 				 "'main,my_*' or 'libz.so*:deflate*' (hotpath list-functions %s), "
 				 "or build it with 'cc -O2 -g -finstrument-functions'", r->prog, r->prog);
+	if (s->check_budgets) { /* budget.c: every row, before --limit cuts */
+		int b = hp_budget_check(stderr, &top, s->budgets, s->nbudgets);
+		if (b > 0)
+			r->over_budget = 1;
+		else if (b < 0)
+			r->exit_code = 1;
+		if (!s->save)
+			hp_proc_finish(&top, (int)s->limit);
+	}
 	if (hp_history_save(&top, s) < 0) /* --save: the full model, then cut to --limit */
 		r->exit_code = 1;
 	struct hp_report_opts o = {.npcts = s->npcts, .limit = (int)s->limit, .format = s->format,
@@ -911,6 +949,8 @@ static int run_exit(const struct run *r)
 {
 	if (!r->ran)
 		return r->exit_code;
+	if (r->over_budget)
+		return HP_BUDGET_EXIT_OVER; /* CI's gate: whatever the program's status */
 	if (r->exit_code > 0 && !(WIFEXITED(r->status) && WEXITSTATUS(r->status)))
 		return r->exit_code;
 	exit_like(r->status, r->timed_out);

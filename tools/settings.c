@@ -96,6 +96,11 @@ static const struct setting table[] = {
 	 "sample where CPU time goes, in every thread (--no-sample: off)"},
 	{"sample_hz", "HOTPATH_SAMPLE_HZ", "sample-hz", 0, T_U64, OFF(sample_hz), 1, 100000, "100",
 	 "N", "CPU samples per second of a thread's CPU time"},
+	/* CI gates and descendants (docs/ci.md, docs/run.md) */
+	{"check_budgets", "HOTPATH_CHECK_BUDGETS", "check-budgets", 0, T_BOOL, OFF(check_budgets), 0,
+	 0, "false", NULL, "check the config's [budget] lines: exit 3 and list those over"},
+	{"wait_children", "HOTPATH_WAIT_CHILDREN", "wait-children", 0, T_U64, OFF(wait_children_ms), 0,
+	 3600000, "300", "MS", "wait up to MS for descendants still running at the end, 0: do not"},
 };
 #define NSET (sizeof(table) / sizeof(table[0]))
 
@@ -219,6 +224,39 @@ const char *hp_settings_find_config(int argc, char **argv)
 	return NULL;
 }
 
+/* A [budget] item (key FUNCTION.FIELD, value N; config.c checked the shape). */
+static int add_budget(struct hp_settings *s, const struct hp_conf_item *it, const char *where,
+		      char *err, size_t errlen)
+{
+	char *end;
+	errno = 0;
+	double lim = strtod(it->value, &end);
+	if (errno || *end || end == it->value || !(lim >= 0) || lim > 1.8e19) {
+		snprintf(err, errlen, "%s: expected a number >= 0 after '<=', got '%s'", where, it->value);
+		return -1;
+	}
+	struct hp_budget *nb = realloc(s->budgets, (s->nbudgets + 1) * sizeof(*nb));
+	if (!nb)
+		goto oom;
+	s->budgets = nb;
+	const char *dot = strrchr(it->key, '.');
+	struct hp_budget *b = &nb[s->nbudgets];
+	b->function = strndup(it->key, (size_t)(dot - it->key));
+	b->field = strdup(dot + 1);
+	b->where = strdup(where);
+	b->limit = lim;
+	if (!b->function || !b->field || !b->where) {
+		free(b->function);
+		free(b->field);
+		free(b->where);
+		goto oom;
+	}
+	s->nbudgets++;
+	return 0;
+oom:
+	snprintf(err, errlen, "%s: out of memory", where);
+}
+
 /* ./hotpath.conf is read only when this user (or root) owns it and no one else may write it:
  * the working directory can be someone else's (/tmp, a shared checkout), and the file can
  * point `output` or `db` anywhere. Returns an open descriptor, or -1 when there is none or it
@@ -272,6 +310,13 @@ int hp_settings_load(struct hp_settings *s, const char *config, char *err, size_
 			for (size_t i = 0; i < NSET && !t; i++)
 				if (!it->section[0] && !strcmp(it->key, table[i].key))
 					t = &table[i];
+			if (!strcmp(it->section, "budget")) {
+				if (add_budget(s, it, where, err, errlen) < 0) {
+					hp_conf_free(&c);
+					return -1;
+				}
+				continue;
+			}
 			/* [functions] include = ... / exclude = ...: appended to `functions`. */
 			if (!t && !strcmp(it->section, "functions") &&
 			    (!strcmp(it->key, "include") || !strcmp(it->key, "exclude"))) {
@@ -438,5 +483,13 @@ void hp_settings_free(struct hp_settings *s)
 	free(s->listen);
 	free(s->buckets);
 	s->functions = s->serve = s->listen = s->buckets = NULL;
+	for (size_t i = 0; i < s->nbudgets; i++) {
+		free(s->budgets[i].function);
+		free(s->budgets[i].field);
+		free(s->budgets[i].where);
+	}
+	free(s->budgets);
+	s->budgets = NULL;
+	s->nbudgets = 0;
 	s->output = s->config_path = s->db = s->label = NULL;
 }

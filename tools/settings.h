@@ -43,6 +43,20 @@ struct hp_settings {
 	int sample;
 	uint64_t sample_hz;
 	int flame; /* HP_FLAME_*: what --format folded draws */
+	/* CI gates (issue 18, docs/ci.md): [budget] lines, checked with --check-budgets */
+	int check_budgets;
+	struct hp_budget *budgets;
+	size_t nbudgets;
+	/* descendants still running when the program ends: wait this long for them */
+	uint64_t wait_children_ms;
+};
+
+/* One "FUNCTION.FIELD <= LIMIT" line of [budget]. */
+struct hp_budget {
+	char *function;
+	char *field; /* a numeric member of the function's JSON row */
+	double limit;
+	char *where; /* "hotpath.conf:12" */
 };
 
 /* Which command takes a setting (settings.c for_cmd: serve takes its own and a few shared). */
