@@ -350,3 +350,24 @@ def test_corner_cases_behave_as_glibc():
         # start-up blocks), never the large blocks above.
         check(m["live_bytes_at_exit"] < 64 << 10, f"live at exit {m['live_bytes_at_exit']}")
         check(m["peak_live_bytes"] >= 4 << 20, f"peak {m['peak_live_bytes']} below the 4 MiB block")
+
+
+def test_limit_ranks_the_allocation_table_by_bytes():
+    # --limit 3: the time table shows the 3 slowest, the allocation table the 3 biggest
+    # allocators (load_big is far from the top by time), each saying "N of M shown".
+    exe = build("alloc_limit.c")
+    cp = hotpath("run", "--alloc", "--limit", "3", exe)
+    eq(cp.returncode, 0, cp.stderr[-500:])
+    text = cp.stderr.decode()
+    timing, alloc = text.split("[hotpath] alloc")[0], text.split("[hotpath] alloc")[1].split("memory:")[0]
+    rows = lambda part: [l.split("|")[1].strip() for l in part.splitlines() if l.startswith("| ") and "Function" not in l]
+    eq(len(rows(timing)), 3, f"time table rows: {timing}")
+    check("load_big" not in rows(timing), f"load_big is not among the slowest: {timing}")
+    eq(rows(alloc), ["main", "load_big", "load_mid"], f"allocation table by bytes: {alloc}")
+    check("(showing 3 of 9 functions by total time" in timing, timing)
+    check("(showing 3 of 5 functions that allocated, by bytes" in alloc, alloc)
+    # JSON keeps the rows either table shows.
+    _, rep = run_json([exe], ["--alloc", "--limit", "3"])
+    names = [f["name"] for f in rep["functions"]]
+    check({"main", "load_big", "load_mid"} <= set(names) and len(names) <= 6, names)
+    eq(rep["functions_total"], 9, "functions before the cut")

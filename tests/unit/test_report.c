@@ -454,7 +454,7 @@ START_TEST(test_table_limit)
 	out = render(&p, &p95, HP_FMT_TABLE);
 	ck_assert_ptr_nonnull(strstr(out, "| f229     |"));
 	ck_assert_ptr_null(strstr(out, "f214"));
-	ck_assert_ptr_nonnull(strstr(out, "-+\n(showing 15 of 230 functions; --limit 0 shows all)\n"));
+	ck_assert_ptr_nonnull(strstr(out, "-+\n(showing 15 of 230 functions by total time; --limit 0 shows all)\n"));
 	free(out);
 	hp_proc_free(&p);
 }

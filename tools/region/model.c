@@ -132,6 +132,46 @@ static int fn_cmp(const void *a, const void *b)
 	return strcmp(x->name ? x->name : "", y->name ? y->name : "");
 }
 
+static int by_alloc_bytes(const void *a, const void *b, void *proc)
+{
+	const struct hp_fn_row *x = &((const struct hp_proc *)proc)->fns[*(const size_t *)a];
+	const struct hp_fn_row *y = &((const struct hp_proc *)proc)->fns[*(const size_t *)b];
+	if (x->alloc_bytes != y->alloc_bytes)
+		return x->alloc_bytes > y->alloc_bytes ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/* Keep fns[0..limit) (sorted by time) and the `limit` rows that allocated the most bytes; the
+ * rest are freed. Kept rows stay in time order. */
+static void cut_rows(struct hp_proc *p, size_t limit)
+{
+	size_t *order = malloc(p->nfns * sizeof(*order));
+	unsigned char *keep = calloc(p->nfns, 1);
+	size_t na = 0;
+	for (size_t i = 0; order && i < p->nfns; i++)
+		if (p->fns[i].alloc_count || p->fns[i].alloc_bytes)
+			order[na++] = i;
+	if (order && keep) {
+		qsort_r(order, na, sizeof(*order), by_alloc_bytes, p);
+		for (size_t i = 0; i < na && i < limit; i++)
+			keep[order[i]] = 1;
+	}
+	if (na > p->nfns_alloc_total)
+		p->nfns_alloc_total = na;
+	size_t k = 0;
+	for (size_t i = 0; i < p->nfns; i++) {
+		if (i < limit || (keep && keep[i]))
+			p->fns[k++] = p->fns[i];
+		else
+			fn_row_free(&p->fns[i]);
+	}
+	p->nfns = k;
+	p->nfns_timed = limit;
+	p->alloc_shown = na > limit ? limit : 0;
+	free(order);
+	free(keep);
+}
+
 void hp_proc_finish(struct hp_proc *p, int limit)
 {
 	if (p->nfns > 1)
@@ -139,11 +179,8 @@ void hp_proc_finish(struct hp_proc *p, int limit)
 	/* A loaded report may have been cut already: keep the larger count. */
 	if (p->nfns_total < p->nfns)
 		p->nfns_total = p->nfns;
-	if (limit > 0 && p->nfns > (size_t)limit) {
-		for (size_t i = (size_t)limit; i < p->nfns; i++)
-			fn_row_free(&p->fns[i]);
-		p->nfns = (size_t)limit;
-	}
+	if (limit > 0 && p->nfns > (size_t)limit)
+		cut_rows(p, (size_t)limit);
 	for (size_t i = 0; i < p->nfns; i++)
 		p->fns[i].percent_total = p->wall_ns ? (double)p->fns[i].total_ns * 100.0 / (double)p->wall_ns : 0;
 	for (size_t i = 0; p->children && i < p->nchildren; i++)

@@ -96,6 +96,13 @@ struct hp_proc {
 	struct hp_fn_row *fns; /* sorted by total_ns descending */
 	size_t nfns;
 	size_t nfns_total; /* before a limit was applied */
+	/* --limit N keeps the top N by time and the top N by bytes allocated (each table ranks
+	 * its own rows): fns[0..nfns_timed) are the time table's, 0 when it shows them all;
+	 * alloc_shown is how many rows the allocation table shows (0: all), of nfns_alloc_total
+	 * functions that allocated before the cut. */
+	size_t nfns_timed;
+	size_t alloc_shown;
+	size_t nfns_alloc_total;
 	struct hp_thread_row *threads;
 	size_t nthreads;
 	struct hp_proc *children; /* descendants (flat), only on the top process */

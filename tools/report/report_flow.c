@@ -60,16 +60,52 @@ static size_t shown(size_t n, const struct hp_report_opts *o)
 	return o && o->limit > 0 && n > (size_t)o->limit ? (size_t)o->limit : n;
 }
 
+static int by_chan_bytes(const void *a, const void *b, void *proc)
+{
+	const struct hp_chan_row *x = &((const struct hp_proc *)proc)->chans[*(const size_t *)a];
+	const struct hp_chan_row *y = &((const struct hp_proc *)proc)->chans[*(const size_t *)b];
+	uint64_t bx = x->bytes_in + x->bytes_out, by = y->bytes_in + y->bytes_out;
+	if (bx != by)
+		return bx > by ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+static int by_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The n channels to show: all in creation order, or when --limit cuts, the n that moved the
+ * most bytes (the section's own measure), still in creation order. Malloc'd, NULL on ENOMEM. */
+static size_t *top_channels(const struct hp_proc *p, size_t n)
+{
+	size_t *idx = malloc((p->nchans ? p->nchans : 1) * sizeof(*idx));
+	if (!idx)
+		return NULL;
+	for (size_t i = 0; i < p->nchans; i++)
+		idx[i] = i;
+	if (n < p->nchans) {
+		qsort_r(idx, p->nchans, sizeof(*idx), by_chan_bytes, (void *)p);
+		qsort(idx, n, sizeof(*idx), by_index);
+	}
+	return idx;
+}
+
 static int print_channels(FILE *f, const struct hp_proc *p, const struct hp_report_opts *o)
 {
 	struct ftable t = {.ncols = 8, .hdr = {"Channel", "Kind", "Capacity", "Msgs in/out",
 					       "Bytes in/out", "Queued max", "Blocked", "State"}};
 	t.nrows = shown(p->nchans, o);
 	t.cells = calloc(t.nrows ? t.nrows : 1, sizeof(*t.cells));
-	if (!t.cells)
+	size_t *pick = top_channels(p, t.nrows);
+	if (!t.cells || !pick) {
+		free(t.cells);
+		free(pick);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < t.nrows; i++) {
-		const struct hp_chan_row *c = &p->chans[i];
+		const struct hp_chan_row *c = &p->chans[pick[i]];
 		char (*row)[CELL] = t.cells[i], a[64], b[64];
 		hp_fit_cols(row[0], CELL, c->label ? c->label : "?", LABEL_COLS);
 		snprintf(row[1], CELL, "%s", hp_chan_kind_name(c->kind));
@@ -95,7 +131,9 @@ static int print_channels(FILE *f, const struct hp_proc *p, const struct hp_repo
 	fputs("\n[hotpath] channels - Messages through pipes, queues and sockets.\n", f);
 	ftable_print(f, &t);
 	if (t.nrows < p->nchans)
-		fprintf(f, "(showing %zu of %zu channels; --limit 0 shows all)\n", t.nrows, p->nchans);
+		fprintf(f, "(showing %zu of %zu channels, those that moved the most bytes; --limit 0 shows all)\n",
+			t.nrows, p->nchans);
+	free(pick);
 	free(t.cells);
 	return 0;
 }

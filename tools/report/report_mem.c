@@ -160,6 +160,9 @@ int hp_mem_print(FILE *f, const struct hp_proc *p)
 			order[no++] = i;
 	sort_proc = p;
 	qsort(order, no, sizeof(*order), by_bytes);
+	size_t all = no > p->nfns_alloc_total ? no : p->nfns_alloc_total;
+	if (p->alloc_shown && no > p->alloc_shown)
+		no = p->alloc_shown;
 	int outside_done = !(m->valid && m->outside[0]);
 	for (size_t i = 0; i <= no; i++) {
 		const struct hp_fn_row *r = i < no ? &p->fns[order[i]] : NULL;
@@ -190,6 +193,9 @@ int hp_mem_print(FILE *f, const struct hp_proc *p)
 		mt_print(f, &t);
 	else
 		fputs("(no allocation was attributed to a function)\n", f);
+	if (no < all)
+		fprintf(f, "(showing %zu of %zu functions that allocated, by bytes; --limit 0 shows all)\n",
+			no, all);
 	free(order);
 	free(t.cells);
 	if (!m->valid)

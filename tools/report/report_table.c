@@ -122,7 +122,8 @@ static void table_print(FILE *f, const struct table *t)
 
 static void print_timing(FILE *f, const struct hp_proc *p, const struct hp_report_opts *o)
 {
-	struct table t = {.p = p, .o = o, .nrows = p->nfns, .cell = timing_cell};
+	size_t n = p->nfns_timed && p->nfns_timed < p->nfns ? p->nfns_timed : p->nfns;
+	struct table t = {.p = p, .o = o, .nrows = n, .cell = timing_cell};
 	char num[16];
 
 	snprintf(t.hdr[t.ncols++], sizeof(t.hdr[0]), "Function");
@@ -167,10 +168,16 @@ static int print_alloc(FILE *f, const struct hp_proc *p, const struct hp_report_
 		t.alloc_total += (double)p->threads[i].alloc_bytes;
 	qsort_r(order, t.nrows, sizeof(*order), alloc_order_cmp, (void *)p);
 	t.order = order;
+	size_t all = t.nrows > p->nfns_alloc_total ? t.nrows : p->nfns_alloc_total;
+	if (p->alloc_shown && t.nrows > p->alloc_shown)
+		t.nrows = p->alloc_shown;
 	if (t.nrows)
 		table_print(f, &t);
 	else
 		fputs("(no allocation was attributed to a function)\n", f);
+	if (t.nrows < all)
+		fprintf(f, "(showing %zu of %zu functions that allocated, by bytes; --limit 0 shows all)\n",
+			t.nrows, all);
 	free(order);
 	return 0;
 }
@@ -231,20 +238,19 @@ static int print_proc(FILE *f, const struct hp_proc *p, const struct hp_report_o
 			return -ENOMEM;
 	} else {
 		/* The limit note goes under the first table the limit cut. */
-		int limited = p->nfns_total > p->nfns;
+		size_t timed = p->nfns_timed && p->nfns_timed < p->nfns ? p->nfns_timed : p->nfns;
+		int limited = p->nfns_total > timed;
 		if (timing)
 			print_timing(f, p, o);
 		if (timing && limited)
-			fprintf(f, "(showing %zu of %zu functions; --limit 0 shows all)\n", p->nfns,
-				p->nfns_total);
+			fprintf(f, "(showing %zu of %zu functions by total time; --limit 0 shows all)\n",
+				timed, p->nfns_total);
 		if (alloc && timing)
 			fputs("\n" ALLOC_TITLE, f);
 		/* The memory table with totals (report_mem.c) when the model has them. */
 		if (alloc && (p->mem.valid ? hp_mem_print(f, p) : print_alloc(f, p, o)) < 0)
 			return -ENOMEM;
-		if (!timing && limited)
-			fprintf(f, "(showing %zu of %zu functions; --limit 0 shows all)\n", p->nfns,
-				p->nfns_total);
+
 	}
 	if (hp_cpu_print(f, p, o->limit) < 0) /* where CPU time went (report_cpu.c) */
 		return -ENOMEM;
