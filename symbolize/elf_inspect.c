@@ -365,6 +365,11 @@ int hp_elf_inspect(const char *path, struct hp_elf_facts *facts, char *err, size
 	facts->is_dynamic = has_interp;
 	facts->is_pie = eh.e_type == ET_DYN && has_interp;
 	facts->defines_malloc = defines_malloc(file.elf);
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(file.elf, scn));) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			facts->has_symtab = 1;
+	}
 	facts->has_cyg_hooks = references_cyg(file.elf) || needed_have_cyg(file.elf, path, &eh);
 	needed_sanitizer(file.elf, facts->sanitizer_rt, sizeof(facts->sanitizer_rt));
 	hp_elf_close(&file);

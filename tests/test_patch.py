@@ -409,3 +409,33 @@ def test_patch_fork_child():
     child = r["children"][0]
     eq(child["exit_status"], 4, "child's status")
     eq(fn(child, "child_work")["calls"], 7, "child_work in the child")
+
+
+def test_aliases_and_versioned_symbols_keep_the_selected_name():
+    # free's address is also cfree@GLIBC_2.2.5, strtol's strtoimax, open64's open: rows are
+    # named as the patterns selected them, without version tags.
+    exe = build("patch_aliases.c", opt="-O0", instrument=False, extra=("-D_FILE_OFFSET_BITS=64",))
+    pats = "libc.so*:free,libc.so*:strtol,libc.so*:open64,libc.so*:fopen"
+    cp, rep = run_json([exe], ["--functions", pats], want_rc=0)
+    names = {f["name"]: f["calls"] for f in rep["functions"]}
+    eq(sorted(names), ["fopen", "free", "open64", "strtol"], f"names {names}")
+    eq(names["strtol"], 10, "strtol calls")
+    eq(names["fopen"], 1, "fopen calls")
+    check(names["free"] >= 10, f"free calls {names['free']}")
+    check(not any("@" in n for n in names), names)
+
+
+def test_stripped_binary_says_why_nothing_matched():
+    exe = build("patch_aliases.c", instrument=False)
+    with tempfile.TemporaryDirectory() as d:
+        stripped = os.path.join(d, "stripped_prog")
+        shutil.copy(exe, stripped)
+        subprocess.run(["strip", stripped], check=True)
+        cp, rep = run_json([stripped], ["--functions", "main"], want_rc=0)
+        notes = " ".join(rep["notes"])
+        check("--functions 'main' selects nothing: stripped_prog has no symbol table (stripped): "
+              "only the 0 dynamic symbols can be selected" in notes, notes)
+        # Not stripped: the usual hint.
+        cp, rep = run_json([exe], ["--functions", "no_such_fn"], want_rc=0)
+        notes = " ".join(rep["notes"])
+        check("selects nothing (hotpath list-functions" in notes and "stripped" not in notes, notes)

@@ -28,6 +28,22 @@ static const struct hp_module_rec *find_module(const struct hp_rregion *r, uint6
 	return found;
 }
 
+/* "fopen@@GLIBC_2.2.5" -> "fopen": a symbol version tag is not part of the name a user writes. */
+static void strip_version(char *name)
+{
+	char *at = strchr(name, '@');
+	if (!at || at == name)
+		return;
+	const char *v = at + 1 + (at[1] == '@');
+	if (!((*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') || *v == '_'))
+		return;
+	for (const char *q = v; *q; q++)
+		if (!((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
+		      *q == '_' || *q == '.'))
+			return;
+	*at = 0;
+}
+
 char *hp_region_symbol(const struct hp_rregion *r, struct hp_symbolizer *sym, uint64_t addr,
 		       const char **module, struct hp_sym_info *info)
 {
@@ -50,8 +66,10 @@ char *hp_region_symbol_at(const struct hp_rregion *r, struct hp_symbolizer *sym,
 		if (module)
 			*module = m->path;
 		if (!(m->flags & HP_MOD_VDSO) && sym &&
-		    hp_symbolize(sym, path, m->bias, addr, info != NULL, si) == 0 && si->name[0])
+		    hp_symbolize(sym, path, m->bias, addr, info != NULL, si) == 0 && si->name[0]) {
+			strip_version(si->name);
 			return strdup(si->name);
+		}
 	}
 	char buf[32];
 	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);

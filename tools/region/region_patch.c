@@ -7,6 +7,7 @@
 
 #include "hp/patch.h"
 #include "region_model.h"
+#include "symbolize/symbolize.h"
 
 #define NOTE_REFUSED_MAX 8
 
@@ -88,6 +89,29 @@ void hp_patch_from_region(const struct hp_rregion *r, struct hp_proc *p)
 	add_notes(p);
 }
 
+static int count_fn(void *arg, const char *raw, const char *demangled, uint64_t vaddr,
+		    uint64_t size, int local)
+{
+	(void)raw, (void)demangled, (void)vaddr, (void)size, (void)local;
+	(*(unsigned *)arg)++;
+	return 0;
+}
+
+/* A pattern selected nothing in `exe`: when that is because the file is stripped, say so
+ * (the note's tail), else "". */
+static void stripped_hint(const char *exe, char *buf, size_t size)
+{
+	struct hp_elf_facts facts;
+	char err[128];
+	unsigned n = 0;
+	buf[0] = 0;
+	if (!exe || hp_elf_inspect(exe, &facts, err, sizeof(err)) < 0 || !facts.is_elf ||
+	    facts.has_symtab || hp_elf_foreach_function(exe, count_fn, &n) < 0)
+		return;
+	snprintf(buf, size, ": %s has no symbol table (stripped): only the %u dynamic symbols can be "
+			    "selected", hp_base_name(exe), n);
+}
+
 static void check_one(struct hp_proc *p, const char *patterns)
 {
 	const struct hp_patch_info *pi = p->patch;
@@ -116,10 +140,19 @@ static void check_one(struct hp_proc *p, const char *patterns)
 		if (!mod_found)
 			hp_proc_add_note(p, "--functions '%s': no loaded module matches '%.*s'", item,
 					 (int)pat.mod_len, pat.mod);
-		else
-			hp_proc_add_note(p, "--functions '%s' selects nothing (hotpath list-functions "
-					    "PROG PATTERN shows what a pattern selects)",
-					 item);
+		else {
+			char hint[256] = "";
+			const char *exe = pi->nmodules ? pi->modules[0] : NULL;
+			const char *eb = exe ? hp_base_name(exe) : "";
+			if (!pat.mod || hp_glob_n(pat.mod, pat.mod_len, eb, strlen(eb)))
+				stripped_hint(exe, hint, sizeof(hint));
+			if (hint[0])
+				hp_proc_add_note(p, "--functions '%s' selects nothing%s", item, hint);
+			else
+				hp_proc_add_note(p, "--functions '%s' selects nothing (hotpath list-functions "
+						    "PROG PATTERN shows what a pattern selects)",
+						 item);
+		}
 	}
 }
 
