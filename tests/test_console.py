@@ -478,3 +478,26 @@ def test_self_profiling_demo():
         lib.check("| hp_console_run" in s or "| hp_con_refresh" in s, f"the report has the console's functions:\n{s}")
     finally:
         t.close()
+
+
+def test_inspect_stays_whole_when_the_process_exits():
+    # The "process exited" line used to be drawn over the Inspect view's Function line.
+    p = start_prog(4)
+    t = Tmux([str(p.pid)])
+    try:
+        t.wait(lambda x: row_calls(x, "step"), "the step row")
+        t.keys("/", "s", "t", "e", "p", "Enter")
+        t.wait(lambda x: row_calls(x, "leaf_work") is None and row_calls(x, "step"), "filter step")
+        t.keys("i")
+        t.wait_text("Histogram")
+        p.wait()
+        s = t.wait_text(f"process {p.pid} exited with status 0")
+        lines = s.splitlines()
+        banner = [i for i, l in enumerate(lines) if f"process {p.pid} exited" in l]
+        func = [i for i, l in enumerate(lines) if re.match(r"^\s*Function\s+step\s*$", l)]
+        lib.check(len(banner) == 1 and len(func) == 1 and func[0] == banner[0] + 1,
+                  f"banner, then the Function line below it:\n{s}")
+        lib.check(any(re.match(r"^\s*Module\s+\S", l) for l in lines), f"Module line intact:\n{s}")
+    finally:
+        t.close()
+        stop(p)

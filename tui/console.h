@@ -200,7 +200,8 @@ void hp_con_table_sort_label(struct hp_console *c, const struct hp_pane_ops *p, 
 void hp_con_log_draw(struct hp_console *c, int y, int h);
 
 /* inspect.c */
-void hp_con_inspect_draw(struct hp_console *c);
+/* The Inspect view from row y down (below the "process exited" line when there is one). */
+void hp_con_inspect_draw(struct hp_console *c, int y);
 void hp_con_inspect_open(struct hp_console *c, uint64_t addr);
 void hp_con_inspect_close(struct hp_console *c);
 

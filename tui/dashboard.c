@@ -161,7 +161,7 @@ static void draw(struct hp_console *c)
 		else if (!c->attached && c->message[0])
 			draw_wrapped(c, y + 1, c->message, hp_con_attr(c, HP_A_WARN));
 		else if (c->mode == HP_CON_INSPECT)
-			hp_con_inspect_draw(c);
+			hp_con_inspect_draw(c, y);
 		else
 			hp_con_table_draw(c, p, y, c->rows - 1 - y);
 	}

@@ -200,17 +200,16 @@ static void sparkline(struct hp_console *c, const struct hp_fn_hist *h, int y, i
 	attroff(hp_con_attr(c, HP_A_BAR));
 }
 
-void hp_con_inspect_draw(struct hp_console *c)
+void hp_con_inspect_draw(struct hp_console *c, int y)
 {
 	const struct hp_fn_row *r = hp_con_find_fn(c, c->inspect_addr);
-	int y = 2;
 	if (!r) {
 		hp_con_put(c, y, 1, c->cols - 2, "this function is not in the current model", 0, 0);
 		return;
 	}
 	char buf[1024], a[32], b[32], d[32], e[32], f[32];
 	attron(hp_con_attr(c, HP_A_HEADER));
-	hp_con_put(c, y - 1, 0, c->cols, "Inspect", 0, 1);
+	hp_con_put(c, 1, 0, c->cols, "Inspect", 0, 1); /* over the tabs line */
 	attroff(hp_con_attr(c, HP_A_HEADER));
 	kv(c, y++, "Function", r->name ? r->name : "?");
 	kv(c, y++, "Module", c->inspect_module[0] ? c->inspect_module : r->module ? r->module : "unknown");
