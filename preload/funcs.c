@@ -22,6 +22,14 @@ static inline uint32_t fcache_hash(uint64_t fn)
 /* Claim a statistics row for fn on this thread. Slow path: once per (thread, function). */
 static HP_NOINLINE struct hp_fstat *fstat_new(struct hp_tstate *ts, uint64_t fn, uint32_t slot)
 {
+	if (HP_UNLIKELY(hp_func_excluded(fn))) {
+		/* '!pattern': remembered like a full table, with a mark the hooks skip on. */
+		ts->fcache[slot].rec = HP_FSTAT_EXCLUDED;
+		HP_BARRIER();
+		ts->fcache[slot].fn = fn;
+		ts->fcache_used++;
+		return HP_FSTAT_EXCLUDED;
+	}
 	if (ts->fcache_used >= HP_FCACHE_SIZE / 4 * 3) {
 		__atomic_fetch_add(&hp_g.hdr->tables[HP_T_FSTATS].overflow, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&hp_g.hdr->dropped, 1, __ATOMIC_RELAXED);
@@ -58,6 +66,20 @@ static inline struct hp_fstat *fstat_lookup(struct hp_tstate *ts, uint64_t fn)
 			return e->rec;
 		if (!e->fn)
 			return fstat_new(ts, fn, i);
+		i = (i + 1) & (HP_FCACHE_SIZE - 1);
+	}
+}
+
+/* The cached row of fn, NULL when not cached. */
+static inline struct hp_fstat *fstat_peek(struct hp_tstate *ts, uint64_t fn)
+{
+	uint32_t i = fcache_hash(fn);
+	for (;;) {
+		struct hp_fcache_ent *e = &ts->fcache[i];
+		if (e->fn == fn)
+			return e->rec;
+		if (!e->fn)
+			return NULL;
 		i = (i + 1) & (HP_FCACHE_SIZE - 1);
 	}
 }
@@ -140,6 +162,9 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 	}
 	if (HP_UNLIKELY(ts->epoch != __atomic_load_n(&hp_g.hdr->module_epoch, __ATOMIC_RELAXED)))
 		hp_funcs_forget_unloaded(ts);
+	struct hp_fstat *rec = fstat_lookup(ts, (uint64_t)fn);
+	if (HP_UNLIKELY(rec == HP_FSTAT_EXCLUDED))
+		return; /* no frame, no timestamp: the exit hook skips it too */
 	uint32_t d = ts->depth;
 	ts->depth = d + 1;
 	HP_BARRIER();
@@ -148,7 +173,6 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 		return;
 	}
 	struct hp_frame *fr = &ts->stack[d];
-	struct hp_fstat *rec = fstat_lookup(ts, (uint64_t)fn);
 	fr->fn = (uint64_t)fn;
 	fr->rec = rec;
 	if (HP_LIKELY(rec != NULL)) {
@@ -202,6 +226,8 @@ HP_EXPORT void __cyg_profile_func_exit(void *fn, void *site)
 	}
 	struct hp_frame *fr = &ts->stack[d - 1];
 	if (HP_UNLIKELY(fr->fn != (uint64_t)fn)) {
+		if (fstat_peek(ts, (uint64_t)fn) == HP_FSTAT_EXCLUDED)
+			return; /* its entry pushed nothing */
 		d = resync(ts, (uint64_t)fn, d);
 		if (!d)
 			return;

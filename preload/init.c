@@ -120,6 +120,7 @@ __attribute__((constructor(101))) static void hp_init(void)
 	hp_region_scan_modules(0);
 	hp_patch_init();
 	hp_sample_init(); /* CPU sampling (sample.c): the handler; timers start per thread */
+	hp_exclude_init();
 	pthread_atfork(NULL, NULL, atfork_child);
 	hp_region_set_state(HP_STATE_RUNNING, 0);
 	__atomic_store_n(&hp_g.ready, 1, __ATOMIC_RELEASE);

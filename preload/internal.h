@@ -175,6 +175,11 @@ void hp_patch_thread_end(void); /* the calling thread ends: free its return stac
 void hp_func_enter(void *fn, void *site);
 void hp_func_exit(void *fn, void *site);
 
+/* exclude.c: functions that '!pattern' items drop from recording (instrumented ones too) */
+void hp_exclude_init(void);	   /* constructor, after the modules are recorded */
+int hp_func_excluded(uint64_t fn); /* funcs.c's slow path only */
+#define HP_FSTAT_EXCLUDED ((struct hp_fstat *)1) /* fcache: excluded, not recorded */
+
 /* libc.c: non-allocating helpers that are safe before main and in signal handlers */
 size_t hp_strlen(const char *s);
 int hp_strcmp(const char *a, const char *b);

@@ -439,3 +439,22 @@ def test_stripped_binary_says_why_nothing_matched():
         cp, rep = run_json([exe], ["--functions", "no_such_fn"], want_rc=0)
         notes = " ".join(rep["notes"])
         check("selects nothing (hotpath list-functions" in notes and "stripped" not in notes, notes)
+
+
+def test_exclusions_drop_instrumented_functions():
+    # '!pattern' (and [functions] exclude) also drops functions built with
+    # -finstrument-functions from recording; the others keep their exact counts, and the
+    # excluded lj_inner's longjmp leaves no unmatched exit behind.
+    exe = build("calls.c")
+    cp, rep = run_json([exe], ["--limit", "0", "--functions", "!leaf_add,!lj_*"], want_rc=0)
+    names = {f["name"]: f["calls"] for f in rep["functions"]}
+    eq(names, {"main": 1, "recurse": 1000, "thread_main": 4, "work_unit": 1000}, "recorded rows")
+    eq(rep["unmatched_exits"], 0, "unmatched exits")
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "hotpath.conf"), "w") as f:
+            f.write("limit = 0\n[functions]\nexclude = leaf_add, work_unit\n")
+        cp = hotpath("run", "-f", "json", "--", exe, cwd=d)
+        eq(cp.returncode, 0, cp.stderr[-300:])
+        names = {f["name"]: f["calls"] for f in json.loads(cp.stderr)["functions"]}
+        check("leaf_add" not in names and "work_unit" not in names and names.get("recurse") == 1000,
+              f"config exclude: {names}")
