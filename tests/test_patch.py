@@ -458,3 +458,17 @@ def test_exclusions_drop_instrumented_functions():
         names = {f["name"]: f["calls"] for f in json.loads(cp.stderr)["functions"]}
         check("leaf_add" not in names and "work_unit" not in names and names.get("recurse") == 1000,
               f"config exclude: {names}")
+
+
+def test_short_functions_followed_by_padding_are_patched():
+    # A 4-byte `lea; ret` takes the 5-byte jump over the int3 or NOP padding behind it; one
+    # with the next function's code right behind it is still refused.
+    exe = build("patch_short.c", instrument=False)
+    want = plain([exe])
+    cp, rep = run_json([exe], ["--functions", "hp_*"], want_rc=0)
+    eq(cp.stdout, want.stdout, "output under hotpath")
+    names = {f["name"]: f["calls"] for f in rep["functions"]}
+    eq((names.get("hp_pad_int3"), names.get("hp_pad_nop"), names.get("hp_after")), (1000, 1000, 1000),
+       f"patched rows {names}")
+    refused = {r["name"]: r["reason"] for r in rep["patch"]["refused"]}
+    eq(refused, {"hp_no_pad": "too short"}, "refused")

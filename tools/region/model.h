@@ -178,6 +178,7 @@ enum { HP_FLOW_HIDE_CHANNELS = 1u << 0, HP_FLOW_HIDE_LOCKS = 1u << 1, HP_FLOW_HI
 struct hp_patch_fn {
 	char *name;   /* as matched: demangled without parameters, or the raw symbol */
 	char *module; /* path of the object, NULL when unknown */
+	uint64_t addr; /* runtime entry address (0 from a saved report) */
 	int status;   /* HP_PATCH_* (include/hp/patch.h); 0 patched */
 	char *detail; /* where and why, "" when none */
 };

@@ -79,6 +79,7 @@ void hp_patch_from_region(const struct hp_rregion *r, struct hp_proc *p)
 		f->detail = dup_n(rec->detail, sizeof(rec->detail));
 		f->status = rec->status;
 		const struct hp_module_rec *m = rec->module < nm ? hp_rregion_row(r, HP_T_MODULES, rec->module) : NULL;
+		f->addr = rec->addr;
 		f->module = m ? dup_n(m->path, sizeof(m->path)) : NULL;
 		if (rec->status != HP_PATCH_CAPPED)
 			pi->selected++;
@@ -156,13 +157,58 @@ static void check_one(struct hp_proc *p, const char *patterns)
 	}
 }
 
+/* Does an include item of `patterns` select `name` (parameters ignored) in `module`? */
+static int selects(const char *patterns, const char *module, int is_exe, const char *name)
+{
+	const char *list = patterns, *b = module ? hp_base_name(module) : "";
+	const char *paren = strchr(name, '(');
+	size_t nl = paren ? (size_t)(paren - name) : strlen(name);
+	struct hp_pat pat;
+	while (hp_pat_next(&list, &pat))
+		if (!pat.exclude && hp_pat_match(&pat, b, strlen(b), is_exe, name, nl))
+			return 1;
+	return 0;
+}
+
+/* A patched row is named as the user selected it: when the symbolizer's pick among aliases at
+ * that address ("cfree", "strtoimax", "open") is not what any pattern names but the patched
+ * symbol ("free", "strtol", "open64") is, the row takes the patched symbol's name. */
+static void selected_names(struct hp_proc *p, const char *patterns)
+{
+	const struct hp_patch_info *pi = p->patch;
+	for (size_t i = 0; i < p->nfns; i++) {
+		struct hp_fn_row *r = &p->fns[i];
+		if (r->kind != HP_FN_PATCHED || !r->name)
+			continue;
+		int is_exe = r->module && pi->nmodules && !strcmp(r->module, pi->modules[0]);
+		if (selects(patterns, r->module, is_exe, r->name))
+			continue;
+		for (size_t k = 0; k < pi->nfns; k++) {
+			const struct hp_patch_fn *f = &pi->fns[k];
+			if (f->addr != r->addr || f->status || !f->name ||
+			    !selects(patterns, r->module, is_exe, f->name))
+				continue;
+			char *n = strdup(f->name);
+			if (n) {
+				free(r->name);
+				r->name = n;
+			}
+			break;
+		}
+	}
+}
+
 void hp_patch_check_patterns(struct hp_proc *p, const char *patterns)
 {
 	if (!patterns || !*patterns)
 		return;
-	if (p->patch)
+	if (p->patch) {
 		check_one(p, patterns);
+		selected_names(p, patterns);
+	}
 	for (size_t i = 0; p->children && i < p->nchildren; i++)
-		if (p->children[i].patch)
+		if (p->children[i].patch) {
 			check_one(&p->children[i], patterns);
+			selected_names(&p->children[i], patterns);
+		}
 }
