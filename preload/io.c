@@ -14,39 +14,28 @@
 
 #include "flow.h"
 
-#define NEXT_DECL(ret, name, args) static ret(*next_##name) args
-#define NEXT(name) (HP_LIKELY(next_##name != NULL) ? next_##name : next_resolve_##name())
-#define NEXT_RESOLVER(name)                                                                        \
-	static HP_NOINLINE __typeof__(next_##name) next_resolve_##name(void)                       \
-	{                                                                                          \
-		__typeof__(next_##name) p = hp_flow_next(#name, NULL);                             \
-		__atomic_store_n(&next_##name, p, __ATOMIC_RELAXED);                               \
-		return p;                                                                          \
-	}
-#define HOOKED(ret, name, args) NEXT_DECL(ret, name, args); NEXT_RESOLVER(name)
-
-HOOKED(ssize_t, pread, (int, void *, size_t, off_t))
-HOOKED(ssize_t, pread64, (int, void *, size_t, off_t))
-HOOKED(ssize_t, pwrite, (int, const void *, size_t, off_t))
-HOOKED(ssize_t, pwrite64, (int, const void *, size_t, off_t))
-HOOKED(ssize_t, preadv, (int, const struct iovec *, int, off_t))
-HOOKED(ssize_t, preadv64, (int, const struct iovec *, int, off_t))
-HOOKED(ssize_t, pwritev, (int, const struct iovec *, int, off_t))
-HOOKED(ssize_t, pwritev64, (int, const struct iovec *, int, off_t))
-HOOKED(ssize_t, preadv2, (int, const struct iovec *, int, off_t, int))
-HOOKED(ssize_t, pwritev2, (int, const struct iovec *, int, off_t, int))
-HOOKED(ssize_t, __read_chk, (int, void *, size_t, size_t))
-HOOKED(ssize_t, __pread_chk, (int, void *, size_t, off_t, size_t))
-HOOKED(ssize_t, __pread64_chk, (int, void *, size_t, off_t, size_t))
-HOOKED(ssize_t, __recv_chk, (int, void *, size_t, size_t, int))
-HOOKED(ssize_t, __recvfrom_chk, (int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *))
-HOOKED(int, sendmmsg, (int, struct mmsghdr *, unsigned int, int))
-HOOKED(int, recvmmsg, (int, struct mmsghdr *, unsigned int, int, struct timespec *))
-HOOKED(ssize_t, sendfile, (int, int, off_t *, size_t))
-HOOKED(ssize_t, sendfile64, (int, int, off_t *, size_t))
-HOOKED(ssize_t, splice, (int, loff_t *, int, loff_t *, size_t, unsigned int))
-HOOKED(ssize_t, vmsplice, (int, const struct iovec *, size_t, unsigned int))
-HOOKED(ssize_t, copy_file_range, (int, loff_t *, int, loff_t *, size_t, unsigned int))
+HP_NEXT_DECL(ssize_t, pread, (int, void *, size_t, off_t));
+HP_NEXT_DECL(ssize_t, pread64, (int, void *, size_t, off_t));
+HP_NEXT_DECL(ssize_t, pwrite, (int, const void *, size_t, off_t));
+HP_NEXT_DECL(ssize_t, pwrite64, (int, const void *, size_t, off_t));
+HP_NEXT_DECL(ssize_t, preadv, (int, const struct iovec *, int, off_t));
+HP_NEXT_DECL(ssize_t, preadv64, (int, const struct iovec *, int, off_t));
+HP_NEXT_DECL(ssize_t, pwritev, (int, const struct iovec *, int, off_t));
+HP_NEXT_DECL(ssize_t, pwritev64, (int, const struct iovec *, int, off_t));
+HP_NEXT_DECL(ssize_t, preadv2, (int, const struct iovec *, int, off_t, int));
+HP_NEXT_DECL(ssize_t, pwritev2, (int, const struct iovec *, int, off_t, int));
+HP_NEXT_DECL(ssize_t, __read_chk, (int, void *, size_t, size_t));
+HP_NEXT_DECL(ssize_t, __pread_chk, (int, void *, size_t, off_t, size_t));
+HP_NEXT_DECL(ssize_t, __pread64_chk, (int, void *, size_t, off_t, size_t));
+HP_NEXT_DECL(ssize_t, __recv_chk, (int, void *, size_t, size_t, int));
+HP_NEXT_DECL(ssize_t, __recvfrom_chk, (int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *));
+HP_NEXT_DECL(int, sendmmsg, (int, struct mmsghdr *, unsigned int, int));
+HP_NEXT_DECL(int, recvmmsg, (int, struct mmsghdr *, unsigned int, int, struct timespec *));
+HP_NEXT_DECL(ssize_t, sendfile, (int, int, off_t *, size_t));
+HP_NEXT_DECL(ssize_t, sendfile64, (int, int, off_t *, size_t));
+HP_NEXT_DECL(ssize_t, splice, (int, loff_t *, int, loff_t *, size_t, unsigned int));
+HP_NEXT_DECL(ssize_t, vmsplice, (int, const struct iovec *, size_t, unsigned int));
+HP_NEXT_DECL(ssize_t, copy_file_range, (int, loff_t *, int, loff_t *, size_t, unsigned int));
 
 /* The result of `call` on fd in direction `out`, asked `asked` bytes; timed and accounted when
  * channels are recorded. An expression: the hook returns it. */
@@ -92,54 +81,54 @@ static size_t iov_sum(const struct iovec *iov, size_t n)
 
 HP_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
 {
-	return IO_ONE(fd, 0, n, NEXT(pread)(fd, buf, n, off));
+	return IO_ONE(fd, 0, n, HP_NEXT(pread)(fd, buf, n, off));
 }
 
 HP_EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
 {
-	return IO_ONE(fd, 0, n, NEXT(pread64)(fd, buf, n, off));
+	return IO_ONE(fd, 0, n, HP_NEXT(pread64)(fd, buf, n, off));
 }
 
 HP_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
-	return IO_ONE(fd, 1, n, NEXT(pwrite)(fd, buf, n, off));
+	return IO_ONE(fd, 1, n, HP_NEXT(pwrite)(fd, buf, n, off));
 }
 
 HP_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
 {
-	return IO_ONE(fd, 1, n, NEXT(pwrite64)(fd, buf, n, off));
+	return IO_ONE(fd, 1, n, HP_NEXT(pwrite64)(fd, buf, n, off));
 }
 
 HP_EXPORT ssize_t preadv(int fd, const struct iovec *iov, int n, off_t off)
 {
-	return IO_ONE(fd, 0, iov_sum(iov, n > 0 ? (size_t)n : 0), NEXT(preadv)(fd, iov, n, off));
+	return IO_ONE(fd, 0, iov_sum(iov, n > 0 ? (size_t)n : 0), HP_NEXT(preadv)(fd, iov, n, off));
 }
 
 HP_EXPORT ssize_t preadv64(int fd, const struct iovec *iov, int n, off_t off)
 {
-	return IO_ONE(fd, 0, iov_sum(iov, n > 0 ? (size_t)n : 0), NEXT(preadv64)(fd, iov, n, off));
+	return IO_ONE(fd, 0, iov_sum(iov, n > 0 ? (size_t)n : 0), HP_NEXT(preadv64)(fd, iov, n, off));
 }
 
 HP_EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off)
 {
-	return IO_ONE(fd, 1, iov_sum(iov, n > 0 ? (size_t)n : 0), NEXT(pwritev)(fd, iov, n, off));
+	return IO_ONE(fd, 1, iov_sum(iov, n > 0 ? (size_t)n : 0), HP_NEXT(pwritev)(fd, iov, n, off));
 }
 
 HP_EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int n, off_t off)
 {
-	return IO_ONE(fd, 1, iov_sum(iov, n > 0 ? (size_t)n : 0), NEXT(pwritev64)(fd, iov, n, off));
+	return IO_ONE(fd, 1, iov_sum(iov, n > 0 ? (size_t)n : 0), HP_NEXT(pwritev64)(fd, iov, n, off));
 }
 
 HP_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int n, off_t off, int flags)
 {
 	return IO_ONE(fd, 0, iov_sum(iov, n > 0 ? (size_t)n : 0),
-		      NEXT(preadv2)(fd, iov, n, off, flags));
+		      HP_NEXT(preadv2)(fd, iov, n, off, flags));
 }
 
 HP_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int n, off_t off, int flags)
 {
 	return IO_ONE(fd, 1, iov_sum(iov, n > 0 ? (size_t)n : 0),
-		      NEXT(pwritev2)(fd, iov, n, off, flags));
+		      HP_NEXT(pwritev2)(fd, iov, n, off, flags));
 }
 
 /* ---- _FORTIFY_SOURCE: read(buf of known size) becomes __read_chk, which calls glibc's
@@ -147,28 +136,28 @@ HP_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int n, off_t off, in
 
 HP_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 {
-	return IO_ONE(fd, 0, n, NEXT(__read_chk)(fd, buf, n, buflen));
+	return IO_ONE(fd, 0, n, HP_NEXT(__read_chk)(fd, buf, n, buflen));
 }
 
 HP_EXPORT ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen)
 {
-	return IO_ONE(fd, 0, n, NEXT(__pread_chk)(fd, buf, n, off, buflen));
+	return IO_ONE(fd, 0, n, HP_NEXT(__pread_chk)(fd, buf, n, off, buflen));
 }
 
 HP_EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t n, off_t off, size_t buflen)
 {
-	return IO_ONE(fd, 0, n, NEXT(__pread64_chk)(fd, buf, n, off, buflen));
+	return IO_ONE(fd, 0, n, HP_NEXT(__pread64_chk)(fd, buf, n, off, buflen));
 }
 
 HP_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
 {
-	return IO_ONE(fd, 0, n, NEXT(__recv_chk)(fd, buf, n, buflen, flags));
+	return IO_ONE(fd, 0, n, HP_NEXT(__recv_chk)(fd, buf, n, buflen, flags));
 }
 
 HP_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
 				 struct sockaddr *a, socklen_t *al)
 {
-	return IO_ONE(fd, 0, n, NEXT(__recvfrom_chk)(fd, buf, n, buflen, flags, a, al));
+	return IO_ONE(fd, 0, n, HP_NEXT(__recvfrom_chk)(fd, buf, n, buflen, flags, a, al));
 }
 
 /* ---- several messages in one call: each message counts, with its own length ---- */
@@ -190,9 +179,9 @@ static void mmsg_account(int fd, int out, int rc, const struct mmsghdr *v, unsig
 HP_EXPORT int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 {
 	if (!hp_flow_on(HP_MODE_CHANNELS))
-		return NEXT(sendmmsg)(fd, v, n, flags);
+		return HP_NEXT(sendmmsg)(fd, v, n, flags);
 	uint64_t t0 = hp_io_begin(fd, 1);
-	int rc = NEXT(sendmmsg)(fd, v, n, flags);
+	int rc = HP_NEXT(sendmmsg)(fd, v, n, flags);
 	mmsg_account(fd, 1, rc, v, n, t0);
 	return rc;
 }
@@ -200,9 +189,9 @@ HP_EXPORT int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 HP_EXPORT int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct timespec *tmo)
 {
 	if (!hp_flow_on(HP_MODE_CHANNELS))
-		return NEXT(recvmmsg)(fd, v, n, flags, tmo);
+		return HP_NEXT(recvmmsg)(fd, v, n, flags, tmo);
 	uint64_t t0 = hp_io_begin(fd, 0);
-	int rc = NEXT(recvmmsg)(fd, v, n, flags, tmo);
+	int rc = HP_NEXT(recvmmsg)(fd, v, n, flags, tmo);
 	mmsg_account(fd, 0, rc, v, n, t0);
 	return rc;
 }
@@ -211,29 +200,29 @@ HP_EXPORT int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, str
 
 HP_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *off, size_t n)
 {
-	return IO_TWO(in_fd, out_fd, n, NEXT(sendfile)(out_fd, in_fd, off, n));
+	return IO_TWO(in_fd, out_fd, n, HP_NEXT(sendfile)(out_fd, in_fd, off, n));
 }
 
 HP_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off_t *off, size_t n)
 {
-	return IO_TWO(in_fd, out_fd, n, NEXT(sendfile64)(out_fd, in_fd, off, n));
+	return IO_TWO(in_fd, out_fd, n, HP_NEXT(sendfile64)(out_fd, in_fd, off, n));
 }
 
 HP_EXPORT ssize_t splice(int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size_t n,
 			 unsigned int flags)
 {
-	return IO_TWO(fd_in, fd_out, n, NEXT(splice)(fd_in, off_in, fd_out, off_out, n, flags));
+	return IO_TWO(fd_in, fd_out, n, HP_NEXT(splice)(fd_in, off_in, fd_out, off_out, n, flags));
 }
 
 HP_EXPORT ssize_t copy_file_range(int fd_in, loff_t *off_in, int fd_out, loff_t *off_out,
 				  size_t n, unsigned int flags)
 {
 	return IO_TWO(fd_in, fd_out, n,
-		      NEXT(copy_file_range)(fd_in, off_in, fd_out, off_out, n, flags));
+		      HP_NEXT(copy_file_range)(fd_in, off_in, fd_out, off_out, n, flags));
 }
 
 /* User memory into a pipe: a write on the pipe. */
 HP_EXPORT ssize_t vmsplice(int fd, const struct iovec *iov, size_t n, unsigned int flags)
 {
-	return IO_ONE(fd, 1, iov_sum(iov, n), NEXT(vmsplice)(fd, iov, n, flags));
+	return IO_ONE(fd, 1, iov_sum(iov, n), HP_NEXT(vmsplice)(fd, iov, n, flags));
 }

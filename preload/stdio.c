@@ -103,9 +103,9 @@ void hp_stdio_start(void)
 {
 	if (orig_write)
 		return;
-	hp_tls.guard++;
-	void *rd = hp_flow_next("_IO_file_read", NULL);
-	void *wr = hp_flow_next("_IO_file_write", NULL);
+	struct hp_own own = hp_own_begin();
+	void *rd = hp_next_lookup("_IO_file_read", NULL);
+	void *wr = hp_next_lookup("_IO_file_write", NULL);
 	struct relro r = {(uintptr_t)wr, 0, 0};
 	if (rd && wr && dl_iterate_phdr(find_relro, &r) && r.end > r.start) {
 		orig_read = (file_read_fn)rd;
@@ -117,5 +117,5 @@ void hp_stdio_start(void)
 	} else {
 		hp_debug("stdio: libc's file jump tables not found: stdio traffic not counted");
 	}
-	hp_tls.guard--;
+	hp_own_end(own);
 }
