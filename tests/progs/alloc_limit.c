@@ -12,10 +12,10 @@ static volatile unsigned long sink;
 		for (unsigned long i = 0; i < (n); i++)                                            \
 			sink += i;                                                                 \
 	}
-SPIN(spin_a, 4000000)
-SPIN(spin_b, 3000000)
-SPIN(spin_c, 2000000)
-SPIN(spin_d, 1000000)
+SPIN(spin_a, 60000000)
+SPIN(spin_b, 45000000)
+SPIN(spin_c, 30000000)
+SPIN(spin_d, 15000000)
 
 #define LOAD(name, bytes)                                                                          \
 	__attribute__((noinline)) void name(void)                                                  \
