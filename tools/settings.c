@@ -255,6 +255,7 @@ static int add_budget(struct hp_settings *s, const struct hp_conf_item *it, cons
 	return 0;
 oom:
 	snprintf(err, errlen, "%s: out of memory", where);
+	return -1;
 }
 
 /* ./hotpath.conf is read only when this user (or root) owns it and no one else may write it:
