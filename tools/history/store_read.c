@@ -134,7 +134,8 @@ int hp_store_list(struct hp_store *st, const char *label, size_t limit, struct h
 	return 0;
 }
 
-/* Every string of one column for a process, in seq order, as a NULL-terminated array. */
+/* Every string of one column for a process, in seq order, as a NULL-terminated array (NULL
+ * values skipped). */
 static int load_strings(struct hp_store *st, sqlite3_stmt *s, int64_t proc_id, char ***out,
 			size_t *n)
 {
@@ -149,7 +150,11 @@ static int load_strings(struct hp_store *st, sqlite3_stmt *s, int64_t proc_id, c
 				return -ENOMEM;
 			*out = a;
 		}
-		(*out)[(*n)++] = col_str(s, 0);
+		/* A NULL (a damaged row) would end the array early and leak what follows it. */
+		char *str = col_str(s, 0);
+		if (!str)
+			continue;
+		(*out)[(*n)++] = str;
 		(*out)[*n] = NULL;
 	}
 	return rc == SQLITE_DONE ? 0 : -EIO;
@@ -277,10 +282,10 @@ static int load_proc(struct loader *ld, sqlite3_stmt *s, struct hp_proc *p,
 	p->flow_hide = (unsigned)sqlite3_column_int(s, 16);
 	memcpy(p->pcts_saved, m->pcts, sizeof(p->pcts_saved));
 	p->npcts_saved = m->npcts;
-	if ((rc = load_strings(ld->st, ld->args, id, &p->argv, &argc)) < 0)
-		return rc;
-	p->argc = (int)argc;
-	if ((rc = load_strings(ld->st, ld->notes, id, &p->notes, &p->nnotes)) < 0 ||
+	rc = load_strings(ld->st, ld->args, id, &p->argv, &argc);
+	p->argc = (int)argc; /* what was read is freed with the process, also on an error */
+	if (rc < 0 ||
+	    (rc = load_strings(ld->st, ld->notes, id, &p->notes, &p->nnotes)) < 0 ||
 	    (rc = load_fns(ld, id, p)) < 0 || (rc = load_threads(ld, id, p)) < 0)
 		return rc;
 	if (p->nfns_total < p->nfns)
