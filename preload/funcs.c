@@ -62,6 +62,87 @@ static inline struct hp_fstat *fstat_lookup(struct hp_tstate *ts, uint64_t fn)
 	}
 }
 
+/* ---- the calling-context tree (docs/semantics.md "Call tree") ---- */
+
+static inline uint32_t ncache_hash(uint64_t fn, uint32_t parent)
+{
+	return (uint32_t)((((fn >> 2) ^ ((uint64_t)parent << 24)) * 0x9E3779B97F4A7C15ull) >>
+			  (64 - HP_NCACHE_BITS));
+}
+
+/* The node for (parent, fn) on this thread: claimed, or folded into the parent. Fills *e. */
+static void tree_node_for(struct hp_tstate *ts, uint64_t fn, uint32_t parent,
+			  struct hp_ncache_ent *e)
+{
+	struct hp_region_header *h = hp_g.hdr;
+	e->node = parent;
+	if (!(hp_g.modes & HP_MODE_TREE)) {
+		e->tn = &ts->tree_off;
+		return;
+	}
+	e->tn = &ts->trec->tree_fold;
+	if (parent) {
+		/* Direct recursion stays in the caller's node: calls count there, the total is
+		 * the outermost frame's. */
+		struct hp_tree_node *p = hp_table_row(h, HP_T_TREE, parent - 1);
+		if (p->fn == fn) {
+			e->tn = p;
+			return;
+		}
+	}
+	uint32_t row;
+	struct hp_tree_node *n = hp_table_claim(HP_T_TREE, &row);
+	if (!n)
+		return; /* full: fold into the parent, counted in the thread's tree_fold */
+	n->parent = parent;
+	n->thread = ts->thread_row;
+	__atomic_store_n(&n->fn, fn, __ATOMIC_RELEASE);
+	e->node = row + 1;
+	e->tn = n;
+}
+
+/* Slow path: once per (thread, call path). Fills the cache slot, or only *tmp when the
+ * thread's cache is full (then every such call comes here, folded). */
+static HP_NOINLINE const struct hp_ncache_ent *ncache_new(struct hp_tstate *ts, uint64_t fn,
+							  uint32_t parent, uint32_t slot,
+							  struct hp_ncache_ent *tmp)
+{
+	tmp->fn = fn;
+	tmp->parent = parent;
+	tmp->rec = fstat_lookup(ts, fn);
+	if (ts->ncache_used >= HP_NCACHE_SIZE / 4 * 3) {
+		tmp->node = parent;
+		tmp->tn = (hp_g.modes & HP_MODE_TREE) ? &ts->trec->tree_fold : &ts->tree_off;
+		return tmp;
+	}
+	tree_node_for(ts, fn, parent, tmp);
+	struct hp_ncache_ent *e = &ts->ncache[slot];
+	/* Everything before the key: a signal handler that probes this slot sees either
+	 * nothing or all of it. */
+	e->parent = parent;
+	e->node = tmp->node;
+	e->rec = tmp->rec;
+	e->tn = tmp->tn;
+	HP_BARRIER();
+	e->fn = fn;
+	ts->ncache_used++;
+	return e;
+}
+
+static inline const struct hp_ncache_ent *ncache_lookup(struct hp_tstate *ts, uint64_t fn,
+							uint32_t parent, struct hp_ncache_ent *tmp)
+{
+	uint32_t i = ncache_hash(fn, parent);
+	for (;;) {
+		const struct hp_ncache_ent *e = &ts->ncache[i];
+		if (HP_LIKELY(e->fn == fn && e->parent == parent))
+			return e;
+		if (!e->fn)
+			return ncache_new(ts, fn, parent, i, tmp);
+		i = (i + 1) & (HP_NCACHE_SIZE - 1);
+	}
+}
+
 /* First hook on a thread: map its state and claim its thread row. NULL while start-up has not
  * finished, inside our own code, after the thread ended, or when the region is unavailable. */
 struct hp_tstate *hp_thread_slow(void)
@@ -99,14 +180,21 @@ out:
 	return ts;
 }
 
-static inline void record_exit(struct hp_tstate *ts, struct hp_frame *fr, uint64_t t1)
+/* The call in frame k (index on the shadow stack) returned at t1. */
+static inline void record_exit(struct hp_tstate *ts, uint32_t k, uint64_t t1)
 {
+	struct hp_frame *fr = &ts->stack[k];
+	uint64_t dt = t1 - fr->t0;
+	if (fr->tn)
+		fr->tn->total_ticks += dt;
+	if (HP_LIKELY(k > 0))
+		ts->stack[k - 1].child_ticks += dt;
 	struct hp_fstat *rec = fr->rec;
 	if (HP_UNLIKELY(!rec))
 		return;
-	uint64_t dt = t1 - fr->t0;
 	rec->completed++;
 	rec->sum_ticks += dt;
+	rec->self_ticks += dt - fr->child_ticks;
 	rec->hist[hp_hist_bucket(dt)]++;
 	if (dt < rec->min_ticks)
 		rec->min_ticks = dt;
@@ -148,9 +236,16 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 		return;
 	}
 	struct hp_frame *fr = &ts->stack[d];
-	struct hp_fstat *rec = fstat_lookup(ts, (uint64_t)fn);
+	uint32_t parent = d ? ts->stack[d - 1].node : 0;
+	struct hp_ncache_ent tmp;
+	const struct hp_ncache_ent *e = ncache_lookup(ts, (uint64_t)fn, parent, &tmp);
+	struct hp_fstat *rec = e->rec;
 	fr->fn = (uint64_t)fn;
 	fr->rec = rec;
+	fr->node = e->node;
+	fr->tn = e->node != parent ? e->tn : NULL;
+	fr->child_ticks = 0;
+	e->tn->calls++;
 	if (HP_LIKELY(rec != NULL)) {
 		rec->calls++;
 		rec->active++;
@@ -207,7 +302,7 @@ HP_EXPORT void __cyg_profile_func_exit(void *fn, void *site)
 			return;
 		fr = &ts->stack[d - 1];
 	}
-	record_exit(ts, fr, t1);
+	record_exit(ts, d - 1, t1);
 	HP_BARRIER();
 	ts->depth = d - 1;
 	(void)site;
@@ -242,6 +337,11 @@ HP_NOINLINE void hp_funcs_forget_unloaded(struct hp_tstate *ts)
 			if (fn >= mod->start && fn < mod->end)
 				ts->fcache[i].fn = HP_FCACHE_GONE;
 		}
+		for (uint32_t i = 0; i < HP_NCACHE_SIZE; i++) { /* the tree's cache too */
+			uint64_t fn = ts->ncache[i].fn;
+			if (fn >= mod->start && fn < mod->end)
+				ts->ncache[i].fn = HP_FCACHE_GONE;
+		}
 	}
 	ts->epoch = now;
 }
@@ -251,7 +351,7 @@ void hp_close_frames(struct hp_tstate *ts, uint64_t now)
 {
 	uint32_t d = ts->depth < HP_STACK_MAX ? ts->depth : HP_STACK_MAX;
 	while (d > 0) {
-		record_exit(ts, &ts->stack[d - 1], now);
+		record_exit(ts, d - 1, now);
 		d--;
 		ts->depth = d;
 	}
@@ -304,6 +404,9 @@ void hp_funcs_after_fork(void)
 		ts->fcache[i].fn = 0, ts->fcache[i].rec = NULL;
 	ts->fcache_used = 0;
 	ts->epoch = hp_g.hdr->module_epoch;
+	for (uint32_t i = 0; i < HP_NCACHE_SIZE; i++)
+		ts->ncache[i].fn = 0;
+	ts->ncache_used = 0;
 	ts->alloc[0] = ts->alloc[1] = ts->alloc[2] = ts->alloc[3] = 0;
 	/* The child's life starts at the fork (main_start_ticks): each open frame is one call of
 	 * the child's that starts there (else main showed 0 calls and more time than the child
@@ -311,9 +414,18 @@ void hp_funcs_after_fork(void)
 	uint32_t d = ts->depth < HP_STACK_MAX ? ts->depth : HP_STACK_MAX;
 	uint64_t now = hp_g.hdr->main_start_ticks;
 	for (uint32_t i = 0; i < d; i++) {
+		/* The frames still open get nodes in the new tree, without a call: the child
+		 * did not enter them, but their time until they return is the child's. */
 		struct hp_frame *fr = &ts->stack[i];
-		fr->rec = fstat_lookup(ts, fr->fn);
+		uint32_t parent = i ? ts->stack[i - 1].node : 0;
+		struct hp_ncache_ent tmp;
+		const struct hp_ncache_ent *e = ncache_lookup(ts, fr->fn, parent, &tmp);
+		fr->rec = e->rec;
+		fr->node = e->node;
+		fr->tn = e->node != parent ? e->tn : NULL;
+		fr->child_ticks = 0;
 		fr->t0 = now;
+		e->tn->calls++;
 		if (fr->rec) {
 			fr->rec->active++;
 			fr->rec->calls++;

@@ -26,17 +26,38 @@
 #define HP_FCACHE_BITS 16
 #define HP_FCACHE_SIZE (1u << HP_FCACHE_BITS)
 
+/* (parent tree node, function) -> tree node cache per thread, the hot path's one lookup; same
+ * rules as the address cache. A thread with more distinct call paths folds the rest. */
+#define HP_NCACHE_BITS 16
+#define HP_NCACHE_SIZE (1u << HP_NCACHE_BITS)
+
 /* One live call on the shadow stack. */
 struct hp_frame {
 	uint64_t fn;	       /* entry address the call was entered with */
 	struct hp_fstat *rec;  /* this thread's row for fn; NULL when the region was full */
 	uint64_t t0;	       /* ticks at entry */
+	uint64_t child_ticks;  /* time in timed callees that returned so far (self = dt - this) */
+	struct hp_tree_node *tn; /* node whose total this call adds to; NULL when folded */
+	uint32_t node;	       /* tree node of this call's path (row + 1): its callees' parent */
+	uint32_t reserved;
 	uint64_t alloc_mark[4]; /* the thread's alloc/free counters at entry (HP_MODE_ALLOC) */
 };
 
 struct hp_fcache_ent {
 	uint64_t fn;
 	struct hp_fstat *rec;
+};
+
+/* Key (fn, parent); `tn` is the node whose calls count (never NULL: a folded path counts in
+ * the thread row's tree_fold, and with the tree off in the thread's tree_off sink); `node` is
+ * the path's node, equal to `parent` when the call folds into it (direct recursion, full
+ * table, tree off): then the call adds no total to any node. */
+struct hp_ncache_ent {
+	uint64_t fn;
+	uint32_t parent;
+	uint32_t node;
+	struct hp_fstat *rec;
+	struct hp_tree_node *tn;
 };
 
 /* Per-thread state, mapped (not malloc'd) when the thread first runs a hook. */
@@ -47,7 +68,11 @@ struct hp_tstate {
 	uint32_t epoch;	     /* the module epoch this thread's fcache is valid for */
 	struct hp_thread_rec *trec;
 	uint64_t alloc[4]; /* running alloc_count, alloc_bytes, free_count, free_bytes */
+	uint32_t ncache_used;
+	uint32_t reserved2;
+	struct hp_tree_node tree_off; /* where calls count while the tree is off (never read) */
 	struct hp_fcache_ent fcache[HP_FCACHE_SIZE];
+	struct hp_ncache_ent ncache[HP_NCACHE_SIZE];
 	struct hp_frame stack[HP_STACK_MAX];
 };
 
@@ -73,6 +98,7 @@ struct hp_global {
 	int debug;		     /* HOTPATH_DEBUG */
 	uint64_t session;
 	uint64_t region_bytes;	     /* requested size */
+	uint64_t tree_nodes;	     /* HOTPATH_TREE_NODES: node table capacity, 0 = no tree */
 	char lib_path[HP_PATH_MAX];  /* this library, for LD_PRELOAD of children */
 };
 extern struct hp_global hp_g;
