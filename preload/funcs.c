@@ -245,6 +245,7 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 	fr->node = e->node;
 	fr->tn = e->node != parent ? e->tn : NULL;
 	fr->child_ticks = 0;
+	fr->sp = (uint64_t)__builtin_frame_address(0);
 	e->tn->calls++;
 	if (HP_LIKELY(rec != NULL)) {
 		rec->calls++;
@@ -264,7 +265,25 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 /* The top frame is not fn: calls above were left by longjmp (or an exception through code
  * without hooks). Drop them down to fn's frame; returns the new depth, or 0 if fn is not on
  * the stack at all. */
-static HP_NOINLINE uint32_t resync(struct hp_tstate *ts, uint64_t fn, uint32_t d)
+/* Frames k..d-1 were left without a return: they end at `now` in the tree and in self time
+ * (so a node's total still covers its children), but are not completed calls. */
+static void drop_frames(struct hp_tstate *ts, uint32_t k, uint32_t d, uint64_t now)
+{
+	for (uint32_t i = d; i > k; i--) {
+		struct hp_frame *fr = &ts->stack[i - 1];
+		uint64_t dt = now - fr->t0;
+		if (fr->tn)
+			fr->tn->total_ticks += dt;
+		if (i > 1)
+			ts->stack[i - 2].child_ticks += dt;
+		if (fr->rec) {
+			fr->rec->self_ticks += dt - fr->child_ticks;
+			fr->rec->active--;
+		}
+	}
+}
+
+static HP_NOINLINE uint32_t resync(struct hp_tstate *ts, uint64_t fn, uint32_t d, uint64_t now)
 {
 	uint32_t k = d;
 	while (k > 0 && ts->stack[k - 1].fn != fn)
@@ -273,10 +292,25 @@ static HP_NOINLINE uint32_t resync(struct hp_tstate *ts, uint64_t fn, uint32_t d
 		__atomic_fetch_add(&hp_g.hdr->unmatched_exits, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
-	for (uint32_t i = k; i < d; i++)
-		if (ts->stack[i].rec)
-			ts->stack[i].rec->active--;
+	drop_frames(ts, k, d, now);
 	return k;
+}
+
+void hp_funcs_drop_below(uint64_t limit, uint64_t now)
+{
+	struct hp_tstate *ts = hp_tls.ts;
+	if (!ts)
+		return;
+	uint32_t d = ts->depth < HP_STACK_MAX ? ts->depth : HP_STACK_MAX, k = d;
+	if (ts->depth > HP_STACK_MAX)
+		return; /* frames beyond the stack are not stored: leave it to the exits */
+	while (k > 0 && ts->stack[k - 1].sp < limit)
+		k--;
+	if (k == d)
+		return;
+	drop_frames(ts, k, d, now);
+	HP_BARRIER();
+	ts->depth = k;
 }
 
 HP_EXPORT void __cyg_profile_func_exit(void *fn, void *site)
@@ -297,7 +331,7 @@ HP_EXPORT void __cyg_profile_func_exit(void *fn, void *site)
 	}
 	struct hp_frame *fr = &ts->stack[d - 1];
 	if (HP_UNLIKELY(fr->fn != (uint64_t)fn)) {
-		d = resync(ts, (uint64_t)fn, d);
+		d = resync(ts, (uint64_t)fn, d, t1);
 		if (!d)
 			return;
 		fr = &ts->stack[d - 1];

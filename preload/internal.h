@@ -40,6 +40,7 @@ struct hp_frame {
 	struct hp_tree_node *tn; /* node whose total this call adds to; NULL when folded */
 	uint32_t node;	       /* tree node of this call's path (row + 1): its callees' parent */
 	uint32_t reserved;
+	uint64_t sp;	       /* where the call's frame is (jumps.c): callees record less */
 	uint64_t alloc_mark[4]; /* the thread's alloc/free counters at entry (HP_MODE_ALLOC) */
 };
 
@@ -180,6 +181,9 @@ void hp_thread_end(void);
 void hp_close_frames(struct hp_tstate *ts, uint64_t now);
 void hp_funcs_after_fork(void);
 void hp_funcs_forget_unloaded(struct hp_tstate *ts); /* the module epoch moved: drop their rows */
+/* Frames recording a stack address below `limit` were left by longjmp or an exception: end
+ * them at `now` (their time counts in the tree and in self time; they are not completed). */
+void hp_funcs_drop_below(uint64_t limit, uint64_t now);
 
 /* init.c */
 void hp_main_end(int status);

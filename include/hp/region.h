@@ -16,7 +16,7 @@
 #include "hp/hist.h"
 
 #define HP_REGION_MAGIC 0x314e4745525048ull /* "HPREGN1\0" read as little-endian */
-#define HP_REGION_VERSION 3
+#define HP_REGION_VERSION 4
 #define HP_REGION_PREFIX "hotpath-"	   /* file name prefix under /dev/shm */
 #define HP_REGION_DIR "/dev/shm"
 
