@@ -238,3 +238,38 @@ def test_tree_switched_off():
     check(abs(c["self_ns"] - c["total_ns"]) <= c["total_ns"] * 0.001, "self time without the tree")
     cp = hotpath("run", "--tree", "--tree-nodes", "0", "--", exe)
     check("not recorded" in cp.stderr.decode(), cp.stderr.decode())
+
+
+def test_tree_history_and_compare_self():
+    exe = build("tree_known.c")
+    d = tempfile.mkdtemp()
+    db = os.path.join(d, "h.db")
+    cp = hotpath("run", "--save", "--db", db, "--label", "base", "-o", os.path.join(d, "r.txt"), "--", exe)
+    eq(cp.returncode, 0, f"run --save: {cp.stderr.decode()}")
+    cp = hotpath("report", "--db", db, "--format", "json", "last")
+    eq(cp.returncode, 0, f"report last: {cp.stderr.decode()}")
+    rep = json.loads(cp.stdout)
+    p = paths(rep)
+    eq(call(p, "main/a/c"), 30, "saved tree main/a/c")
+    eq(call(p, "main/b/c"), 10, "saved tree main/b/c")
+    consistent(rep, "saved")
+    c = fn(rep, "c")
+    check(c["self_ns"] > 0 and abs(c["self_ns"] - c["total_ns"]) <= c["total_ns"] * 0.001, f"saved self {c}")
+    cp = hotpath("report", "--db", db, "--tree", "last")
+    check("+-c" in cp.stdout.decode(), cp.stdout.decode())
+    # compare --metric self: a's self time grows 10x, its total stays
+    base = os.path.join(d, "base.json")
+    head = os.path.join(d, "head.json")
+    json.dump(rep, open(base, "w"))
+    a = fn(rep, "a")
+    a["self_ns"] = a["self_ns"] * 10 + 1000
+    json.dump(rep, open(head, "w"))
+    cp = hotpath("compare", "-f", "json", "--metric", "self", base, head)
+    out = json.loads(cp.stdout)
+    eq(out["metric"], "self_ns", "metric key")
+    st = {f["name"]: f["status"] for f in out["functions"]}
+    eq(st["a"], "slower", f"a by self time: {st}")
+    eq(st["c"], "unchanged", f"c by self time: {st}")
+    cp = hotpath("compare", "-f", "json", "--metric", "total", base, head)
+    st = {f["name"]: f["status"] for f in json.loads(cp.stdout)["functions"]}
+    eq(st["a"], "unchanged", f"a by total time: {st}")

@@ -183,6 +183,7 @@ static void figures(const struct hp_fn_row *r, double pct, double *v)
 	v[M_PCT] = hp_fn_percentile(r, pct, NULL);
 	v[M_TOTAL] = (double)r->total_ns;
 	v[M_BYTES] = (double)r->alloc_bytes;
+	v[M_SELF] = (double)r->self_ns;
 }
 
 /* The figures of rows k[0..n) of one run seen as one function: sums, and the percentile of the
@@ -209,6 +210,7 @@ static int merged_figures(const struct keyed *k, size_t n, double pct, double *v
 		m.completed += r->completed;
 		m.sum_ns += r->sum_ns;
 		m.total_ns += r->total_ns;
+		m.self_ns += r->self_ns;
 		m.alloc_bytes += r->alloc_bytes;
 		if (r->completed && r->min_ns < m.min_ns)
 			m.min_ns = r->min_ns;
@@ -434,7 +436,8 @@ static void usage(FILE *f)
 		   "  -f, --format FMT             table, json or markdown (default table)\n"
 		   "  -p, --percentile P           the percentile column (default 50: the median call)\n"
 		   "  -m, --metric M               what decides slower/faster: p (the percentile column,\n"
-		   "                               the default), pNN (sets it), avg or total\n"
+		   "                               the default), pNN (sets it), avg, total or\n"
+		   "                               self (exclusive time, docs/semantics.md)\n"
 		   "  -t, --threshold PCT          mark changes beyond PCT %% (default 10)\n"
 		   "      --fail-on-regression PCT exit with status 3 when a function is slower by more\n"
 		   "                               than PCT %% (beyond the runs' spread)\n"
@@ -494,8 +497,10 @@ static int parse_args(int argc, char **argv, struct hp_cmp_opts *o, const char *
 			}
 			else if (!strcmp(v, "total"))
 				o->gate = M_TOTAL;
+			else if (!strcmp(v, "self"))
+				o->gate = M_SELF;
 			else {
-				hp_err("--metric: expected avg, p or total, got '%s'", v);
+				hp_err("--metric: expected avg, p, total or self, got '%s'", v);
 				return -1;
 			}
 		} else if ((!strcmp(a, "-t") || !strcmp(a, "--threshold")) && v) {
@@ -564,13 +569,16 @@ int hp_cmd_compare(int argc, char **argv)
 		hp_err("out of memory");
 		goto out;
 	}
-	struct hp_cmp_layout l = {.show = {1, 1, 1, 1, 0}};
+	struct hp_cmp_layout l = {.show = {1, 1, 1, 1, 0, o.gate == M_SELF}};
 	char num[32];
 	snprintf(num, sizeof(num), "%g", o.pct);
 	snprintf(l.pct_name, sizeof(l.pct_name), "P%s", num);
 	char gate[64];
 	snprintf(gate, sizeof(gate), "%s of the call times", l.pct_name);
-	l.gate_name = o.gate == M_AVG ? "time per call" : o.gate == M_TOTAL ? "total time" : gate;
+	l.gate_name = o.gate == M_AVG	  ? "time per call"
+		      : o.gate == M_TOTAL ? "total time"
+		      : o.gate == M_SELF  ? "self time"
+					  : gate;
 	for (size_t i = 0; i < nrows; i++)
 		if (rows[i].med[0][M_BYTES] > 0 || rows[i].med[1][M_BYTES] > 0)
 			l.show[M_BYTES] = 1;

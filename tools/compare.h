@@ -7,14 +7,14 @@
 
 #include "tools/report/report.h"
 
-enum { M_CALLS, M_AVG, M_PCT, M_TOTAL, M_BYTES, NM };
+enum { M_CALLS, M_AVG, M_PCT, M_TOTAL, M_BYTES, M_SELF, NM };
 enum { ST_REGRESSED, ST_IMPROVED, ST_SPREAD, ST_NEW, ST_GONE, ST_SAME };
 enum { OUT_TABLE, OUT_JSON, OUT_MARKDOWN };
 #define HP_CMP_EXIT_REGRESSION 3
 
 struct hp_cmp_opts {
 	double pct;	  /* the percentile column */
-	int gate;	  /* the metric that decides regressed / improved: M_AVG, M_PCT or M_TOTAL */
+	int gate;	  /* the metric that decides regressed / improved: M_AVG, M_PCT, M_TOTAL or M_SELF */
 	double threshold; /* % */
 	double fail_pct;  /* % or < 0 when not asked */
 	size_t runs;	  /* the newest N runs of each side, 0 = all */

@@ -8,7 +8,8 @@
 #include "tools/report/json.h"
 #include "tools/report/textfmt.h"
 
-const char *const hp_compare_metric_key[NM] = {"calls", "avg_ns", NULL, "total_ns", "alloc_bytes"};
+const char *const hp_compare_metric_key[NM] = {"calls", "avg_ns", NULL, "total_ns", "alloc_bytes",
+							 "self_ns"};
 
 static const char *const status_word[] = {"slower", "faster", "~ within spread", "new", "gone", ""};
 static const char *const status_md[] = {"🔴 slower", "🟢 faster", "⚪ within spread", "🆕 new",
@@ -70,7 +71,7 @@ static size_t cols(const char *s)
 
 static const char *metric_title(const struct hp_cmp_layout *l, int m)
 {
-	static const char *const t[NM] = {"Calls", "Avg", NULL, "Total", "Bytes"};
+	static const char *const t[NM] = {"Calls", "Avg", NULL, "Total", "Bytes", "Self"};
 
 	return m == M_PCT ? l->pct_name : t[m];
 }
