@@ -101,12 +101,14 @@ static void tree_node_for(struct hp_tstate *ts, uint64_t fn, uint32_t parent,
 	e->tn = n;
 }
 
-/* Slow path: once per (thread, call path). Fills the cache slot, or only *tmp when the
- * thread's cache is full (then every such call comes here, folded). */
+/* Slow path: once per (thread, call path). Fills the cache slot, or only ts->nfull when the
+ * thread's cache is full (then every such call comes here, folded; a signal handler's hook
+ * between this and the caller's reading may overwrite nfull: that call then counts under the
+ * handler's function, a bounded misattribution of an already degraded case). */
 static HP_NOINLINE const struct hp_ncache_ent *ncache_new(struct hp_tstate *ts, uint64_t fn,
-							  uint32_t parent, uint32_t slot,
-							  struct hp_ncache_ent *tmp)
+							  uint32_t parent, uint32_t slot)
 {
+	struct hp_ncache_ent *tmp = &ts->nfull;
 	tmp->fn = fn;
 	tmp->parent = parent;
 	tmp->rec = fstat_lookup(ts, fn);
@@ -130,7 +132,7 @@ static HP_NOINLINE const struct hp_ncache_ent *ncache_new(struct hp_tstate *ts, 
 }
 
 static inline const struct hp_ncache_ent *ncache_lookup(struct hp_tstate *ts, uint64_t fn,
-							uint32_t parent, struct hp_ncache_ent *tmp)
+							uint32_t parent)
 {
 	uint32_t i = ncache_hash(fn, parent);
 	for (;;) {
@@ -138,7 +140,7 @@ static inline const struct hp_ncache_ent *ncache_lookup(struct hp_tstate *ts, ui
 		if (HP_LIKELY(e->fn == fn && e->parent == parent))
 			return e;
 		if (!e->fn)
-			return ncache_new(ts, fn, parent, i, tmp);
+			return ncache_new(ts, fn, parent, i);
 		i = (i + 1) & (HP_NCACHE_SIZE - 1);
 	}
 }
@@ -181,7 +183,8 @@ out:
 }
 
 /* The call in frame k (index on the shadow stack) returned at t1. */
-static inline void record_exit(struct hp_tstate *ts, uint32_t k, uint64_t t1)
+static inline __attribute__((always_inline)) void record_exit(struct hp_tstate *ts, uint32_t k,
+								uint64_t t1)
 {
 	struct hp_frame *fr = &ts->stack[k];
 	uint64_t dt = t1 - fr->t0;
@@ -237,8 +240,7 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 	}
 	struct hp_frame *fr = &ts->stack[d];
 	uint32_t parent = d ? ts->stack[d - 1].node : 0;
-	struct hp_ncache_ent tmp;
-	const struct hp_ncache_ent *e = ncache_lookup(ts, (uint64_t)fn, parent, &tmp);
+	const struct hp_ncache_ent *e = ncache_lookup(ts, (uint64_t)fn, parent);
 	struct hp_fstat *rec = e->rec;
 	fr->fn = (uint64_t)fn;
 	fr->rec = rec;
@@ -452,8 +454,7 @@ void hp_funcs_after_fork(void)
 		 * did not enter them, but their time until they return is the child's. */
 		struct hp_frame *fr = &ts->stack[i];
 		uint32_t parent = i ? ts->stack[i - 1].node : 0;
-		struct hp_ncache_ent tmp;
-		const struct hp_ncache_ent *e = ncache_lookup(ts, fr->fn, parent, &tmp);
+		const struct hp_ncache_ent *e = ncache_lookup(ts, fr->fn, parent);
 		fr->rec = e->rec;
 		fr->node = e->node;
 		fr->tn = e->node != parent ? e->tn : NULL;

@@ -42,7 +42,9 @@ struct hp_frame {
 	uint32_t reserved;
 	uint64_t sp;	       /* where the call's frame is (jumps.c): callees record less */
 	uint64_t alloc_mark[4]; /* the thread's alloc/free counters at entry (HP_MODE_ALLOC) */
+	uint64_t pad;	       /* 96 bytes: a frame's address is two shifts and an add */
 };
+_Static_assert(sizeof(struct hp_frame) == 96, "a shadow-stack frame is 96 bytes");
 
 struct hp_fcache_ent {
 	uint64_t fn;
@@ -72,6 +74,7 @@ struct hp_tstate {
 	uint32_t ncache_used;
 	uint32_t reserved2;
 	struct hp_tree_node tree_off; /* where calls count while the tree is off (never read) */
+	struct hp_ncache_ent nfull;   /* the answer for a path when the node cache is full */
 	struct hp_fcache_ent fcache[HP_FCACHE_SIZE];
 	struct hp_ncache_ent ncache[HP_NCACHE_SIZE];
 	struct hp_frame stack[HP_STACK_MAX];
