@@ -28,8 +28,10 @@ endif
 
 # Code that runs inside the profiled process: no exported names but the hooks, initial-exec TLS
 # (glibc's rules for a replacement malloc), frame pointers for cheap call-site capture.
+# No auto-vectorization: the patch stubs save only xmm0-1, and gcc -O2 pairs adjacent counter
+# updates into SSE adds (test_patch checks what the stubs reach).
 PRELOAD_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
-	-fno-omit-frame-pointer -fno-strict-aliasing
+	-fno-omit-frame-pointer -fno-strict-aliasing -fno-tree-vectorize
 PRELOAD_LDFLAGS := -shared -Wl,--no-undefined -Wl,-z,noexecstack -ldl -lpthread -lrt -lcapstone \
 	-lunwind
 

@@ -84,6 +84,94 @@ static inline struct hp_fstat *fstat_peek(struct hp_tstate *ts, uint64_t fn)
 	}
 }
 
+/* ---- the calling-context tree (docs/semantics.md "Call tree") ---- */
+
+static inline uint32_t ncache_hash(uint64_t fn, uint32_t parent)
+{
+	return (uint32_t)((((fn >> 2) ^ ((uint64_t)parent << 24)) * 0x9E3779B97F4A7C15ull) >>
+			  (64 - HP_NCACHE_BITS));
+}
+
+/* The node for (parent, fn) on this thread: claimed, or folded into the parent. Fills *e. */
+static void tree_node_for(struct hp_tstate *ts, uint64_t fn, uint32_t parent,
+			  struct hp_ncache_ent *e)
+{
+	struct hp_region_header *h = hp_g.hdr;
+	e->node = parent;
+	if (!(hp_g.modes & HP_MODE_TREE)) {
+		e->tn = &ts->tree_off;
+		return;
+	}
+	e->tn = &ts->trec->tree_fold;
+	if (parent) {
+		/* Direct recursion stays in the caller's node: calls count there, the total is
+		 * the outermost frame's. */
+		struct hp_tree_node *p = hp_table_row(h, HP_T_TREE, parent - 1);
+		if (p->fn == fn) {
+			e->tn = p;
+			return;
+		}
+	}
+	uint32_t row;
+	struct hp_tree_node *n = hp_table_claim(HP_T_TREE, &row);
+	if (!n)
+		return; /* full: fold into the parent, counted in the thread's tree_fold */
+	n->parent = parent;
+	n->thread = ts->thread_row;
+	__atomic_store_n(&n->fn, fn, __ATOMIC_RELEASE);
+	e->node = row + 1;
+	e->tn = n;
+}
+
+/* Slow path: once per (thread, call path). Fills the cache slot, or only ts->nfull when the
+ * thread's cache is full (then every such call comes here, folded; a signal handler's hook
+ * between this and the caller's reading may overwrite nfull: that call then counts under the
+ * handler's function, a bounded misattribution of an already degraded case). */
+static HP_NOINLINE const struct hp_ncache_ent *ncache_new(struct hp_tstate *ts, uint64_t fn,
+							  uint32_t parent, uint32_t slot)
+{
+	struct hp_ncache_ent *tmp = &ts->nfull;
+	tmp->fn = fn;
+	tmp->parent = parent;
+	tmp->rec = fstat_lookup(ts, fn);
+	if (ts->ncache_used >= HP_NCACHE_SIZE / 4 * 3) {
+		tmp->node = parent;
+		tmp->tn = (hp_g.modes & HP_MODE_TREE) ? &ts->trec->tree_fold : &ts->tree_off;
+		return tmp;
+	}
+	if (tmp->rec == HP_FSTAT_EXCLUDED) {
+		tmp->node = parent; /* never entered: no node (the hooks return on the mark) */
+		tmp->tn = &ts->tree_off;
+	} else {
+		tree_node_for(ts, fn, parent, tmp);
+	}
+	struct hp_ncache_ent *e = &ts->ncache[slot];
+	/* Everything before the key: a signal handler that probes this slot sees either
+	 * nothing or all of it. */
+	e->parent = parent;
+	e->node = tmp->node;
+	e->rec = tmp->rec;
+	e->tn = tmp->tn;
+	HP_BARRIER();
+	e->fn = fn;
+	ts->ncache_used++;
+	return e;
+}
+
+static inline const struct hp_ncache_ent *ncache_lookup(struct hp_tstate *ts, uint64_t fn,
+							uint32_t parent)
+{
+	uint32_t i = ncache_hash(fn, parent);
+	for (;;) {
+		const struct hp_ncache_ent *e = &ts->ncache[i];
+		if (HP_LIKELY(e->fn == fn && e->parent == parent))
+			return e;
+		if (!e->fn)
+			return ncache_new(ts, fn, parent, i);
+		i = (i + 1) & (HP_NCACHE_SIZE - 1);
+	}
+}
+
 /* First hook on a thread: map its state and claim its thread row. NULL while start-up has not
  * finished, inside our own code, after the thread ended, or when the region is unavailable. */
 struct hp_tstate *hp_thread_slow(void)
@@ -121,14 +209,22 @@ out:
 	return ts;
 }
 
-static inline void record_exit(struct hp_tstate *ts, struct hp_frame *fr, uint64_t t1)
+/* The call in frame k (index on the shadow stack) returned at t1. */
+static inline __attribute__((always_inline)) void record_exit(struct hp_tstate *ts, uint32_t k,
+								uint64_t t1)
 {
+	struct hp_frame *fr = &ts->stack[k];
+	uint64_t dt = t1 - fr->t0;
+	if (fr->tn)
+		fr->tn->total_ticks += dt;
+	if (HP_LIKELY(k > 0))
+		ts->stack[k - 1].child_ticks += dt;
 	struct hp_fstat *rec = fr->rec;
 	if (HP_UNLIKELY(!rec))
 		return;
-	uint64_t dt = t1 - fr->t0;
 	rec->completed++;
 	rec->sum_ticks += dt;
+	rec->self_ticks += dt - fr->child_ticks;
 	rec->hist[hp_hist_bucket(dt)]++;
 	if (dt < rec->min_ticks)
 		rec->min_ticks = dt;
@@ -162,9 +258,6 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 	}
 	if (HP_UNLIKELY(ts->epoch != __atomic_load_n(&hp_g.hdr->module_epoch, __ATOMIC_RELAXED)))
 		hp_funcs_forget_unloaded(ts);
-	struct hp_fstat *rec = fstat_lookup(ts, (uint64_t)fn);
-	if (HP_UNLIKELY(rec == HP_FSTAT_EXCLUDED))
-		return; /* no frame, no timestamp: the exit hook skips it too */
 	uint32_t d = ts->depth;
 	ts->depth = d + 1;
 	HP_BARRIER();
@@ -173,8 +266,22 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 		return;
 	}
 	struct hp_frame *fr = &ts->stack[d];
+	uint32_t parent = d ? ts->stack[d - 1].node : 0;
+	const struct hp_ncache_ent *e = ncache_lookup(ts, (uint64_t)fn, parent);
+	struct hp_fstat *rec = e->rec;
+	if (HP_UNLIKELY(rec == HP_FSTAT_EXCLUDED)) {
+		/* '!pattern': no frame, no timestamp; the exit hook skips it too */
+		HP_BARRIER();
+		ts->depth = d;
+		return;
+	}
 	fr->fn = (uint64_t)fn;
 	fr->rec = rec;
+	fr->node = e->node;
+	fr->tn = e->node != parent ? e->tn : NULL;
+	fr->child_ticks = 0;
+	fr->sp = (uint64_t)__builtin_frame_address(0);
+	e->tn->calls++;
 	if (HP_LIKELY(rec != NULL)) {
 		rec->calls++;
 		rec->active++;
@@ -193,7 +300,25 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 /* The top frame is not fn: calls above were left by longjmp (or an exception through code
  * without hooks). Drop them down to fn's frame; returns the new depth, or 0 if fn is not on
  * the stack at all. */
-static HP_NOINLINE uint32_t resync(struct hp_tstate *ts, uint64_t fn, uint32_t d)
+/* Frames k..d-1 were left without a return: they end at `now` in the tree and in self time
+ * (so a node's total still covers its children), but are not completed calls. */
+static void drop_frames(struct hp_tstate *ts, uint32_t k, uint32_t d, uint64_t now)
+{
+	for (uint32_t i = d; i > k; i--) {
+		struct hp_frame *fr = &ts->stack[i - 1];
+		uint64_t dt = now - fr->t0;
+		if (fr->tn)
+			fr->tn->total_ticks += dt;
+		if (i > 1)
+			ts->stack[i - 2].child_ticks += dt;
+		if (fr->rec) {
+			fr->rec->self_ticks += dt - fr->child_ticks;
+			fr->rec->active--;
+		}
+	}
+}
+
+static HP_NOINLINE uint32_t resync(struct hp_tstate *ts, uint64_t fn, uint32_t d, uint64_t now)
 {
 	uint32_t k = d;
 	while (k > 0 && ts->stack[k - 1].fn != fn)
@@ -202,10 +327,25 @@ static HP_NOINLINE uint32_t resync(struct hp_tstate *ts, uint64_t fn, uint32_t d
 		__atomic_fetch_add(&hp_g.hdr->unmatched_exits, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
-	for (uint32_t i = k; i < d; i++)
-		if (ts->stack[i].rec)
-			ts->stack[i].rec->active--;
+	drop_frames(ts, k, d, now);
 	return k;
+}
+
+void hp_funcs_drop_below(uint64_t limit, uint64_t now)
+{
+	struct hp_tstate *ts = hp_tls.ts;
+	if (!ts)
+		return;
+	uint32_t d = ts->depth < HP_STACK_MAX ? ts->depth : HP_STACK_MAX, k = d;
+	if (ts->depth > HP_STACK_MAX)
+		return; /* frames beyond the stack are not stored: leave it to the exits */
+	while (k > 0 && ts->stack[k - 1].sp < limit)
+		k--;
+	if (k == d)
+		return;
+	drop_frames(ts, k, d, now);
+	HP_BARRIER();
+	ts->depth = k;
 }
 
 HP_EXPORT void __cyg_profile_func_exit(void *fn, void *site)
@@ -228,12 +368,12 @@ HP_EXPORT void __cyg_profile_func_exit(void *fn, void *site)
 	if (HP_UNLIKELY(fr->fn != (uint64_t)fn)) {
 		if (fstat_peek(ts, (uint64_t)fn) == HP_FSTAT_EXCLUDED)
 			return; /* its entry pushed nothing */
-		d = resync(ts, (uint64_t)fn, d);
+		d = resync(ts, (uint64_t)fn, d, t1);
 		if (!d)
 			return;
 		fr = &ts->stack[d - 1];
 	}
-	record_exit(ts, fr, t1);
+	record_exit(ts, d - 1, t1);
 	HP_BARRIER();
 	ts->depth = d - 1;
 	(void)site;
@@ -268,6 +408,11 @@ HP_NOINLINE void hp_funcs_forget_unloaded(struct hp_tstate *ts)
 			if (fn >= mod->start && fn < mod->end)
 				ts->fcache[i].fn = HP_FCACHE_GONE;
 		}
+		for (uint32_t i = 0; i < HP_NCACHE_SIZE; i++) { /* the tree's cache too */
+			uint64_t fn = ts->ncache[i].fn;
+			if (fn >= mod->start && fn < mod->end)
+				ts->ncache[i].fn = HP_FCACHE_GONE;
+		}
 	}
 	ts->epoch = now;
 }
@@ -277,7 +422,7 @@ void hp_close_frames(struct hp_tstate *ts, uint64_t now)
 {
 	uint32_t d = ts->depth < HP_STACK_MAX ? ts->depth : HP_STACK_MAX;
 	while (d > 0) {
-		record_exit(ts, &ts->stack[d - 1], now);
+		record_exit(ts, d - 1, now);
 		d--;
 		ts->depth = d;
 	}
@@ -330,6 +475,9 @@ void hp_funcs_after_fork(void)
 		ts->fcache[i].fn = 0, ts->fcache[i].rec = NULL;
 	ts->fcache_used = 0;
 	ts->epoch = hp_g.hdr->module_epoch;
+	for (uint32_t i = 0; i < HP_NCACHE_SIZE; i++)
+		ts->ncache[i].fn = 0;
+	ts->ncache_used = 0;
 	ts->alloc[0] = ts->alloc[1] = ts->alloc[2] = ts->alloc[3] = 0;
 	/* The child's life starts at the fork (main_start_ticks): each open frame is one call of
 	 * the child's that starts there (else main showed 0 calls and more time than the child
@@ -337,9 +485,17 @@ void hp_funcs_after_fork(void)
 	uint32_t d = ts->depth < HP_STACK_MAX ? ts->depth : HP_STACK_MAX;
 	uint64_t now = hp_g.hdr->main_start_ticks;
 	for (uint32_t i = 0; i < d; i++) {
+		/* The frames still open get nodes in the new tree, without a call: the child
+		 * did not enter them, but their time until they return is the child's. */
 		struct hp_frame *fr = &ts->stack[i];
-		fr->rec = fstat_lookup(ts, fr->fn);
+		uint32_t parent = i ? ts->stack[i - 1].node : 0;
+		const struct hp_ncache_ent *e = ncache_lookup(ts, fr->fn, parent);
+		fr->rec = e->rec;
+		fr->node = e->node;
+		fr->tn = e->node != parent ? e->tn : NULL;
+		fr->child_ticks = 0;
 		fr->t0 = now;
+		e->tn->calls++;
 		if (fr->rec) {
 			fr->rec->active++;
 			fr->rec->calls++;

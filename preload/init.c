@@ -42,6 +42,8 @@ HP_NEXT_DECL(int, dlclose, (void *));
 
 /* Default 64 MiB: tmpfs allocates on touch, so the unused part costs nothing. */
 #define HP_REGION_DEFAULT (64ull << 20)
+/* 65,536 nodes of 32 bytes: 2 MiB of the region. */
+#define HP_TREE_NODES_DEFAULT 65536
 
 static void read_settings(void)
 {
@@ -58,6 +60,11 @@ static void read_settings(void)
 	modes |= hp_env_bool("HOTPATH_CHANNELS", 1) ? HP_MODE_CHANNELS : 0;
 	modes |= hp_env_bool("HOTPATH_LOCKS", 1) ? HP_MODE_LOCKS : 0;
 	modes |= hp_env_bool("HOTPATH_LOCK_HOLD", 1) ? 0 : HP_MODE_NO_HOLD;
+	/* the calling-context tree (funcs.c): on unless HOTPATH_TREE_NODES=0 */
+	hp_g.tree_nodes = hp_env_u64("HOTPATH_TREE_NODES", HP_TREE_NODES_DEFAULT);
+	if (hp_g.tree_nodes > (1u << 30))
+		hp_g.tree_nodes = 1u << 30;
+	modes |= hp_g.tree_nodes ? HP_MODE_TREE : 0;
 	hp_g.modes = modes;
 }
 

@@ -26,17 +26,41 @@
 #define HP_FCACHE_BITS 16
 #define HP_FCACHE_SIZE (1u << HP_FCACHE_BITS)
 
+/* (parent tree node, function) -> tree node cache per thread, the hot path's one lookup; same
+ * rules as the address cache. A thread with more distinct call paths folds the rest. */
+#define HP_NCACHE_BITS 16
+#define HP_NCACHE_SIZE (1u << HP_NCACHE_BITS)
+
 /* One live call on the shadow stack. */
 struct hp_frame {
 	uint64_t fn;	       /* entry address the call was entered with */
 	struct hp_fstat *rec;  /* this thread's row for fn; NULL when the region was full */
 	uint64_t t0;	       /* ticks at entry */
+	uint64_t child_ticks;  /* time in timed callees that returned so far (self = dt - this) */
+	struct hp_tree_node *tn; /* node whose total this call adds to; NULL when folded */
+	uint32_t node;	       /* tree node of this call's path (row + 1): its callees' parent */
+	uint32_t reserved;
+	uint64_t sp;	       /* where the call's frame is (jumps.c): callees record less */
 	uint64_t alloc_mark[4]; /* the thread's alloc/free counters at entry (HP_MODE_ALLOC) */
+	uint64_t pad;	       /* 96 bytes: a frame's address is two shifts and an add */
 };
+_Static_assert(sizeof(struct hp_frame) == 96, "a shadow-stack frame is 96 bytes");
 
 struct hp_fcache_ent {
 	uint64_t fn;
 	struct hp_fstat *rec;
+};
+
+/* Key (fn, parent); `tn` is the node whose calls count (never NULL: a folded path counts in
+ * the thread row's tree_fold, and with the tree off in the thread's tree_off sink); `node` is
+ * the path's node, equal to `parent` when the call folds into it (direct recursion, full
+ * table, tree off): then the call adds no total to any node. */
+struct hp_ncache_ent {
+	uint64_t fn;
+	uint32_t parent;
+	uint32_t node;
+	struct hp_fstat *rec;
+	struct hp_tree_node *tn;
 };
 
 /* Per-thread state, mapped (not malloc'd) when the thread first runs a hook. */
@@ -47,7 +71,12 @@ struct hp_tstate {
 	uint32_t epoch;	     /* the module epoch this thread's fcache is valid for */
 	struct hp_thread_rec *trec;
 	uint64_t alloc[4]; /* running alloc_count, alloc_bytes, free_count, free_bytes */
+	uint32_t ncache_used;
+	uint32_t reserved2;
+	struct hp_tree_node tree_off; /* where calls count while the tree is off (never read) */
+	struct hp_ncache_ent nfull;   /* the answer for a path when the node cache is full */
 	struct hp_fcache_ent fcache[HP_FCACHE_SIZE];
+	struct hp_ncache_ent ncache[HP_NCACHE_SIZE];
 	struct hp_frame stack[HP_STACK_MAX];
 };
 
@@ -73,6 +102,7 @@ struct hp_global {
 	int debug;		     /* HOTPATH_DEBUG */
 	uint64_t session;
 	uint64_t region_bytes;	     /* requested size */
+	uint64_t tree_nodes;	     /* HOTPATH_TREE_NODES: node table capacity, 0 = no tree */
 	char lib_path[HP_PATH_MAX];  /* this library, for LD_PRELOAD of children */
 };
 extern struct hp_global hp_g;
@@ -154,6 +184,9 @@ void hp_thread_end(void);
 void hp_close_frames(struct hp_tstate *ts, uint64_t now);
 void hp_funcs_after_fork(void);
 void hp_funcs_forget_unloaded(struct hp_tstate *ts); /* the module epoch moved: drop their rows */
+/* Frames recording a stack address below `limit` were left by longjmp or an exception: end
+ * them at `now` (their time counts in the tree and in self time; they are not completed). */
+void hp_funcs_drop_below(uint64_t limit, uint64_t now);
 
 /* init.c */
 void hp_main_end(int status);

@@ -101,6 +101,9 @@ int hp_patch_enter(uint64_t ret, uint64_t *slot)
 			struct hp_fstat *rec = ts->stack[fd - 1].rec;
 			if (rec && HP_UNLIKELY(rec->kind != HP_FN_PATCHED) && ts->stack[fd - 1].fn == t->fn)
 				rec->kind = HP_FN_PATCHED;
+			/* jumps.c: the frame is where its return slot is, not in our stubs below */
+			if (ts->stack[fd - 1].fn == t->fn)
+				ts->stack[fd - 1].sp = (uint64_t)slot - 16;
 		}
 	}
 	return 1;
@@ -207,8 +210,11 @@ HP_EXPORT int _Unwind_Resume_or_Rethrow(void *exc)
 HP_EXPORT void *__cxa_begin_catch(void *exc)
 {
 	void *(*real)(void *) = HP_NEXT_IN(__cxa_begin_catch, "libstdc++.so.6");
-	if (rs) /* the catching frame's stack pointer (its canonical frame address) */
-		rehook_after_catch(rs, (uint64_t)__builtin_dwarf_cfa());
+	uint64_t cfa = (uint64_t)__builtin_dwarf_cfa(); /* the catching frame's stack pointer */
+	if (rs)
+		rehook_after_catch(rs, cfa);
+	if (!hp_tls.guard) /* frames without exit hooks that the exception left (jumps.c) */
+		hp_funcs_drop_below(cfa - 16, hp_ticks());
 	return real(exc);
 }
 

@@ -41,6 +41,7 @@ static const struct {
 	[HP_T_STACK_FRAMES] = {sizeof(uint64_t), 0},
 	[HP_T_STACK_INDEX] = {sizeof(uint32_t), 0},
 	[HP_T_CPU_SAMPLES] = {sizeof(struct hp_cpu_sample_rec), 0},
+	[HP_T_TREE] = {sizeof(struct hp_tree_node), 0}, /* hp_g.tree_nodes */
 };
 
 /* The stack tables take about an eighth of the region: frames a sixteenth (512 Ki frames in
@@ -142,6 +143,10 @@ static int layout_tables(struct hp_region_header *h, uint64_t size)
 		uint64_t cap = t == HP_T_IO ? HP_IO_KINDS
 			       : fixed_tables[t].capacity ? fixed_tables[t].capacity * num / den
 							  : stack_capacity(t, size);
+		if (t == HP_T_TREE) /* hp_g.tree_nodes, at most an eighth of the region */
+			cap = hp_g.tree_nodes < size / 8 / sizeof(struct hp_tree_node)
+				      ? hp_g.tree_nodes
+				      : size / 8 / sizeof(struct hp_tree_node);
 		h->tables[t].offset = off;
 		h->tables[t].row_size = fixed_tables[t].row_size;
 		h->tables[t].capacity = (uint32_t)(cap ? cap : 1);
@@ -267,6 +272,7 @@ int hp_region_create(int from_fork)
 	h->ppid = (int)getppid();
 	h->proc_start_ticks = hp_proc_start_ticks(pid);
 	h->modes = hp_g.modes;
+	h->tree_nodes_wanted = hp_g.tree_nodes;
 	h->flags = hp_g.session ? HP_FLAG_LAUNCHED : 0;
 	h->exec_count = (uint32_t)hp_env_u64("HOTPATH_EXEC_GEN", 0);
 	h->start_realtime_ns = realtime_ns();

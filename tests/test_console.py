@@ -501,3 +501,50 @@ def test_inspect_stays_whole_when_the_process_exits():
     finally:
         t.close()
         stop(p)
+
+
+def test_tree_tab_and_callers_in_inspect():
+    """The Tree tab: main > step > leaf_work, closed and opened with - and +, sorted by
+    another column; Enter on step inspects it with its callers and callees."""
+    p = start_prog(120)
+    t = Tmux([str(p.pid)])
+    try:
+        t.wait(lambda x: row_calls(x, "leaf_work"), "the leaf_work row")
+        t.keys("6")
+        s = t.wait(lambda x: re.search(r"^\s+leaf_work\s+\d+", x, re.M), "leaf_work in the tree")
+        lines = s.splitlines()
+        at = {name: next(i for i, ln in enumerate(lines) if re.match(rf"^\W*{name}\s", ln))
+              for name in ("main", "step", "leaf_work", "worker", "worker_tick")}
+        indent = {name: len(lines[i]) - len(lines[i].lstrip(" ▾▸+-")) for name, i in at.items()}
+        lib.check(indent["main"] < indent["step"] < indent["leaf_work"], f"indentation {indent}:\n{s}")
+        lib.check(at["main"] < at["step"] < at["leaf_work"], f"leaf_work under step under main:\n{s}")
+        lib.check(indent["worker"] == indent["main"] and indent["worker_tick"] == indent["step"],
+                  f"the worker thread's root:\n{s}")
+        lib.check("Call path" in s and "Self" in s and "% Caller" in s, f"columns:\n{s}")
+        # g selects the first row; sorted by Total, the first root is the one with the most
+        # time: close it, its children go, open it, they come back.
+        t.keys("s", "s", "s", "s")  # Total -> Self -> % Caller -> % Run -> Call path
+        s = t.wait_text("sort: Call path")
+        roots = [m.group(1) for m in re.finditer(r"^[▾▸] (\w+)", s, re.M)]
+        lib.eq(roots, sorted(roots), "roots by name")
+        t.keys("g", "-")
+        s = t.wait(lambda x: re.search(r"^▸ main", x, re.M) and not re.search(r"^\s+▾ step", x, re.M),
+                   "main closed")
+        t.keys("+")
+        t.wait(lambda x: re.search(r"^▾ main", x, re.M) and re.search(r"^\s+▾ step", x, re.M), "main open")
+        # The step row: inspect it.
+        t.keys("/", "s", "t", "e", "p", "Enter")
+        t.wait(lambda x: re.search(r"^\s+▾ step", x, re.M) and "leaf_work" not in x, "filtered to step")
+        t.keys("Enter")
+        s = t.wait_text("Callees")
+        lib.check(re.search(r"Callers\s+Calls\s+Time", s) and re.search(r"^ main\s+\d+\s+100\.0%", s, re.M),
+                  f"step's caller main:\n{s}")
+        lib.check(re.search(r"leaf_work\s+\d+\s+\d", s) and "alloc_some" in s, f"step's callees:\n{s}")
+        lib.check("Function  step" in s and "Self " in s, f"inspect of step:\n{s}")
+        t.keys("Escape", "Escape")
+        t.wait_text("Call path")
+        t.keys("q")
+        lib.eq(assert_restored(t), 0, "console exit status after q")
+    finally:
+        t.close()
+        stop(p)

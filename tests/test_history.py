@@ -236,7 +236,7 @@ def test_history_rerender_equals_original():
         eq(got.fetchone()[0], mem["peak_live_bytes"], "memory section in SQL")
         eq(con.execute("PRAGMA journal_mode").fetchone()[0], "wal", "journal mode")
         eq(con.execute("PRAGMA application_id").fetchone()[0], 0x68707468, "application_id")
-        eq([r[0] for r in con.execute("SELECT version FROM schema_migrations")], [1, 2], "migrations")
+        eq([r[0] for r in con.execute("SELECT version FROM schema_migrations")], [1, 2, 3], "migrations")
         got = con.execute("SELECT f.calls, (SELECT sum(count) FROM histogram_buckets b WHERE b.function_id = f.id) "
                           "FROM functions f JOIN processes p ON f.process_id = p.id "
                           "WHERE p.run_id = 1 AND f.name = 'slow_fn'").fetchone()

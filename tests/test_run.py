@@ -247,7 +247,7 @@ def test_bad_config_is_rejected_with_file_and_line():
 def test_bad_arguments():
     exe = build("sleepy.c")
     for args, want in ((["--limit", "x", exe], "hotpath: --limit: "),
-                       (["--format", "xml", exe], "hotpath: --format: expected table, json, json-pretty, pprof or folded"),
+                       (["--format", "xml", exe], "hotpath: --format: expected table, json, json-pretty, pprof, folded or svg"),
                        (["--percentiles", "0", exe], "hotpath: --percentiles: "),
                        (["--bogus", exe], "hotpath: unknown option '--bogus'"),
                        ([], "hotpath: run: no program given")):

@@ -185,6 +185,7 @@ static void figures(const struct hp_fn_row *r, double pct, double *v)
 	v[M_BYTES] = (double)r->alloc_bytes;
 	v[M_ALLOCS] = (double)r->alloc_count;
 	v[M_LOCK_WAIT] = NAN;
+	v[M_SELF] = (double)r->self_ns;
 }
 
 /* The figures of rows k[0..n) of one run seen as one function: sums, and the percentile of the
@@ -211,6 +212,7 @@ static int merged_figures(const struct keyed *k, size_t n, double pct, double *v
 		m.completed += r->completed;
 		m.sum_ns += r->sum_ns;
 		m.total_ns += r->total_ns;
+		m.self_ns += r->self_ns;
 		m.alloc_bytes += r->alloc_bytes;
 		m.alloc_count += r->alloc_count;
 		if (r->completed && r->min_ns < m.min_ns)
@@ -482,7 +484,8 @@ static void usage(FILE *f)
 		   "  -f, --format FMT             table, json or markdown (default table)\n"
 		   "  -p, --percentile P           the percentile column (default 50: the median call)\n"
 		   "  -m, --metric M               what decides slower/faster: p (the percentile column,\n"
-		   "                               the default), pNN (sets it), avg or total; or an\n"
+		   "                               the default), pNN (sets it), avg, total or self\n"
+		   "                               (exclusive time, docs/semantics.md); or an\n"
 		   "                               exact count that does not move between identical\n"
 		   "                               runs: calls, alloc_count, alloc_bytes, or lock_wait\n"
 		   "                               (each lock's total wait, a row per lock)\n"
@@ -553,8 +556,10 @@ static int parse_args(int argc, char **argv, struct hp_cmp_opts *o, const char *
 				o->gate = M_BYTES;
 			else if (!strcmp(v, "lock_wait"))
 				o->gate = M_LOCK_WAIT;
+			else if (!strcmp(v, "self"))
+				o->gate = M_SELF;
 			else {
-				hp_err("--metric: expected avg, p, pNN, total, calls, alloc_count, alloc_bytes or "
+				hp_err("--metric: expected avg, p, pNN, total, self, calls, alloc_count, alloc_bytes or "
 				       "lock_wait, got '%s'", v);
 				return -1;
 			}
@@ -625,7 +630,7 @@ int hp_cmd_compare(int argc, char **argv)
 		hp_err("out of memory");
 		goto out;
 	}
-	struct hp_cmp_layout l = {.show = {1, 1, 1, 1, 0, 0, 0}};
+	struct hp_cmp_layout l = {.show = {1, 1, 1, 1, 0, 0, 0, 0}};
 	l.show[o.gate] = 1;
 	char num[32];
 	snprintf(num, sizeof(num), "%g", o.pct);
@@ -633,7 +638,8 @@ int hp_cmd_compare(int argc, char **argv)
 	char gate[64];
 	snprintf(gate, sizeof(gate), "%s of the call times", l.pct_name);
 	static const char *const gate_names[NM] = {"calls", "time per call", NULL, "total time",
-						   "bytes allocated", "allocations", "lock wait"};
+						   "bytes allocated", "allocations", "lock wait",
+						   "self time"};
 	l.gate_name = o.gate == M_PCT ? gate : gate_names[o.gate];
 	for (size_t i = 0; i < nrows; i++)
 		if (rows[i].med[0][M_BYTES] > 0 || rows[i].med[1][M_BYTES] > 0)

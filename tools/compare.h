@@ -9,7 +9,7 @@
 
 /* The figures of a row. M_LOCK_WAIT belongs to lock rows ("lock <label>"), the others to
  * functions; a figure a row does not have is NAN. */
-enum { M_CALLS, M_AVG, M_PCT, M_TOTAL, M_BYTES, M_ALLOCS, M_LOCK_WAIT, NM };
+enum { M_CALLS, M_AVG, M_PCT, M_TOTAL, M_BYTES, M_ALLOCS, M_LOCK_WAIT, M_SELF, NM };
 enum { ST_REGRESSED, ST_IMPROVED, ST_SPREAD, ST_NEW, ST_GONE, ST_SAME };
 enum { OUT_TABLE, OUT_JSON, OUT_MARKDOWN };
 #define HP_CMP_EXIT_REGRESSION 3

@@ -9,7 +9,7 @@
 #include "tools/report/textfmt.h"
 
 const char *const hp_compare_metric_key[NM] = {"calls", "avg_ns", NULL, "total_ns", "alloc_bytes",
-						 "alloc_count", "lock_wait_ns"};
+						 "alloc_count", "lock_wait_ns", "self_ns"};
 
 static const char *const status_word[] = {"slower", "faster", "~ within spread", "new", "gone", ""};
 static const char *const status_md[] = {"🔴 slower", "🟢 faster", "⚪ within spread", "🆕 new",
@@ -71,7 +71,8 @@ static size_t cols(const char *s)
 
 static const char *metric_title(const struct hp_cmp_layout *l, int m)
 {
-	static const char *const t[NM] = {"Calls", "Avg", NULL, "Total", "Bytes", "Allocs", "Lock wait"};
+	static const char *const t[NM] = {"Calls", "Avg", NULL, "Total", "Bytes", "Allocs", "Lock wait",
+					  "Self"};
 
 	return m == M_PCT ? l->pct_name : t[m];
 }

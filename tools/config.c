@@ -280,9 +280,9 @@ static int parse_budget(struct conf_parser *cp, const char *p, const char *e)
 	const char *ke = trim_end(p, op), *v = skip_space(op + 2, e), *ve = trim_end(v, e);
 	const char *dot = NULL;
 	for (const char *q = p; q < ke; q++) {
-		if (is_space(*q))
-			return syntax(cp, "expected FUNCTION.FIELD without spaces before '<=', got '%.*s'",
-				      (int)(ke - p), p);
+		if (is_space(*q) || (unsigned char)*q < 0x20 || *q == 0x7f)
+			return syntax(cp, "expected FUNCTION.FIELD without spaces or control characters "
+				      "before '<='");
 		if (*q == '.')
 			dot = q;
 	}

@@ -16,7 +16,9 @@ static void usage(FILE *f)
 		   "Re-render a JSON report saved by 'hotpath run --format json --output FILE', or a\n"
 		   "run saved by 'hotpath run --save' (RUN: an id, a label, last, a git revision).\n\n"
 		   "Options:\n"
-		   "  -f, --format FMT       table, json, json-pretty or pprof (default table)\n"
+		   "  -f, --format FMT       table, json, json-pretty, pprof, folded or svg (default\n"
+		   "                         table)\n"
+		   "      --tree             print the call tree instead of the tables\n"
 		   "  -p, --percentiles LIST percentiles to show (default: those of the report)\n"
 		   "  -n, --limit N          functions to list, 0 for all (default 0)\n"
 		   "  -o, --output FILE      write to FILE instead of stdout\n"
@@ -73,6 +75,9 @@ static int report_option(struct report_args *a, int argc, char **argv, int *i)
 	if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
 		usage(stdout);
 		return -1;
+	} else if (!strcmp(arg, "--tree")) {
+		a->o.tree = 1;
+		return 0;
 	} else if (!strcmp(arg, "-f") || !strcmp(arg, "--format")) {
 		if (!v || hp_settings_parse_format(v, &a->o.format, err, sizeof(err)) < 0) {
 			hp_err("--format: %s", v ? err : "expected a value");

@@ -195,7 +195,7 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 	size_t n = 0;
 	while (environ[n])
 		n++;
-	char **env = calloc(n + 16, sizeof(char *));
+	char **env = calloc(n + 24, sizeof(char *));
 	size_t o = 0;
 	const char *old_preload = getenv("LD_PRELOAD");
 	for (size_t i = 0; i < n; i++) {
@@ -210,7 +210,8 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 		    !strncmp(environ[i], "HOTPATH_LOCKS=", 14) ||
 		    !strncmp(environ[i], "HOTPATH_LOCK_HOLD=", 18) ||
 		    !strncmp(environ[i], "HOTPATH_SAMPLE=", 15) ||
-		    !strncmp(environ[i], "HOTPATH_SAMPLE_HZ=", 18))
+		    !strncmp(environ[i], "HOTPATH_SAMPLE_HZ=", 18) ||
+		    !strncmp(environ[i], "HOTPATH_TREE_NODES=", 19))
 			continue;
 		env[o++] = environ[i];
 	}
@@ -231,6 +232,7 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 	asprintf(&env[o++], "HOTPATH_LOCK_HOLD=%s", s->lock_hold ? "true" : "false");
 	asprintf(&env[o++], "HOTPATH_SAMPLE=%s", s->sample ? "true" : "false"); /* docs/cpu.md */
 	asprintf(&env[o++], "HOTPATH_SAMPLE_HZ=%llu", (unsigned long long)s->sample_hz);
+	asprintf(&env[o++], "HOTPATH_TREE_NODES=%llu", (unsigned long long)s->tree_nodes);
 	if (s->functions) { /* patching (docs/patching.md) */
 		asprintf(&env[o++], "HOTPATH_FUNCTIONS=%s", s->functions);
 		asprintf(&env[o++], "HOTPATH_FUNCTIONS_MAX=%llu", (unsigned long long)s->functions_max);
@@ -916,7 +918,7 @@ static void run_report(struct run *r)
 	if (hp_history_save(&top, s) < 0) /* --save: the full model, then cut to --limit */
 		r->exit_code = 1;
 	struct hp_report_opts o = {.npcts = s->npcts, .limit = (int)s->limit, .format = s->format,
-				   .flame = s->flame};
+				   .flame = s->flame, .tree = s->tree};
 	memcpy(o.pcts, s->pcts, sizeof(o.pcts));
 	/* A closed stderr or a full disk costs the report, never the status or the clean-up:
 	 * EPIPE instead of SIGPIPE (the child is long started), and only a warning. */

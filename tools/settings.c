@@ -33,7 +33,8 @@ static const struct setting table[] = {
 	{"percentiles", "HOTPATH_PERCENTILES", "percentiles", 'p', T_PCTS, OFF(pcts), 0, 0, "95",
 	 "LIST", "percentiles to show, e.g. 50,95,99.9"},
 	{"format", "HOTPATH_FORMAT", "format", 'f', T_FORMAT, OFF(format), 0, 0, "table",
-	 "FMT", "report format: table, json, json-pretty, pprof (gzipped, with --output; HOTPATH_JSON=true means json) or folded (flame graph stacks, see --flame)"},
+	 "FMT", "report format: table, json, json-pretty, pprof (gzipped, with --output), folded "
+	 "(flame graph stacks) or svg (HOTPATH_JSON=true means json)"},
 	{"limit", "HOTPATH_LIMIT", "limit", 'n', T_U64, OFF(limit), 0, 1000000000, "15", "N",
 	 "functions to list, 0 for all"},
 	{"timeout", "HOTPATH_TIMEOUT", "timeout", 't', T_U64, OFF(timeout_ms), 0, 1ull << 40, "0",
@@ -48,6 +49,11 @@ static const struct setting table[] = {
 	 "64", "MIB", "size of each process's shared-memory region in MiB"},
 	{"keep_regions", "HOTPATH_KEEP_REGIONS", "keep-regions", 0, T_BOOL, OFF(keep_regions), 0, 0,
 	 "false", NULL, "leave the regions in /dev/shm after the report (for hotpath console)"},
+	/* the call tree (docs/semantics.md "Call tree") */
+	{"tree", "HOTPATH_TREE", "tree", 0, T_BOOL, OFF(tree), 0, 0, "false", NULL,
+	 "print the call tree (indented, cut by --limit) instead of the tables"},
+	{"tree_nodes", "HOTPATH_TREE_NODES", "tree-nodes", 0, T_U64, OFF(tree_nodes), 0, 1u << 30,
+	 "65536", "N", "call tree nodes each process may record (0: no tree, cheaper calls)"},
 	{"console", "HOTPATH_CONSOLE", "console", 0, T_BOOL, OFF(console), 0, 0, "false", NULL,
 	 "show the live dashboard while the program runs (its output goes to a log file)"},
 	/* history (docs/history.md) */
@@ -115,9 +121,11 @@ int hp_settings_parse_format(const char *v, int *out, char *err, size_t errlen)
 	else if (!strcmp(v, "pprof"))
 		*out = HP_FMT_PPROF; /* docs/serve.md */
 	else if (!strcmp(v, "folded"))
-		*out = HP_FMT_FOLDED; /* docs/cpu.md */
+		*out = HP_FMT_FOLDED; /* docs/cpu.md, docs/semantics.md */
+	else if (!strcmp(v, "svg"))
+		*out = HP_FMT_SVG;
 	else {
-		snprintf(err, errlen, "expected table, json, json-pretty, pprof or folded, got '%s'", v);
+		snprintf(err, errlen, "expected table, json, json-pretty, pprof, folded or svg, got '%s'", v);
 		return -1;
 	}
 	return 0;

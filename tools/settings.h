@@ -29,6 +29,9 @@ struct hp_settings {
 	/* data flow and concurrency (issue 5, docs/dataflow.md): record channels / locks (and show
 	 * their sections), show the threads section, time lock holds */
 	int channels, locks, threads, lock_hold;
+	/* call tree (issue 14): print it (--tree); node table capacity, 0 = not recorded */
+	int tree;
+	uint64_t tree_nodes;
 	/* console (issue 6, docs/console.md): run --console shows the live dashboard */
 	int console;
 	/* serve (issue 17, docs/serve.md): run --serve (NULL off, "" at `listen`, else ADDR:PORT),

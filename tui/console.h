@@ -69,9 +69,15 @@ struct hp_pane_ops {
 	int default_sort; /* column sorted by at first (descending unless text_key); < 0 counts
 			  * from the end (-1 = last) */
 	int inspectable;  /* Enter/i opens the Inspect view for the row (id = function address) */
+	int ordered;	  /* rows come in the pane's own order (a tree): the table does not sort
+			   * them, the pane orders them by the sort column itself */
+	/* Optional: a key for the pane before the dashboard's own (expand/collapse); returns 1
+	 * when it took the key. */
+	int (*keypress)(struct hp_console *c, int ch);
 };
 #define HP_PANE_COLS(a) .cols = (a), .ncols = (int)(sizeof(a) / sizeof((a)[0]))
 
+extern const struct hp_pane_ops hp_pane_tree;
 extern const struct hp_pane_ops hp_pane_functions, hp_pane_memory, hp_pane_threads,
 	hp_pane_channels, hp_pane_locks, hp_pane_picker;
 

@@ -11,16 +11,18 @@
 /* The tabs, in order (key 1 is the first). A new tab: a pane_*.c file and a row here. */
 static const struct hp_pane_ops *const panes[] = {
 	&hp_pane_functions, &hp_pane_memory, &hp_pane_channels, &hp_pane_locks, &hp_pane_threads,
+	&hp_pane_tree,
 };
 #define NPANES ((int)(sizeof(panes) / sizeof(panes[0])))
 
 static const char *const help_lines[] = {
-	"1-5, Tab, h/l, Left/Right   switch tab",
+	"1-6, Tab, h/l, Left/Right   switch tab (Tree tab: Tab and 1-6 only)",
 	"j/k, Up/Down, PgUp/PgDn     move the selection (g/G: first/last)",
 	"s or >, <                   sort by the next / previous column",
 	"r                           reverse the sort",
 	"/                           filter rows by substring (Enter keeps, Esc clears)",
 	"Enter or i                  inspect the selected function",
+	"+/Right, -/Left             Tree tab: open / close the selected call path",
 	"Esc or b                    back (Inspect -> table -> process list)",
 	"p                           pause / resume updates",
 	"o                           the program's output (hotpath run --console)",
@@ -217,6 +219,8 @@ static int key(struct hp_console *c, int ch, int from_picker)
 		filter_key(c, ch);
 		return 0;
 	}
+	if (c->mode == HP_CON_DASH && !c->show_log && p->keypress && c->have_proc && p->keypress(c, ch))
+		return 0;
 	switch (ch) {
 	case 'q': case 'Q': c->quit = 1; return 0;
 	case '?': c->help = 1; return 0;

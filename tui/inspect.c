@@ -1,4 +1,5 @@
 /* inspect.c - the Inspect view of one function: full name, module, file:line, the numbers,
+ * its callers and callees with calls and time share (from the call tree),
  * a percentile table, the duration histogram as a bar chart (the model's log-linear buckets
  * merged into as many log-spaced bins as fit), and calls/s over the last minute as a
  * sparkline. */
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "console.h"
+#include "tools/region/model_tree.h"
 #include "tools/region/region_model.h"
 
 #define MAX_BINS 32
@@ -200,6 +202,97 @@ static void sparkline(struct hp_console *c, const struct hp_fn_hist *h, int y, i
 	attroff(hp_con_attr(c, HP_A_BAR));
 }
 
+/* Callers and callees of the inspected function, from the call tree: calls and the share of
+ * the function's time (callers: of the time it spent called from each; callees: of its time
+ * spent in each). Up to `h` - 1 rows each, by time. */
+struct rel {
+	uint64_t addr;
+	const char *name;
+	uint64_t calls, ns;
+};
+
+static void rel_add(struct rel *v, int *n, int max, uint64_t addr, const char *name, uint64_t calls,
+		    uint64_t ns)
+{
+	for (int i = 0; i < *n; i++)
+		if (v[i].addr == addr && (addr || !strcmp(v[i].name, name))) {
+			v[i].calls += calls;
+			v[i].ns += ns;
+			return;
+		}
+	if (*n < max)
+		v[(*n)++] = (struct rel){addr, name, calls, ns};
+}
+
+static int rel_cmp(const void *a, const void *b)
+{
+	const struct rel *x = a, *y = b;
+	return x->ns != y->ns ? (x->ns < y->ns ? 1 : -1) : strcmp(x->name, y->name);
+}
+
+static void rel_list(struct hp_console *c, const char *title, struct rel *v, int n, uint64_t whole,
+		     int y, int x, int h, int w)
+{
+	char line[256], name[160], calls[32];
+	attron(hp_con_attr(c, HP_A_HEADER));
+	snprintf(line, sizeof(line), "%-*s %9s %7s", w - 19 > 8 ? w - 19 : 8, title, "Calls", "Time");
+	hp_con_put(c, y, x, w, line, 0, 1);
+	attroff(hp_con_attr(c, HP_A_HEADER));
+	qsort(v, (size_t)n, sizeof(*v), rel_cmp);
+	if (!n)
+		hp_con_put(c, y + 1, x, w, "(none timed)", 0, 0);
+	for (int i = 0; i < n && i < h - 1; i++) {
+		hp_fit_cols(name, sizeof(name), v[i].name, (size_t)(w - 19 > 8 ? w - 19 : 8));
+		hp_con_fmt_count(calls, sizeof(calls), (double)v[i].calls);
+		double share = whole ? (double)v[i].ns * 100.0 / (double)whole : NAN;
+		char pct[16];
+		snprintf(pct, sizeof(pct), isnan(share) ? "-" : "%.1f%%", share);
+		int pad = w - 19 > 8 ? w - 19 : 8;
+		int extra = (int)strlen(name) - hp_con_text_cols(name); /* µ and … are 2-3 bytes */
+		snprintf(line, sizeof(line), "%-*s %9s %7s", pad + extra, name, calls, pct);
+		hp_con_put(c, y + 1 + i, x, w, line, 0, 0);
+	}
+}
+
+/* Returns the rows used (0 when the process has no tree). */
+static int relatives(struct hp_console *c, const struct hp_fn_row *r, int y, int h)
+{
+	const struct hp_calltree *t = c->proc.tree;
+	enum { MAXREL = 64 };
+	struct rel callers[MAXREL], callees[MAXREL];
+	int ncallers = 0, ncallees = 0;
+	uint64_t whole = 0;
+	if (!t || !t->n || h < 2)
+		return 0;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct hp_ctnode *n = &t->nodes[i];
+		if (n->addr == r->addr) {
+			/* its own time once: not again under an outer frame of itself */
+			int nested = 0;
+			for (int64_t q = n->parent; q >= 0 && !nested; q = t->nodes[q].parent)
+				nested = t->nodes[q].addr == r->addr;
+			if (!nested)
+				whole += n->total_ns;
+			if (n->parent >= 0)
+				rel_add(callers, &ncallers, MAXREL, t->nodes[n->parent].addr,
+					t->nodes[n->parent].name ? t->nodes[n->parent].name : "?", n->calls,
+					nested ? 0 : n->total_ns);
+			else
+				rel_add(callers, &ncallers, MAXREL, 0, "(thread start)", n->calls, n->total_ns);
+		}
+		if (n->parent >= 0 && t->nodes[n->parent].addr == r->addr)
+			rel_add(callees, &ncallees, MAXREL, n->addr, n->name ? n->name : "?", n->calls,
+				n->total_ns);
+	}
+	int w = (c->cols - 3) / 2;
+	rel_list(c, "Callers", callers, ncallers, whole, y, 1, h, w);
+	rel_list(c, "Callees", callees, ncallees, whole, y, w + 2, h, w);
+	int used = 1 + (ncallers > ncallees ? ncallers : ncallees);
+	if (used < 2)
+		used = 2;
+	return used < h ? used : h;
+}
+
 void hp_con_inspect_draw(struct hp_console *c, int y)
 {
 	const struct hp_fn_row *r = hp_con_find_fn(c, c->inspect_addr);
@@ -234,7 +327,18 @@ void hp_con_inspect_draw(struct hp_console *c, int y)
 	snprintf(f, sizeof(f), "%.2f%%", r->percent_total);
 	snprintf(buf, sizeof(buf), "avg %s  min %s  max %s  total %s (%s)", a, b, d, e, f);
 	kv(c, y++, "Time", buf);
+	hp_fmt_ns(a, sizeof(a), (double)r->self_ns);
+	snprintf(buf, sizeof(buf), "%s (%.1f%% of its total; the rest in timed callees)", a,
+		 r->total_ns ? (double)r->self_ns * 100.0 / (double)r->total_ns : 0.0);
+	kv(c, y++, "Self", buf);
 	y++;
+	/* Callers and callees from the call tree: a third of what is left, at most 7 rows. */
+	int rel_h = (c->rows - 1 - y - 4) / 3;
+	if (rel_h > 7)
+		rel_h = 7;
+	int used = relatives(c, r, y, rel_h);
+	if (used)
+		y += used + 1;
 	int spark_h = 2, avail = c->rows - 1 - y - spark_h - 1;
 	if (avail >= 3) {
 		int pw = 24;

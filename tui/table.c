@@ -117,10 +117,12 @@ static void collect(struct hp_console *c, const struct hp_pane_ops *p, const str
 		struct ent *e = &shown[nshown++];
 		e->i = i;
 		e->label = label ? label : "";
-		e->k = text ? NAN : col_value(c, &cols[ps->sort_col], i);
+		e->k = text || p->ordered ? NAN : col_value(c, &cols[ps->sort_col], i);
 	}
 	sort_desc_now = ps->sort_desc;
-	if (text && ps->sort_desc) {
+	if (p->ordered) {
+		/* the pane's order (pane_tree.c sorts siblings itself) */
+	} else if (text && ps->sort_desc) {
 		/* Text descending: sort ascending then reverse. */
 		sort_desc_now = 0;
 		qsort(shown, nshown, sizeof(*shown), cmp_ent);

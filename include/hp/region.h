@@ -16,7 +16,7 @@
 #include "hp/hist.h"
 
 #define HP_REGION_MAGIC 0x314e4745525048ull /* "HPREGN1\0" read as little-endian */
-#define HP_REGION_VERSION 4
+#define HP_REGION_VERSION 5
 #define HP_REGION_PREFIX "hotpath-"	   /* file name prefix under /dev/shm */
 #define HP_REGION_DIR "/dev/shm"
 
@@ -43,6 +43,7 @@ enum hp_mode {
 	HP_MODE_PATCH = 1u << 5,      /* functions patched at run time */
 	HP_MODE_NO_HOLD = 1u << 6,    /* locks: skip hold-time tracking */
 	HP_MODE_SAMPLE = 1u << 7,     /* CPU sampling (sample.c): hp_region_header.sample_* */
+	HP_MODE_TREE = 1u << 8,	      /* calling-context tree of timed functions (HP_T_TREE) */
 };
 
 /* Flags in hp_region_header.flags: facts the writer noticed. */
@@ -65,6 +66,7 @@ enum hp_table_id {
 	HP_T_STACK_FRAMES, /* uint64_t: the frames of every stack, back to back */
 	HP_T_STACK_INDEX, /* uint32_t: hash index over HP_T_STACKS, stack row + 1, 0 = empty */
 	HP_T_CPU_SAMPLES, /* struct hp_cpu_sample_rec: CPU samples per (thread, stack) */
+	HP_T_TREE,	  /* struct hp_tree_node: the calling-context tree, per thread */
 	HP_T_COUNT,
 	HP_T_MAX = 16 /* slots reserved in the header */
 };
@@ -147,7 +149,9 @@ struct hp_region_header {
 	uint64_t stacks_folded;
 	uint32_t module_epoch; /* modules unloaded so far (dlclose); relaxed atomic */
 	uint32_t reserved1;
-	uint64_t reserved[26];
+	/* funcs.c: capacity asked for the tree (HOTPATH_TREE_NODES; the table may be smaller). */
+	uint64_t tree_nodes_wanted;
+	uint64_t reserved[25];
 	/* patch.c: time spent patching (constructor and dlopen sessions, ns) and the sessions. */
 	uint64_t patch_startup_ns;
 	uint64_t patch_sessions;
@@ -171,6 +175,19 @@ struct hp_module_rec {
 	uint32_t unload_epoch;
 };
 enum { HP_MOD_EXE = 1u << 0, HP_MOD_DLOPENED = 1u << 1, HP_MOD_VDSO = 1u << 2 };
+
+/* HP_T_TREE: one node per (thread, parent node, function): the calling-context tree that the
+ * shadow stack walks (funcs.c). Single writer: the owning thread. Key: `fn`. A node's parent is
+ * always claimed before it, so `parent` < own row + 1. Direct recursion (f calling f) stays in
+ * f's node: `calls` counts every entry, `total_ticks` only the outermost frame's time. Self
+ * time is not stored: it is total minus the children's totals (docs/semantics.md). */
+struct hp_tree_node {
+	uint64_t fn;	      /* function entry address */
+	uint32_t parent;      /* row + 1 of the parent node; 0 for a root (outermost timed frame) */
+	uint32_t thread;      /* row in HP_T_THREADS */
+	uint64_t calls;	      /* entries on this path (recursive ones included) */
+	uint64_t total_ticks; /* inclusive duration of completed calls on this path */
+};
 
 /* HP_T_THREADS: one per thread that ever ran a hook. Written by the thread itself, except
  * where noted. Key: `tid`. */
@@ -204,6 +221,10 @@ struct hp_thread_rec {
 	uint32_t wait_kind;   /* HP_WAIT_* */
 	uint32_t wait_reserved;
 	uint64_t reserved[1];
+	/* funcs.c: calls whose tree node could not be claimed (node table or the thread's node
+	 * cache full): counted in tree_fold.calls, their time stays in the parent node's self
+	 * time. Laid out as a node so that the hook counts them without a branch. */
+	struct hp_tree_node tree_fold;
 };
 enum { HP_THREAD_RUNNING = 1, HP_THREAD_EXITED = 2 };
 enum { HP_WAIT_LOCK = 1, HP_WAIT_COND, HP_WAIT_CHAN_IN, HP_WAIT_CHAN_OUT, HP_WAIT_IO_IN,
@@ -219,6 +240,7 @@ struct hp_fstat {
 	uint64_t completed;  /* returns seen (calls left by longjmp or exit are not completed) */
 	uint64_t sum_ticks;  /* inclusive duration summed over completed calls */
 	uint64_t total_ticks; /* inclusive duration of outermost calls only: recursion counted once */
+	uint64_t self_ticks; /* exclusive: each completed call's duration minus its timed callees' */
 	uint64_t min_ticks;  /* over completed calls; UINT64_MAX when none */
 	uint64_t max_ticks;
 	uint32_t active;     /* frames of this function on the thread's stack now */

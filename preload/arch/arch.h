@@ -25,6 +25,8 @@
  *                               uint8_t resume[HP_ARCH_RELOC_MAX]  the displaced instructions
  *   hp_arch_tramp_of(ret)     the trampoline whose entry called hp_arch_entry and returns to ret
  *   hp_arch_tramp_back(t)     what a timed call's return-address slot holds while it runs
+ *   hp_arch_jmpbuf_sp(env)    the stack pointer a glibc jmp_buf returns to (preload/jumps.c
+ *                             drops the shadow frames a longjmp leaves below it)
  * and <arch>.c / <arch>_stubs.c the functions declared below. docs/patching.md describes the
  * x86-64 layer. */
 #ifndef HP_ARCH_H

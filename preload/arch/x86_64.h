@@ -80,4 +80,15 @@ static inline uint64_t hp_arch_tramp_back(const struct hp_tramp *t)
 	return (uint64_t)t->entry + HP_ARCH_BACK_OFF;
 }
 
+/* glibc's __sigsetjmp stores the caller's %rsp after setjmp returns at __jmpbuf[6] (JB_RSP)
+ * through PTR_MANGLE: xor with the thread's pointer guard (tcbhead_t.pointer_guard,
+ * %fs:0x30), then rol $0x11. Undo both. */
+static inline uint64_t hp_arch_jmpbuf_sp(const void *env)
+{
+	uint64_t v = ((const uint64_t *)env)[6], guard;
+	__asm__("mov %%fs:0x30, %0" : "=r"(guard));
+	v = (v >> 0x11) | (v << (64 - 0x11)); /* ror $0x11 */
+	return v ^ guard;
+}
+
 #endif

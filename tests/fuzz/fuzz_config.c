@@ -30,9 +30,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (it->line < 1 || (size_t)it->line > lines || !it->key[0])
 			abort();
-		if (strspn(it->key, "abcdefghijklmnopqrstuvwxyz" "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				    "0123456789_-.") != strlen(it->key))
+		if (it->section && !strcmp(it->section, "budget")) {
+			/* FUNCTION.FIELD: any function name, but no space or control byte */
+			for (const char *k = it->key; *k; k++)
+				if ((unsigned char)*k <= 0x20 || *k == 0x7f)
+					abort();
+		} else if (strspn(it->key, "abcdefghijklmnopqrstuvwxyz" "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					   "0123456789_-.") != strlen(it->key)) {
 			abort();
+		}
 		hp_parse_bool(it->value, &b, err, sizeof(err));
 		hp_parse_u64(it->value, 1, 1000000, &u, err, sizeof(err));
 		if (!hp_parse_percentiles(it->value, pct, 8, &npct, err, sizeof(err))) {

@@ -80,8 +80,10 @@ static void sample(struct hp_proc *p)
 	r->max_ns = 260000;
 	add_bucket(r, 100000, 101000, 900);
 	add_bucket(r, 254000, 255440, 100);
+	r->self_ns = 169910000;
 	r = add_fn(p, "main", 1, 209920000);
 	r->addr = 0x401200;
+	r->self_ns = 40010000;
 	add_bucket(r, 209715200, 212860927, 1);
 	hp_proc_finish(p, 0);
 }
@@ -331,12 +333,12 @@ START_TEST(test_table_exact)
 	ck_assert_str_eq(out,
 			 "[hotpath] timing - Execution duration of functions.\n"
 			 "app: 210.02ms\n"
-			 "+------------+-------+-----------+-----------+-----------+---------+\n"
-			 "| Function   | Calls | Avg       | P95       | Total     | % Total |\n"
-			 "+------------+-------+-----------+-----------+-----------+---------+\n"
-			 "| main       | 1     | 209.92 ms | 209.92 ms | 209.92 ms | 99.95%  |\n"
-			 "| heavy_work | 1000  | 169.91 µs | 254.72 µs | 169.91 ms | 80.90%  |\n"
-			 "+------------+-------+-----------+-----------+-----------+---------+\n");
+			 "+------------+-------+-----------+-----------+-----------+-----------+---------+\n"
+			 "| Function   | Calls | Avg       | P95       | Total     | Self      | % Total |\n"
+			 "+------------+-------+-----------+-----------+-----------+-----------+---------+\n"
+			 "| main       | 1     | 209.92 ms | 209.92 ms | 209.92 ms | 40.01 ms  | 99.95%  |\n"
+			 "| heavy_work | 1000  | 169.91 µs | 254.72 µs | 169.91 ms | 169.91 ms | 80.90%  |\n"
+			 "+------------+-------+-----------+-----------+-----------+-----------+---------+\n");
 	free(out);
 	hp_proc_free(&p);
 }
@@ -373,6 +375,7 @@ START_TEST(test_table_percentiles_and_unknowns)
 	p.wall_ns = 1500;
 	r = add_fn(&p, "leaf", 3, 1500);
 	add_bucket(r, 500, 500, 3);
+	r->self_ns = 1500;
 	r = add_fn(&p, "never_returned", 2, 0);
 	r->completed = 0;
 	hp_proc_finish(&p, 0);
@@ -380,12 +383,12 @@ START_TEST(test_table_percentiles_and_unknowns)
 	ck_assert_str_eq(out,
 			 "[hotpath] timing - Execution duration of functions.\n"
 			 "tool: 1.50µs\n"
-			 "+----------------+-------+--------+--------+--------+---------+---------+\n"
-			 "| Function       | Calls | Avg    | P50    | P99.9  | Total   | % Total |\n"
-			 "+----------------+-------+--------+--------+--------+---------+---------+\n"
-			 "| leaf           | 3     | 500 ns | 500 ns | 500 ns | 1.50 µs | 100.00% |\n"
-			 "| never_returned | 2     | -      | -      | -      | 0 ns    | 0.00%   |\n"
-			 "+----------------+-------+--------+--------+--------+---------+---------+\n");
+			 "+----------------+-------+--------+--------+--------+---------+---------+---------+\n"
+			 "| Function       | Calls | Avg    | P50    | P99.9  | Total   | Self    | % Total |\n"
+			 "+----------------+-------+--------+--------+--------+---------+---------+---------+\n"
+			 "| leaf           | 3     | 500 ns | 500 ns | 500 ns | 1.50 µs | 1.50 µs | 100.00% |\n"
+			 "| never_returned | 2     | -      | -      | -      | 0 ns    | 0 ns    | 0.00%   |\n"
+			 "+----------------+-------+--------+--------+--------+---------+---------+---------+\n");
 	free(out);
 	hp_proc_free(&p);
 }
@@ -618,11 +621,11 @@ START_TEST(test_table_children)
 				 "[hotpath] process 124 (./app --child), child of 123\n"
 				 "[hotpath] timing - Execution duration of functions.\n"
 				 "app: 5.00ms\n"
-				 "+------------+-------+---------+---------+---------+---------+\n"
-				 "| Function   | Calls | Avg     | P95     | Total   | % Total |\n"
-				 "+------------+-------+---------+---------+---------+---------+\n"
-				 "| child_work | 2     | 2.00 ms | 2.00 ms | 4.00 ms | 80.00%  |\n"
-				 "+------------+-------+---------+---------+---------+---------+\n"
+				 "+------------+-------+---------+---------+---------+------+---------+\n"
+				 "| Function   | Calls | Avg     | P95     | Total   | Self | % Total |\n"
+				 "+------------+-------+---------+---------+---------+------+---------+\n"
+				 "| child_work | 2     | 2.00 ms | 2.00 ms | 4.00 ms | 0 ns | 80.00%  |\n"
+				 "+------------+-------+---------+---------+---------+------+---------+\n"
 				 "exit status 1\n\n",
 				 (size_t)(c2 - c)),
 			 0);
@@ -684,7 +687,7 @@ START_TEST(test_json_fields)
 	ck_assert_ptr_nonnull(strstr(out,
 		"{\"name\":\"heavy_work\",\"module\":\"/abs/app\",\"file\":\"app.c\",\"line\":12,"
 		"\"address\":\"0x401136\",\"kind\":\"instrumented\",\"calls\":1000,\"completed\":1000,"
-		"\"total_ns\":169910000,\"avg_ns\":169910,\"min_ns\":100000,\"max_ns\":260000,"
+		"\"total_ns\":169910000,\"self_ns\":169910000,\"avg_ns\":169910,\"min_ns\":100000,\"max_ns\":260000,"
 		"\"p95_ns\":254720,\"percent_total\":80.90,\"alloc_count\":0,\"alloc_bytes\":0,"
 		"\"free_count\":0,\"free_bytes\":0,\"cpu_ns\":null,"
 		"\"histogram\":[[100000,101000,900],[254000,255440,100]]}"));
@@ -895,7 +898,7 @@ START_TEST(test_json_minimal)
 	ck_assert(isnan(p.fns[0].pct_given[0])); /* no "percentiles": p95_ns is not matched */
 	out = render(&p, &p95, HP_FMT_TABLE);
 	ck_assert_ptr_nonnull(strstr(out, "?: 0ns\n"));
-	ck_assert_ptr_nonnull(strstr(out, "| f        | 2     | -   | -   | 0 ns  | 0.00%   |\n"));
+	ck_assert_ptr_nonnull(strstr(out, "| f        | 2     | -   | -   | 0 ns  | 0 ns | 0.00%   |\n"));
 	ck_assert_ptr_nonnull(strstr(out, "\nvanished: its exit status is unknown\n"));
 	free(out);
 	hp_proc_free(&p);

@@ -137,6 +137,10 @@ static const struct migration {
 	 "ALTER TABLE functions ADD COLUMN cpu_ns INTEGER;\n" /* NULL: not sampled */
 	 "ALTER TABLE threads ADD COLUMN cpu_ns INTEGER NOT NULL DEFAULT 0;\n"
 	 "ALTER TABLE threads ADD COLUMN cpu_samples INTEGER NOT NULL DEFAULT 0;\n"},
+	/* the call tree itself is in runs.sections (JSON call_tree); self time is a column so
+	 * that compare can read it like total_ns */
+	{3, "functions.self_ns (exclusive time)",
+	 "ALTER TABLE functions ADD COLUMN self_ns INTEGER NOT NULL DEFAULT 0;\n"},
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -510,9 +514,9 @@ static int step_done(struct saver *sv, sqlite3_stmt *s)
 
 static int save_fn(struct saver *sv, int64_t proc_id, size_t seq, const struct hp_fn_row *r)
 {
-	hp_store_bind(sv->fn, "IItttiUiUUUUUUUUUUU", proc_id, (int64_t)seq, r->name, r->module, r->file, r->line,
+	hp_store_bind(sv->fn, "IItttiUiUUUUUUUUUUUU", proc_id, (int64_t)seq, r->name, r->module, r->file, r->line,
 	     r->addr, r->kind, r->calls, r->completed, r->total_ns, r->sum_ns, r->min_ns, r->max_ns,
-	     r->alloc_count, r->alloc_bytes, r->free_count, r->free_bytes, r->cpu_ns);
+	     r->alloc_count, r->alloc_bytes, r->free_count, r->free_bytes, r->cpu_ns, r->self_ns);
 	if (r->line <= 0)
 		sqlite3_bind_null(sv->fn, 6);
 	if (!r->has_cpu)
@@ -666,8 +670,8 @@ int hp_store_save(struct hp_store *st, const struct hp_proc *top, const struct h
 	    !(sv.note = hp_store_prepare(st, "INSERT INTO notes VALUES (?, ?, ?)", err, errlen)) ||
 	    !(sv.fn = hp_store_prepare(st, "INSERT INTO functions (process_id, seq, name, module, file, line, "
 				  "address, kind, calls, completed, total_ns, sum_ns, min_ns, max_ns, "
-				  "alloc_count, alloc_bytes, free_count, free_bytes, cpu_ns) "
-				  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen)) ||
+				  "alloc_count, alloc_bytes, free_count, free_bytes, cpu_ns, self_ns) "
+				  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen)) ||
 	    !(sv.bucket = hp_store_prepare(st, "INSERT INTO histogram_buckets VALUES (?, ?, ?, ?, ?)", err, errlen)) ||
 	    !(sv.thread = hp_store_prepare(st, "INSERT INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 				  err, errlen)))

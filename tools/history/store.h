@@ -10,7 +10,7 @@
 #include "tools/region/model.h"
 
 #define HP_STORE_DEFAULT_DB ".hotpath/history.db"
-#define HP_STORE_SCHEMA 2 /* the newest schema version this hotpath writes and migrates to */
+#define HP_STORE_SCHEMA 3 /* the newest schema version this hotpath writes and migrates to */
 
 struct hp_store;
 

@@ -201,6 +201,7 @@ static int load_fns(struct loader *ld, int64_t proc_id, struct hp_proc *p)
 		r->alloc_bytes = col_u64(s, 14);
 		r->free_count = col_u64(s, 15);
 		r->free_bytes = col_u64(s, 16);
+		r->self_ns = col_u64(s, 19);
 		int nb = sqlite3_column_int(s, 17);
 		r->has_cpu = sqlite3_column_type(s, 18) != SQLITE_NULL;
 		r->cpu_ns = col_u64(s, 18);
@@ -307,6 +308,8 @@ static void graft(struct hp_proc *dst, struct hp_proc *src)
 	dst->patch = src->patch;
 	dst->cpu = src->cpu;
 	src->cpu = NULL;
+	dst->tree = src->tree; /* call_tree, tree_dropped */
+	src->tree = NULL;
 	src->chans = NULL;
 	src->nchans = 0;
 	src->locks = NULL;
@@ -362,7 +365,7 @@ static int loader_prepare(struct loader *ld, char *err, size_t errlen)
 	    !(ld->fns = hp_store_prepare(st, "SELECT id, name, module, file, line, address, kind, calls, completed, "
 				   "total_ns, sum_ns, min_ns, max_ns, alloc_count, alloc_bytes, free_count, "
 				   "free_bytes, (SELECT count(*) FROM histogram_buckets b WHERE b.function_id = f.id), "
-				   "cpu_ns "
+				   "cpu_ns, self_ns "
 				   "FROM functions f WHERE process_id = ? ORDER BY seq", err, errlen)) ||
 	    !(ld->buckets = hp_store_prepare(st, "SELECT lo_ns, hi_ns, count FROM histogram_buckets WHERE function_id = ? "
 				       "ORDER BY seq", err, errlen)) ||

@@ -8,6 +8,7 @@
 
 #include "hp/region.h"
 #include "model.h"
+#include "model_tree.h"
 
 const char *hp_proc_state_name(int state)
 {
@@ -91,6 +92,7 @@ void hp_proc_free(struct hp_proc *p)
 	hp_flow_free(p);
 	hp_patch_info_free(p->patch);
 	hp_cpu_info_free(p->cpu); /* region_cpu.c */
+	hp_tree_free(p->tree); /* model_tree.c */
 	memset(p, 0, sizeof(*p));
 }
 

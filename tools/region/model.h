@@ -28,6 +28,7 @@ struct hp_fn_row {
 	uint64_t calls;	    /* entries */
 	uint64_t completed; /* timed returns */
 	uint64_t total_ns;  /* inclusive, outermost calls only (recursion counted once) */
+	uint64_t self_ns;   /* exclusive: minus the time in timed callees (recursion counted once) */
 	uint64_t sum_ns;    /* inclusive, summed over completed calls: avg = sum / completed */
 	uint64_t min_ns, max_ns;
 	double percent_total; /* total_ns / wall_ns * 100 */
@@ -127,6 +128,8 @@ struct hp_proc {
 	struct hp_patch_info *patch;
 	/* CPU sampling (below; region_cpu.c, docs/cpu.md): NULL when not sampled. */
 	struct hp_cpu_info *cpu;
+	/* The calling-context tree (model_tree.h): NULL when not recorded. */
+	struct hp_calltree *tree;
 };
 
 /* ---- data flow and concurrency (docs/dataflow.md) ---- */

@@ -7,6 +7,7 @@
 
 #include "preload/arch/arch.h" /* the tick source */
 #include "region_model.h"
+#include "model_tree.h"
 
 /* The module row holding addr in module epoch `epoch` (a library unloaded and another loaded
  * at its address are two rows, docs/region.md); HP_EPOCH_LATEST: the last row holding it. */
@@ -81,7 +82,7 @@ struct group {
 	const struct hp_module_rec *module; /* its generation: rows of one address may differ */
 	uint32_t epoch;
 	int kind;
-	uint64_t calls, completed, sum, total, min, max;
+	uint64_t calls, completed, sum, total, self, min, max;
 	uint64_t alloc[4];
 	uint64_t *hist; /* buckets [blo, bhi) of the log-linear histogram */
 	uint32_t blo, bhi;
@@ -256,6 +257,7 @@ static int merge_rows(const struct hp_rregion *r, struct merge *mg)
 		x->completed += f->completed;
 		x->sum += f->sum_ticks;
 		x->total += f->total_ticks;
+		x->self += f->self_ticks;
 		if (f->completed && f->min_ticks < x->min)
 			x->min = f->min_ticks;
 		if (f->max_ticks > x->max)
@@ -314,6 +316,7 @@ static void fill_fn(const struct hp_rregion *r, struct hp_symbolizer *sym, int w
 	row->completed = x->completed;
 	row->sum_ns = to_ns(r, x->sum);
 	row->total_ns = to_ns(r, x->total);
+	row->self_ns = to_ns(r, x->self);
 	row->min_ns = x->completed ? to_ns(r, x->min) : 0;
 	row->max_ns = to_ns(r, x->max);
 	row->alloc_count = x->alloc[0];
@@ -440,6 +443,8 @@ int hp_proc_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, i
 	if (build_rows(r, sym, want_lines, out) < 0)
 		return -ENOMEM;
 	disambiguate(out);
+	if (hp_tree_from_region(r, sym, out) < 0) /* the call tree (region_tree.c) */
+		return -ENOMEM;
 	hp_mem_from_region(r, sym, out); /* memory totals in alloc mode (region_mem.c) */
 	hp_patch_from_region(r, out); /* patched functions (region_patch.c) */
 	if (hp_cpu_from_region(r, sym, want_lines, out) < 0) /* CPU samples (region_cpu.c) */

@@ -8,6 +8,7 @@
 #include "report_int.h"
 #include "report_cpu.h"
 #include "report_pprof.h"
+#include "report_tree.h"
 
 int hp_report_render(FILE *f, const struct hp_proc *p, const struct hp_report_opts *o)
 {
@@ -24,13 +25,19 @@ int hp_report_render(FILE *f, const struct hp_proc *p, const struct hp_report_op
 		old = uselocale(loc);
 	if (opts.format == HP_FMT_PPROF) {
 		rc = hp_pprof_write(f, p); /* report_pprof.c */
-	} else if (opts.format == HP_FMT_FOLDED) {
-		rc = hp_cpu_folded(f, p); /* report_cpu.c: the CPU samples, the only stacks so far */
+	} else if (opts.format == HP_FMT_FOLDED &&
+		   (opts.flame == HP_FLAME_CPU || !p->tree || !p->tree->n)) {
+		/* report_cpu.c: the CPU samples (--flame cpu, or auto without a call tree) */
+		rc = hp_cpu_folded(f, p);
 	} else if (opts.format == HP_FMT_JSON || opts.format == HP_FMT_JSON_PRETTY) {
 		struct hp_jw w;
 		hp_jw_init(&w, f, opts.format == HP_FMT_JSON_PRETTY);
 		hp_report_json(&w, p, &opts);
 		rc = hp_jw_finish(&w);
+	} else if (opts.format == HP_FMT_FOLDED || opts.format == HP_FMT_SVG) {
+		rc = hp_tree_flame(f, p, opts.format); /* report_tree_text.c */
+	} else if (opts.tree) {
+		rc = hp_tree_print(f, p, opts.limit); /* report_tree_text.c */
 	} else {
 		rc = hp_report_table(f, p, &opts);
 	}

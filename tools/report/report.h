@@ -19,9 +19,11 @@ struct hp_report_opts {
 	int limit;  /* 0 = all */
 	int format; /* HP_FMT_* */
 	int flame;  /* HP_FLAME_*: what --format folded draws */
+	int tree;   /* table format: the call tree (report_tree_text.c) instead of the tables */
 };
-/* HP_FMT_PPROF: a gzipped pprof profile (report_pprof.h), binary. */
-enum { HP_FMT_TABLE, HP_FMT_JSON, HP_FMT_JSON_PRETTY, HP_FMT_PPROF, HP_FMT_FOLDED };
+/* HP_FMT_PPROF: a gzipped pprof profile (report_pprof.h), binary. HP_FMT_SVG: the call tree's
+ * flame graph (report_tree.h). */
+enum { HP_FMT_TABLE, HP_FMT_JSON, HP_FMT_JSON_PRETTY, HP_FMT_PPROF, HP_FMT_FOLDED, HP_FMT_SVG };
 /* HP_FMT_FOLDED: Brendan Gregg's folded stacks ("a;b;c 12" per line), for flamegraph.pl,
  * inferno or speedscope. HP_FLAME_AUTO picks the CPU samples while they are the only stacks. */
 enum { HP_FLAME_AUTO, HP_FLAME_CPU };

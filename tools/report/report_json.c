@@ -13,6 +13,7 @@
 #include "report.h"
 #include "report_load.h"
 #include "textfmt.h"
+#include "report_tree.h"
 
 /* ---- rows ---- */
 
@@ -79,6 +80,7 @@ static int load_fn(struct hp_loader *l, const struct hp_json *o, const struct hp
 	if ((rc = hp_load_u64(l, o, "calls", &r->calls)) < 0 ||
 	    (rc = hp_load_u64(l, o, "completed", &r->completed)) < 0 ||
 	    (rc = hp_load_u64(l, o, "total_ns", &r->total_ns)) < 0 ||
+	    (rc = hp_load_u64(l, o, "self_ns", &r->self_ns)) < 0 ||
 	    (rc = has_avg = hp_load_u64_or_null(l, o, "avg_ns", &avg)) < 0 ||
 	    (rc = hp_load_u64_or_null(l, o, "min_ns", &r->min_ns)) < 0 ||
 	    (rc = hp_load_u64_or_null(l, o, "max_ns", &r->max_ns)) < 0 ||
@@ -223,6 +225,8 @@ static int load_proc(struct hp_loader *l, const struct hp_json *o, struct hp_pro
 	if ((rc = hp_patch_from_json(l, o, p)) < 0) /* "patch" (report_patch.c) */
 		return rc;
 	if ((rc = hp_cpu_from_json(l, o, p)) < 0) /* "cpu" (report_cpu.c) */
+		return rc;
+	if ((rc = hp_tree_from_json(l, o, p)) < 0) /* "call_tree", "tree_dropped" (report_tree.c) */
 		return rc;
 	if ((rc = hp_load_u64(l, o, "functions_total", &total)) < 0 ||
 	    (rc = hp_load_u64(l, o, "dropped", &p->dropped)) < 0 ||

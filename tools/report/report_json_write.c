@@ -13,6 +13,7 @@
 #include "report_int.h"
 #include "report_mem.h"
 #include "report_patch.h"
+#include "report_tree.h"
 #include "textfmt.h"
 
 #ifndef HP_VERSION
@@ -90,6 +91,7 @@ static void json_fn(struct hp_jw *w, const struct hp_fn_row *r, const struct hp_
 	kv_uint(w, "calls", r->calls);
 	kv_uint(w, "completed", r->completed);
 	kv_uint(w, "total_ns", r->total_ns);
+	kv_uint(w, "self_ns", r->self_ns);
 	kv_uint_if(w, "avg_ns", r->completed, hp_fn_avg_ns(r));
 	kv_uint_if(w, "min_ns", r->completed, r->min_ns);
 	kv_uint_if(w, "max_ns", r->completed, r->max_ns);
@@ -205,6 +207,7 @@ static void json_proc(struct hp_jw *w, const struct hp_proc *p, const struct hp_
 	hp_flow_json(w, p); /* "channels", "locks", "io" (report_flow_json.c) */
 	hp_patch_json(w, p); /* "patch": selected/patched/refused, or null (report_patch.c) */
 	hp_cpu_json(w, p);   /* "cpu": samples, functions, stacks, or null (report_cpu.c) */
+	hp_tree_json(w, p); /* "call_tree", "tree_dropped" (report_tree.c) */
 	if (top) {
 		hp_jw_key(w, "children");
 		hp_jw_arr_begin(w);

@@ -62,7 +62,7 @@ static void percent_cell(double v, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
-/* Function | Calls | Avg | P… | Total | % Total */
+/* Function | Calls | Avg | P… | Total | Self | % Total */
 static void timing_cell(const struct table *t, const struct hp_fn_row *r, int col, char *buf,
 			size_t size)
 {
@@ -79,6 +79,8 @@ static void timing_cell(const struct table *t, const struct hp_fn_row *r, int co
 		hp_fmt_ns(buf, size, isnan(v) ? v : round(v));
 	} else if (col == 3 + npcts) {
 		hp_fmt_ns(buf, size, (double)r->total_ns);
+	} else if (col == 4 + npcts) {
+		hp_fmt_ns(buf, size, (double)r->self_ns);
 	} else {
 		percent_cell(r->percent_total, buf, size);
 	}
@@ -134,6 +136,7 @@ static void print_timing(FILE *f, const struct hp_proc *p, const struct hp_repor
 		snprintf(t.hdr[t.ncols++], sizeof(t.hdr[0]), "P%s", num);
 	}
 	snprintf(t.hdr[t.ncols++], sizeof(t.hdr[0]), "Total");
+	snprintf(t.hdr[t.ncols++], sizeof(t.hdr[0]), "Self");
 	snprintf(t.hdr[t.ncols++], sizeof(t.hdr[0]), "%% Total");
 	table_print(f, &t);
 }
