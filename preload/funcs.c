@@ -117,10 +117,11 @@ static inline void record_exit(struct hp_tstate *ts, struct hp_frame *fr, uint64
 		if (hp_g.modes & HP_MODE_ALLOC && !(hp_g.modes & HP_MODE_ALLOC_SELF)) {
 			/* Cumulative attribution: what the thread allocated while the outermost
 			 * frame of this function was live. */
-			rec->alloc_count += ts->alloc[0] - fr->alloc_mark[0];
-			rec->alloc_bytes += ts->alloc[1] - fr->alloc_mark[1];
-			rec->free_count += ts->alloc[2] - fr->alloc_mark[2];
-			rec->free_bytes += ts->alloc[3] - fr->alloc_mark[3];
+			const struct hp_alloc_counts *now = &ts->alloc, *then = &fr->alloc_mark;
+			rec->alloc_count += now->alloc_count - then->alloc_count;
+			rec->alloc_bytes += now->alloc_bytes - then->alloc_bytes;
+			rec->free_count += now->free_count - then->free_count;
+			rec->free_bytes += now->free_bytes - then->free_bytes;
 		}
 	}
 }
@@ -155,12 +156,8 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 		rec->calls++;
 		rec->active++;
 	}
-	if (hp_g.modes & HP_MODE_ALLOC) {
-		fr->alloc_mark[0] = ts->alloc[0];
-		fr->alloc_mark[1] = ts->alloc[1];
-		fr->alloc_mark[2] = ts->alloc[2];
-		fr->alloc_mark[3] = ts->alloc[3];
-	}
+	if (hp_g.modes & HP_MODE_ALLOC)
+		fr->alloc_mark = ts->alloc;
 	HP_BARRIER();
 	fr->t0 = hp_ticks();
 	(void)site;
@@ -304,7 +301,7 @@ void hp_funcs_after_fork(void)
 		ts->fcache[i].fn = 0, ts->fcache[i].rec = NULL;
 	ts->fcache_used = 0;
 	ts->epoch = hp_g.hdr->module_epoch;
-	ts->alloc[0] = ts->alloc[1] = ts->alloc[2] = ts->alloc[3] = 0;
+	ts->alloc = (struct hp_alloc_counts){0};
 	/* The child's life starts at the fork (main_start_ticks): each open frame is one call of
 	 * the child's that starts there (else main showed 0 calls and more time than the child
 	 * lived). */
@@ -318,6 +315,6 @@ void hp_funcs_after_fork(void)
 			fr->rec->active++;
 			fr->rec->calls++;
 		}
-		fr->alloc_mark[0] = fr->alloc_mark[1] = fr->alloc_mark[2] = fr->alloc_mark[3] = 0;
+		fr->alloc_mark = (struct hp_alloc_counts){0};
 	}
 }

@@ -31,7 +31,7 @@ struct hp_frame {
 	uint64_t fn;	       /* entry address the call was entered with */
 	struct hp_fstat *rec;  /* this thread's row for fn; NULL when the region was full */
 	uint64_t t0;	       /* ticks at entry */
-	uint64_t alloc_mark[4]; /* the thread's alloc/free counters at entry (HP_MODE_ALLOC) */
+	struct hp_alloc_counts alloc_mark; /* the thread's alloc counters at entry (HP_MODE_ALLOC) */
 };
 
 struct hp_fcache_ent {
@@ -46,7 +46,7 @@ struct hp_tstate {
 	uint32_t thread_row; /* row in HP_T_THREADS */
 	uint32_t epoch;	     /* the module epoch this thread's fcache is valid for */
 	struct hp_thread_rec *trec;
-	uint64_t alloc[4]; /* running alloc_count, alloc_bytes, free_count, free_bytes */
+	struct hp_alloc_counts alloc; /* running totals of the thread (alloc.c) */
 	struct hp_fcache_ent fcache[HP_FCACHE_SIZE];
 	struct hp_frame stack[HP_STACK_MAX];
 };
