@@ -140,7 +140,7 @@ static __thread struct {
 #define LIVE_SLACK (64 * 1024)
 
 /* Counts made before start-up finished (one thread then): added to orphan_alloc later. */
-static uint64_t early[4];
+static struct hp_alloc_counts early;
 
 /* A single add instruction (arch.h): atomic with respect to a signal handler on this thread
  * (not to other threads: use it only on single-writer fields). */
@@ -248,12 +248,13 @@ static HP_NOINLINE void count_orphan(int is_free, uint64_t n)
 	struct hp_region_header *h = hp_g.hdr;
 	if (!hp_g.ready || !h) {
 		/* Start-up: one thread, no region yet. */
-		early[is_free * 2]++;
-		early[is_free * 2 + 1] += n;
+		*(is_free ? &early.free_count : &early.alloc_count) += 1;
+		*(is_free ? &early.free_bytes : &early.alloc_bytes) += n;
 		return;
 	}
-	__atomic_fetch_add(&h->orphan_alloc[is_free * 2], 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&h->orphan_alloc[is_free * 2 + 1], n, __ATOMIC_RELAXED);
+	struct hp_alloc_counts *o = &h->orphan_alloc;
+	__atomic_fetch_add(is_free ? &o->free_count : &o->alloc_count, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(is_free ? &o->free_bytes : &o->alloc_bytes, n, __ATOMIC_RELAXED);
 	int64_t d = is_free ? -(int64_t)n : (int64_t)n;
 	sig_add_i64(&live.delta, d);
 	live_flush(h, 0);
@@ -289,13 +290,13 @@ static inline __attribute__((always_inline)) void count_alloc(void *p, uint64_t 
 		struct hp_region_header *h = hp_g.hdr;
 		struct hp_thread_rec *tr = ts->trec;
 		uint32_t d = ts->depth;
-		sig_add(&ts->alloc[0], 1);
-		sig_add(&ts->alloc[1], n);
+		sig_add(&ts->alloc.alloc_count, 1);
+		sig_add(&ts->alloc.alloc_bytes, n);
 		sig_add(&tr->alloc_count, 1);
 		sig_add(&tr->alloc_bytes, n);
 		if (d == 0) {
-			sig_add(&tr->outside_alloc[0], 1);
-			sig_add(&tr->outside_alloc[1], n);
+			sig_add(&tr->outside_alloc.alloc_count, 1);
+			sig_add(&tr->outside_alloc.alloc_bytes, n);
 		} else if (d <= HP_STACK_MAX) {
 			struct hp_fstat *rec = ts->stack[d - 1].rec;
 			if (rec) {
@@ -330,13 +331,13 @@ static inline __attribute__((always_inline)) void count_free(struct hp_ahdr *ah)
 		struct hp_region_header *h = hp_g.hdr;
 		struct hp_thread_rec *tr = ts->trec;
 		uint32_t d = ts->depth;
-		sig_add(&ts->alloc[2], 1);
-		sig_add(&ts->alloc[3], n);
+		sig_add(&ts->alloc.free_count, 1);
+		sig_add(&ts->alloc.free_bytes, n);
 		sig_add(&tr->free_count, 1);
 		sig_add(&tr->free_bytes, n);
 		if (d == 0) {
-			sig_add(&tr->outside_alloc[2], 1);
-			sig_add(&tr->outside_alloc[3], n);
+			sig_add(&tr->outside_alloc.free_count, 1);
+			sig_add(&tr->outside_alloc.free_bytes, n);
 		} else if (hp_g.modes & HP_MODE_ALLOC_SELF && d <= HP_STACK_MAX) {
 			struct hp_fstat *rec = ts->stack[d - 1].rec;
 			if (rec) {
@@ -640,11 +641,14 @@ __attribute__((constructor(102))) static void alloc_init(void)
 	if (!h || !(hp_g.modes & HP_MODE_ALLOC))
 		return;
 	struct hp_own own = hp_own_begin();
-	for (int i = 0; i < 4; i++)
-		__atomic_fetch_add(&h->orphan_alloc[i], early[i], __ATOMIC_RELAXED);
-	live.delta += (int64_t)(early[1] - early[3]);
+	struct hp_alloc_counts *o = &h->orphan_alloc;
+	__atomic_fetch_add(&o->alloc_count, early.alloc_count, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&o->alloc_bytes, early.alloc_bytes, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&o->free_count, early.free_count, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&o->free_bytes, early.free_bytes, __ATOMIC_RELAXED);
+	live.delta += (int64_t)(early.alloc_bytes - early.free_bytes);
 	live_flush(h, 0);
-	early[0] = early[1] = early[2] = early[3] = 0;
+	early = (struct hp_alloc_counts){0};
 	/* Not ours and a real definition: a non-PIE executable that takes malloc's address has a
 	 * canonical PLT entry (an undefined symbol with a value) that dlsym returns. */
 	void *m = dlsym(RTLD_DEFAULT, "malloc");

@@ -235,10 +235,11 @@ static inline __attribute__((always_inline)) void record_exit(struct hp_tstate *
 		if (hp_g.modes & HP_MODE_ALLOC && !(hp_g.modes & HP_MODE_ALLOC_SELF)) {
 			/* Cumulative attribution: what the thread allocated while the outermost
 			 * frame of this function was live. */
-			rec->alloc_count += ts->alloc[0] - fr->alloc_mark[0];
-			rec->alloc_bytes += ts->alloc[1] - fr->alloc_mark[1];
-			rec->free_count += ts->alloc[2] - fr->alloc_mark[2];
-			rec->free_bytes += ts->alloc[3] - fr->alloc_mark[3];
+			const struct hp_alloc_counts *now = &ts->alloc, *then = &fr->alloc_mark;
+			rec->alloc_count += now->alloc_count - then->alloc_count;
+			rec->alloc_bytes += now->alloc_bytes - then->alloc_bytes;
+			rec->free_count += now->free_count - then->free_count;
+			rec->free_bytes += now->free_bytes - then->free_bytes;
 		}
 	}
 }
@@ -286,12 +287,8 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 		rec->calls++;
 		rec->active++;
 	}
-	if (hp_g.modes & HP_MODE_ALLOC) {
-		fr->alloc_mark[0] = ts->alloc[0];
-		fr->alloc_mark[1] = ts->alloc[1];
-		fr->alloc_mark[2] = ts->alloc[2];
-		fr->alloc_mark[3] = ts->alloc[3];
-	}
+	if (hp_g.modes & HP_MODE_ALLOC)
+		fr->alloc_mark = ts->alloc;
 	HP_BARRIER();
 	fr->t0 = hp_ticks();
 	(void)site;
@@ -478,7 +475,7 @@ void hp_funcs_after_fork(void)
 	for (uint32_t i = 0; i < HP_NCACHE_SIZE; i++)
 		ts->ncache[i].fn = 0;
 	ts->ncache_used = 0;
-	ts->alloc[0] = ts->alloc[1] = ts->alloc[2] = ts->alloc[3] = 0;
+	ts->alloc = (struct hp_alloc_counts){0};
 	/* The child's life starts at the fork (main_start_ticks): each open frame is one call of
 	 * the child's that starts there (else main showed 0 calls and more time than the child
 	 * lived). */
@@ -500,6 +497,6 @@ void hp_funcs_after_fork(void)
 			fr->rec->active++;
 			fr->rec->calls++;
 		}
-		fr->alloc_mark[0] = fr->alloc_mark[1] = fr->alloc_mark[2] = fr->alloc_mark[3] = 0;
+		fr->alloc_mark = (struct hp_alloc_counts){0};
 	}
 }

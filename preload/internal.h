@@ -41,7 +41,7 @@ struct hp_frame {
 	uint32_t node;	       /* tree node of this call's path (row + 1): its callees' parent */
 	uint32_t reserved;
 	uint64_t sp;	       /* where the call's frame is (jumps.c): callees record less */
-	uint64_t alloc_mark[4]; /* the thread's alloc/free counters at entry (HP_MODE_ALLOC) */
+	struct hp_alloc_counts alloc_mark; /* the thread's alloc counters at entry (HP_MODE_ALLOC) */
 	uint64_t pad;	       /* 96 bytes: a frame's address is two shifts and an add */
 };
 _Static_assert(sizeof(struct hp_frame) == 96, "a shadow-stack frame is 96 bytes");
@@ -70,7 +70,7 @@ struct hp_tstate {
 	uint32_t thread_row; /* row in HP_T_THREADS */
 	uint32_t epoch;	     /* the module epoch this thread's fcache is valid for */
 	struct hp_thread_rec *trec;
-	uint64_t alloc[4]; /* running alloc_count, alloc_bytes, free_count, free_bytes */
+	struct hp_alloc_counts alloc; /* running totals of the thread (alloc.c) */
 	uint32_t ncache_used;
 	uint32_t reserved2;
 	struct hp_tree_node tree_off; /* where calls count while the tree is off (never read) */

@@ -19,7 +19,8 @@
 /* The real functions (HP_NEXT, internal.h). The nine below start as glibc's own aliases
  * (compat symbols of the architecture's first glibc version, reached through .symver) and become the next definitions in
  * hp_locks_resolve: a program whose allocator locks a mutex while dlsym allocates must not
- * recurse into dlsym before start-up. The others are looked up on first use. */
+ * recurse into dlsym before start-up. Never NULL, so the hooks call these caches directly (no
+ * HP_NEXT check on the fast path); the others are looked up on first use. */
 #define GLIBC_ALIAS(ret, name, args)                                                               \
 	extern ret hp_glibc_##name args;                                                           \
 	__asm__(".symver hp_glibc_" #name ",__" #name "@" HP_ARCH_GLIBC_BASE);                   \
@@ -287,8 +288,8 @@ static inline void mutex_taken(pthread_mutex_t *m, uint64_t site)
 HP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
 	if (!hp_flow_on(HP_MODE_LOCKS))
-		return HP_NEXT(pthread_mutex_lock)(m);
-	int rc = HP_NEXT(pthread_mutex_trylock)(m);
+		return hp_next_pthread_mutex_lock(m);
+	int rc = hp_next_pthread_mutex_trylock(m);
 	if (HP_LIKELY(rc == 0)) {
 		mutex_taken(m, SITE());
 		return 0;
@@ -300,7 +301,7 @@ HP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 		return rc;
 	}
 	uint64_t t0 = wait_begin(m, HP_WAIT_LOCK);
-	rc = HP_NEXT(pthread_mutex_lock)(m);
+	rc = hp_next_pthread_mutex_lock(m);
 	uint64_t t1 = wait_end();
 	if (mutex_acquired(rc))
 		after_wait(m, HP_LOCK_MUTEX, SITE(), t0, t1, HELD_EXCLUSIVE);
@@ -309,7 +310,7 @@ HP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 
 HP_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 {
-	int rc = HP_NEXT(pthread_mutex_trylock)(m);
+	int rc = hp_next_pthread_mutex_trylock(m);
 	if (mutex_acquired(rc) && hp_flow_on(HP_MODE_LOCKS))
 		mutex_taken(m, SITE());
 	return rc;
@@ -319,7 +320,7 @@ HP_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec 
 {
 	if (!hp_flow_on(HP_MODE_LOCKS))
 		return HP_NEXT(pthread_mutex_timedlock)(m, abstime);
-	int rc = HP_NEXT(pthread_mutex_trylock)(m);
+	int rc = hp_next_pthread_mutex_trylock(m);
 	if (rc != EBUSY) {
 		if (mutex_acquired(rc))
 			mutex_taken(m, SITE());
@@ -340,12 +341,12 @@ HP_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 		if (r)
 			hold_end(r);
 	}
-	return HP_NEXT(pthread_mutex_unlock)(m);
+	return hp_next_pthread_mutex_unlock(m);
 }
 
 HP_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
 {
-	int rc = HP_NEXT(pthread_mutex_init)(m, attr);
+	int rc = hp_next_pthread_mutex_init(m, attr);
 	if (rc == 0 && hp_flow_on(HP_MODE_LOCKS))
 		lock_reinit(m, HP_LOCK_MUTEX, SITE());
 	return rc;
@@ -370,16 +371,16 @@ static inline void writer_taken(pthread_rwlock_t *l, uint64_t site)
 HP_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
 	if (!hp_flow_on(HP_MODE_LOCKS))
-		return HP_NEXT(pthread_rwlock_rdlock)(l);
-	int rc = HP_NEXT(pthread_rwlock_tryrdlock)(l);
+		return hp_next_pthread_rwlock_rdlock(l);
+	int rc = hp_next_pthread_rwlock_tryrdlock(l);
 	if (HP_LIKELY(rc == 0)) {
 		reader_taken(l, SITE());
 		return 0;
 	}
 	if (rc != EBUSY) /* EAGAIN (too many readers), EDEADLK…: its own answer */
-		return HP_NEXT(pthread_rwlock_rdlock)(l);
+		return hp_next_pthread_rwlock_rdlock(l);
 	uint64_t t0 = wait_begin(l, HP_WAIT_LOCK);
-	rc = HP_NEXT(pthread_rwlock_rdlock)(l);
+	rc = hp_next_pthread_rwlock_rdlock(l);
 	uint64_t t1 = wait_end();
 	if (rc == 0)
 		after_wait(l, HP_LOCK_RWLOCK, SITE(), t0, t1, HELD_SHARED);
@@ -389,16 +390,16 @@ HP_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 HP_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
 	if (!hp_flow_on(HP_MODE_LOCKS))
-		return HP_NEXT(pthread_rwlock_wrlock)(l);
-	int rc = HP_NEXT(pthread_rwlock_trywrlock)(l);
+		return hp_next_pthread_rwlock_wrlock(l);
+	int rc = hp_next_pthread_rwlock_trywrlock(l);
 	if (rc == 0) {
 		writer_taken(l, SITE());
 		return 0;
 	}
 	if (rc != EBUSY)
-		return HP_NEXT(pthread_rwlock_wrlock)(l);
+		return hp_next_pthread_rwlock_wrlock(l);
 	uint64_t t0 = wait_begin(l, HP_WAIT_LOCK);
-	rc = HP_NEXT(pthread_rwlock_wrlock)(l);
+	rc = hp_next_pthread_rwlock_wrlock(l);
 	uint64_t t1 = wait_end();
 	if (rc == 0)
 		after_wait(l, HP_LOCK_RWLOCK, SITE(), t0, t1, HELD_WRITER);
@@ -407,7 +408,7 @@ HP_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 
 HP_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
-	int rc = HP_NEXT(pthread_rwlock_tryrdlock)(l);
+	int rc = hp_next_pthread_rwlock_tryrdlock(l);
 	if (rc == 0 && hp_flow_on(HP_MODE_LOCKS))
 		reader_taken(l, SITE());
 	return rc;
@@ -415,7 +416,7 @@ HP_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 
 HP_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 {
-	int rc = HP_NEXT(pthread_rwlock_trywrlock)(l);
+	int rc = hp_next_pthread_rwlock_trywrlock(l);
 	if (rc == 0 && hp_flow_on(HP_MODE_LOCKS))
 		writer_taken(l, SITE());
 	return rc;
@@ -429,7 +430,7 @@ HP_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
 		if (r && r->hold_depth)
 			hold_end(r);
 	}
-	return HP_NEXT(pthread_rwlock_unlock)(l);
+	return hp_next_pthread_rwlock_unlock(l);
 }
 
 /* ---- condition variables ---- */

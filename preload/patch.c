@@ -467,107 +467,167 @@ __attribute__((no_sanitize_thread)) static void write_jumps(struct mod *m, struc
 	}
 }
 
+/* One module's patching: what the ELF file says, the trampolines, the jumps still to write. */
+struct module_job {
+	struct mod *m;
+	uint32_t mrow;	   /* row in HP_T_MODULES */
+	int refuse_module; /* the loader, hotpath itself, capstone: never patched */
+	int instrumented;  /* built with -finstrument-functions: the hooks time it already */
+	uint64_t key;	   /* hp_plan_key of the file, to find the launcher's analysis */
+	struct hp_tramp *tr;
+	size_t tlen;
+	uint32_t nt;	   /* trampolines used */
+	struct pending *pd;
+	uint32_t np;	   /* jumps to write */
+};
+
+/* The functions the patterns select in the job's module, into c (aliases once, denied names
+ * marked); 0 when the file cannot be read. */
+static uint32_t select_functions(struct module_job *j, struct collect *c)
+{
+	struct hp_elf_file f;
+	if (hp_elf_map(j->m->is_exe ? "/proc/self/exe" : j->m->path, &f) < 0) {
+		hp_debug("patch: cannot read %s", j->m->path);
+		return 0;
+	}
+	j->instrumented = hp_elf_imports(&f, "__cyg_profile_func_enter");
+	j->key = f.key;
+	for (uint32_t i = 0; i < 2 * CANDS_MAX; i++)
+		c->seen[i] = 0;
+	c->m = j->m, c->n = 0, c->ndenied = 0;
+	hp_elf_functions(&f, collect_cb, c);
+	hp_elf_unmap(&f);
+	for (uint32_t i = 0; i < c->n; i++)
+		for (uint32_t k = 0; k < c->ndenied && !c->c[i].status; k++)
+			if (c->c[i].addr == c->denied[k])
+				c->c[i].status = HP_PATCH_EXCLUDED_NAME;
+	return c->n;
+}
+
+/* Why the function cannot be patched before its bytes are looked at, or 0. */
+static int refusal(const struct module_job *j, const struct cand *d, char *detail, size_t n)
+{
+	if (d->status == HP_PATCH_CAPPED)
+		hp_snprintf(detail, n, "pattern %u selects more than %lu", d->pat + 1, (unsigned long)P.cap);
+	if (d->status)
+		return d->status;
+	if (j->refuse_module)
+		return HP_PATCH_MODULE;
+	if (j->instrumented)
+		return HP_PATCH_INSTRUMENTED;
+	if (!seg_of(j->m, d->addr, d->size))
+		return HP_PATCH_NOT_CODE;
+	if (!j->tr)
+		return HP_PATCH_NO_MEMORY;
+	return 0;
+}
+
+/* What the launcher found (HOTPATH_PATCH_PLAN): a refusal that does not depend on where the
+ * module lies is taken as it is (returned, with its detail); an accepted function skips the
+ * body sweep (*sweep = 0). 0 when the launcher said nothing that settles it. */
+static int launcher_verdict(const struct module_job *j, const struct cand *d, int *sweep,
+			    char *detail, size_t n)
+{
+	const struct hp_plan_rec *pr = plan_find(j->key, d->addr - j->m->bias);
+	*sweep = 1;
+	if (!pr)
+		return 0;
+	if (pr->status == HP_PATCH_TOO_SHORT || pr->status == HP_PATCH_JUMP_BACK ||
+	    pr->status == HP_PATCH_UNKNOWN_INSN || pr->status == HP_PATCH_UNSUPPORTED) {
+		hp_strlcpy(detail, pr->detail, n < sizeof(pr->detail) ? n : sizeof(pr->detail));
+		P.from_plan++;
+		return pr->status;
+	}
+	if (pr->status == HP_PATCH_OK) {
+		*sweep = 0;
+		P.from_plan++;
+	}
+	return 0;
+}
+
+/* Analyse the function, fill its trampoline and queue its jump; HP_PATCH_PROTECT (until the
+ * jump is written) or the reason it cannot be patched. */
+static int prepare(struct module_job *j, const struct cand *d, struct hp_patch_rec *rec, int sweep,
+		   char *detail, size_t n)
+{
+	struct hp_tramp *t = &j->tr[j->nt];
+	struct hp_arch_plan plan;
+	uint64_t q0 = (uint64_t)hp_mono_ns();
+	int st = hp_arch_plan(P.handle, (const uint8_t *)d->addr, d->addr, d->size,
+			      (uint64_t)t->resume, sweep, &plan, detail, n);
+	P.plan_ns += (uint64_t)hp_mono_ns() - q0;
+	uint8_t probe[HP_ARCH_JUMP_LEN];
+	if (!st && hp_arch_jump(probe, d->addr + plan.skip, (uint64_t)t->entry) < 0)
+		st = HP_PATCH_OUT_OF_REACH;
+	if (st)
+		return st;
+	t->fn = d->addr;
+	t->common = (uint64_t)hp_arch_entry;
+	t->exit = (uint64_t)hp_arch_exit_stub;
+	hp_arch_tramp_init(t);
+	hp_memcpy(t->resume, plan.code, plan.code_len);
+	j->pd[j->np++] = (struct pending){d->addr + plan.skip, plan.patch_len, t, rec};
+	j->nt++;
+	return HP_PATCH_PROTECT;
+}
+
+/* Decide one selected function: a patch row with its status, and a queued jump when it can be
+ * patched. -1 when the patch table is full. */
+static int plan_function(struct module_job *j, const struct cand *d)
+{
+	struct hp_patch_rec *rec = hp_table_claim(HP_T_PATCH, NULL);
+	if (!rec)
+		return -1;
+	P.selected++;
+	char detail[64] = "";
+	int sweep = 1;
+	int st = refusal(j, d, detail, sizeof(detail));
+	if (!st)
+		st = launcher_verdict(j, d, &sweep, detail, sizeof(detail));
+	if (!st)
+		st = prepare(j, d, rec, sweep, detail, sizeof(detail));
+	fill_rec(rec, j->mrow, d, st, detail);
+	if (st != HP_PATCH_PROTECT)
+		publish(rec, d->addr); /* refused; queued ones are published after their jump */
+	return 0;
+}
+
+/* Make the trampolines executable and write the jumps; a module whose trampolines cannot be
+ * protected keeps its code, and its queued rows say HP_PATCH_PROTECT. */
+static void write_module(struct module_job *j)
+{
+	if (j->tr && (!j->nt || mprotect(j->tr, j->tlen, PROT_READ | PROT_EXEC) < 0)) {
+		for (uint32_t i = 0; i < j->np; i++)
+			publish(j->pd[i].rec, j->pd[i].t->fn); /* status stays HP_PATCH_PROTECT */
+		munmap(j->tr, j->tlen);
+		return;
+	}
+	write_jumps(j->m, j->pd, j->np);
+	for (uint32_t i = 0; i < j->np; i++)
+		publish(j->pd[i].rec, j->pd[i].t->fn);
+}
+
+/* Select, decide and patch the functions of one module (the constructor, or dlopen under
+ * P.lock: one session at a time). */
 static void patch_module(struct mod *m, struct cand *cands, uint64_t *seen, struct pending *pd)
 {
+	static struct collect c;
+	const char *b = base_name(m->path);
+	struct module_job j = {.m = m, .pd = pd};
 	if (m->skip || !module_wanted(m))
 		return;
-	const char *b = base_name(m->path);
-	int refuse_module = !hp_strncmp(b, "ld-linux", 8) || !hp_strncmp(b, "libhotpath", 10) ||
-			    !hp_strncmp(b, "libcapstone", 11);
-	struct hp_elf_file f;
-	if (hp_elf_map(m->is_exe ? "/proc/self/exe" : m->path, &f) < 0) {
-		hp_debug("patch: cannot read %s", m->path);
+	c.c = cands, c.seen = seen;
+	if (!select_functions(&j, &c))
 		return;
-	}
-	int instrumented = hp_elf_imports(&f, "__cyg_profile_func_enter");
-	uint64_t key = f.key;
-	for (uint32_t i = 0; i < 2 * CANDS_MAX; i++)
-		seen[i] = 0;
-	static struct collect c; /* one session at a time (the constructor, or under P.lock) */
-	c.m = m, c.c = cands, c.n = 0, c.seen = seen, c.ndenied = 0;
-	hp_elf_functions(&f, collect_cb, &c);
-	hp_elf_unmap(&f);
+	j.refuse_module = !hp_strncmp(b, "ld-linux", 8) || !hp_strncmp(b, "libhotpath", 10) ||
+			  !hp_strncmp(b, "libcapstone", 11);
+	j.mrow = module_row(m);
+	j.tlen = ((size_t)c.n * sizeof(struct hp_tramp) + 0xFFFF) & ~(size_t)0xFFFF;
+	j.tr = j.refuse_module ? NULL : map_near(m->start, m->end, j.tlen, m->is_exe);
 	for (uint32_t i = 0; i < c.n; i++)
-		for (uint32_t k = 0; k < c.ndenied && !cands[i].status; k++)
-			if (cands[i].addr == c.denied[k])
-				cands[i].status = HP_PATCH_EXCLUDED_NAME;
-	if (!c.n)
-		return;
-	uint32_t mrow = module_row(m);
-	size_t tlen = ((size_t)c.n * sizeof(struct hp_tramp) + 0xFFFF) & ~(size_t)0xFFFF;
-	struct hp_tramp *tr = refuse_module ? NULL : map_near(m->start, m->end, tlen, m->is_exe);
-	uint32_t nt = 0, np = 0;
-	for (uint32_t i = 0; i < c.n; i++) {
-		struct cand *d = &cands[i];
-		struct hp_patch_rec *rec = hp_table_claim(HP_T_PATCH, NULL);
-		if (!rec)
+		if (plan_function(&j, &cands[i]) < 0)
 			break;
-		P.selected++;
-		char detail[64] = "";
-		int st = d->status;
-		const struct seg *sg = st ? NULL : seg_of(m, d->addr, d->size);
-		if (!st && refuse_module)
-			st = HP_PATCH_MODULE;
-		else if (!st && instrumented)
-			st = HP_PATCH_INSTRUMENTED;
-		else if (!st && !sg)
-			st = HP_PATCH_NOT_CODE;
-		else if (!st && !tr)
-			st = HP_PATCH_NO_MEMORY;
-		if (d->status == HP_PATCH_CAPPED)
-			hp_snprintf(detail, sizeof(detail), "pattern %u selects more than %lu", d->pat + 1,
-				    (unsigned long)P.cap);
-		struct hp_arch_plan plan;
-		/* What the launcher found: a refusal that does not depend on where the module
-		 * lies is taken as it is; an accepted function skips the body sweep. */
-		const struct hp_plan_rec *pr = st ? NULL : plan_find(key, d->addr - m->bias);
-		int sweep = 1;
-		if (pr && (pr->status == HP_PATCH_TOO_SHORT || pr->status == HP_PATCH_JUMP_BACK ||
-			   pr->status == HP_PATCH_UNKNOWN_INSN || pr->status == HP_PATCH_UNSUPPORTED)) {
-			st = pr->status;
-			hp_strlcpy(detail, pr->detail, sizeof(detail) < sizeof(pr->detail) ? sizeof(detail) : sizeof(pr->detail));
-			P.from_plan++;
-		} else if (pr && pr->status == HP_PATCH_OK) {
-			sweep = 0;
-			P.from_plan++;
-		}
-		if (!st) {
-			struct hp_tramp *t = &tr[nt];
-			uint64_t q0 = (uint64_t)hp_mono_ns();
-			st = hp_arch_plan(P.handle, (const uint8_t *)d->addr, d->addr, d->size,
-					  (uint64_t)t->resume, sweep, &plan, detail, sizeof(detail));
-			P.plan_ns += (uint64_t)hp_mono_ns() - q0;
-			uint8_t probe[HP_ARCH_JUMP_LEN];
-			if (!st && hp_arch_jump(probe, d->addr + plan.skip, (uint64_t)t->entry) < 0)
-				st = HP_PATCH_OUT_OF_REACH;
-			if (!st) {
-				t->fn = d->addr;
-				t->common = (uint64_t)hp_arch_entry;
-				t->exit = (uint64_t)hp_arch_exit_stub;
-				hp_arch_tramp_init(t);
-				hp_memcpy(t->resume, plan.code, plan.code_len);
-				pd[np].at = d->addr + plan.skip;
-				pd[np].len = plan.patch_len;
-				pd[np].t = t;
-				pd[np].rec = rec;
-				np++;
-				nt++;
-				st = HP_PATCH_PROTECT; /* until the jump is written */
-			}
-		}
-		fill_rec(rec, mrow, d, st, detail);
-		if (!np || pd[np - 1].rec != rec)
-			publish(rec, d->addr); /* refused; pending ones are published below */
-	}
-	if (tr && (!nt || mprotect(tr, tlen, PROT_READ | PROT_EXEC) < 0)) {
-		for (uint32_t i = 0; i < np; i++)
-			publish(pd[i].rec, pd[i].t->fn); /* status stays HP_PATCH_PROTECT */
-		munmap(tr, tlen);
-		return;
-	}
-	write_jumps(m, pd, np);
-	for (uint32_t i = 0; i < np; i++)
-		publish(pd[i].rec, pd[i].t->fn);
+	write_module(&j);
 	hp_debug("patch: %s: %u selected, %u patched so far", m->path, c.n, P.patched);
 }
 

@@ -79,14 +79,14 @@ static int summary(struct hp_console *c, int y, int w, int max)
 	hp_con_fmt_bytes(peak, sizeof(peak), (double)m->peak_live_bytes);
 	hp_con_fmt_bytes(al, sizeof(al), (double)m->alloc_bytes);
 	hp_con_fmt_bytes(fr, sizeof(fr), (double)m->free_bytes);
-	hp_con_fmt_bytes(out, sizeof(out), (double)m->outside[1]);
+	hp_con_fmt_bytes(out, sizeof(out), (double)m->outside.alloc_bytes);
 	snprintf(line, sizeof(line), "Heap live %s  peak %s  allocated %s (%llu)  freed %s", live, peak,
 		 al, (unsigned long long)m->alloc_count, fr);
 	hp_con_put(c, y, 1, w - 2, line, 0, 0);
 	if (max < 2)
 		return 1;
 	snprintf(line, sizeof(line), "Outside functions %s (%llu)  attribution: %s", out,
-		 (unsigned long long)m->outside[0],
+		 (unsigned long long)m->outside.alloc_count,
 		 c->proc.modes & HP_MODE_ALLOC_SELF ? "self" : "cumulative (callees included)");
 	hp_con_put(c, y + 1, 1, w - 2, line, 0, 0);
 	return 2;

@@ -16,7 +16,7 @@
 #include "hp/hist.h"
 
 #define HP_REGION_MAGIC 0x314e4745525048ull /* "HPREGN1\0" read as little-endian */
-#define HP_REGION_VERSION 5
+#define HP_REGION_VERSION 6 /* docs/region.md lists them all */
 #define HP_REGION_PREFIX "hotpath-"	   /* file name prefix under /dev/shm */
 #define HP_REGION_DIR "/dev/shm"
 
@@ -52,6 +52,13 @@ enum hp_region_flag {
 	HP_FLAG_OWN_MALLOC = 1u << 1,	  /* the executable defines malloc: allocations not seen */
 	HP_FLAG_LAUNCHED = 1u << 2,	  /* started by `hotpath run` (HOTPATH_SESSION set) */
 	HP_FLAG_SHM_FULL = 1u << 3,	  /* /dev/shm filled up: tables ended early (docs/run.md) */
+};
+
+/* Counters of the malloc family, in this order wherever they appear as a set (the header's
+ * orphans, a thread's calls outside measured functions). */
+struct hp_alloc_counts {
+	uint64_t alloc_count, alloc_bytes; /* allocations and the bytes asked for */
+	uint64_t free_count, free_bytes;   /* frees of counted blocks and their bytes */
 };
 
 enum hp_table_id {
@@ -106,7 +113,8 @@ struct hp_region_header {
 	int64_t start_mono_ns;	   /* CLOCK_MONOTONIC at region creation */
 	int64_t end_mono_ns;	   /* CLOCK_MONOTONIC at exit/exec, 0 while running */
 
-	/* Timestamp calibration: ticks are TSC cycles. Two (ticks, CLOCK_MONOTONIC ns) pairs taken
+	/* Timestamp calibration: ticks come from the arch layer's tick source (preload/arch/arch.h;
+	 * the TSC on x86-64). Two (ticks, CLOCK_MONOTONIC ns) pairs taken
 	 * by the writer; a live reader may pair clock_t0 with its own reading instead of t1. */
 	uint64_t ticks_t0, mono_t0;
 	uint64_t ticks_t1, mono_t1; /* written at exit; 0 while running */
@@ -127,9 +135,9 @@ struct hp_region_header {
 	int64_t live_bytes;
 	int64_t peak_live_bytes;
 	/* alloc.c: allocations and frees made where no thread row could take them (before
-	 * start-up finished, after a thread's end): alloc_count, alloc_bytes, free_count,
-	 * free_bytes, relaxed atomics. Process totals = these + the sum of the thread rows. */
-	uint64_t orphan_alloc[4];
+	 * start-up finished, after a thread's end), relaxed atomics. Process totals = these + the
+	 * sum of the thread rows. */
+	struct hp_alloc_counts orphan_alloc;
 	uint64_t reserved_mem[2];
 
 	uint32_t argc;
@@ -204,9 +212,9 @@ struct hp_thread_rec {
 	uint64_t lock_wait_ticks;  /* blocked acquiring locks and in condition waits */
 	uint64_t io_block_ticks;   /* blocked in channel and read/write calls */
 	uint64_t fstat_rows;	   /* hp_fstat rows this thread claimed */
-	/* alloc.c: alloc_count, alloc_bytes, free_count, free_bytes made while no function was on
-	 * this thread's stack: the "(outside measured functions)" row. */
-	uint64_t outside_alloc[4];
+	/* alloc.c: allocations and frees made while no function was on this thread's stack: the
+	 * "(outside measured functions)" row. */
+	struct hp_alloc_counts outside_alloc;
 	int64_t peak_live_est; /* alloc.c: the process's live bytes at their highest as this
 				* thread saw them (exact with one thread; see docs/memory.md) */
 	uint64_t cpu_samples; /* sample.c: CPU samples taken on this thread */

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hp/region.h" /* struct hp_alloc_counts */
+
 #define HP_MAX_PCTS 16
 
 struct hp_report_opts; /* tools/report/report.h */
@@ -73,7 +75,7 @@ struct hp_mem {
 	int valid;
 	uint64_t alloc_count, alloc_bytes, free_count, free_bytes;
 	uint64_t peak_live_bytes, live_bytes_at_exit;
-	uint64_t outside[4]; /* alloc_count, alloc_bytes, free_count, free_bytes outside functions */
+	struct hp_alloc_counts outside; /* calls made outside measured functions */
 	struct hp_mem_leak leaks[HP_MEM_LEAKS]; /* by bytes, descending */
 	int nleaks;
 };

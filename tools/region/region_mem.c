@@ -90,12 +90,11 @@ void hp_mem_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, s
 	m->valid = 1;
 	if (!p->nfns)
 		p->modes &= ~HP_MODE_TIMING; /* nothing had hooks: the profile is allocations only */
-	m->alloc_count = h->orphan_alloc[0];
-	m->alloc_bytes = h->orphan_alloc[1];
-	m->free_count = h->orphan_alloc[2];
-	m->free_bytes = h->orphan_alloc[3];
-	for (int k = 0; k < 4; k++)
-		m->outside[k] = h->orphan_alloc[k];
+	m->alloc_count = h->orphan_alloc.alloc_count;
+	m->alloc_bytes = h->orphan_alloc.alloc_bytes;
+	m->free_count = h->orphan_alloc.free_count;
+	m->free_bytes = h->orphan_alloc.free_bytes;
+	m->outside = h->orphan_alloc;
 	int64_t peak = h->peak_live_bytes;
 	uint32_t nt = hp_rregion_rows(r, HP_T_THREADS);
 	for (uint32_t i = 0; i < nt; i++) {
@@ -106,8 +105,10 @@ void hp_mem_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, s
 		m->alloc_bytes += t->alloc_bytes;
 		m->free_count += t->free_count;
 		m->free_bytes += t->free_bytes;
-		for (int k = 0; k < 4; k++)
-			m->outside[k] += t->outside_alloc[k];
+		m->outside.alloc_count += t->outside_alloc.alloc_count;
+		m->outside.alloc_bytes += t->outside_alloc.alloc_bytes;
+		m->outside.free_count += t->outside_alloc.free_count;
+		m->outside.free_bytes += t->outside_alloc.free_bytes;
 		if (t->peak_live_est > peak)
 			peak = t->peak_live_est;
 	}

@@ -83,7 +83,7 @@ struct group {
 	uint32_t epoch;
 	int kind;
 	uint64_t calls, completed, sum, total, self, min, max;
-	uint64_t alloc[4];
+	struct hp_alloc_counts alloc;
 	uint64_t *hist; /* buckets [blo, bhi) of the log-linear histogram */
 	uint32_t blo, bhi;
 };
@@ -262,10 +262,10 @@ static int merge_rows(const struct hp_rregion *r, struct merge *mg)
 			x->min = f->min_ticks;
 		if (f->max_ticks > x->max)
 			x->max = f->max_ticks;
-		x->alloc[0] += f->alloc_count;
-		x->alloc[1] += f->alloc_bytes;
-		x->alloc[2] += f->free_count;
-		x->alloc[3] += f->free_bytes;
+		x->alloc.alloc_count += f->alloc_count;
+		x->alloc.alloc_bytes += f->alloc_bytes;
+		x->alloc.free_count += f->free_count;
+		x->alloc.free_bytes += f->free_bytes;
 		row_range(f, &mg->rlo[i], &mg->rhi[i]);
 		if (mg->rhi[i] > mg->rlo[i] && mg->rlo[i] < x->blo)
 			x->blo = mg->rlo[i];
@@ -319,10 +319,10 @@ static void fill_fn(const struct hp_rregion *r, struct hp_symbolizer *sym, int w
 	row->self_ns = to_ns(r, x->self);
 	row->min_ns = x->completed ? to_ns(r, x->min) : 0;
 	row->max_ns = to_ns(r, x->max);
-	row->alloc_count = x->alloc[0];
-	row->alloc_bytes = x->alloc[1];
-	row->free_count = x->alloc[2];
-	row->free_bytes = x->alloc[3];
+	row->alloc_count = x->alloc.alloc_count;
+	row->alloc_bytes = x->alloc.alloc_bytes;
+	row->free_count = x->alloc.free_count;
+	row->free_bytes = x->alloc.free_bytes;
 	for (int k = 0; k < HP_MAX_PCTS; k++)
 		row->pct_given[k] = NAN;
 	fill_hist(r, x, row);

@@ -163,18 +163,18 @@ int hp_mem_print(FILE *f, const struct hp_proc *p)
 	size_t all = no > p->nfns_alloc_total ? no : p->nfns_alloc_total;
 	if (p->alloc_shown && no > p->alloc_shown)
 		no = p->alloc_shown;
-	int outside_done = !(m->valid && m->outside[0]);
+	int outside_done = !(m->valid && m->outside.alloc_count);
 	for (size_t i = 0; i <= no; i++) {
 		const struct hp_fn_row *r = i < no ? &p->fns[order[i]] : NULL;
 		char (*c)[MCELL] = t.cells[t.nrows];
-		if (!outside_done && (!r || r->alloc_bytes < m->outside[1])) {
+		if (!outside_done && (!r || r->alloc_bytes < m->outside.alloc_bytes)) {
 			/* The outside row takes its place by bytes. */
 			name_cell(c[0], MCELL, OUTSIDE_NAME);
 			snprintf(c[1], MCELL, "-");
 			snprintf(c[2], MCELL, "-");
-			hp_fmt_bytes(c[3], MCELL, (double)m->outside[1]);
-			snprintf(c[4], MCELL, "%" PRIu64, m->outside[0]);
-			pct_cell(c[5], MCELL, m->outside[1], total);
+			hp_fmt_bytes(c[3], MCELL, (double)m->outside.alloc_bytes);
+			snprintf(c[4], MCELL, "%" PRIu64, m->outside.alloc_count);
+			pct_cell(c[5], MCELL, m->outside.alloc_bytes, total);
 			outside_done = 1;
 			t.nrows++;
 			c = t.cells[t.nrows];
@@ -208,13 +208,17 @@ int hp_mem_print(FILE *f, const struct hp_proc *p)
 
 /* ---- JSON ---- */
 
-static void jw_counts(struct hp_jw *w, const uint64_t v[4])
+/* One set of counters under its JSON names (docs/json.md "memory"). */
+static void jw_counts(struct hp_jw *w, const struct hp_alloc_counts *c)
 {
-	static const char *const k[] = {"alloc_count", "alloc_bytes", "free_count", "free_bytes"};
-	for (int i = 0; i < 4; i++) {
-		hp_jw_key(w, k[i]);
-		hp_jw_uint(w, v[i]);
-	}
+	hp_jw_key(w, "alloc_count");
+	hp_jw_uint(w, c->alloc_count);
+	hp_jw_key(w, "alloc_bytes");
+	hp_jw_uint(w, c->alloc_bytes);
+	hp_jw_key(w, "free_count");
+	hp_jw_uint(w, c->free_count);
+	hp_jw_key(w, "free_bytes");
+	hp_jw_uint(w, c->free_bytes);
 }
 
 void hp_mem_json(struct hp_jw *w, const struct hp_proc *p)
@@ -223,16 +227,16 @@ void hp_mem_json(struct hp_jw *w, const struct hp_proc *p)
 	if (!m->valid)
 		return; /* timing only: no member, the document is as before */
 	hp_jw_key(w, "memory");
-	uint64_t tot[4] = {m->alloc_count, m->alloc_bytes, m->free_count, m->free_bytes};
+	struct hp_alloc_counts tot = {m->alloc_count, m->alloc_bytes, m->free_count, m->free_bytes};
 	hp_jw_obj_begin(w);
-	jw_counts(w, tot);
+	jw_counts(w, &tot);
 	hp_jw_key(w, "peak_live_bytes");
 	hp_jw_uint(w, m->peak_live_bytes);
 	hp_jw_key(w, "live_bytes_at_exit");
 	hp_jw_uint(w, m->live_bytes_at_exit);
 	hp_jw_key(w, "outside");
 	hp_jw_obj_begin(w);
-	jw_counts(w, m->outside);
+	jw_counts(w, &m->outside);
 	hp_jw_obj_end(w);
 	hp_jw_key(w, "live_at_exit_by_function");
 	hp_jw_arr_begin(w);
@@ -255,14 +259,16 @@ void hp_mem_json(struct hp_jw *w, const struct hp_proc *p)
 
 /* ---- in (report_load.h) ---- */
 
-static int load_counts(struct hp_loader *l, const struct hp_json *o, uint64_t v[4])
+/* One set of counters by its JSON names; absent members stay 0. */
+static int load_counts(struct hp_loader *l, const struct hp_json *o, struct hp_alloc_counts *c)
 {
-	static const char *const k[] = {"alloc_count", "alloc_bytes", "free_count", "free_bytes"};
 	int rc;
 
-	for (int i = 0; i < 4; i++)
-		if ((rc = hp_load_u64(l, o, k[i], &v[i])) < 0)
-			return rc;
+	if ((rc = hp_load_u64(l, o, "alloc_count", &c->alloc_count)) < 0 ||
+	    (rc = hp_load_u64(l, o, "alloc_bytes", &c->alloc_bytes)) < 0 ||
+	    (rc = hp_load_u64(l, o, "free_count", &c->free_count)) < 0 ||
+	    (rc = hp_load_u64(l, o, "free_bytes", &c->free_bytes)) < 0)
+		return rc;
 	return 0;
 }
 
@@ -291,31 +297,31 @@ int hp_mem_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_pro
 {
 	const struct hp_json *m, *out;
 	struct hp_mem *mem = &p->mem;
-	uint64_t tot[4] = {0};
+	struct hp_alloc_counts tot = {0};
 	int rc;
 
 	memset(mem, 0, sizeof(*mem));
 	if ((rc = hp_load_object(l, o, "memory", "an object or null", &m)) <= 0)
 		return rc;
 	size_t at = hp_load_push(l, "memory");
-	if ((rc = load_counts(l, m, tot)) < 0 ||
+	if ((rc = load_counts(l, m, &tot)) < 0 ||
 	    (rc = hp_load_u64(l, m, "peak_live_bytes", &mem->peak_live_bytes)) < 0 ||
 	    (rc = hp_load_u64(l, m, "live_bytes_at_exit", &mem->live_bytes_at_exit)) < 0 ||
 	    (rc = hp_load_object(l, m, "outside", "an object", &out)) < 0)
 		return rc;
 	if (rc > 0) {
 		size_t in = hp_load_push(l, "outside");
-		if ((rc = load_counts(l, out, mem->outside)) < 0)
+		if ((rc = load_counts(l, out, &mem->outside)) < 0)
 			return rc;
 		hp_load_pop(l, in);
 	}
 	if ((rc = load_leaks(l, m, mem)) < 0)
 		return rc;
 	hp_load_pop(l, at);
-	mem->alloc_count = tot[0];
-	mem->alloc_bytes = tot[1];
-	mem->free_count = tot[2];
-	mem->free_bytes = tot[3];
+	mem->alloc_count = tot.alloc_count;
+	mem->alloc_bytes = tot.alloc_bytes;
+	mem->free_count = tot.free_count;
+	mem->free_bytes = tot.free_bytes;
 	mem->valid = 1;
 	return 0;
 }
