@@ -108,7 +108,7 @@ static inline int ready_real(void)
 
 #ifndef HP_NOP
 #define HDR 16
-#define TAG 0xA7C5u		  /* never 0: glibc's chunk size word has 0 here */
+#define TAG 0xA7C5u /* never 0: glibc's chunk size word has 0 here */
 #define SIZE_MASK ((1ull << 48) - 1)
 #define SIZE_MAX_REQ (1ull << 47) /* larger requests fail as glibc's would (ENOMEM) */
 #define COUNTED (1ull << 63)
@@ -227,7 +227,6 @@ static inline int counted_here(const struct hp_ahdr *ah)
 {
 	return (ah->word & COUNTED) && ah->gen == alloc_gen && tracking();
 }
-
 
 static inline struct hp_fstat *row_ptr(struct hp_region_header *h, uint32_t row)
 {
@@ -351,8 +350,10 @@ static inline __attribute__((always_inline)) void count_free(struct hp_ahdr *ah)
 				sig_add(&own->own_freed_count, 1);
 				sig_add(&own->own_freed_bytes, n);
 			} else {
-				__atomic_fetch_add(&own->own_remote_freed_count, 1, __ATOMIC_RELAXED);
-				__atomic_fetch_add(&own->own_remote_freed_bytes, n, __ATOMIC_RELAXED);
+				__atomic_fetch_add(&own->own_remote_freed_count, 1,
+						   __ATOMIC_RELAXED);
+				__atomic_fetch_add(&own->own_remote_freed_bytes, n,
+						   __ATOMIC_RELAXED);
 			}
 		}
 		live_down(h, tr, n);
@@ -663,7 +664,7 @@ __attribute__((constructor(102))) static void alloc_init(void)
 	hp_own_end(own);
 }
 
-#else /* HP_NOP: a bare interposer, the baseline for the overhead of the hooks themselves */
+#else  /* HP_NOP: a bare interposer, the baseline for the overhead of the hooks themselves */
 
 HP_EXPORT void *malloc(size_t n)
 {

@@ -30,7 +30,7 @@
 #define FD_CHAN 0x80000000u /* a channel: row in bits 0..15, end in FD_END1 */
 #define FD_IO 0x40000000u   /* another fd: HP_IO_* kind in the low bits */
 #define FD_END1 0x00010000u /* the channel's second end (pipe write end, socketpair sv[1]) */
-#define FD_ROW(e) ((e) & 0xffffu)
+#define FD_ROW(e) ((e)&0xffffu)
 
 /* What only this process needs to know about a channel row. */
 struct chan_local {
@@ -69,8 +69,10 @@ HP_NEXT_DECL(mqd_t, mq_open, (const char *, int, ...));
 HP_NEXT_DECL(int, mq_close, (mqd_t));
 HP_NEXT_DECL(int, mq_send, (mqd_t, const char *, size_t, unsigned int));
 HP_NEXT_DECL(ssize_t, mq_receive, (mqd_t, char *, size_t, unsigned int *));
-HP_NEXT_DECL(int, mq_timedsend, (mqd_t, const char *, size_t, unsigned int, const struct timespec *));
-HP_NEXT_DECL(ssize_t, mq_timedreceive, (mqd_t, char *, size_t, unsigned int *, const struct timespec *));
+HP_NEXT_DECL(int, mq_timedsend,
+	     (mqd_t, const char *, size_t, unsigned int, const struct timespec *));
+HP_NEXT_DECL(ssize_t, mq_timedreceive,
+	     (mqd_t, char *, size_t, unsigned int *, const struct timespec *));
 HP_NEXT_DECL(int, mkfifo, (const char *, mode_t));
 HP_NEXT_DECL(int, close_range, (unsigned int, unsigned int, int));
 HP_NEXT_DECL(void, closefrom, (int));
@@ -131,7 +133,8 @@ static void fd_attach(int fd, int row, int end)
 	l->had[end] = 1;
 	if (l->had[0] && l->had[1])
 		l->local = 1; /* both ends here: queued = out - in */
-	__atomic_store_n(&fdmap[fd], FD_CHAN | (uint32_t)row | (end ? FD_END1 : 0), __ATOMIC_RELAXED);
+	__atomic_store_n(&fdmap[fd], FD_CHAN | (uint32_t)row | (end ? FD_END1 : 0),
+			 __ATOMIC_RELAXED);
 }
 
 /* The fd stops referring to what the map says (closed, or replaced by dup2). */
@@ -183,7 +186,8 @@ static uint32_t fifo_next;
 static uint64_t fifo_site(const struct stat *st)
 {
 	for (uint32_t i = 0; i < FIFO_SITES; i++)
-		if (fifo_sites[i].ino == (uint64_t)st->st_ino && fifo_sites[i].dev == (uint64_t)st->st_dev)
+		if (fifo_sites[i].ino == (uint64_t)st->st_ino &&
+		    fifo_sites[i].dev == (uint64_t)st->st_dev)
 			return fifo_sites[i].site;
 	return 0;
 }
@@ -200,7 +204,9 @@ static uint32_t classify_socket(int fd)
 	if (dom == AF_UNIX)
 		return HP_IO_UNIX;
 	if (dom == AF_INET || dom == AF_INET6)
-		return type == SOCK_STREAM ? HP_IO_TCP : type == SOCK_DGRAM ? HP_IO_UDP : HP_IO_OTHER;
+		return type == SOCK_STREAM  ? HP_IO_TCP
+		       : type == SOCK_DGRAM ? HP_IO_UDP
+					    : HP_IO_OTHER;
 	return HP_IO_OTHER;
 }
 
@@ -267,22 +273,15 @@ static HP_NOINLINE uint32_t classify(int fd)
 	} else {
 		switch (st.st_mode & S_IFMT) {
 		case S_IFREG:
-		case S_IFBLK:
-			e = FD_IO | HP_IO_FILE;
-			break;
+		case S_IFBLK: e = FD_IO | HP_IO_FILE; break;
 		case S_IFCHR: {
 			struct termios t;
 			e = FD_IO | (ioctl(fd, TCGETS, &t) == 0 ? HP_IO_TTY : HP_IO_OTHER);
 			break;
 		}
-		case S_IFSOCK:
-			e = FD_IO | classify_socket(fd);
-			break;
-		case S_IFIFO:
-			e = classify_fifo(fd, &st);
-			break;
-		default:
-			e = FD_IO | HP_IO_OTHER;
+		case S_IFSOCK: e = FD_IO | classify_socket(fd); break;
+		case S_IFIFO: e = classify_fifo(fd, &st); break;
+		default: e = FD_IO | HP_IO_OTHER;
 		}
 	}
 	if (!(e & FD_CHAN))
@@ -322,8 +321,10 @@ static void chan_queued(uint32_t row, struct hp_channel_rec *c)
 	if (!clocal[row].local || c->kind == HP_CHAN_EVENTFD)
 		return;
 	int mq = c->kind == HP_CHAN_MQUEUE;
-	uint64_t out = __atomic_load_n(mq ? &c->dir[1].messages : &c->dir[1].bytes, __ATOMIC_RELAXED);
-	uint64_t in = __atomic_load_n(mq ? &c->dir[0].messages : &c->dir[0].bytes, __ATOMIC_RELAXED);
+	uint64_t out = __atomic_load_n(mq ? &c->dir[1].messages : &c->dir[1].bytes,
+				       __ATOMIC_RELAXED);
+	uint64_t in = __atomic_load_n(mq ? &c->dir[0].messages : &c->dir[0].bytes,
+				      __ATOMIC_RELAXED);
 	if (out <= in)
 		return;
 	/* A receive that returned but is not counted yet makes this high by one transfer: the
@@ -343,7 +344,8 @@ static inline uint64_t io_begin(int fd, int out)
 	struct hp_thread_rec *tr = hp_flow_thread();
 	uint64_t t0 = hp_ticks();
 	if (HP_LIKELY(tr != NULL)) {
-		uint32_t e = fd >= 0 && fd < FD_MAX ? __atomic_load_n(&fdmap[fd], __ATOMIC_RELAXED) : 0;
+		uint32_t e = fd >= 0 && fd < FD_MAX ? __atomic_load_n(&fdmap[fd], __ATOMIC_RELAXED)
+						    : 0;
 		if (e & FD_CHAN) {
 			tr->wait_object = FD_ROW(e);
 			tr->wait_kind = out ? HP_WAIT_CHAN_OUT : HP_WAIT_CHAN_IN;
@@ -375,7 +377,8 @@ static HP_NOINLINE void io_account(int fd, int out, ssize_t rc, uint64_t bytes, 
 		tr->io_block_ticks += dt;
 		__atomic_store_n(&tr->wait_since_ticks, 0, __ATOMIC_RELEASE);
 	}
-	uint32_t e = fd >= 0 && fd < FD_MAX ? __atomic_load_n(&fdmap[fd], __ATOMIC_RELAXED) : FD_IO | HP_IO_OTHER;
+	uint32_t e = fd >= 0 && fd < FD_MAX ? __atomic_load_n(&fdmap[fd], __ATOMIC_RELAXED)
+					    : FD_IO | HP_IO_OTHER;
 	if (!e) {
 		if (rc < 0 && err == EBADF)
 			goto out; /* not an fd at all: nothing to classify */
@@ -409,7 +412,7 @@ out:
 		} else {                                                                           \
 			uint64_t t0_ = io_begin(fd, out);                                          \
 			rc_ = (call);                                                              \
-			io_account(fd, out, rc_, rc_ > 0 ? (uint64_t)rc_ : 0, asked, t0_);        \
+			io_account(fd, out, rc_, rc_ > 0 ? (uint64_t)rc_ : 0, asked, t0_);         \
 		}                                                                                  \
 		rc_;                                                                               \
 	})
@@ -465,7 +468,8 @@ HP_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
 	return IO_TIMED(fd, 1, n, HP_NEXT(send)(fd, buf, n, flags));
 }
 
-HP_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *a, socklen_t *al)
+HP_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *a,
+			   socklen_t *al)
 {
 	return IO_TIMED(fd, 0, n, HP_NEXT(recvfrom)(fd, buf, n, flags, a, al));
 }
@@ -478,12 +482,14 @@ HP_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const str
 
 HP_EXPORT ssize_t recvmsg(int fd, struct msghdr *m, int flags)
 {
-	return IO_TIMED(fd, 0, m ? iov_bytes(m->msg_iov, (int)m->msg_iovlen) : 0, HP_NEXT(recvmsg)(fd, m, flags));
+	return IO_TIMED(fd, 0, m ? iov_bytes(m->msg_iov, (int)m->msg_iovlen) : 0,
+			HP_NEXT(recvmsg)(fd, m, flags));
 }
 
 HP_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 {
-	return IO_TIMED(fd, 1, m ? iov_bytes(m->msg_iov, (int)m->msg_iovlen) : 0, HP_NEXT(sendmsg)(fd, m, flags));
+	return IO_TIMED(fd, 1, m ? iov_bytes(m->msg_iov, (int)m->msg_iovlen) : 0,
+			HP_NEXT(sendmsg)(fd, m, flags));
 }
 
 /* eventfd_read/eventfd_write reach the kernel through glibc's internal read/write: wrap them
@@ -556,7 +562,8 @@ HP_EXPORT int socketpair(int domain, int type, int proto, int sv[2])
 		socklen_t bl = sizeof(buf);
 		if (getsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &buf, &bl) < 0)
 			buf = 0;
-		int row = chan_new(HP_CHAN_SOCKETPAIR, sv[0], sv[1], SITE(), NULL, buf > 0 ? (uint64_t)buf : 0);
+		int row = chan_new(HP_CHAN_SOCKETPAIR, sv[0], sv[1], SITE(), NULL,
+				   buf > 0 ? (uint64_t)buf : 0);
 		if (row >= 0) {
 			clocal[row].local = 1;
 			fd_attach(sv[0], row, 0);
@@ -605,8 +612,11 @@ HP_EXPORT mqd_t mq_open(const char *name, int oflag, ...)
 		int row = chan_find(HP_CHAN_MQUEUE, name);
 		if (row < 0) {
 			struct mq_attr a;
-			uint64_t cap = mq_getattr(q, &a) == 0 && a.mq_maxmsg > 0 ? (uint64_t)a.mq_maxmsg : 0;
-			row = chan_new(HP_CHAN_MQUEUE, end ? -1 : q, end ? q : -1, SITE(), name, cap);
+			uint64_t cap = mq_getattr(q, &a) == 0 && a.mq_maxmsg > 0
+					       ? (uint64_t)a.mq_maxmsg
+					       : 0;
+			row = chan_new(HP_CHAN_MQUEUE, end ? -1 : q, end ? q : -1, SITE(), name,
+				       cap);
 			if (row >= 0)
 				clocal[row].local = 1;
 		} else if (chan_row((uint32_t)row)->fd[end] < 0) {
@@ -676,7 +686,8 @@ HP_EXPORT int mkfifo(const char *path, mode_t mode)
 		struct hp_own own = hp_own_begin();
 		struct stat st;
 		if (stat(path, &st) == 0) {
-			uint32_t i = __atomic_fetch_add(&fifo_next, 1, __ATOMIC_RELAXED) % FIFO_SITES;
+			uint32_t i = __atomic_fetch_add(&fifo_next, 1, __ATOMIC_RELAXED) %
+				     FIFO_SITES;
 			fifo_sites[i].site = SITE();
 			fifo_sites[i].dev = (uint64_t)st.st_dev;
 			__atomic_store_n(&fifo_sites[i].ino, (uint64_t)st.st_ino, __ATOMIC_RELEASE);
@@ -821,7 +832,7 @@ void hp_chan_after_fork(void)
 		return;
 	/* Fresh zero pages in place: cheaper than clearing what the parent touched. */
 	size_t sz = sizeof(uint32_t) * FD_MAX + sizeof(struct chan_local) * chan_cap;
-	if (mmap(fdmap, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
-	    MAP_FAILED)
+	if (mmap(fdmap, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+		 0) == MAP_FAILED)
 		hp_flow_modes &= ~(uint32_t)HP_MODE_CHANNELS;
 }

@@ -15,7 +15,7 @@
 #define EXCL_MAX 65536
 #define PATS 64
 
-static uint64_t *excl;	  /* sorted addresses */
+static uint64_t *excl; /* sorted addresses */
 static uint32_t nexcl;
 static struct hp_pat pats[PATS];
 static int npats;
@@ -47,7 +47,8 @@ static int excl_cb(void *arg, const char *raw, uint64_t value, uint64_t size, in
 	size_t ml = hp_strlen(m->base);
 	for (int i = 0; i < npats; i++) {
 		if (hp_pat_match(&pats[i], m->base, ml, m->is_exe, name, nl) ||
-		    (name != raw && hp_pat_match(&pats[i], m->base, ml, m->is_exe, raw, hp_strlen(raw)))) {
+		    (name != raw &&
+		     hp_pat_match(&pats[i], m->base, ml, m->is_exe, raw, hp_strlen(raw)))) {
 			if (nexcl < EXCL_MAX)
 				excl[nexcl++] = value + m->bias;
 			break;
@@ -60,7 +61,8 @@ static int excl_cb(void *arg, const char *raw, uint64_t value, uint64_t size, in
 static int module_wanted(const char *base, int is_exe)
 {
 	for (int i = 0; i < npats; i++)
-		if (pats[i].mod ? hp_glob_n(pats[i].mod, pats[i].mod_len, base, hp_strlen(base)) : is_exe)
+		if (pats[i].mod ? hp_glob_n(pats[i].mod, pats[i].mod_len, base, hp_strlen(base))
+				: is_exe)
 			return 1;
 	return 0;
 }

@@ -37,12 +37,13 @@ static inline struct hp_thread_rec *hp_flow_thread(void)
 static inline void hp_max_relaxed(uint64_t *p, uint64_t v)
 {
 	uint64_t cur = __atomic_load_n(p, __ATOMIC_RELAXED);
-	while (v > cur && !__atomic_compare_exchange_n(p, &cur, v, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+	while (v > cur &&
+	       !__atomic_compare_exchange_n(p, &cur, v, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 }
 
 /* locks.c */
-int hp_locks_start(void); /* 1 when the lock index is mapped */
+int hp_locks_start(void);    /* 1 when the lock index is mapped */
 void hp_locks_resolve(void); /* the next definitions, also when lock tracking is off */
 void hp_locks_after_fork(void);
 /* chan.c */

@@ -187,7 +187,8 @@ struct hp_tstate *hp_thread_slow(void)
 		tl->state = HP_TLS_OFF;
 		goto out;
 	}
-	void *m = mmap(NULL, sizeof(*ts), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *m = mmap(NULL, sizeof(*ts), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		       0);
 	if (m == MAP_FAILED) {
 		tl->state = HP_TLS_OFF;
 		goto out;
@@ -211,7 +212,7 @@ out:
 
 /* The call in frame k (index on the shadow stack) returned at t1. */
 static inline __attribute__((always_inline)) void record_exit(struct hp_tstate *ts, uint32_t k,
-								uint64_t t1)
+							      uint64_t t1)
 {
 	struct hp_frame *fr = &ts->stack[k];
 	uint64_t dt = t1 - fr->t0;

@@ -25,18 +25,20 @@ static void snapshot_carried(void);
 typedef int (*exec_fn)(const char *, char *const[], char *const[]);
 typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
 			const posix_spawnattr_t *, char *const[], char *const[]);
-HP_NEXT_DECL(int, __libc_start_main, (main_fn, int, char **, void (*)(void), void (*)(void),
-				      void (*)(void), void *));
+HP_NEXT_DECL(int, __libc_start_main,
+	     (main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void), void *));
 HP_NEXT_DECL(void, exit, (int));
 HP_NEXT_DECL(void, _exit, (int));
 HP_NEXT_DECL(int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *));
 HP_NEXT_DECL(void, pthread_exit, (void *));
 HP_NEXT_DECL(int, execve, (const char *, char *const[], char *const[]));
 HP_NEXT_DECL(int, execvpe, (const char *, char *const[], char *const[]));
-HP_NEXT_DECL(int, posix_spawn, (pid_t *, const char *, const posix_spawn_file_actions_t *,
-				const posix_spawnattr_t *, char *const[], char *const[]));
-HP_NEXT_DECL(int, posix_spawnp, (pid_t *, const char *, const posix_spawn_file_actions_t *,
-				 const posix_spawnattr_t *, char *const[], char *const[]));
+HP_NEXT_DECL(int, posix_spawn,
+	     (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+	      char *const[], char *const[]));
+HP_NEXT_DECL(int, posix_spawnp,
+	     (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+	      char *const[], char *const[]));
 HP_NEXT_DECL(void *, dlopen, (const char *, int));
 HP_NEXT_DECL(int, dlclose, (void *));
 
@@ -198,7 +200,7 @@ static int hp_main(int argc, char **argv, char **envp)
 }
 
 HP_EXPORT int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
-				 void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
+				void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
 {
 	real_main = main;
 	return HP_NEXT(__libc_start_main)(hp_main, argc, argv, init, fini, rtld_fini, stack_end);
@@ -269,8 +271,8 @@ HP_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
 
 HP_EXPORT void pthread_exit(void *ret)
 {
-	if (hp_g.hdr && hp_tls.ts && hp_tls.ts->trec && hp_tls.ts->trec->tid == hp_g.hdr->main_tid &&
-	    !hp_g.hdr->main_end_ticks)
+	if (hp_g.hdr && hp_tls.ts && hp_tls.ts->trec &&
+	    hp_tls.ts->trec->tid == hp_g.hdr->main_tid && !hp_g.hdr->main_end_ticks)
 		hp_g.hdr->main_end_ticks = hp_ticks();
 	hp_sample_thread_end();
 	hp_thread_end();
@@ -281,10 +283,13 @@ HP_EXPORT void pthread_exit(void *ret)
 /* ---- exec: keep the children profiled, mark this image as replaced ---- */
 
 /* Settings the children need: taken from our environment at start-up. */
-static const char *const carried[] = {"HOTPATH_SESSION", "HOTPATH_REGION_SIZE", "HOTPATH_ALLOC",
-				      "HOTPATH_ALLOC_SELF", "HOTPATH_DEBUG", "HOTPATH_FUNCTIONS",
-				      "HOTPATH_DISABLE", "HOTPATH_FUNCTIONS_MAX", "HOTPATH_CHANNELS", "HOTPATH_LOCKS",
-				      "HOTPATH_LOCK_HOLD", "HOTPATH_SAMPLE", "HOTPATH_SAMPLE_HZ", NULL};
+static const char *const carried[] = {"HOTPATH_SESSION",   "HOTPATH_REGION_SIZE",
+				      "HOTPATH_ALLOC",	   "HOTPATH_ALLOC_SELF",
+				      "HOTPATH_DEBUG",	   "HOTPATH_FUNCTIONS",
+				      "HOTPATH_DISABLE",   "HOTPATH_FUNCTIONS_MAX",
+				      "HOTPATH_CHANNELS",  "HOTPATH_LOCKS",
+				      "HOTPATH_LOCK_HOLD", "HOTPATH_SAMPLE",
+				      "HOTPATH_SAMPLE_HZ", NULL};
 
 /* The carried settings as they were at start-up (NAME=value), copied: a program that clears
  * its environment (env -i, clearenv) before an exec still hands them on, so that its child
@@ -337,12 +342,14 @@ static char *const *fix_env(char *const *envp, struct env_fix *f)
 	size_t libn = hp_strlen(hp_g.lib_path);
 	int has_us = 0;
 	if (old_preload)
-		for (const char *p = old_preload; (p = __builtin_strstr(p, hp_g.lib_path)); p += libn)
+		for (const char *p = old_preload; (p = __builtin_strstr(p, hp_g.lib_path));
+		     p += libn)
 			has_us = 1;
 	if (has_us)
 		f->preload[0] = 0;
 	else if (old_preload && *old_preload)
-		hp_snprintf(f->preload, sizeof(f->preload), "LD_PRELOAD=%s:%s", hp_g.lib_path, old_preload);
+		hp_snprintf(f->preload, sizeof(f->preload), "LD_PRELOAD=%s:%s", hp_g.lib_path,
+			    old_preload);
 	else
 		hp_snprintf(f->preload, sizeof(f->preload), "LD_PRELOAD=%s", hp_g.lib_path);
 	for (size_t i = 0; i < n; i++) {
@@ -452,7 +459,7 @@ HP_EXPORT int execvp(const char *file, char *const argv[])
 #define COLLECT_ARGS(arg0, ap, vec, n)                                                             \
 	do {                                                                                       \
 		(vec)[0] = (char *)(arg0);                                                         \
-		for (n = 1; (vec)[n - 1] && n < HP_EXECL_MAX; n++)                                  \
+		for (n = 1; (vec)[n - 1] && n < HP_EXECL_MAX; n++)                                 \
 			(vec)[n] = va_arg(ap, char *);                                             \
 	} while (0)
 

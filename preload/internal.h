@@ -33,16 +33,16 @@
 
 /* One live call on the shadow stack. */
 struct hp_frame {
-	uint64_t fn;	       /* entry address the call was entered with */
-	struct hp_fstat *rec;  /* this thread's row for fn; NULL when the region was full */
-	uint64_t t0;	       /* ticks at entry */
-	uint64_t child_ticks;  /* time in timed callees that returned so far (self = dt - this) */
+	uint64_t fn;		 /* entry address the call was entered with */
+	struct hp_fstat *rec;	 /* this thread's row for fn; NULL when the region was full */
+	uint64_t t0;		 /* ticks at entry */
+	uint64_t child_ticks;	 /* time in timed callees that returned so far (self = dt - this) */
 	struct hp_tree_node *tn; /* node whose total this call adds to; NULL when folded */
-	uint32_t node;	       /* tree node of this call's path (row + 1): its callees' parent */
+	uint32_t node;		 /* tree node of this call's path (row + 1): its callees' parent */
 	uint32_t reserved;
-	uint64_t sp;	       /* where the call's frame is (jumps.c): callees record less */
+	uint64_t sp; /* where the call's frame is (jumps.c): callees record less */
 	struct hp_alloc_counts alloc_mark; /* the thread's alloc counters at entry (HP_MODE_ALLOC) */
-	uint64_t pad;	       /* 96 bytes: a frame's address is two shifts and an add */
+	uint64_t pad; /* 96 bytes: a frame's address is two shifts and an add */
 };
 _Static_assert(sizeof(struct hp_frame) == 96, "a shadow-stack frame is 96 bytes");
 
@@ -65,7 +65,7 @@ struct hp_ncache_ent {
 
 /* Per-thread state, mapped (not malloc'd) when the thread first runs a hook. */
 struct hp_tstate {
-	uint32_t depth;	     /* frames pushed, may exceed HP_STACK_MAX (then not stored) */
+	uint32_t depth; /* frames pushed, may exceed HP_STACK_MAX (then not stored) */
 	uint32_t fcache_used;
 	uint32_t thread_row; /* row in HP_T_THREADS */
 	uint32_t epoch;	     /* the module epoch this thread's fcache is valid for */
@@ -86,24 +86,24 @@ enum { HP_TLS_NEW = 0, HP_TLS_ACTIVE = 1, HP_TLS_OFF = 2 };
  * __tls_get_addr call. */
 struct hp_tls {
 	struct hp_tstate *ts;
-	uint32_t state;	   /* HP_TLS_* */
-	uint32_t guard;	   /* non-zero while our own code runs: re-entered hooks pass through */
+	uint32_t state; /* HP_TLS_* */
+	uint32_t guard; /* non-zero while our own code runs: re-entered hooks pass through */
 	uint64_t start_routine; /* given by our pthread_create wrapper before the first hook */
 };
 extern __thread struct hp_tls hp_tls __attribute__((tls_model("initial-exec")));
 
 /* Process-wide state, written during start-up (one thread), then read-only. */
 struct hp_global {
-	volatile int ready;	     /* hooks record only when set */
-	uint32_t modes;		     /* enum hp_mode */
+	volatile int ready;	      /* hooks record only when set */
+	uint32_t modes;		      /* enum hp_mode */
 	struct hp_region_header *hdr; /* NULL when no region could be made: hooks pass through */
 	uint64_t size;
-	char path[128];		     /* /dev/shm/hotpath-... */
-	int debug;		     /* HOTPATH_DEBUG */
+	char path[128]; /* /dev/shm/hotpath-... */
+	int debug;	/* HOTPATH_DEBUG */
 	uint64_t session;
-	uint64_t region_bytes;	     /* requested size */
-	uint64_t tree_nodes;	     /* HOTPATH_TREE_NODES: node table capacity, 0 = no tree */
-	char lib_path[HP_PATH_MAX];  /* this library, for LD_PRELOAD of children */
+	uint64_t region_bytes;	    /* requested size */
+	uint64_t tree_nodes;	    /* HOTPATH_TREE_NODES: node table capacity, 0 = no tree */
+	char lib_path[HP_PATH_MAX]; /* this library, for LD_PRELOAD of children */
 };
 extern struct hp_global hp_g;
 
@@ -147,9 +147,10 @@ static inline void hp_own_end(struct hp_own own)
 #define HP_NEXT_VERSION(name, version) HP_NEXT_FROM(name, version, NULL)
 #define HP_NEXT_IN(name, lib) HP_NEXT_FROM(name, NULL, lib)
 #define HP_NEXT_FROM(name, version, lib)                                                           \
-	(HP_LIKELY(hp_next_##name != NULL) ? hp_next_##name                                        \
-					   : (__typeof__(hp_next_##name))hp_next_resolve(          \
-						     (void **)&hp_next_##name, #name, version, lib))
+	(HP_LIKELY(hp_next_##name != NULL)                                                         \
+		 ? hp_next_##name                                                                  \
+		 : (__typeof__(hp_next_##name))hp_next_resolve((void **)&hp_next_##name, #name,    \
+							       version, lib))
 
 /* next.c: dlsym(RTLD_NEXT, name), or dlvsym with `version` when not NULL, inside our own bracket
  * (dlsym may allocate: the allocation hooks pass through). NULL when there is none (said under
@@ -192,13 +193,13 @@ void hp_funcs_drop_below(uint64_t limit, uint64_t now);
 void hp_main_end(int status);
 
 /* alloc.c: the malloc family (HP_MODE_ALLOC) */
-void hp_alloc_thread_end(void);	 /* the calling thread ends: flush its live-bytes delta */
-void hp_alloc_after_fork(void);	 /* forked child, after its region exists */
+void hp_alloc_thread_end(void); /* the calling thread ends: flush its live-bytes delta */
+void hp_alloc_after_fork(void); /* forked child, after its region exists */
 
 /* thread_names.c: data flow and concurrency (locks.c, chan.c; see docs/dataflow.md) */
-void hp_flow_start(void);		  /* after hp_g.ready: map the indexes, switch the hooks on */
-void hp_flow_after_fork(int region_ok);	  /* forked child: forget the parent's rows */
-void hp_flow_thread_start(void);	  /* a thread starts: claim its row (threads without hooks) */
+void hp_flow_start(void);		/* after hp_g.ready: map the indexes, switch the hooks on */
+void hp_flow_after_fork(int region_ok); /* forked child: forget the parent's rows */
+void hp_flow_thread_start(void);	/* a thread starts: claim its row (threads without hooks) */
 
 /* patch.c: patching selected functions (HOTPATH_FUNCTIONS); see docs/patching.md */
 void hp_patch_init(void);	/* constructor, after hp_region_scan_modules */
@@ -209,8 +210,8 @@ void hp_func_enter(void *fn, void *site);
 void hp_func_exit(void *fn, void *site);
 
 /* exclude.c: functions that '!pattern' items drop from recording (instrumented ones too) */
-void hp_exclude_init(void);	   /* constructor, after the modules are recorded */
-int hp_func_excluded(uint64_t fn); /* funcs.c's slow path only */
+void hp_exclude_init(void);			 /* constructor, after the modules are recorded */
+int hp_func_excluded(uint64_t fn);		 /* funcs.c's slow path only */
 #define HP_FSTAT_EXCLUDED ((struct hp_fstat *)1) /* fcache: excluded, not recorded */
 
 /* libc.c: non-allocating helpers that are safe before main and in signal handlers */

@@ -28,7 +28,8 @@ HP_NEXT_DECL(ssize_t, __read_chk, (int, void *, size_t, size_t));
 HP_NEXT_DECL(ssize_t, __pread_chk, (int, void *, size_t, off_t, size_t));
 HP_NEXT_DECL(ssize_t, __pread64_chk, (int, void *, size_t, off_t, size_t));
 HP_NEXT_DECL(ssize_t, __recv_chk, (int, void *, size_t, size_t, int));
-HP_NEXT_DECL(ssize_t, __recvfrom_chk, (int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *));
+HP_NEXT_DECL(ssize_t, __recvfrom_chk,
+	     (int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *));
 HP_NEXT_DECL(int, sendmmsg, (int, struct mmsghdr *, unsigned int, int));
 HP_NEXT_DECL(int, recvmmsg, (int, struct mmsghdr *, unsigned int, int, struct timespec *));
 HP_NEXT_DECL(ssize_t, sendfile, (int, int, off_t *, size_t));
@@ -106,17 +107,20 @@ HP_EXPORT ssize_t preadv(int fd, const struct iovec *iov, int n, off_t off)
 
 HP_EXPORT ssize_t preadv64(int fd, const struct iovec *iov, int n, off_t off)
 {
-	return IO_ONE(fd, 0, iov_sum(iov, n > 0 ? (size_t)n : 0), HP_NEXT(preadv64)(fd, iov, n, off));
+	return IO_ONE(fd, 0, iov_sum(iov, n > 0 ? (size_t)n : 0),
+		      HP_NEXT(preadv64)(fd, iov, n, off));
 }
 
 HP_EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off)
 {
-	return IO_ONE(fd, 1, iov_sum(iov, n > 0 ? (size_t)n : 0), HP_NEXT(pwritev)(fd, iov, n, off));
+	return IO_ONE(fd, 1, iov_sum(iov, n > 0 ? (size_t)n : 0),
+		      HP_NEXT(pwritev)(fd, iov, n, off));
 }
 
 HP_EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int n, off_t off)
 {
-	return IO_ONE(fd, 1, iov_sum(iov, n > 0 ? (size_t)n : 0), HP_NEXT(pwritev64)(fd, iov, n, off));
+	return IO_ONE(fd, 1, iov_sum(iov, n > 0 ? (size_t)n : 0),
+		      HP_NEXT(pwritev64)(fd, iov, n, off));
 }
 
 HP_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int n, off_t off, int flags)
@@ -166,7 +170,9 @@ static void mmsg_account(int fd, int out, int rc, const struct mmsghdr *v, unsig
 			 uint64_t t0)
 {
 	if (rc <= 0) {
-		hp_io_account(fd, out, rc, 0, n ? iov_sum(v[0].msg_hdr.msg_iov, v[0].msg_hdr.msg_iovlen) : 0, t0, 1);
+		hp_io_account(fd, out, rc, 0,
+			      n ? iov_sum(v[0].msg_hdr.msg_iov, v[0].msg_hdr.msg_iovlen) : 0, t0,
+			      1);
 		return;
 	}
 	/* The first message carries the call's time, the others none. */
@@ -214,8 +220,8 @@ HP_EXPORT ssize_t splice(int fd_in, loff_t *off_in, int fd_out, loff_t *off_out,
 	return IO_TWO(fd_in, fd_out, n, HP_NEXT(splice)(fd_in, off_in, fd_out, off_out, n, flags));
 }
 
-HP_EXPORT ssize_t copy_file_range(int fd_in, loff_t *off_in, int fd_out, loff_t *off_out,
-				  size_t n, unsigned int flags)
+HP_EXPORT ssize_t copy_file_range(int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size_t n,
+				  unsigned int flags)
 {
 	return IO_TWO(fd_in, fd_out, n,
 		      HP_NEXT(copy_file_range)(fd_in, off_in, fd_out, off_out, n, flags));

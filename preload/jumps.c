@@ -22,14 +22,14 @@ static void before_jump(const void *env)
 }
 
 /* The real function never returns (HP_NEXT aborts when there is none). */
-#define JUMP_WRAPPER(name)                                                                       \
-	HP_NEXT_DECL(void, name, (struct __jmp_buf_tag *, int));                                 \
-	HP_EXPORT __attribute__((noreturn)) void name(struct __jmp_buf_tag env[1], int val)      \
-	{                                                                                        \
-		void (*real)(struct __jmp_buf_tag *, int) = HP_NEXT(name);                       \
-		before_jump(env);                                                                \
-		real(env, val);                                                                  \
-		abort();                                                                         \
+#define JUMP_WRAPPER(name)                                                                         \
+	HP_NEXT_DECL(void, name, (struct __jmp_buf_tag *, int));                                   \
+	HP_EXPORT __attribute__((noreturn)) void name(struct __jmp_buf_tag env[1], int val)        \
+	{                                                                                          \
+		void (*real)(struct __jmp_buf_tag *, int) = HP_NEXT(name);                         \
+		before_jump(env);                                                                  \
+		real(env, val);                                                                    \
+		abort();                                                                           \
 	}
 
 JUMP_WRAPPER(longjmp)

@@ -75,9 +75,11 @@ int hp_env_bool(const char *name, int def)
 	const char *v = hp_getenv(name);
 	if (!v || !*v)
 		return def;
-	if (!hp_strcmp(v, "1") || !hp_strcmp(v, "true") || !hp_strcmp(v, "yes") || !hp_strcmp(v, "on"))
+	if (!hp_strcmp(v, "1") || !hp_strcmp(v, "true") || !hp_strcmp(v, "yes") ||
+	    !hp_strcmp(v, "on"))
 		return 1;
-	if (!hp_strcmp(v, "0") || !hp_strcmp(v, "false") || !hp_strcmp(v, "no") || !hp_strcmp(v, "off"))
+	if (!hp_strcmp(v, "0") || !hp_strcmp(v, "false") || !hp_strcmp(v, "no") ||
+	    !hp_strcmp(v, "off"))
 		return 0;
 	return def;
 }
@@ -137,9 +139,7 @@ int hp_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				PUT(*s);
 			continue;
 		}
-		case 'c':
-			PUT((char)va_arg(ap, int));
-			continue;
+		case 'c': PUT((char)va_arg(ap, int)); continue;
 		case 'd':
 		case 'i': {
 			int64_t v = lng ? va_arg(ap, long) : va_arg(ap, int);
@@ -148,19 +148,19 @@ int hp_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			break;
 		}
 		case 'u':
-			n = put_u64(tmp, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 10);
+			n = put_u64(tmp, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned),
+				    10);
 			break;
 		case 'x':
-			n = put_u64(tmp, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 16);
+			n = put_u64(tmp, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned),
+				    16);
 			break;
 		case 'p':
 			PUT('0');
 			PUT('x');
 			n = put_u64(tmp, (uint64_t)(uintptr_t)va_arg(ap, void *), 16);
 			break;
-		case '%':
-			PUT('%');
-			continue;
+		case '%': PUT('%'); continue;
 		default:
 			PUT('?');
 			if (!*f)

@@ -23,7 +23,7 @@
  * HP_NEXT check on the fast path); the others are looked up on first use. */
 #define GLIBC_ALIAS(ret, name, args)                                                               \
 	extern ret hp_glibc_##name args;                                                           \
-	__asm__(".symver hp_glibc_" #name ",__" #name "@" HP_ARCH_GLIBC_BASE);                   \
+	__asm__(".symver hp_glibc_" #name ",__" #name "@" HP_ARCH_GLIBC_BASE);                     \
 	HP_NEXT_DECL(ret, name, args) = hp_glibc_##name
 GLIBC_ALIAS(int, pthread_mutex_lock, (pthread_mutex_t *));
 GLIBC_ALIAS(int, pthread_mutex_trylock, (pthread_mutex_t *));
@@ -36,7 +36,8 @@ GLIBC_ALIAS(int, pthread_rwlock_trywrlock, (pthread_rwlock_t *));
 GLIBC_ALIAS(int, pthread_rwlock_unlock, (pthread_rwlock_t *));
 HP_NEXT_DECL(int, pthread_mutex_timedlock, (pthread_mutex_t *, const struct timespec *));
 HP_NEXT_DECL(int, pthread_cond_wait, (pthread_cond_t *, pthread_mutex_t *));
-HP_NEXT_DECL(int, pthread_cond_timedwait, (pthread_cond_t *, pthread_mutex_t *, const struct timespec *));
+HP_NEXT_DECL(int, pthread_cond_timedwait,
+	     (pthread_cond_t *, pthread_mutex_t *, const struct timespec *));
 HP_NEXT_DECL(int, pthread_cond_signal, (pthread_cond_t *));
 HP_NEXT_DECL(int, pthread_cond_broadcast, (pthread_cond_t *));
 HP_NEXT_DECL(int, pthread_spin_lock, (pthread_spinlock_t *));
@@ -67,8 +68,8 @@ HP_NEXT_DECL(int, sem_init, (sem_t *, int, unsigned int));
 #define ROW_NONE UINT32_MAX /* the table was full: this lock is not recorded */
 
 struct lock_slot {
-	uint64_t addr;	/* claimed with a CAS; never cleared */
-	uint32_t row1;	/* row + 1 in HP_T_LOCKS, 0 while being filled, ROW_NONE when dropped */
+	uint64_t addr; /* claimed with a CAS; never cleared */
+	uint32_t row1; /* row + 1 in HP_T_LOCKS, 0 while being filled, ROW_NONE when dropped */
 	uint32_t reserved;
 };
 
@@ -98,10 +99,11 @@ static uint32_t lock_claim(uint64_t a, uint32_t kind, uint64_t site)
 }
 
 static HP_NOINLINE struct lock_slot *lock_insert(struct lock_slot *s, uint64_t a, uint32_t kind,
-						  uint64_t site)
+						 uint64_t site)
 {
 	uint64_t zero = 0;
-	if (__atomic_compare_exchange_n(&s->addr, &zero, a, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	if (__atomic_compare_exchange_n(&s->addr, &zero, a, 0, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE)) {
 		__atomic_store_n(&s->row1, lock_claim(a, kind, site), __ATOMIC_RELEASE);
 		return s;
 	}
@@ -330,7 +332,8 @@ HP_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec 
 	rc = HP_NEXT(pthread_mutex_timedlock)(m, abstime);
 	uint64_t t1 = wait_end();
 	/* Timed out: the wait still counts for the thread, not as an acquisition. */
-	after_wait(m, HP_LOCK_MUTEX, SITE(), t0, t1, mutex_acquired(rc) ? HELD_EXCLUSIVE : HELD_NOT);
+	after_wait(m, HP_LOCK_MUTEX, SITE(), t0, t1,
+		   mutex_acquired(rc) ? HELD_EXCLUSIVE : HELD_NOT);
 	return rc;
 }
 

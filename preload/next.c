@@ -13,7 +13,8 @@ void *hp_next_lookup(const char *name, const char *version)
 	struct hp_own own = hp_own_begin();
 	void *p = version ? dlvsym(RTLD_NEXT, name, version) : dlsym(RTLD_NEXT, name);
 	if (!p)
-		hp_debug("no next definition of %s%s%s", name, version ? "@" : "", version ? version : "");
+		hp_debug("no next definition of %s%s%s", name, version ? "@" : "",
+			 version ? version : "");
 	hp_own_end(own);
 	return p;
 }
@@ -35,7 +36,8 @@ void *hp_next_resolve(void **cache, const char *name, const char *version, const
 		p = lookup_in(lib, name);
 	if (HP_UNLIKELY(!p)) {
 		char buf[160];
-		int n = hp_snprintf(buf, sizeof(buf), "hotpath: cannot find the real %s; aborting\n", name);
+		int n = hp_snprintf(buf, sizeof(buf),
+				    "hotpath: cannot find the real %s; aborting\n", name);
 		/* The system call itself: write() is a hook, maybe the one being resolved. */
 		syscall(SYS_write, 2, buf, (size_t)n);
 		abort();

@@ -87,8 +87,8 @@ static int cs_vsn(char *buf, size_t n, const char *fmt, va_list ap)
 
 static int decoder_open(uint64_t *h)
 {
-	arena = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		     -1, 0);
+	arena = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (arena == MAP_FAILED) {
 		arena = NULL;
 		return -1;
@@ -299,7 +299,7 @@ struct collect {
 	struct mod *m;
 	struct cand *c;
 	uint32_t n;
-	uint64_t *seen; /* open addressing on addresses, 2 * CANDS_MAX */
+	uint64_t *seen;	      /* open addressing on addresses, 2 * CANDS_MAX */
 	uint64_t denied[256]; /* addresses with a denied name (hp_patch_denied), any alias */
 	uint32_t ndenied;
 };
@@ -333,7 +333,8 @@ static int collect_cb(void *arg, const char *raw, uint64_t value, uint64_t size,
 	int k = -1;
 	for (int i = 0; i < P.ninc && k < 0; i++)
 		if (hp_pat_match(&P.inc[i], mb, ml, c->m->is_exe, name, nl) ||
-		    (name != raw && hp_pat_match(&P.inc[i], mb, ml, c->m->is_exe, raw, hp_strlen(raw))))
+		    (name != raw &&
+		     hp_pat_match(&P.inc[i], mb, ml, c->m->is_exe, raw, hp_strlen(raw))))
 			k = i;
 	if (k < 0)
 		return 0;
@@ -384,7 +385,8 @@ static void *map_near(uint64_t lo, uint64_t hi, size_t len, int is_exe)
 					break;
 				a = (lo - d - len) & ~0xFFFFull;
 			} else {
-				a = ((hi + (is_exe ? (512ull << 20) : 0) + d) + 0xFFFF) & ~0xFFFFull;
+				a = ((hi + (is_exe ? (512ull << 20) : 0) + d) + 0xFFFF) &
+				    ~0xFFFFull;
 				if (a + len - lo > reach + (is_exe ? (512ull << 20) : 0))
 					break;
 			}
@@ -409,8 +411,8 @@ static const struct seg *seg_of(const struct mod *m, uint64_t a, uint64_t size)
 }
 
 struct pending {
-	uint64_t at;	/* where the jump goes (after the plan's skipped bytes) */
-	uint32_t len;	/* patched bytes */
+	uint64_t at;  /* where the jump goes (after the plan's skipped bytes) */
+	uint32_t len; /* patched bytes */
 	struct hp_tramp *t;
 	struct hp_patch_rec *rec;
 };
@@ -433,7 +435,7 @@ static void publish(struct hp_patch_rec *rec, uint64_t addr)
 /* Writes into code pages: not program data, so ThreadSanitizer (make tsan) must not shadow
  * them (it has no shadow for text and faults). */
 __attribute__((no_sanitize_thread)) static void write_jumps(struct mod *m, struct pending *pd,
-							     uint32_t np)
+							    uint32_t np)
 {
 	for (int s = 0; s < m->nseg; s++) {
 		struct seg *sg = &m->seg[s];
@@ -442,7 +444,8 @@ __attribute__((no_sanitize_thread)) static void write_jumps(struct mod *m, struc
 			any = pd[i].at >= sg->lo && pd[i].at < sg->hi;
 		if (!any)
 			continue;
-		int ok = mprotect((void *)sg->lo, sg->hi - sg->lo, PROT_READ | PROT_WRITE | PROT_EXEC) == 0;
+		int ok = mprotect((void *)sg->lo, sg->hi - sg->lo,
+				  PROT_READ | PROT_WRITE | PROT_EXEC) == 0;
 		for (uint32_t i = 0; i < np; i++) {
 			struct pending *p = &pd[i];
 			if (p->at < sg->lo || p->at >= sg->hi)
@@ -476,9 +479,9 @@ struct module_job {
 	uint64_t key;	   /* hp_plan_key of the file, to find the launcher's analysis */
 	struct hp_tramp *tr;
 	size_t tlen;
-	uint32_t nt;	   /* trampolines used */
+	uint32_t nt; /* trampolines used */
 	struct pending *pd;
-	uint32_t np;	   /* jumps to write */
+	uint32_t np; /* jumps to write */
 };
 
 /* The functions the patterns select in the job's module, into c (aliases once, denied names
@@ -508,7 +511,8 @@ static uint32_t select_functions(struct module_job *j, struct collect *c)
 static int refusal(const struct module_job *j, const struct cand *d, char *detail, size_t n)
 {
 	if (d->status == HP_PATCH_CAPPED)
-		hp_snprintf(detail, n, "pattern %u selects more than %lu", d->pat + 1, (unsigned long)P.cap);
+		hp_snprintf(detail, n, "pattern %u selects more than %lu", d->pat + 1,
+			    (unsigned long)P.cap);
 	if (d->status)
 		return d->status;
 	if (j->refuse_module)

@@ -20,7 +20,8 @@ void hp_elf_unmap(struct hp_elf_file *f);
 
 /* Every defined STT_FUNC symbol with a size in an executable section, from .symtab when
  * present, else .dynsym. Stops when cb returns non-zero and returns that value. */
-typedef int (*hp_elf_func_cb)(void *arg, const char *name, uint64_t value, uint64_t size, int local);
+typedef int (*hp_elf_func_cb)(void *arg, const char *name, uint64_t value, uint64_t size,
+			      int local);
 int hp_elf_functions(const struct hp_elf_file *f, hp_elf_func_cb cb, void *arg);
 
 /* 1 when the dynamic symbol table has an undefined reference to `name`. */

@@ -99,7 +99,8 @@ int hp_patch_enter(uint64_t ret, uint64_t *slot)
 		uint32_t fd = ts->depth;
 		if (HP_LIKELY(fd - 1 < HP_STACK_MAX)) {
 			struct hp_fstat *rec = ts->stack[fd - 1].rec;
-			if (rec && HP_UNLIKELY(rec->kind != HP_FN_PATCHED) && ts->stack[fd - 1].fn == t->fn)
+			if (rec && HP_UNLIKELY(rec->kind != HP_FN_PATCHED) &&
+			    ts->stack[fd - 1].fn == t->fn)
 				rec->kind = HP_FN_PATCHED;
 			/* jumps.c: the frame is where its return slot is, not in our stubs below */
 			if (ts->stack[fd - 1].fn == t->fn)
@@ -112,10 +113,11 @@ int hp_patch_enter(uint64_t ret, uint64_t *slot)
 static void die_no_return(uint64_t slot)
 {
 	char buf[160];
-	int n = hp_snprintf(buf, sizeof(buf),
-			    "hotpath: patched function returned through frame 0x%lx that is not on its "
-			    "return stack; aborting\n",
-			    (unsigned long)slot);
+	int n = hp_snprintf(
+		buf, sizeof(buf),
+		"hotpath: patched function returned through frame 0x%lx that is not on its "
+		"return stack; aborting\n",
+		(unsigned long)slot);
 	ssize_t w = write(2, buf, (size_t)n);
 	(void)w;
 	abort();
@@ -247,4 +249,3 @@ void hp_patch_thread_end(void)
 	rs = NULL;
 	munmap(r, sizeof(*r));
 }
-

@@ -15,10 +15,11 @@
 int hp_elf_check(const void *base, uint64_t size)
 {
 	const Elf64_Ehdr *eh = base;
-	if (size < sizeof(*eh) || eh->e_ident[EI_MAG0] != ELFMAG0 || eh->e_ident[EI_MAG1] != ELFMAG1 ||
-	    eh->e_ident[EI_MAG2] != ELFMAG2 || eh->e_ident[EI_MAG3] != ELFMAG3 ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_shentsize != sizeof(Elf64_Shdr) ||
-	    eh->e_shoff > size || (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > size - eh->e_shoff ||
+	if (size < sizeof(*eh) || eh->e_ident[EI_MAG0] != ELFMAG0 ||
+	    eh->e_ident[EI_MAG1] != ELFMAG1 || eh->e_ident[EI_MAG2] != ELFMAG2 ||
+	    eh->e_ident[EI_MAG3] != ELFMAG3 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff > size ||
+	    (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > size - eh->e_shoff ||
 	    eh->e_shoff % 8) /* real files align their tables; the walk reads them in place */
 		return -1;
 	return 0;
@@ -47,7 +48,8 @@ int hp_elf_map(const char *path, struct hp_elf_file *f)
 	f->base = m;
 	f->size = (uint64_t)st.st_size;
 	f->key = hp_plan_key((uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)st.st_size,
-			     (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec);
+			     (uint64_t)st.st_mtim.tv_sec * 1000000000ull +
+				     (uint64_t)st.st_mtim.tv_nsec);
 	return 0;
 }
 
@@ -105,8 +107,8 @@ int hp_elf_functions(const struct hp_elf_file *f, hp_elf_func_cb cb, void *arg)
 	const Elf64_Ehdr *eh = (const void *)f->base;
 	for (uint64_t i = 1; i < n; i++) {
 		const Elf64_Sym *s = &syms[i];
-		if (ELF64_ST_TYPE(s->st_info) != STT_FUNC || !s->st_size || s->st_shndx == SHN_UNDEF ||
-		    s->st_shndx >= eh->e_shnum || s->st_name >= strsz)
+		if (ELF64_ST_TYPE(s->st_info) != STT_FUNC || !s->st_size ||
+		    s->st_shndx == SHN_UNDEF || s->st_shndx >= eh->e_shnum || s->st_name >= strsz)
 			continue;
 		const Elf64_Shdr *sec = shdr(f, s->st_shndx);
 		if (!sec || !(sec->sh_flags & SHF_EXECINSTR))
@@ -118,7 +120,8 @@ int hp_elf_functions(const struct hp_elf_file *f, hp_elf_func_cb cb, void *arg)
 			k++;
 		if (k >= strsz || !*name)
 			continue;
-		int r = cb(arg, name, s->st_value, s->st_size, ELF64_ST_BIND(s->st_info) == STB_LOCAL);
+		int r = cb(arg, name, s->st_value, s->st_size,
+			   ELF64_ST_BIND(s->st_info) == STB_LOCAL);
 		if (r)
 			return r;
 	}

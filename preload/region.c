@@ -140,7 +140,7 @@ static int layout_tables(struct hp_region_header *h, uint64_t size)
 	for (int t = 0; t < HP_T_COUNT; t++) {
 		if (t == HP_T_FSTATS)
 			continue;
-		uint64_t cap = t == HP_T_IO ? HP_IO_KINDS
+		uint64_t cap = t == HP_T_IO		  ? HP_IO_KINDS
 			       : fixed_tables[t].capacity ? fixed_tables[t].capacity * num / den
 							  : stack_capacity(t, size);
 		if (t == HP_T_TREE) /* hp_g.tree_nodes, at most an eighth of the region */
@@ -150,7 +150,8 @@ static int layout_tables(struct hp_region_header *h, uint64_t size)
 		h->tables[t].offset = off;
 		h->tables[t].row_size = fixed_tables[t].row_size;
 		h->tables[t].capacity = (uint32_t)(cap ? cap : 1);
-		off = align_up(off + (uint64_t)fixed_tables[t].row_size * h->tables[t].capacity, 64);
+		off = align_up(off + (uint64_t)fixed_tables[t].row_size * h->tables[t].capacity,
+			       64);
 	}
 	off = align_up(off, 4096);
 	if (off + 16 * sizeof(struct hp_fstat) > size)
@@ -221,7 +222,8 @@ int hp_region_create(int from_fork)
 	int pid = (int)getpid();
 	int64_t now = hp_mono_ns();
 	char path[sizeof(hp_g.path)];
-	hp_snprintf(path, sizeof(path), "%s/%s%d-%ld", HP_REGION_DIR, HP_REGION_PREFIX, pid, (long)now);
+	hp_snprintf(path, sizeof(path), "%s/%s%d-%ld", HP_REGION_DIR, HP_REGION_PREFIX, pid,
+		    (long)now);
 
 	struct statvfs sv;
 	if (statvfs(HP_REGION_DIR, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < size) {
@@ -433,7 +435,8 @@ void hp_region_scan_unloaded(void)
 		return; /* another thread's dlclose is looking: it sees ours too, or the next one */
 	dl_iterate_phdr(present_cb, seen);
 	struct hp_table *t = &h->tables[HP_T_MODULES];
-	uint32_t n = t->claimed < t->capacity ? t->claimed : t->capacity, epoch = h->module_epoch + 1;
+	uint32_t n = t->claimed < t->capacity ? t->claimed : t->capacity,
+		 epoch = h->module_epoch + 1;
 	int gone = 0;
 	for (uint32_t i = 0; i < n && i < HP_MODULES_SEEN; i++) {
 		struct hp_module_rec *m = hp_table_row(h, HP_T_MODULES, i);
@@ -475,8 +478,8 @@ void hp_region_unprofiled(uint64_t session, int err)
 	if (!session)
 		return;
 	int saved = errno;
-	hp_snprintf(path, sizeof(path), "%s/%sunprofiled-%lu-%d-%d", HP_REGION_DIR, HP_REGION_PREFIX,
-		    (unsigned long)session, (int)getpid(), err < 0 ? -err : err);
+	hp_snprintf(path, sizeof(path), "%s/%sunprofiled-%lu-%d-%d", HP_REGION_DIR,
+		    HP_REGION_PREFIX, (unsigned long)session, (int)getpid(), err < 0 ? -err : err);
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		close(fd);

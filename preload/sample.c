@@ -78,8 +78,9 @@ static struct hp_cpu_sample_rec *sample_row(struct hp_sstate *st, uint32_t id, u
 	for (;;) {
 		struct smap_ent *e = &st->map[i];
 		if (e->stack1 == id + 1)
-			return e->row == UINT32_MAX ? NULL
-						    : hp_table_row(hp_g.hdr, HP_T_CPU_SAMPLES, e->row);
+			return e->row == UINT32_MAX
+				       ? NULL
+				       : hp_table_row(hp_g.hdr, HP_T_CPU_SAMPLES, e->row);
 		if (!e->stack1)
 			break;
 		i = (i + 1) & (SMAP_SIZE - 1);
@@ -136,8 +137,8 @@ out:
 static void resolve(void)
 {
 	if (!S.real_sigaction)
-		S.real_sigaction = (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(
-			RTLD_NEXT, "sigaction");
+		S.real_sigaction = (int (*)(int, const struct sigaction *,
+					    struct sigaction *))dlsym(RTLD_NEXT, "sigaction");
 }
 
 void hp_sample_init(void)
@@ -302,7 +303,7 @@ HP_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
 {
 	static __sighandler_t (*real)(int, __sighandler_t);
 	if (!real)
-		real = (__sighandler_t (*)(int, __sighandler_t))dlsym(RTLD_NEXT, "signal");
+		real = (__sighandler_t(*)(int, __sighandler_t))dlsym(RTLD_NEXT, "signal");
 	if (sig == SAMPLE_SIGNAL && S.installed) {
 		struct sigaction prev = S.prog_act;
 		step_aside();
@@ -315,8 +316,8 @@ HP_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *nv, stru
 {
 	static int (*real)(__itimer_which_t, const struct itimerval *, struct itimerval *);
 	if (!real)
-		real = (int (*)(__itimer_which_t, const struct itimerval *, struct itimerval *))dlsym(
-			RTLD_NEXT, "setitimer");
+		real = (int (*)(__itimer_which_t, const struct itimerval *,
+				struct itimerval *))dlsym(RTLD_NEXT, "setitimer");
 	if (which == ITIMER_PROF && nv && (nv->it_value.tv_sec || nv->it_value.tv_usec) &&
 	    S.installed) {
 		struct sigaction prev = S.prog_act;

@@ -85,8 +85,8 @@ static uint32_t stack_find(struct hp_region_header *hd, const uint64_t *f, uint3
 				mine = stack_new(hd, f, n, h, flags);
 			if (mine == UINT32_MAX)
 				return UINT32_MAX;
-			if (__atomic_compare_exchange_n(&index[i], &v, mine + 1, 0, __ATOMIC_RELEASE,
-							__ATOMIC_ACQUIRE))
+			if (__atomic_compare_exchange_n(&index[i], &v, mine + 1, 0,
+							__ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
 				return mine;
 			/* v now holds the stack that took the slot: compare with it below. */
 		}

@@ -47,8 +47,8 @@ static ssize_t stdio_write(FILE *f, const void *buf, ssize_t n)
 }
 
 struct relro {
-	uintptr_t lib;	  /* an address inside libc */
-	uintptr_t start;  /* its PT_GNU_RELRO segment */
+	uintptr_t lib;	 /* an address inside libc */
+	uintptr_t start; /* its PT_GNU_RELRO segment */
 	uintptr_t end;
 };
 

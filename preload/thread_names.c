@@ -140,7 +140,8 @@ __attribute__((destructor(102))) static void hp_flow_fini(void)
 	for (uint32_t i = 0; i < n; i++) {
 		struct hp_thread_rec *tr = hp_table_row(h, HP_T_THREADS, i);
 		int tid = __atomic_load_n(&tr->tid, __ATOMIC_ACQUIRE);
-		if (tid && tid != self && __atomic_load_n(&tr->state, __ATOMIC_ACQUIRE) == HP_THREAD_RUNNING)
+		if (tid && tid != self &&
+		    __atomic_load_n(&tr->state, __ATOMIC_ACQUIRE) == HP_THREAD_RUNNING)
 			hp_read_thread_cpu(tid, &tr->cpu_user_ns, &tr->cpu_sys_ns);
 	}
 	hp_own_end(own);

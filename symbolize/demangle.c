@@ -15,8 +15,8 @@ static int looks_mangled(const char *name)
 		return 0;
 	if (name[1] == 'Z')
 		return 1;
-	return name[1] == 'R' && ((name[2] >= 'A' && name[2] <= 'Z') ||
-				  (name[2] >= '0' && name[2] <= '9'));
+	return name[1] == 'R' &&
+	       ((name[2] >= 'A' && name[2] <= 'Z') || (name[2] >= '0' && name[2] <= '9'));
 }
 
 int hp_demangle(const char *name, char *out, size_t outlen)

@@ -29,7 +29,7 @@ static int range_add(struct hp_dwarf *d, size_t *cap, uint64_t lo, uint64_t hi, 
 		d->ranges = p;
 		*cap = ncap;
 	}
-	d->ranges[d->nranges++] = (struct hp_cu_range){ .lo = lo, .hi = hi, .cu = cu };
+	d->ranges[d->nranges++] = (struct hp_cu_range){.lo = lo, .hi = hi, .cu = cu};
 	return 0;
 }
 

@@ -18,16 +18,20 @@
 #define HP_MAX_DIRS 128
 
 static const char *const default_dirs[] = {
-	"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/usr/lib",
+	"/lib/x86_64-linux-gnu",
+	"/usr/lib/x86_64-linux-gnu",
+	"/lib64",
+	"/usr/lib64",
+	"/usr/lib",
 	"/lib",
 };
 
 /* Libraries of the toolchain itself: never built with -finstrument-functions. */
 static const char *const system_libs[] = {
-	"libc.so", "libm.so", "libpthread.so", "libdl.so", "librt.so", "libutil.so",
-	"libresolv.so", "libmvec.so", "libgcc_s.so", "libstdc++.so", "ld-linux", "libanl.so",
-	"libnsl.so", "libcrypt.so", "libatomic.so", "libgomp.so", "libasan.so", "libubsan.so",
-	"libtsan.so", "liblsan.so",
+	"libc.so",    "libm.so",      "libpthread.so", "libdl.so",    "librt.so",
+	"libutil.so", "libresolv.so", "libmvec.so",    "libgcc_s.so", "libstdc++.so",
+	"ld-linux",   "libanl.so",    "libnsl.so",     "libcrypt.so", "libatomic.so",
+	"libgomp.so", "libasan.so",   "libubsan.so",   "libtsan.so",  "liblsan.so",
 };
 
 struct hp_dirs {
@@ -142,7 +146,7 @@ static int symtab_has(Elf *elf, Elf_Scn *scn, const char *name, int func_only, i
 /* Whether the .dynsym (or .symtab) of `elf` has an undefined __cyg_profile_func_enter. */
 static int references_cyg(Elf *elf)
 {
-	GElf_Word types[] = { SHT_DYNSYM, SHT_SYMTAB };
+	GElf_Word types[] = {SHT_DYNSYM, SHT_SYMTAB};
 	int defined;
 
 	for (size_t i = 0; i < 2; i++) {
@@ -156,7 +160,7 @@ static int references_cyg(Elf *elf)
 
 static int defines_malloc(Elf *elf)
 {
-	GElf_Word types[] = { SHT_DYNSYM, SHT_SYMTAB };
+	GElf_Word types[] = {SHT_DYNSYM, SHT_SYMTAB};
 	int defined;
 
 	for (size_t i = 0; i < 2; i++) {
@@ -245,7 +249,7 @@ static int needed_have_cyg(Elf *elf, const char *path, const GElf_Ehdr *eh)
 {
 	const char *needed[256], *rpath = NULL, *runpath = NULL;
 	char origin[PATH_MAX], *slash;
-	struct hp_dirs dirs = { .n = 0 };
+	struct hp_dirs dirs = {.n = 0};
 	size_t nneeded = 0, count;
 	Elf_Scn *scn = hp_elf_section(elf, SHT_DYNAMIC);
 	Elf_Data *data;
@@ -309,7 +313,7 @@ static void err_set(char *err, size_t errlen, const char *what, int errnum)
 
 int hp_elf_inspect(const char *path, struct hp_elf_facts *facts, char *err, size_t errlen)
 {
-	static const unsigned char magic[SELFMAG] = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3 };
+	static const unsigned char magic[SELFMAG] = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3};
 	unsigned char ident[SELFMAG];
 	struct hp_elf_file file;
 	int has_interp = 0, fd;

@@ -39,7 +39,7 @@ struct hp_fsym {
 struct hp_symtab {
 	struct hp_fsym *syms; /* sorted by addr, one per address */
 	size_t n;
-	char *strings;	   /* all raw names, NUL-terminated, back to back */
+	char *strings; /* all raw names, NUL-terminated, back to back */
 	size_t strings_len;
 	char **demangled; /* per symbol, filled on first use; NULL until then */
 };
@@ -55,8 +55,8 @@ const char *hp_symtab_demangled(struct hp_symtab *t, size_t i);
 
 /* Which symbol table a file's functions come from, shared by hp_symtab_load and
  * hp_elf_foreach_function. `file` and `dbg` are to be closed by the caller. */
-int hp_symbols_open(const char *path, struct hp_elf_file *file, struct hp_elf_file *dbg,
-		    Elf **elf, Elf_Scn **scn);
+int hp_symbols_open(const char *path, struct hp_elf_file *file, struct hp_elf_file *dbg, Elf **elf,
+		    Elf_Scn **scn);
 /* A defined function symbol (STT_FUNC/STT_GNU_IFUNC, st_shndx != SHN_UNDEF). */
 int hp_sym_is_function(const GElf_Sym *sym);
 

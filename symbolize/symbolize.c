@@ -13,7 +13,7 @@ struct hp_module {
 	uint64_t hash; /* of path */
 	int load_err;  /* -errno from hp_symtab_load, remembered so a bad path is read once */
 	struct hp_symtab syms;
-	struct hp_dwarf dwarf; /* opened on the first want_line lookup */
+	struct hp_dwarf dwarf;	/* opened on the first want_line lookup */
 	struct hp_module *next; /* hash chain */
 };
 

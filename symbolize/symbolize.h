@@ -53,7 +53,7 @@ struct hp_elf_facts {
 	/* DT_NEEDED name of a sanitizer runtime (libasan.so.N) that insists on coming first in
 	 * the initial library list (else it exits 1): LD_PRELOAD must name it before us. */
 	char sanitizer_rt[64];
-	int has_symtab;	    /* has a .symtab (not stripped): local functions can be selected */
+	int has_symtab; /* has a .symtab (not stripped): local functions can be selected */
 };
 
 /* Inspect an ELF file. Returns 0 (facts filled; is_elf 0 for a non-ELF file such as a script),

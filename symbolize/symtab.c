@@ -150,7 +150,7 @@ int hp_debug_file_open(Elf *elf, const char *path, struct hp_elf_file *dbg)
 	if (slash)
 		*slash = '\0';
 	/* The places gdb looks: next to the file, in .debug/ beside it, under the debug root. */
-	static const char *const fmts[] = { "%s/%s", "%s/.debug/%s", HP_DEBUG_ROOT "%s/%s" };
+	static const char *const fmts[] = {"%s/%s", "%s/.debug/%s", HP_DEBUG_ROOT "%s/%s"};
 	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
 		int n = snprintf(candidate, sizeof(candidate), fmts[i], dir, link);
 
@@ -162,8 +162,8 @@ int hp_debug_file_open(Elf *elf, const char *path, struct hp_elf_file *dbg)
 	return -ENOENT;
 }
 
-int hp_symbols_open(const char *path, struct hp_elf_file *file, struct hp_elf_file *dbg,
-		    Elf **elf, Elf_Scn **scn)
+int hp_symbols_open(const char *path, struct hp_elf_file *file, struct hp_elf_file *dbg, Elf **elf,
+		    Elf_Scn **scn)
 {
 	int ret;
 

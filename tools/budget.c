@@ -72,8 +72,10 @@ int hp_budget_check(FILE *out, const struct hp_proc *top, const struct hp_budget
 		if (!why)
 			continue;
 		if (!over++)
-			fprintf(out, "\n[hotpath] budgets - over their limit (exit status 3).\n"
-				     "%-40s %-16s %-16s %s\n", "Budget", "   Limit", "Actual", "Where");
+			fprintf(out,
+				"\n[hotpath] budgets - over their limit (exit status 3).\n"
+				"%-40s %-16s %-16s %s\n",
+				"Budget", "   Limit", "Actual", "Where");
 		char name[512];
 		snprintf(name, sizeof(name), "%s.%s", b[i].function, b[i].field);
 		if (v && v->type == HP_JSON_NUMBER)

@@ -22,14 +22,15 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: hotpath clean [--dry-run] [PID...]\n"
-		   "Remove the regions in %s of processes that have ended (left by a killed\n"
-		   "'hotpath run' or by programs started with LD_PRELOAD directly); with PIDs, only\n"
-		   "theirs.\n\n"
-		   "Options:\n"
-		   "  -n, --dry-run   only list what would be removed\n"
-		   "  -h, --help      show this help\n",
-		   HP_REGION_DIR);
+	fprintf(f,
+		"Usage: hotpath clean [--dry-run] [PID...]\n"
+		"Remove the regions in %s of processes that have ended (left by a killed\n"
+		"'hotpath run' or by programs started with LD_PRELOAD directly); with PIDs, only\n"
+		"theirs.\n\n"
+		"Options:\n"
+		"  -n, --dry-run   only list what would be removed\n"
+		"  -h, --help      show this help\n",
+		HP_REGION_DIR);
 }
 
 /* The pid in a region's name, hotpath-<pid>-<ns>; 0 when there is none. */
@@ -122,7 +123,8 @@ int hp_cmd_clean(int argc, char **argv)
 		} else if (*argv[i] && !*end && v > 0 && v <= 0x7fffffff && npids < 256) {
 			pids[npids++] = (int)v;
 		} else {
-			hp_err("clean: '%s' is not an option or a PID (see hotpath clean --help)", argv[i]);
+			hp_err("clean: '%s' is not an option or a PID (see hotpath clean --help)",
+			       argv[i]);
 			return 2;
 		}
 	}
@@ -141,7 +143,8 @@ int hp_cmd_clean(int argc, char **argv)
 			continue;
 		if (hp_rregion_open(paths[i], &r, err, sizeof(err)) < 0) {
 			if (half_made(paths[i]) && !pid_alive(name_pid)) {
-				removed += remove_one(paths[i], dry, name_pid, "half-made, pid ", &failed);
+				removed += remove_one(paths[i], dry, name_pid, "half-made, pid ",
+						      &failed);
 				continue;
 			}
 			hp_warn("%s (left alone)", err);

@@ -228,7 +228,8 @@ static int merged_figures(const struct keyed *k, size_t n, double pct, double *v
 	return 0;
 }
 
-static void key_of(char *buf, size_t size, const struct hp_proc *p, int child, const struct hp_fn_row *r)
+static void key_of(char *buf, size_t size, const struct hp_proc *p, int child,
+		   const struct hp_fn_row *r)
 {
 	char addr[32];
 	const char *name = r->name;
@@ -241,7 +242,9 @@ static void key_of(char *buf, size_t size, const struct hp_proc *p, int child, c
 		snprintf(buf, size, "%s", name);
 		return;
 	}
-	const char *prog = p->argc > 0 && p->argv && p->argv[0] ? p->argv[0] : p->exe ? p->exe : "?";
+	const char *prog = p->argc > 0 && p->argv && p->argv[0] ? p->argv[0]
+			   : p->exe				? p->exe
+								: "?";
 	const char *slash = strrchr(prog, '/');
 	snprintf(buf, size, "%s [%s]", name, slash ? slash + 1 : prog);
 }
@@ -296,8 +299,8 @@ static int lock_records(const struct hp_proc *top, int side, struct hp_cmp_rec *
 }
 
 /* Append the records of one run (every process) to recs. */
-static int run_records(const struct hp_proc *top, int side, double pct, struct hp_cmp_rec **recs, size_t *n,
-		       size_t *cap)
+static int run_records(const struct hp_proc *top, int side, double pct, struct hp_cmp_rec **recs,
+		       size_t *n, size_t *cap)
 {
 	size_t nk = 0, kcap = 0;
 	struct keyed *k = NULL;
@@ -397,13 +400,16 @@ static void classify(struct hp_cmp_row *w, const struct hp_cmp_opts *o)
 {
 	for (int m = 0; m < NM; m++) {
 		w->change[m] = change_pct(w->med[0][m], w->med[1][m]);
-		w->mark[m] = w->change[m] > o->threshold ? 1 : w->change[m] < -o->threshold ? -1 : 0;
+		w->mark[m] = w->change[m] > o->threshold    ? 1
+			     : w->change[m] < -o->threshold ? -1
+							    : 0;
 	}
 	int g = o->gate;
 	/* Within the runs' spread: the medians differ by no more than SPREAD_MADS median absolute
 	 * deviations of the noisier side (one outlier run moves neither the median nor the MAD). */
 	w->spread = w->n[0] >= 2 && w->n[1] >= 2 &&
-		    fabs(w->med[1][g] - w->med[0][g]) <= SPREAD_MADS * fmax(w->mad[0][g], w->mad[1][g]);
+		    fabs(w->med[1][g] - w->med[0][g]) <=
+			    SPREAD_MADS * fmax(w->mad[0][g], w->mad[1][g]);
 	if (!w->n[0])
 		w->status = ST_NEW;
 	else if (!w->n[1])
@@ -434,7 +440,8 @@ static int row_cmp(const void *a, const void *b)
 }
 
 /* Records sorted by key into rows. */
-static struct hp_cmp_row *build_rows(struct hp_cmp_rec *recs, size_t n, const struct hp_cmp_opts *o, size_t *nrows)
+static struct hp_cmp_row *build_rows(struct hp_cmp_rec *recs, size_t n, const struct hp_cmp_opts *o,
+				     size_t *nrows)
 {
 	struct hp_cmp_row *rows = calloc(n ? n : 1, sizeof(*rows));
 	double *vals = malloc((n ? n : 1) * sizeof(*vals));
@@ -473,28 +480,29 @@ static struct hp_cmp_row *build_rows(struct hp_cmp_rec *recs, size_t n, const st
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: hotpath compare [OPTIONS] BASE HEAD\n"
-		   "Compare per function the runs BASE and HEAD: calls, time per call, a percentile,\n"
-		   "total time and bytes allocated, with the change in %%.\n\n"
-		   "BASE and HEAD each name one run or several (then their medians are compared):\n"
-		   "a run id, last (last~N), a label (its runs), a git revision (the runs at that\n"
-		   "commit), a JSON report file, or a comma-separated list of these.\n\n"
-		   "Options:\n"
-		   "      --db FILE                the history database (default: the db setting)\n"
-		   "  -f, --format FMT             table, json or markdown (default table)\n"
-		   "  -p, --percentile P           the percentile column (default 50: the median call)\n"
-		   "  -m, --metric M               what decides slower/faster: p (the percentile column,\n"
-		   "                               the default), pNN (sets it), avg, total or self\n"
-		   "                               (exclusive time, docs/semantics.md); or an\n"
-		   "                               exact count that does not move between identical\n"
-		   "                               runs: calls, alloc_count, alloc_bytes, or lock_wait\n"
-		   "                               (each lock's total wait, a row per lock)\n"
-		   "  -t, --threshold PCT          mark changes beyond PCT %% (default 10)\n"
-		   "      --fail-on-regression PCT exit with status 3 when a function is slower by more\n"
-		   "                               than PCT %% (beyond the runs' spread)\n"
-		   "      --runs N                 the newest N runs of a label or commit (default all)\n"
-		   "  -n, --limit N                rows to show, 0 for all; slower ones always show\n"
-		   "  -h, --help                   show this help\n");
+	fprintf(f,
+		"Usage: hotpath compare [OPTIONS] BASE HEAD\n"
+		"Compare per function the runs BASE and HEAD: calls, time per call, a percentile,\n"
+		"total time and bytes allocated, with the change in %%.\n\n"
+		"BASE and HEAD each name one run or several (then their medians are compared):\n"
+		"a run id, last (last~N), a label (its runs), a git revision (the runs at that\n"
+		"commit), a JSON report file, or a comma-separated list of these.\n\n"
+		"Options:\n"
+		"      --db FILE                the history database (default: the db setting)\n"
+		"  -f, --format FMT             table, json or markdown (default table)\n"
+		"  -p, --percentile P           the percentile column (default 50: the median call)\n"
+		"  -m, --metric M               what decides slower/faster: p (the percentile column,\n"
+		"                               the default), pNN (sets it), avg, total or self\n"
+		"                               (exclusive time, docs/semantics.md); or an\n"
+		"                               exact count that does not move between identical\n"
+		"                               runs: calls, alloc_count, alloc_bytes, or lock_wait\n"
+		"                               (each lock's total wait, a row per lock)\n"
+		"  -t, --threshold PCT          mark changes beyond PCT %% (default 10)\n"
+		"      --fail-on-regression PCT exit with status 3 when a function is slower by more\n"
+		"                               than PCT %% (beyond the runs' spread)\n"
+		"      --runs N                 the newest N runs of a label or commit (default all)\n"
+		"  -n, --limit N                rows to show, 0 for all; slower ones always show\n"
+		"  -h, --help                   show this help\n");
 }
 
 static int parse_pct_arg(const char *name, const char *v, double max, double *out)
@@ -541,12 +549,11 @@ static int parse_args(int argc, char **argv, struct hp_cmp_opts *o, const char *
 			if (!strcmp(v, "avg"))
 				o->gate = M_AVG;
 			else if (!strcmp(v, "p") || (v[0] == 'p' && strtod(v + 1, NULL) > 0 &&
-							 strtod(v + 1, NULL) <= 100)) {
+						     strtod(v + 1, NULL) <= 100)) {
 				o->gate = M_PCT;
 				if (v[1])
 					o->pct = strtod(v + 1, NULL);
-			}
-			else if (!strcmp(v, "total"))
+			} else if (!strcmp(v, "total"))
 				o->gate = M_TOTAL;
 			else if (!strcmp(v, "calls"))
 				o->gate = M_CALLS;
@@ -560,7 +567,8 @@ static int parse_args(int argc, char **argv, struct hp_cmp_opts *o, const char *
 				o->gate = M_SELF;
 			else {
 				hp_err("--metric: expected avg, p, pNN, total, self, calls, alloc_count, alloc_bytes or "
-				       "lock_wait, got '%s'", v);
+				       "lock_wait, got '%s'",
+				       v);
 				return -1;
 			}
 		} else if ((!strcmp(a, "-t") || !strcmp(a, "--threshold")) && v) {
@@ -569,7 +577,8 @@ static int parse_args(int argc, char **argv, struct hp_cmp_opts *o, const char *
 		} else if (!strcmp(a, "--fail-on-regression") && v) {
 			if (parse_pct_arg("--fail-on-regression", v, 1e9, &o->fail_pct) < 0)
 				return -1;
-		} else if ((!strcmp(a, "--runs") || !strcmp(a, "-n") || !strcmp(a, "--limit")) && v) {
+		} else if ((!strcmp(a, "--runs") || !strcmp(a, "-n") || !strcmp(a, "--limit")) &&
+			   v) {
 			if (hp_parse_u64(v, 0, 1000000000, &u, err, sizeof(err)) < 0) {
 				hp_err("%s: %s", a, err);
 				return -1;
@@ -579,7 +588,8 @@ static int parse_args(int argc, char **argv, struct hp_cmp_opts *o, const char *
 			else
 				o->limit = u;
 		} else if (a[0] == '-' && a[1]) {
-			hp_err("compare: unknown option, or no value after '%s' (see hotpath compare --help)", a);
+			hp_err("compare: unknown option, or no value after '%s' (see hotpath compare --help)",
+			       a);
 			return -1;
 		} else if (nspec < 2) {
 			spec[nspec++] = a;
@@ -620,7 +630,8 @@ int hp_cmd_compare(int argc, char **argv)
 	for (int s = 0; s < 2; s++)
 		for (size_t i = 0; i < sd[s].n; i++)
 			if (run_records(&sd[s].runs[i], s, o.pct, &recs, &nrecs, &cap) < 0 ||
-			    (o.gate == M_LOCK_WAIT && lock_records(&sd[s].runs[i], s, &recs, &nrecs, &cap) < 0)) {
+			    (o.gate == M_LOCK_WAIT &&
+			     lock_records(&sd[s].runs[i], s, &recs, &nrecs, &cap) < 0)) {
 				hp_err("out of memory");
 				goto out;
 			}
@@ -637,9 +648,9 @@ int hp_cmd_compare(int argc, char **argv)
 	snprintf(l.pct_name, sizeof(l.pct_name), "P%s", num);
 	char gate[64];
 	snprintf(gate, sizeof(gate), "%s of the call times", l.pct_name);
-	static const char *const gate_names[NM] = {"calls", "time per call", NULL, "total time",
-						   "bytes allocated", "allocations", "lock wait",
-						   "self time"};
+	static const char *const gate_names[NM] = {"calls",	 "time per call",   NULL,
+						   "total time", "bytes allocated", "allocations",
+						   "lock wait",	 "self time"};
 	l.gate_name = o.gate == M_PCT ? gate : gate_names[o.gate];
 	for (size_t i = 0; i < nrows; i++)
 		if (rows[i].med[0][M_BYTES] > 0 || rows[i].med[1][M_BYTES] > 0)
@@ -664,7 +675,8 @@ int hp_cmd_compare(int argc, char **argv)
 				else
 					fprintf(stderr, ", ");
 				char key[1024];
-				fprintf(stderr, "%s %+.1f%%", hp_text_escape(key, sizeof(key), w->key),
+				fprintf(stderr, "%s %+.1f%%",
+					hp_text_escape(key, sizeof(key), w->key),
 					w->change[o.gate]);
 				rc = HP_CMP_EXIT_REGRESSION;
 			}

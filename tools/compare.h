@@ -43,11 +43,11 @@ struct hp_cmp_rec {
 /* One function across both sides. */
 struct hp_cmp_row {
 	const char *key;
-	int n[2];		    /* runs of base / head that have it */
+	int n[2];		       /* runs of base / head that have it */
 	double med[2][NM], mad[2][NM]; /* median over runs, median absolute deviation */
-	double change[NM];	    /* head vs base, % (NAN: not comparable) */
-	int mark[NM];		    /* +1 / -1: the change passes the threshold */
-	int spread;		    /* the gate metric's change is within the runs' spread */
+	double change[NM];	       /* head vs base, % (NAN: not comparable) */
+	int mark[NM];		       /* +1 / -1: the change passes the threshold */
+	int spread;		       /* the gate metric's change is within the runs' spread */
 	int status;
 };
 
@@ -62,8 +62,9 @@ struct hp_cmp_layout {
 
 void hp_compare_print_table(const struct hp_cmp_row *rows, size_t n, const struct hp_cmp_layout *l,
 			    const struct hp_cmp_opts *o, const struct hp_cmp_side *sd);
-void hp_compare_print_markdown(const struct hp_cmp_row *rows, size_t n, const struct hp_cmp_layout *l,
-			       const struct hp_cmp_opts *o, const struct hp_cmp_side *sd);
+void hp_compare_print_markdown(const struct hp_cmp_row *rows, size_t n,
+			       const struct hp_cmp_layout *l, const struct hp_cmp_opts *o,
+			       const struct hp_cmp_side *sd);
 int hp_compare_print_json(const struct hp_cmp_row *rows, size_t n, const struct hp_cmp_layout *l,
 			  const struct hp_cmp_opts *o, const struct hp_cmp_side *sd);
 

@@ -8,12 +8,13 @@
 #include "tools/report/json.h"
 #include "tools/report/textfmt.h"
 
-const char *const hp_compare_metric_key[NM] = {"calls", "avg_ns", NULL, "total_ns", "alloc_bytes",
-						 "alloc_count", "lock_wait_ns", "self_ns"};
+const char *const hp_compare_metric_key[NM] = {"calls",	       "avg_ns",      NULL,
+					       "total_ns",     "alloc_bytes", "alloc_count",
+					       "lock_wait_ns", "self_ns"};
 
 static const char *const status_word[] = {"slower", "faster", "~ within spread", "new", "gone", ""};
-static const char *const status_md[] = {"🔴 slower", "🟢 faster", "⚪ within spread", "🆕 new",
-					"➖ gone", ""};
+static const char *const status_md[] = {"🔴 slower", "🟢 faster", "⚪ within spread",
+					"🆕 new",    "➖ gone",	   ""};
 
 static void fmt_value(char *buf, size_t size, int m, double v)
 {
@@ -71,8 +72,8 @@ static size_t cols(const char *s)
 
 static const char *metric_title(const struct hp_cmp_layout *l, int m)
 {
-	static const char *const t[NM] = {"Calls", "Avg", NULL, "Total", "Bytes", "Allocs", "Lock wait",
-					  "Self"};
+	static const char *const t[NM] = {"Calls", "Avg",    NULL,	  "Total",
+					  "Bytes", "Allocs", "Lock wait", "Self"};
 
 	return m == M_PCT ? l->pct_name : t[m];
 }
@@ -100,7 +101,8 @@ static void side_desc(char *out, size_t size, const struct hp_cmp_side *s)
 
 static void side_desc_raw(char *buf, size_t size, const struct hp_cmp_side *s)
 {
-	size_t o = (size_t)snprintf(buf, size, "%s (%zu run%s:", s->spec, s->n, s->n == 1 ? "" : "s");
+	size_t o = (size_t)snprintf(buf, size, "%s (%zu run%s:", s->spec, s->n,
+				    s->n == 1 ? "" : "s");
 
 	for (size_t i = 0; i < s->n && o + 40 < size; i++) {
 		if (s->n > 8 && i == 3) {
@@ -121,7 +123,7 @@ static void counts(const struct hp_cmp_row *rows, size_t n, size_t *c)
 }
 
 void hp_compare_print_table(const struct hp_cmp_row *rows, size_t n, const struct hp_cmp_layout *l,
-			const struct hp_cmp_opts *o, const struct hp_cmp_side *sd)
+			    const struct hp_cmp_opts *o, const struct hp_cmp_side *sd)
 {
 	char cells[NM + 2][256], desc[2][1024];
 	size_t width[NM + 2] = {0}, upto = shown(rows, n, o), c[6];
@@ -192,8 +194,9 @@ static void md_escape(char *buf, size_t size, const char *raw, int code)
 	buf[o] = 0;
 }
 
-void hp_compare_print_markdown(const struct hp_cmp_row *rows, size_t n, const struct hp_cmp_layout *l,
-			   const struct hp_cmp_opts *o, const struct hp_cmp_side *sd)
+void hp_compare_print_markdown(const struct hp_cmp_row *rows, size_t n,
+			       const struct hp_cmp_layout *l, const struct hp_cmp_opts *o,
+			       const struct hp_cmp_side *sd)
 {
 	char buf[1024], desc[1024];
 	size_t upto = shown(rows, n, o), c[6];
@@ -214,7 +217,9 @@ void hp_compare_print_markdown(const struct hp_cmp_row *rows, size_t n, const st
 	printf("Base: %s<br>\n", buf);
 	side_desc(desc, sizeof(desc), &sd[1]);
 	md_escape(buf, sizeof(buf), desc, 0);
-	printf("Head: %s%s\n\n", buf, sd[0].n > 1 || sd[1].n > 1 ? "<br>\nFigures are medians over each side's runs." : "");
+	printf("Head: %s%s\n\n", buf,
+	       sd[0].n > 1 || sd[1].n > 1 ? "<br>\nFigures are medians over each side's runs."
+					  : "");
 	printf("| Function |");
 	for (int m = 0; m < NM; m++)
 		if (l->show[m])
@@ -237,8 +242,8 @@ void hp_compare_print_markdown(const struct hp_cmp_row *rows, size_t n, const st
 	}
 	if (upto < n)
 		printf("\n_%zu more unchanged functions not shown._\n", n - upto);
-	printf("\n<sub>hotpath %s · threshold %g%% · ▲/▼ mark changes beyond it</sub>\n", HP_VERSION,
-	       o->threshold);
+	printf("\n<sub>hotpath %s · threshold %g%% · ▲/▼ mark changes beyond it</sub>\n",
+	       HP_VERSION, o->threshold);
 }
 
 static void json_side(struct hp_jw *w, const struct hp_cmp_side *s)
@@ -265,18 +270,20 @@ static void json_figs(struct hp_jw *w, const struct hp_cmp_row *r, int side, con
 	hp_jw_int(w, r->n[side]);
 	for (int m = 0; m < NM; m++) {
 		hp_jw_key(w, m == M_PCT ? pct_key : hp_compare_metric_key[m]);
-		hp_jw_double(w, r->med[side][m], m == M_CALLS || m == M_BYTES || m == M_ALLOCS ? 0 : 1);
+		hp_jw_double(w, r->med[side][m],
+			     m == M_CALLS || m == M_BYTES || m == M_ALLOCS ? 0 : 1);
 	}
 	hp_jw_obj_end(w);
 }
 
 int hp_compare_print_json(const struct hp_cmp_row *rows, size_t n, const struct hp_cmp_layout *l,
-		      const struct hp_cmp_opts *o, const struct hp_cmp_side *sd)
+			  const struct hp_cmp_opts *o, const struct hp_cmp_side *sd)
 {
 	struct hp_jw w;
 	char pct_key[48], num[32];
 	size_t upto = shown(rows, n, o), c[6];
-	static const char *const st_name[] = {"slower", "faster", "within_spread", "new", "gone", "unchanged"};
+	static const char *const st_name[] = {"slower", "faster", "within_spread",
+					      "new",	"gone",	  "unchanged"};
 
 	snprintf(num, sizeof(num), "%g", o->pct);
 	for (char *p = num; *p; p++)

@@ -152,19 +152,15 @@ static int parse_quoted(struct conf_parser *cp, const char *key, const char *p, 
 			break;
 		switch (*p) {
 		case '"':
-		case '\\':
-			*o++ = *p;
-			break;
-		case 'n':
-			*o++ = '\n';
-			break;
-		case 't':
-			*o++ = '\t';
-			break;
+		case '\\': *o++ = *p; break;
+		case 'n': *o++ = '\n'; break;
+		case 't': *o++ = '\t'; break;
 		default:
 			free(buf);
-			return syntax(cp, "expected \\\" \\\\ \\n or \\t in the value of key '%s',"
-				      " got '\\%c'", key, *p);
+			return syntax(cp,
+				      "expected \\\" \\\\ \\n or \\t in the value of key '%s',"
+				      " got '\\%c'",
+				      key, *p);
 		}
 	}
 	if (p >= e) {
@@ -175,8 +171,10 @@ static int parse_quoted(struct conf_parser *cp, const char *key, const char *p, 
 	rest = skip_space(p + 1, e);
 	if (rest < e && *rest != '#') {
 		free(buf);
-		return syntax(cp, "expected end of line after the quoted value of key '%s',"
-			      " got '%.*s'", key, (int)(trim_end(rest, e) - rest), rest);
+		return syntax(cp,
+			      "expected end of line after the quoted value of key '%s',"
+			      " got '%.*s'",
+			      key, (int)(trim_end(rest, e) - rest), rest);
 	}
 	*value = buf;
 	return 0;
@@ -245,8 +243,7 @@ static int parse_assignment(struct conf_parser *cp, const char *p, const char *e
 	if (q == p)
 		return syntax(cp, "expected a key before '='");
 	if (!valid_name(p, q))
-		return syntax(cp, "expected a key of " NAME_CHARS ", got '%.*s'",
-			      (int)(q - p), p);
+		return syntax(cp, "expected a key of " NAME_CHARS ", got '%.*s'", (int)(q - p), p);
 	if (!(key = strndup(p, (size_t)(q - p))))
 		return oom(cp);
 	q = skip_space(q, e);
@@ -276,19 +273,23 @@ static int parse_budget(struct conf_parser *cp, const char *p, const char *e)
 		if (q[0] == '<' && q[1] == '=')
 			op = q;
 	if (!op)
-		return syntax(cp, "expected FUNCTION.FIELD <= N in [budget], got '%.*s'", (int)(e - p), p);
+		return syntax(cp, "expected FUNCTION.FIELD <= N in [budget], got '%.*s'",
+			      (int)(e - p), p);
 	const char *ke = trim_end(p, op), *v = skip_space(op + 2, e), *ve = trim_end(v, e);
 	const char *dot = NULL;
 	for (const char *q = p; q < ke; q++) {
 		if (is_space(*q) || (unsigned char)*q < 0x20 || *q == 0x7f)
-			return syntax(cp, "expected FUNCTION.FIELD without spaces or control characters "
+			return syntax(cp,
+				      "expected FUNCTION.FIELD without spaces or control characters "
 				      "before '<='");
 		if (*q == '.')
 			dot = q;
 	}
 	if (!dot || dot == p || dot + 1 == ke)
-		return syntax(cp, "expected FUNCTION.FIELD before '<=' (e.g. parse_row.alloc_count), got '%.*s'",
-			      (int)(ke - p), p);
+		return syntax(
+			cp,
+			"expected FUNCTION.FIELD before '<=' (e.g. parse_row.alloc_count), got '%.*s'",
+			(int)(ke - p), p);
 	if (v == ve)
 		return syntax(cp, "expected a number after '<='");
 	char *key = strndup(p, (size_t)(ke - p)), *value = strndup(v, (size_t)(ve - v));
@@ -317,8 +318,10 @@ static int parse_line(struct conf_parser *cp, const char *p, const char *e)
 int hp_conf_parse(const char *path, const char *text, size_t len, struct hp_conf *out, char *err,
 		  size_t errlen)
 {
-	struct conf_parser cp = { .path = path ? path : "(config)", .err = err, .errlen = errlen,
-				  .out = out };
+	struct conf_parser cp = {.path = path ? path : "(config)",
+				 .err = err,
+				 .errlen = errlen,
+				 .out = out};
 	const char *p = text ? text : "", *end = p + (text ? len : 0);
 	int rc = 0;
 
@@ -420,8 +423,8 @@ void hp_conf_free(struct hp_conf *c)
 
 int hp_parse_bool(const char *s, int *out, char *err, size_t errlen)
 {
-	static const char *const yes[] = { "true", "yes", "on", "1" };
-	static const char *const no[] = { "false", "no", "off", "0" };
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
 
 	s = s ? s : "";
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
@@ -460,8 +463,9 @@ bad:
 		set_err(err, errlen, "expected a whole number of at least %" PRIu64 ", got '%s'",
 			min, s);
 	else
-		set_err(err, errlen, "expected a whole number between %" PRIu64 " and %" PRIu64
-			", got '%s'", min, max, s);
+		set_err(err, errlen,
+			"expected a whole number between %" PRIu64 " and %" PRIu64 ", got '%s'",
+			min, max, s);
 	return -1;
 }
 

@@ -35,8 +35,10 @@ void hp_conf_free(struct hp_conf *c);
 
 /* Value parsers: 0 on success, -1 with err = what was expected and what was found, e.g.
  * "expected true or false, got 'maybe'". Inputs are trimmed strings. */
-int hp_parse_bool(const char *s, int *out, char *err, size_t errlen); /* true/false/yes/no/on/off/1/0 */
-int hp_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err, size_t errlen);
+int hp_parse_bool(const char *s, int *out, char *err,
+		  size_t errlen); /* true/false/yes/no/on/off/1/0 */
+int hp_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err,
+		 size_t errlen);
 /* Comma-separated percentiles, each in (0, 100], e.g. "50,95,99.9"; at most `max` of them;
  * sorted ascending, duplicates removed. */
 int hp_parse_percentiles(const char *s, double *out, int max, int *n, char *err, size_t errlen);

@@ -19,18 +19,19 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: hotpath console [OPTIONS] [PID]\n"
-		   "Live dashboard of a profiled process: attach to PID, or pick one from the list of\n"
-		   "profiled processes (a process that starts while the list is shown is followed).\n\n"
-		   "Options:\n"
-		   "  -i, --interval SECS    refresh interval, 0.1 to 60 (default 1)\n"
-		   "  -p, --percentiles LIST percentiles to show (default: the settings', 95)\n"
-		   "      --no-color         no colours (also when NO_COLOR is set)\n"
-		   "      --no-follow        do not attach to processes that start while listing\n"
-		   "      --log FILE         name the file the program's output goes to (hotpath run --console)\n"
-		   "  -h, --help             show this help\n\n"
-		   "Keys: 1-5 tabs, j/k move, s sort, r reverse, / filter, i inspect, p pause, ? help, q quit.\n"
-		   "A process is profiled when started by 'hotpath run' or with LD_PRELOAD=libhotpath.so.\n");
+	fprintf(f,
+		"Usage: hotpath console [OPTIONS] [PID]\n"
+		"Live dashboard of a profiled process: attach to PID, or pick one from the list of\n"
+		"profiled processes (a process that starts while the list is shown is followed).\n\n"
+		"Options:\n"
+		"  -i, --interval SECS    refresh interval, 0.1 to 60 (default 1)\n"
+		"  -p, --percentiles LIST percentiles to show (default: the settings', 95)\n"
+		"      --no-color         no colours (also when NO_COLOR is set)\n"
+		"      --no-follow        do not attach to processes that start while listing\n"
+		"      --log FILE         name the file the program's output goes to (hotpath run --console)\n"
+		"  -h, --help             show this help\n\n"
+		"Keys: 1-5 tabs, j/k move, s sort, r reverse, / filter, i inspect, p pause, ? help, q quit.\n"
+		"A process is profiled when started by 'hotpath run' or with LD_PRELOAD=libhotpath.so.\n");
 }
 
 int hp_cmd_console(int argc, char **argv)
@@ -42,7 +43,8 @@ int hp_cmd_console(int argc, char **argv)
 	c.interval_s = 1;
 	c.color = 1;
 	c.follow = 1;
-	if (hp_settings_load(&s, hp_settings_find_config(argc - 1, argv + 1), err, sizeof(err)) < 0) {
+	if (hp_settings_load(&s, hp_settings_find_config(argc - 1, argv + 1), err, sizeof(err)) <
+	    0) {
 		hp_err("%s", err);
 		return 2;
 	}
@@ -58,13 +60,15 @@ int hp_cmd_console(int argc, char **argv)
 			char *end;
 			double x = v ? strtod(v, &end) : 0;
 			if (!v || *end || !(x >= 0.1 && x <= 60)) {
-				hp_err("--interval: expected seconds between 0.1 and 60, got '%s'", v ? v : "");
+				hp_err("--interval: expected seconds between 0.1 and 60, got '%s'",
+				       v ? v : "");
 				return 2;
 			}
 			c.interval_s = x;
 			i++;
 		} else if (!strcmp(a, "-p") || !strcmp(a, "--percentiles")) {
-			if (!v || hp_parse_percentiles(v, c.pcts, HP_MAX_PCTS, &c.npcts, err, sizeof(err)) < 0) {
+			if (!v || hp_parse_percentiles(v, c.pcts, HP_MAX_PCTS, &c.npcts, err,
+						       sizeof(err)) < 0) {
 				hp_err("--percentiles: %s", v ? err : "expected a value");
 				return 2;
 			}
@@ -108,7 +112,8 @@ static int run_log_fd = -1;
 int hp_console_log_create(void)
 {
 	const char *tmp = getenv("TMPDIR");
-	int n = snprintf(run_log, sizeof(run_log), "%s/hotpath-run-XXXXXX.log", tmp && *tmp ? tmp : "/tmp");
+	int n = snprintf(run_log, sizeof(run_log), "%s/hotpath-run-XXXXXX.log",
+			 tmp && *tmp ? tmp : "/tmp");
 	if (n < 0 || (size_t)n >= sizeof(run_log)) {
 		hp_err("--console: TMPDIR is too long for the log file's name");
 		return -1;
@@ -138,7 +143,8 @@ void hp_console_watch_child(int child, const struct hp_settings *s)
 {
 	/* The launcher blocks the signals it forwards (sigtimedwait); the console handles the
 	 * terminal's own while it runs. */
-	static const int console_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGTSTP, SIGCONT};
+	static const int console_sigs[] = {SIGINT,   SIGTERM, SIGHUP, SIGQUIT,
+					   SIGWINCH, SIGTSTP, SIGCONT};
 	sigset_t blocked, mine;
 	sigemptyset(&mine);
 	for (size_t i = 0; i < sizeof(console_sigs) / sizeof(console_sigs[0]); i++)

@@ -87,7 +87,8 @@ int hp_history_save(struct hp_proc *top, const struct hp_settings *s)
 	} else {
 		char label_e[1024];
 		fprintf(stderr, "hotpath: saved as run #%" PRId64 "%s%s%s in %s\n", id,
-			m.label ? " (label " : "", m.label ? hp_text_escape(label_e, sizeof(label_e), m.label) : "",
+			m.label ? " (label " : "",
+			m.label ? hp_text_escape(label_e, sizeof(label_e), m.label) : "",
 			m.label ? ")" : "", db);
 	}
 	hp_store_close(st);
@@ -156,17 +157,18 @@ out:
 
 static void history_usage(FILE *f)
 {
-	fprintf(f, "Usage: hotpath history [OPTIONS]\n"
-		   "List the runs saved with 'hotpath run --save', newest first.\n\n"
-		   "Options:\n"
-		   "      --db FILE          the history database (default: the db setting, %s)\n"
-		   "  -l, --label NAME       only runs with this label\n"
-		   "  -n, --limit N          at most N runs, 0 for all (default 0)\n"
-		   "  -f, --format FMT       table or json (default table)\n"
-		   "  -h, --help             show this help\n\n"
-		   "A run's ID, its label, 'last' or a git revision name it for 'hotpath report RUN'\n"
-		   "and 'hotpath compare BASE HEAD'.\n",
-		   HP_STORE_DEFAULT_DB);
+	fprintf(f,
+		"Usage: hotpath history [OPTIONS]\n"
+		"List the runs saved with 'hotpath run --save', newest first.\n\n"
+		"Options:\n"
+		"      --db FILE          the history database (default: the db setting, %s)\n"
+		"  -l, --label NAME       only runs with this label\n"
+		"  -n, --limit N          at most N runs, 0 for all (default 0)\n"
+		"  -f, --format FMT       table or json (default table)\n"
+		"  -h, --help             show this help\n\n"
+		"A run's ID, its label, 'last' or a git revision name it for 'hotpath report RUN'\n"
+		"and 'hotpath compare BASE HEAD'.\n",
+		HP_STORE_DEFAULT_DB);
 }
 
 static void fmt_time(char *buf, size_t size, int64_t unix_ns)
@@ -205,13 +207,15 @@ static void history_table(const struct hp_run_meta *m, size_t n, const char *lab
 	char label_e[300], cmd_e[400], git_e[1200];
 
 	for (size_t i = 0; i < n; i++) {
-		int l = m[i].label ? (int)hp_utf8_cols(hp_text_escape(label_e, sizeof(label_e), m[i].label)) : 1;
+		int l = m[i].label ? (int)hp_utf8_cols(
+					     hp_text_escape(label_e, sizeof(label_e), m[i].label))
+				   : 1;
 		wl = l > wl ? l : wl;
 	}
 	if (wl > 30)
 		wl = 30;
-	printf("%-6s %-19s %-*s %-24s %-10s %-8s %-9s %s\n", "ID", "Saved", wl, "Label", "Git", "Wall",
-	       "Status", "Functions", "Command");
+	printf("%-6s %-19s %-*s %-24s %-10s %-8s %-9s %s\n", "ID", "Saved", wl, "Label", "Git",
+	       "Wall", "Status", "Functions", "Command");
 	for (size_t i = 0; i < n; i++) {
 		fmt_time(when, sizeof(when), m[i].saved_unix_ns);
 		fmt_git(git, sizeof(git), &m[i]);
@@ -223,8 +227,8 @@ static void history_table(const struct hp_run_meta *m, size_t n, const char *lab
 		hp_text_escape(label_e, sizeof(label_e), m[i].label ? m[i].label : "-");
 		hp_text_escape(cmd_e, sizeof(cmd_e), m[i].command ? m[i].command : "");
 		hp_text_escape(git_e, sizeof(git_e), git);
-		printf("%-6" PRId64 " %-19s %-*.*s %-24s %-*s %-8s %-9" PRIu64 " %.100s\n", m[i].id, when,
-		       wl, wl, label_e, git_e, wall_w, wall, status, m[i].nfunctions, cmd_e);
+		printf("%-6" PRId64 " %-19s %-*.*s %-24s %-*s %-8s %-9" PRIu64 " %.100s\n", m[i].id,
+		       when, wl, wl, label_e, git_e, wall_w, wall, status, m[i].nfunctions, cmd_e);
 	}
 	if (!n)
 		printf(label ? "(no run labelled %s)\n" : "(no run saved)\n",
@@ -321,7 +325,9 @@ int hp_cmd_history(int argc, char **argv)
 			i++;
 		} else {
 			hp_err("history: %s '%s' (see hotpath history --help)",
-			       a[0] == '-' ? "unknown option, or no value after" : "unexpected argument", a);
+			       a[0] == '-' ? "unknown option, or no value after"
+					   : "unexpected argument",
+			       a);
 			return 2;
 		}
 	}

@@ -11,9 +11,9 @@ int hp_cmd_run(int argc, char **argv);
  * `out` set, or -1 after printing why ("program not found", "is a directory", ...). */
 int hp_resolve_program(const char *prog, char *out, unsigned long outlen);
 int hp_cmd_report(int argc, char **argv);
-int hp_cmd_clean(int argc, char **argv); /* tools/clean.c */
+int hp_cmd_clean(int argc, char **argv);   /* tools/clean.c */
 int hp_cmd_console(int argc, char **argv); /* tools/console.c */
-int hp_cmd_serve(int argc, char **argv); /* tools/serve.c (docs/serve.md) */
+int hp_cmd_serve(int argc, char **argv);   /* tools/serve.c (docs/serve.md) */
 /* run --console (tools/console.c): before the fork, create the log (mkstemp in $TMPDIR; 0, or
  * -1 after saying why); in the child, stdout/stderr to the log, stdin /dev/null; in the
  * launcher, the dashboard on the child until q, then SIGTERM to a child still running. */

@@ -13,10 +13,11 @@ int hp_cmd_list_functions(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		FILE *f = argc < 2 ? stderr : stdout;
-		fprintf(f, "Usage: hotpath list-functions PROG [PATTERNS]\n"
-			   "Show which functions `hotpath run --functions PATTERNS` would patch, and\n"
-			   "why some cannot be. PATTERNS: [MODULE:]GLOB,... ('!' excludes; default '*',\n"
-			   "every function of PROG). Examples: 'main,my_*', 'libz.so*:deflate*'.\n");
+		fprintf(f,
+			"Usage: hotpath list-functions PROG [PATTERNS]\n"
+			"Show which functions `hotpath run --functions PATTERNS` would patch, and\n"
+			"why some cannot be. PATTERNS: [MODULE:]GLOB,... ('!' excludes; default '*',\n"
+			"every function of PROG). Examples: 'main,my_*', 'libz.so*:deflate*'.\n");
 		return argc < 2 ? 2 : 0;
 	}
 	char prog[PATH_MAX]; /* searched through PATH, as `hotpath run` does */

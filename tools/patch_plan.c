@@ -36,14 +36,14 @@ void hp_patch_plan_prepare(const char *prog, const char *patterns, unsigned long
 	if (!st.nrecs)
 		goto out;
 	qsort(st.recs, st.nrecs, sizeof(*st.recs), rec_cmp);
-	snprintf(plan_path, sizeof(plan_path), "/dev/shm/hpplan-%llu-%d", session,
-		 (int)getpid());
+	snprintf(plan_path, sizeof(plan_path), "/dev/shm/hpplan-%llu-%d", session, (int)getpid());
 	int fd = open(plan_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		goto out;
 	struct hp_plan_hdr h = {HP_PLAN_MAGIC, st.nrecs};
 	size_t len = st.nrecs * sizeof(*st.recs);
-	int ok = write(fd, &h, sizeof(h)) == (ssize_t)sizeof(h) && write(fd, st.recs, len) == (ssize_t)len;
+	int ok = write(fd, &h, sizeof(h)) == (ssize_t)sizeof(h) &&
+		 write(fd, st.recs, len) == (ssize_t)len;
 	close(fd);
 	if (ok)
 		setenv("HOTPATH_PATCH_PLAN", plan_path, 1);

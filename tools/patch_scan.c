@@ -61,7 +61,8 @@ static void strip_params(const char *in, char *out, size_t n)
 			depth++;
 		else if (*c == '>' && depth)
 			depth--;
-		else if (*c == '(' && !depth && c > out && strncmp(c - 8 > out ? c - 8 : out, "operator", 8)) {
+		else if (*c == '(' && !depth && c > out &&
+			 strncmp(c - 8 > out ? c - 8 : out, "operator", 8)) {
 			*c = 0;
 			break;
 		}
@@ -144,7 +145,8 @@ static int lf_module(struct hp_patch_scan *st, const char *path, int is_exe)
 	}
 	m.size = (size_t)sb.st_size;
 	st->key = hp_plan_key((uint64_t)sb.st_dev, (uint64_t)sb.st_ino, (uint64_t)sb.st_size,
-			      (uint64_t)sb.st_mtim.tv_sec * 1000000000ull + (uint64_t)sb.st_mtim.tv_nsec);
+			      (uint64_t)sb.st_mtim.tv_sec * 1000000000ull +
+				      (uint64_t)sb.st_mtim.tv_nsec);
 	m.map = mmap(NULL, m.size, PROT_READ, MAP_PRIVATE, fd, 0);
 	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
 	size_t nph = 0;
@@ -225,7 +227,8 @@ int hp_patch_scan(struct hp_patch_scan *st, const char *prog)
 			int want = 0;
 			list = st->patterns;
 			while (hp_pat_next(&list, &p))
-				want |= p.mod && !p.exclude && hp_glob_n(p.mod, p.mod_len, b, strlen(b));
+				want |= p.mod && !p.exclude &&
+					hp_glob_n(p.mod, p.mod_len, b, strlen(b));
 			if (want)
 				lf_module(st, libs[i], 0);
 			free(libs[i]);

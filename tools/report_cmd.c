@@ -12,18 +12,19 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: hotpath report [OPTIONS] FILE|RUN\n"
-		   "Re-render a JSON report saved by 'hotpath run --format json --output FILE', or a\n"
-		   "run saved by 'hotpath run --save' (RUN: an id, a label, last, a git revision).\n\n"
-		   "Options:\n"
-		   "  -f, --format FMT       table, json, json-pretty, pprof, folded or svg (default\n"
-		   "                         table)\n"
-		   "      --tree             print the call tree instead of the tables\n"
-		   "  -p, --percentiles LIST percentiles to show (default: those of the report)\n"
-		   "  -n, --limit N          functions to list, 0 for all (default 0)\n"
-		   "  -o, --output FILE      write to FILE instead of stdout\n"
-		   "      --db FILE          the history database for RUN (docs/history.md)\n"
-		   "  -h, --help             show this help\n");
+	fprintf(f,
+		"Usage: hotpath report [OPTIONS] FILE|RUN\n"
+		"Re-render a JSON report saved by 'hotpath run --format json --output FILE', or a\n"
+		"run saved by 'hotpath run --save' (RUN: an id, a label, last, a git revision).\n\n"
+		"Options:\n"
+		"  -f, --format FMT       table, json, json-pretty, pprof, folded or svg (default\n"
+		"                         table)\n"
+		"      --tree             print the call tree instead of the tables\n"
+		"  -p, --percentiles LIST percentiles to show (default: those of the report)\n"
+		"  -n, --limit N          functions to list, 0 for all (default 0)\n"
+		"  -o, --output FILE      write to FILE instead of stdout\n"
+		"      --db FILE          the history database for RUN (docs/history.md)\n"
+		"  -h, --help             show this help\n");
 }
 
 static char *read_all(const char *path, size_t *len)
@@ -84,7 +85,8 @@ static int report_option(struct report_args *a, int argc, char **argv, int *i)
 			return 2;
 		}
 	} else if (!strcmp(arg, "-p") || !strcmp(arg, "--percentiles")) {
-		if (!v || hp_parse_percentiles(v, a->o.pcts, HP_MAX_PCTS, &a->o.npcts, err, sizeof(err)) < 0) {
+		if (!v || hp_parse_percentiles(v, a->o.pcts, HP_MAX_PCTS, &a->o.npcts, err,
+					       sizeof(err)) < 0) {
 			hp_err("--percentiles: %s", v ? err : "expected a value");
 			return 2;
 		}

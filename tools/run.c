@@ -81,9 +81,10 @@ int hp_resolve_program(const char *prog, char *out, unsigned long outlen)
 /* Programs that start others: their children may carry hooks even when they do not. */
 static int is_launcher(const char *path)
 {
-	static const char *const names[] = {"sh", "bash", "dash", "zsh", "ksh", "busybox", "env",
-					    "nice", "nohup", "stdbuf", "timeout", "xargs", "make",
-					    "time", "setsid", "taskset", NULL};
+	static const char *const names[] = {"sh",      "bash",	"dash", "zsh",	 "ksh",
+					    "busybox", "env",	"nice", "nohup", "stdbuf",
+					    "timeout", "xargs", "make", "time",	 "setsid",
+					    "taskset", NULL};
 	const char *b = strrchr(path, '/');
 	b = b ? b + 1 : path;
 	for (int i = 0; names[i]; i++)
@@ -98,7 +99,6 @@ static int no_hooks_note;
  * our hooks are not safe beside it (a crash with the CPU sampler): such a program runs
  * without libhotpath.so, and explain_no_profile says why. */
 static char sanitizer_rt[64];
-
 
 static int check_program(const char *path, const struct hp_settings *s)
 {
@@ -181,7 +181,8 @@ static int check_shm(const struct hp_settings *s)
 	    (uint64_t)sv.f_bavail * sv.f_frsize < (s->region_mib << 20)) {
 		hp_err("cannot create regions in %s: only %llu MiB free for a %llu MiB region "
 		       "(lower region_size)",
-		       HP_REGION_DIR, (unsigned long long)((uint64_t)sv.f_bavail * sv.f_frsize >> 20),
+		       HP_REGION_DIR,
+		       (unsigned long long)((uint64_t)sv.f_bavail * sv.f_frsize >> 20),
 		       (unsigned long long)s->region_mib);
 		return -1;
 	}
@@ -199,7 +200,8 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 	size_t o = 0;
 	const char *old_preload = getenv("LD_PRELOAD");
 	for (size_t i = 0; i < n; i++) {
-		if (!strncmp(environ[i], "LD_PRELOAD=", 11) || !strncmp(environ[i], "HOTPATH_SESSION=", 16) ||
+		if (!strncmp(environ[i], "LD_PRELOAD=", 11) ||
+		    !strncmp(environ[i], "HOTPATH_SESSION=", 16) ||
 		    !strncmp(environ[i], "HOTPATH_REGION_SIZE=", 20) ||
 		    !strncmp(environ[i], "HOTPATH_ALLOC=", 14) ||
 		    !strncmp(environ[i], "HOTPATH_ALLOC_SELF=", 19) ||
@@ -227,7 +229,8 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 	asprintf(&env[o++], "HOTPATH_REGION_SIZE=%llu", (unsigned long long)s->region_mib);
 	asprintf(&env[o++], "HOTPATH_ALLOC=%s", s->alloc ? "true" : "false");
 	asprintf(&env[o++], "HOTPATH_ALLOC_SELF=%s", s->alloc_self ? "true" : "false");
-	asprintf(&env[o++], "HOTPATH_CHANNELS=%s", s->channels ? "true" : "false"); /* dataflow.md */
+	asprintf(&env[o++], "HOTPATH_CHANNELS=%s",
+		 s->channels ? "true" : "false"); /* dataflow.md */
 	asprintf(&env[o++], "HOTPATH_LOCKS=%s", s->locks ? "true" : "false");
 	asprintf(&env[o++], "HOTPATH_LOCK_HOLD=%s", s->lock_hold ? "true" : "false");
 	asprintf(&env[o++], "HOTPATH_SAMPLE=%s", s->sample ? "true" : "false"); /* docs/cpu.md */
@@ -235,7 +238,8 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 	asprintf(&env[o++], "HOTPATH_TREE_NODES=%llu", (unsigned long long)s->tree_nodes);
 	if (s->functions) { /* patching (docs/patching.md) */
 		asprintf(&env[o++], "HOTPATH_FUNCTIONS=%s", s->functions);
-		asprintf(&env[o++], "HOTPATH_FUNCTIONS_MAX=%llu", (unsigned long long)s->functions_max);
+		asprintf(&env[o++], "HOTPATH_FUNCTIONS_MAX=%llu",
+			 (unsigned long long)s->functions_max);
 	}
 	env[o] = NULL;
 	return env;
@@ -252,8 +256,8 @@ static void free_child_env(char **env)
 	free(env);
 }
 
-static const int forwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH,
-				SIGCONT, SIGTSTP, 0};
+static const int forwarded[] = {SIGINT,	 SIGQUIT,  SIGTERM, SIGHUP,  SIGUSR1,
+				SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP, 0};
 
 static int64_t now_ms(void)
 {
@@ -416,9 +420,10 @@ static int read_region(void *arg)
 	}
 	int rc = hp_proc_from_region(&j->r, j->sym, 1, j->out);
 	if (rc == 0 && j->out->flags & HP_FLAG_SHM_FULL)
-		hp_proc_add_note(j->out, "%s filled up while it ran: tables ended early, %llu rows "
-				 "dropped (docs/run.md)", HP_REGION_DIR,
-				 (unsigned long long)j->out->dropped);
+		hp_proc_add_note(j->out,
+				 "%s filled up while it ran: tables ended early, %llu rows "
+				 "dropped (docs/run.md)",
+				 HP_REGION_DIR, (unsigned long long)j->out->dropped);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -536,7 +541,8 @@ static int gather(uint64_t session, pid_t child, int status, int timed_out,
 			hp_rregion_close(&j.r);
 		if (rc == -EFAULT) {
 			hp_warn("%s: cannot be read (SIGBUS: truncated, or a hole in a full %s); "
-				"skipped", paths[i], HP_REGION_DIR);
+				"skipped",
+				paths[i], HP_REGION_DIR);
 			memset(&procs[np], 0, sizeof(procs[np])); /* what it held is leaked */
 			continue;
 		}
@@ -581,7 +587,8 @@ static int take_unprofiled(uint64_t session, struct hp_unprofiled *u, int max)
 {
 	char prefix[64];
 	int n = snprintf(prefix, sizeof(prefix), "%sunprofiled-%llu-", HP_REGION_PREFIX,
-			 (unsigned long long)session), count = 0;
+			 (unsigned long long)session),
+	    count = 0;
 	DIR *d = opendir(HP_REGION_DIR);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
@@ -615,18 +622,21 @@ static void explain_no_profile(const char *prog, pid_t child, const struct hp_se
 	for (int i = 0; i < nu && i < 64; i++)
 		if (u[i].pid == child) {
 			hp_err("%s ran unprofiled: %s has no room for its %llu MiB region (%s); see "
-			       "'when /dev/shm is full' in docs/run.md", prog, HP_REGION_DIR,
-			       (unsigned long long)s->region_mib, strerror(u[i].err));
+			       "'when /dev/shm is full' in docs/run.md",
+			       prog, HP_REGION_DIR, (unsigned long long)s->region_mib,
+			       strerror(u[i].err));
 			return;
 		}
 	if (*sanitizer_rt) {
 		hp_err("%s ran unprofiled: it is built with AddressSanitizer, whose runtime (%s) must "
-		       "come first in the initial library list, before LD_PRELOAD", prog, sanitizer_rt);
+		       "come first in the initial library list, before LD_PRELOAD",
+		       prog, sanitizer_rt);
 		return;
 	}
 	if (runs_secure(prog)) {
 		hp_err("%s ran unprofiled: it is set-user-ID or set-group-ID, and the loader ignores "
-		       "LD_PRELOAD for such programs (secure-execution mode)", prog);
+		       "LD_PRELOAD for such programs (secure-execution mode)",
+		       prog);
 		return;
 	}
 	hp_err("no profile from %s (pid %d): its region was not created (HOTPATH_DEBUG=1 shows why)",
@@ -689,7 +699,8 @@ static int start_server(struct hp_server *srv, const struct hp_settings *s, uint
 	}
 	/* No SIGPIPE disposition of ours: the child would inherit it. libmicrohttpd sends with
 	 * MSG_NOSIGNAL, so a client that hangs up cannot end the run. */
-	fprintf(stderr, "hotpath: serving this run on %s/ (metrics: %s/metrics)\n", srv->url, srv->url);
+	fprintf(stderr, "hotpath: serving this run on %s/ (metrics: %s/metrics)\n", srv->url,
+		srv->url);
 	return 0;
 }
 
@@ -718,10 +729,11 @@ static void run_usage(FILE *f)
 		   "The program's own input, output, exit status and signals are untouched; the\n"
 		   "report goes to stderr (or --output FILE).\n\nOptions:\n");
 	hp_settings_help(f);
-	fprintf(f, "  -h, --help               show this help\n\n"
-		   "Settings come from defaults < hotpath.conf < HOTPATH_* variables < options.\n"
-		   "Build PROGRAM with -finstrument-functions (no source change) to time its functions,\n"
-		   "or name them with --functions (no rebuild; hotpath list-functions PROG previews).\n");
+	fprintf(f,
+		"  -h, --help               show this help\n\n"
+		"Settings come from defaults < hotpath.conf < HOTPATH_* variables < options.\n"
+		"Build PROGRAM with -finstrument-functions (no source change) to time its functions,\n"
+		"or name them with --functions (no rebuild; hotpath list-functions PROG previews).\n");
 }
 
 /* One `hotpath run`, shared by its steps. exit_code < 0: keep going; >= 0: hotpath's own exit
@@ -751,7 +763,8 @@ struct run {
 static void run_parse(struct run *r, int argc, char **argv)
 {
 	char err[1024];
-	int rc = hp_settings_load(&r->s, hp_settings_find_config(argc - 1, argv + 1), err, sizeof(err));
+	int rc = hp_settings_load(&r->s, hp_settings_find_config(argc - 1, argv + 1), err,
+				  sizeof(err));
 
 	r->have_settings = 1;
 	r->argi = 1;
@@ -889,23 +902,28 @@ static void run_report(struct run *r)
 	struct hp_unprofiled unprof[64];
 	int nunprof = take_unprofiled(r->session, unprof, 64);
 
-	if (gather(r->session, r->child, r->status, r->timed_out, s, &top, &r->paths, &r->npaths) < 0) {
+	if (gather(r->session, r->child, r->status, r->timed_out, s, &top, &r->paths, &r->npaths) <
+	    0) {
 		explain_no_profile(r->prog, r->child, s, unprof, nunprof); /* the status stays */
 		return;
 	}
 	if (nunprof)
-		hp_proc_add_note(&top, "%d process%s ran unprofiled: %s had no room for %s region (see "
-				 "'when /dev/shm is full' in docs/run.md)", nunprof,
-				 nunprof > 1 ? "es" : "", HP_REGION_DIR, nunprof > 1 ? "their" : "its");
+		hp_proc_add_note(&top,
+				 "%d process%s ran unprofiled: %s had no room for %s region (see "
+				 "'when /dev/shm is full' in docs/run.md)",
+				 nunprof, nunprof > 1 ? "es" : "", HP_REGION_DIR,
+				 nunprof > 1 ? "their" : "its");
 	/* data flow and concurrency (report_flow.c): sections switched off, missing hooks */
 	hp_flow_hide(&top, (s->channels ? 0 : HP_FLOW_HIDE_CHANNELS) |
 				   (s->locks ? 0 : HP_FLOW_HIDE_LOCKS) |
 				   (s->threads ? 0 : HP_FLOW_HIDE_THREADS));
 	if (no_hooks_note)
-		hp_proc_add_note(&top, "%s has no function hooks: only channels, locks and threads "
+		hp_proc_add_note(&top,
+				 "%s has no function hooks: only channels, locks and threads "
 				 "are shown; to time its functions name them, e.g. --functions "
 				 "'main,my_*' or 'libz.so*:deflate*' (hotpath list-functions %s), "
-				 "or build it with 'cc -O2 -g -finstrument-functions'", r->prog, r->prog);
+				 "or build it with 'cc -O2 -g -finstrument-functions'",
+				 r->prog, r->prog);
 	if (s->check_budgets) { /* budget.c: every row, before --limit cuts */
 		int b = hp_budget_check(stderr, &top, s->budgets, s->nbudgets);
 		if (b > 0)
@@ -917,8 +935,11 @@ static void run_report(struct run *r)
 	}
 	if (hp_history_save(&top, s) < 0) /* --save: the full model, then cut to --limit */
 		r->exit_code = 1;
-	struct hp_report_opts o = {.npcts = s->npcts, .limit = (int)s->limit, .format = s->format,
-				   .flame = s->flame, .tree = s->tree};
+	struct hp_report_opts o = {.npcts = s->npcts,
+				   .limit = (int)s->limit,
+				   .format = s->format,
+				   .flame = s->flame,
+				   .tree = s->tree};
 	memcpy(o.pcts, s->pcts, sizeof(o.pcts));
 	/* A closed stderr or a full disk costs the report, never the status or the clean-up:
 	 * EPIPE instead of SIGPIPE (the child is long started), and only a warning. */

@@ -275,11 +275,12 @@ int hp_serve_start(struct hp_server *s, const struct hp_serve_opts *o, char *err
 	if (parse_listen(o->listen, &ss, &len, &v6, &loopback, err, errlen) < 0)
 		return -1;
 	if (!loopback && !o->allow_remote) {
-		snprintf(err, errlen,
-			 "listen address '%s' is not a loopback address: the pages show command lines, "
-			 "paths and function names to anyone who can connect; add --allow-remote to "
-			 "listen there anyway",
-			 o->listen);
+		snprintf(
+			err, errlen,
+			"listen address '%s' is not a loopback address: the pages show command lines, "
+			"paths and function names to anyone who can connect; add --allow-remote to "
+			"listen there anyway",
+			o->listen);
 		return -1;
 	}
 	if (!loopback)
@@ -308,7 +309,9 @@ int hp_serve_opts_from_settings(struct hp_serve_opts *o, const struct hp_setting
 	char why[256];
 	memset(o, 0, sizeof(*o));
 	snprintf(o->listen, sizeof(o->listen), "%s",
-		 listen && *listen ? listen : st->listen ? st->listen : "127.0.0.1:9478");
+		 listen && *listen ? listen
+		 : st->listen	   ? st->listen
+				   : "127.0.0.1:9478");
 	o->allow_remote = st->allow_remote;
 	o->pid = (int)st->serve_pid;
 	o->max_connections = (unsigned)st->max_connections;
@@ -326,18 +329,20 @@ int hp_serve_opts_from_settings(struct hp_serve_opts *o, const struct hp_setting
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: hotpath serve [OPTIONS]\n"
-		   "Serve the live numbers of this user's profiled processes over HTTP, read-only:\n"
-		   "  /metrics                 Prometheus text or OpenMetrics (by the Accept header)\n"
-		   "  /debug/pprof/wall        calls and wall time of timed functions (pprof, gzipped)\n"
-		   "  /debug/pprof/profile     CPU samples taken during ?seconds=N (pprof)\n"
-		   "  /debug/pprof/heap        allocation stacks (pprof)\n"
-		   "  /api/report?pid=N        the JSON report of a live process (as --format json)\n"
-		   "  /                        an index of the processes and these links\n"
-		   "pprof pages take ?pid=N when more than one process is profiled.\n\nOptions:\n");
+	fprintf(f,
+		"Usage: hotpath serve [OPTIONS]\n"
+		"Serve the live numbers of this user's profiled processes over HTTP, read-only:\n"
+		"  /metrics                 Prometheus text or OpenMetrics (by the Accept header)\n"
+		"  /debug/pprof/wall        calls and wall time of timed functions (pprof, gzipped)\n"
+		"  /debug/pprof/profile     CPU samples taken during ?seconds=N (pprof)\n"
+		"  /debug/pprof/heap        allocation stacks (pprof)\n"
+		"  /api/report?pid=N        the JSON report of a live process (as --format json)\n"
+		"  /                        an index of the processes and these links\n"
+		"pprof pages take ?pid=N when more than one process is profiled.\n\nOptions:\n");
 	hp_settings_help_cmd(f, HP_SET_SERVE);
-	fprintf(f, "  -h, --help               show this help\n\n"
-		   "Runs until SIGINT or SIGTERM. See docs/serve.md for Prometheus, Grafana and pprof.\n");
+	fprintf(f,
+		"  -h, --help               show this help\n\n"
+		"Runs until SIGINT or SIGTERM. See docs/serve.md for Prometheus, Grafana and pprof.\n");
 }
 
 void hp_serve_stop(struct hp_server *s)
@@ -361,7 +366,8 @@ int hp_cmd_serve(int argc, char **argv)
 	static struct hp_server srv;
 	char err[1024];
 	int i = 1;
-	int rc = hp_settings_load(&st, hp_settings_find_config(argc - 1, argv + 1), err, sizeof(err));
+	int rc = hp_settings_load(&st, hp_settings_find_config(argc - 1, argv + 1), err,
+				  sizeof(err));
 	if (rc == 0)
 		rc = hp_settings_flags_cmd(&st, HP_SET_SERVE, argc, argv, &i, err, sizeof(err));
 	if (rc == 1) {
@@ -370,7 +376,8 @@ int hp_cmd_serve(int argc, char **argv)
 		return 0;
 	}
 	if (rc == 0 && i < argc) {
-		snprintf(err, sizeof(err), "serve: unexpected argument '%s' (see hotpath serve --help)", argv[i]);
+		snprintf(err, sizeof(err),
+			 "serve: unexpected argument '%s' (see hotpath serve --help)", argv[i]);
 		rc = -1;
 	}
 	if (rc == 0)

@@ -14,10 +14,10 @@
 #define HP_SERVE_DEFAULT_PORT 9478
 
 struct hp_serve_opts {
-	char listen[256];  /* ADDR:PORT, [V6]:PORT or :PORT */
-	int allow_remote;  /* a non-loopback address is refused unless set */
-	int pid;	   /* > 0: only this process */
-	uint64_t session;  /* != 0: only the regions of this `hotpath run` (run --serve) */
+	char listen[256]; /* ADDR:PORT, [V6]:PORT or :PORT */
+	int allow_remote; /* a non-loopback address is refused unless set */
+	int pid;	  /* > 0: only this process */
+	uint64_t session; /* != 0: only the regions of this `hotpath run` (run --serve) */
 	unsigned max_connections;
 	unsigned timeout_s; /* an idle connection is closed after this */
 	struct hp_prom_opts prom;
@@ -63,8 +63,8 @@ int hp_serve_start(struct hp_server *s, const struct hp_serve_opts *o, char *err
 void hp_serve_stop(struct hp_server *s);
 
 /* serve_http.c: the daemon and its pages. */
-int hp_serve_http_start(struct hp_server *s, const void *addr, unsigned addrlen, int v6,
-			char *err, size_t errlen);
+int hp_serve_http_start(struct hp_server *s, const void *addr, unsigned addrlen, int v6, char *err,
+			size_t errlen);
 void hp_serve_http_stop(struct hp_server *s);
 
 /* run --serve (run.c): options from the settings, the run's session only. */

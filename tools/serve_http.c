@@ -24,8 +24,9 @@
 static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *type,
 				void *buf, size_t len, int take)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		len, buf, take ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf,
+								 take ? MHD_RESPMEM_MUST_FREE
+								      : MHD_RESPMEM_MUST_COPY);
 	if (!r) {
 		if (take)
 			free(buf);
@@ -61,7 +62,8 @@ struct argcheck {
 	char bad[64];
 };
 
-static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
 {
 	struct argcheck *a = cls;
 	for (int i = 0; a->allowed[i]; i++)
@@ -94,8 +96,9 @@ static int int_arg(struct MHD_Connection *c, const char *key, long lo, long hi, 
 	errno = 0;
 	long x = strtol(v, &end, 10);
 	if (!*v || *end || errno || x < lo || x > hi) {
-		*ret = send_error(c, MHD_HTTP_BAD_REQUEST, "%s: expected an integer from %ld to %ld, got '%.40s'",
-				  key, lo, hi, v);
+		*ret = send_error(c, MHD_HTTP_BAD_REQUEST,
+				  "%s: expected an integer from %ld to %ld, got '%.40s'", key, lo,
+				  hi, v);
 		return -1;
 	}
 	*out = x;
@@ -135,7 +138,8 @@ static enum MHD_Result page_metrics(struct hp_server *s, struct MHD_Connection *
 	enum MHD_Result ret;
 	if (only_args(c, allowed, &ret, "/metrics") < 0)
 		return ret;
-	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							 MHD_HTTP_HEADER_ACCEPT);
 	struct hp_prom_opts o = s->o.prom;
 	o.openmetrics = hp_prom_wants_openmetrics(accept);
 	struct prom_fill f = {hp_prom_new(&o), 0};
@@ -153,12 +157,13 @@ static enum MHD_Result page_metrics(struct hp_server *s, struct MHD_Connection *
 	hp_prom_set_stats(f.m, &st);
 	/* Streamed in blocks as the client reads: the page is never whole in memory. */
 	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
-								    prom_reader, f.m, prom_free);
+								   prom_reader, f.m, prom_free);
 	if (!r) {
 		hp_prom_free(f.m);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, hp_prom_content_type(o.openmetrics));
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				hp_prom_content_type(o.openmetrics));
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -202,10 +207,12 @@ static int pick_pid(struct hp_server *s, struct MHD_Connection *c, const char *p
 		return 0;
 	}
 	if (x.n == 0)
-		*ret = send_error(c, MHD_HTTP_NOT_FOUND, "%s: no profiled process is running", page);
+		*ret = send_error(c, MHD_HTTP_NOT_FOUND, "%s: no profiled process is running",
+				  page);
 	else
 		*ret = send_error(c, MHD_HTTP_BAD_REQUEST,
-				  "%s: %d processes are profiled: add ?pid=PID (see / for the list)", page, x.n);
+				  "%s: %d processes are profiled: add ?pid=PID (see / for the list)",
+				  page, x.n);
 	return -1;
 }
 
@@ -265,7 +272,9 @@ static void cpu_since(struct hp_proc *p, const struct cpu_snap *before)
 			if (strcmp(key, before->keys[k]))
 				continue;
 			uint64_t was = before->samples[k];
-			c->stacks[i].samples = c->stacks[i].samples > was ? c->stacks[i].samples - was : 0;
+			c->stacks[i].samples = c->stacks[i].samples > was
+						       ? c->stacks[i].samples - was
+						       : 0;
 			break;
 		}
 		free(key);
@@ -340,8 +349,8 @@ static enum MHD_Result page_one(struct hp_server *s, struct MHD_Connection *c, c
 	if (what == HP_PPROF_CPU) {
 		/* The samples of the next `seconds`: the difference of two snapshots. */
 		if (hp_serve_collect(s, pid, 0, snap_cpu, &before) == 0)
-			return send_error(c, MHD_HTTP_NOT_FOUND, "%s: no profiled process with pid %d (see /)",
-					  page, pid);
+			return send_error(c, MHD_HTTP_NOT_FOUND,
+					  "%s: no profiled process with pid %d (see /)", page, pid);
 		sleep((unsigned)seconds);
 		x.before = &before;
 		x.duration_ns = (uint64_t)seconds * 1000000000ull;
@@ -350,8 +359,8 @@ static enum MHD_Result page_one(struct hp_server *s, struct MHD_Connection *c, c
 	snap_free(&before);
 	if (!x.found) {
 		free(x.body);
-		return send_error(c, MHD_HTTP_NOT_FOUND, "%s: no profiled process with pid %d (see /)",
-				  page, pid);
+		return send_error(c, MHD_HTTP_NOT_FOUND,
+				  "%s: no profiled process with pid %d (see /)", page, pid);
 	}
 	if (x.status != MHD_HTTP_OK) {
 		free(x.body);
@@ -388,11 +397,12 @@ static void index_row(struct hp_proc *p, void *arg)
 		html_esc(f, p->argv[i]);
 		fputc(' ', f);
 	}
-	fprintf(f, "</td><td>%s</td><td>%s</td><td>%zu</td><td>%s</td><td>"
-		   "<a href=\"/api/report?pid=%d\">report</a> "
-		   "<a href=\"/debug/pprof/wall?pid=%d\">wall</a> "
-		   "<a href=\"/debug/pprof/profile?pid=%d&amp;seconds=10\">cpu</a> "
-		   "<a href=\"/debug/pprof/heap?pid=%d\">heap</a></td></tr>\n",
+	fprintf(f,
+		"</td><td>%s</td><td>%s</td><td>%zu</td><td>%s</td><td>"
+		"<a href=\"/api/report?pid=%d\">report</a> "
+		"<a href=\"/debug/pprof/wall?pid=%d\">wall</a> "
+		"<a href=\"/debug/pprof/profile?pid=%d&amp;seconds=10\">cpu</a> "
+		"<a href=\"/debug/pprof/heap?pid=%d\">heap</a></td></tr>\n",
 		hp_proc_state_name(p->state), hp_profiling_mode(p->modes), p->nfns, wall, p->pid,
 		p->pid, p->pid, p->pid);
 }
@@ -404,13 +414,15 @@ static enum MHD_Result page_index(struct hp_server *s, struct MHD_Connection *c)
 	FILE *f = open_memstream(&body, &len);
 	if (!f)
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>hotpath serve</title>"
-		   "</head><body>\n<h1>hotpath serve</h1>\n<p><a href=\"/metrics\">/metrics</a> "
-		   "(Prometheus, OpenMetrics) &middot; <a href=\"/debug/pprof/\">/debug/pprof/</a></p>\n"
-		   "<table border=\"1\" cellpadding=\"3\">\n<tr><th>pid</th><th>command</th>"
-		   "<th>state</th><th>mode</th><th>functions</th><th>wall</th><th>pages</th></tr>\n");
+	fprintf(f,
+		"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>hotpath serve</title>"
+		"</head><body>\n<h1>hotpath serve</h1>\n<p><a href=\"/metrics\">/metrics</a> "
+		"(Prometheus, OpenMetrics) &middot; <a href=\"/debug/pprof/\">/debug/pprof/</a></p>\n"
+		"<table border=\"1\" cellpadding=\"3\">\n<tr><th>pid</th><th>command</th>"
+		"<th>state</th><th>mode</th><th>functions</th><th>wall</th><th>pages</th></tr>\n");
 	int n = hp_serve_collect(s, 0, 0, index_row, f);
-	fprintf(f, "</table>\n<p>%d profiled process%s.</p>\n</body></html>\n", n, n == 1 ? "" : "es");
+	fprintf(f, "</table>\n<p>%d profiled process%s.</p>\n</body></html>\n", n,
+		n == 1 ? "" : "es");
 	if (fclose(f) != 0) {
 		free(body);
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
@@ -427,7 +439,8 @@ static enum MHD_Result page_pprof_index(struct MHD_Connection *c)
 		"<li><a href=\"profile?seconds=10\">profile</a>: CPU samples over ?seconds=N</li>\n"
 		"<li><a href=\"heap\">heap</a>: allocation stacks (--alloc-stacks)</li>\n"
 		"</ul>\n<p>Add ?pid=PID when several processes are profiled.</p>\n</body></html>\n";
-	return send_buf(c, MHD_HTTP_OK, "text/html; charset=utf-8", (void *)html, sizeof(html) - 1, 0);
+	return send_buf(c, MHD_HTTP_OK, "text/html; charset=utf-8", (void *)html, sizeof(html) - 1,
+			0);
 }
 
 /* ---- dispatch ---- */
@@ -444,7 +457,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!r)
 			return MHD_NO;
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+					"text/plain; charset=utf-8");
 		enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
 		MHD_destroy_response(r);
 		return ret;
@@ -492,8 +506,8 @@ static int listen_socket(const void *addr, unsigned addrlen, int v6, unsigned ba
 	return fd;
 }
 
-int hp_serve_http_start(struct hp_server *s, const void *addr, unsigned addrlen, int v6,
-			char *err, size_t errlen)
+int hp_serve_http_start(struct hp_server *s, const void *addr, unsigned addrlen, int v6, char *err,
+			size_t errlen)
 {
 	unsigned conns = s->o.max_connections ? s->o.max_connections : 256;
 	int fd = listen_socket(addr, addrlen, v6, conns, err, errlen, s->o.listen);

@@ -32,8 +32,8 @@ struct setting {
 static const struct setting table[] = {
 	{"percentiles", "HOTPATH_PERCENTILES", "percentiles", 'p', T_PCTS, OFF(pcts), 0, 0, "95",
 	 "LIST", "percentiles to show, e.g. 50,95,99.9"},
-	{"format", "HOTPATH_FORMAT", "format", 'f', T_FORMAT, OFF(format), 0, 0, "table",
-	 "FMT", "report format: table, json, json-pretty, pprof (gzipped, with --output), folded "
+	{"format", "HOTPATH_FORMAT", "format", 'f', T_FORMAT, OFF(format), 0, 0, "table", "FMT",
+	 "report format: table, json, json-pretty, pprof (gzipped, with --output), folded "
 	 "(flame graph stacks) or svg (HOTPATH_JSON=true means json)"},
 	{"limit", "HOTPATH_LIMIT", "limit", 'n', T_U64, OFF(limit), 0, 1000000000, "15", "N",
 	 "functions to list, 0 for all"},
@@ -43,8 +43,8 @@ static const struct setting table[] = {
 	 "write the report to FILE instead of stderr"},
 	{"alloc", "HOTPATH_ALLOC", "alloc", 0, T_BOOL, OFF(alloc), 0, 0, "false", NULL,
 	 "track heap allocations per function and thread"},
-	{"alloc_self", "HOTPATH_ALLOC_SELF", "alloc-self", 0, T_BOOL, OFF(alloc_self), 0, 0, "false",
-	 NULL, "attribute allocations to the innermost function only (implies --alloc)"},
+	{"alloc_self", "HOTPATH_ALLOC_SELF", "alloc-self", 0, T_BOOL, OFF(alloc_self), 0, 0,
+	 "false", NULL, "attribute allocations to the innermost function only (implies --alloc)"},
 	{"region_size", "HOTPATH_REGION_SIZE", "region-size", 0, T_U64, OFF(region_mib), 4, 65536,
 	 "64", "MIB", "size of each process's shared-memory region in MiB"},
 	{"keep_regions", "HOTPATH_KEEP_REGIONS", "keep-regions", 0, T_BOOL, OFF(keep_regions), 0, 0,
@@ -67,7 +67,8 @@ static const struct setting table[] = {
 	 "30000", "MS", "how long a save waits while another process writes the database"},
 	/* patching without recompile (docs/patching.md) */
 	{"functions", "HOTPATH_FUNCTIONS", "functions", 0, T_STRING, OFF(functions), 0, 0, "",
-	 "LIST", "patch and time these functions: [MODULE:]GLOB,... ('!' excludes), e.g. 'main,my_*'"},
+	 "LIST",
+	 "patch and time these functions: [MODULE:]GLOB,... ('!' excludes), e.g. 'main,my_*'"},
 	{"functions_max", "HOTPATH_FUNCTIONS_MAX", "functions-max", 0, T_U64, OFF(functions_max), 1,
 	 1000000, "5000", "N", "most functions one pattern may select (a warning beyond)"},
 	/* data flow and concurrency (docs/dataflow.md) */
@@ -77,8 +78,8 @@ static const struct setting table[] = {
 	 "record pthread mutexes, rwlocks, condition variables (--locks=false: off)"},
 	{"threads", "HOTPATH_THREADS", "threads", 0, T_BOOL, OFF(threads), 0, 0, "true", NULL,
 	 "show the threads section (--threads=false: hide it)"},
-	{"lock_hold", "HOTPATH_LOCK_HOLD", "lock-hold", 0, T_BOOL, OFF(lock_hold), 0, 0, "true", NULL,
-	 "time how long locks are held (--lock-hold=false: cheaper lock hooks)"},
+	{"lock_hold", "HOTPATH_LOCK_HOLD", "lock-hold", 0, T_BOOL, OFF(lock_hold), 0, 0, "true",
+	 NULL, "time how long locks are held (--lock-hold=false: cheaper lock hooks)"},
 	/* serve (docs/serve.md) */
 	{"serve", "HOTPATH_SERVE", "serve", 0, T_SERVE, OFF(serve), 0, 0, "false", "[=ADDR:PORT]",
 	 "serve /metrics and pprof for this run (at ADDR:PORT, else at 'listen')"},
@@ -90,8 +91,8 @@ static const struct setting table[] = {
 	 "serve only this process (0: every profiled process of the user)"},
 	{"max_connections", "HOTPATH_MAX_CONNECTIONS", "max-connections", 0, T_U64,
 	 OFF(max_connections), 1, 4096, "256", "N", "connections served at once; more wait"},
-	{"serve_timeout", "HOTPATH_SERVE_TIMEOUT", "serve-timeout", 0, T_U64, OFF(serve_timeout_s), 1,
-	 3600, "10", "SECS", "close a connection idle this long"},
+	{"serve_timeout", "HOTPATH_SERVE_TIMEOUT", "serve-timeout", 0, T_U64, OFF(serve_timeout_s),
+	 1, 3600, "10", "SECS", "close a connection idle this long"},
 	{"buckets", "HOTPATH_BUCKETS", "buckets", 0, T_STRING, OFF(buckets), 0, 0,
 	 "0.00001,0.0001,0.001,0.01,0.1,1,10", "LIST",
 	 "upper bounds (seconds) of the /metrics duration histogram buckets"},
@@ -103,10 +104,11 @@ static const struct setting table[] = {
 	{"sample_hz", "HOTPATH_SAMPLE_HZ", "sample-hz", 0, T_U64, OFF(sample_hz), 1, 100000, "100",
 	 "N", "CPU samples per second of a thread's CPU time"},
 	/* CI gates and descendants (docs/ci.md, docs/run.md) */
-	{"check_budgets", "HOTPATH_CHECK_BUDGETS", "check-budgets", 0, T_BOOL, OFF(check_budgets), 0,
-	 0, "false", NULL, "check the config's [budget] lines: exit 3 and list those over"},
-	{"wait_children", "HOTPATH_WAIT_CHILDREN", "wait-children", 0, T_U64, OFF(wait_children_ms), 0,
-	 3600000, "300", "MS", "wait up to MS for descendants still running at the end, 0: do not"},
+	{"check_budgets", "HOTPATH_CHECK_BUDGETS", "check-budgets", 0, T_BOOL, OFF(check_budgets),
+	 0, 0, "false", NULL, "check the config's [budget] lines: exit 3 and list those over"},
+	{"wait_children", "HOTPATH_WAIT_CHILDREN", "wait-children", 0, T_U64, OFF(wait_children_ms),
+	 0, 3600000, "300", "MS",
+	 "wait up to MS for descendants still running at the end, 0: do not"},
 };
 #define NSET (sizeof(table) / sizeof(table[0]))
 
@@ -125,7 +127,8 @@ int hp_settings_parse_format(const char *v, int *out, char *err, size_t errlen)
 	else if (!strcmp(v, "svg"))
 		*out = HP_FMT_SVG;
 	else {
-		snprintf(err, errlen, "expected table, json, json-pretty, pprof, folded or svg, got '%s'", v);
+		snprintf(err, errlen,
+			 "expected table, json, json-pretty, pprof, folded or svg, got '%s'", v);
 		return -1;
 	}
 	return 0;
@@ -139,18 +142,12 @@ static int apply(struct hp_settings *s, const struct setting *t, const char *v, 
 	void *field = (char *)s + t->off;
 	int rc = 0;
 	switch (t->type) {
-	case T_BOOL:
-		rc = hp_parse_bool(v, field, why, sizeof(why));
-		break;
-	case T_U64:
-		rc = hp_parse_u64(v, t->min, t->max, field, why, sizeof(why));
-		break;
+	case T_BOOL: rc = hp_parse_bool(v, field, why, sizeof(why)); break;
+	case T_U64: rc = hp_parse_u64(v, t->min, t->max, field, why, sizeof(why)); break;
 	case T_PCTS:
 		rc = hp_parse_percentiles(v, s->pcts, HP_MAX_PCTS, &s->npcts, why, sizeof(why));
 		break;
-	case T_FORMAT:
-		rc = hp_settings_parse_format(v, field, why, sizeof(why));
-		break;
+	case T_FORMAT: rc = hp_settings_parse_format(v, field, why, sizeof(why)); break;
 	case T_FLAME:
 		if (!strcmp(v, "auto") || !strcmp(v, "cpu")) {
 			*(int *)field = !strcmp(v, "cpu") ? HP_FLAME_CPU : HP_FLAME_AUTO;
@@ -240,7 +237,8 @@ static int add_budget(struct hp_settings *s, const struct hp_conf_item *it, cons
 	errno = 0;
 	double lim = strtod(it->value, &end);
 	if (errno || *end || end == it->value || !(lim >= 0) || lim > 1.8e19) {
-		snprintf(err, errlen, "%s: expected a number >= 0 after '<=', got '%s'", where, it->value);
+		snprintf(err, errlen, "%s: expected a number >= 0 after '<=', got '%s'", where,
+			 it->value);
 		return -1;
 	}
 	struct hp_budget *nb = realloc(s->budgets, (s->nbudgets + 1) * sizeof(*nb));
@@ -285,7 +283,8 @@ static int cwd_config(void)
 		snprintf(why, sizeof(why), "owned by uid %u, not by you (uid %u) or root",
 			 (unsigned)st.st_uid, (unsigned)geteuid());
 	else if (st.st_mode & S_IWOTH)
-		snprintf(why, sizeof(why), "writable by others (mode %04o)", (unsigned)(st.st_mode & 07777));
+		snprintf(why, sizeof(why), "writable by others (mode %04o)",
+			 (unsigned)(st.st_mode & 07777));
 	else
 		return fd;
 	close(fd);
@@ -329,11 +328,13 @@ int hp_settings_load(struct hp_settings *s, const char *config, char *err, size_
 			/* [functions] include = ... / exclude = ...: appended to `functions`. */
 			if (!t && !strcmp(it->section, "functions") &&
 			    (!strcmp(it->key, "include") || !strcmp(it->key, "exclude"))) {
-				hp_settings_add_functions(s, it->value, !strcmp(it->key, "exclude"));
+				hp_settings_add_functions(s, it->value,
+							  !strcmp(it->key, "exclude"));
 				continue;
 			}
 			if (!t) {
-				snprintf(err, errlen, "%s: unknown setting '%s%s%s' (see hotpath.conf.example)",
+				snprintf(err, errlen,
+					 "%s: unknown setting '%s%s%s' (see hotpath.conf.example)",
 					 where, it->section, it->section[0] ? "." : "", it->key);
 				hp_conf_free(&c);
 				return -1;
@@ -345,7 +346,7 @@ int hp_settings_load(struct hp_settings *s, const char *config, char *err, size_
 			/* Where a report or the history goes: say which file decided it. */
 			if (!strcmp(t->key, "output") || !strcmp(t->key, "db"))
 				fprintf(stderr, "hotpath: settings from %s%s: %s = %s\n",
-					 fd >= 0 ? "./" : "", path, t->key, it->value);
+					fd >= 0 ? "./" : "", path, t->key, it->value);
 		}
 		hp_conf_free(&c);
 	}
@@ -371,7 +372,8 @@ int hp_settings_load(struct hp_settings *s, const char *config, char *err, size_
 	return 0;
 }
 
-int hp_settings_flags(struct hp_settings *s, int argc, char **argv, int *i, char *err, size_t errlen)
+int hp_settings_flags(struct hp_settings *s, int argc, char **argv, int *i, char *err,
+		      size_t errlen)
 {
 	return hp_settings_flags_cmd(s, HP_SET_RUN, argc, argv, i, err, errlen);
 }
@@ -379,9 +381,10 @@ int hp_settings_flags(struct hp_settings *s, int argc, char **argv, int *i, char
 /* The settings `hotpath serve` takes (docs/serve.md); `run` takes all but serve_pid. */
 static int for_cmd(const struct setting *t, unsigned cmd)
 {
-	static const char *const serve_keys[] = {"percentiles", "listen", "allow_remote",
-						 "serve_pid", "max_connections", "serve_timeout",
-						 "buckets", NULL};
+	static const char *const serve_keys[] = {"percentiles",	    "listen",
+						 "allow_remote",    "serve_pid",
+						 "max_connections", "serve_timeout",
+						 "buckets",	    NULL};
 	if (cmd == HP_SET_RUN)
 		return strcmp(t->key, "serve_pid") != 0;
 	for (int i = 0; serve_keys[i]; i++)
@@ -416,7 +419,8 @@ int hp_settings_flags_cmd(struct hp_settings *s, unsigned cmd, int argc, char **
 		const char *val = NULL;
 		/* --no-FLAG: a boolean switched off (--no-sample). */
 		for (size_t k = 0; k < NSET && !t && !strncmp(a, "--no-", 5); k++)
-			if (table[k].type == T_BOOL && for_cmd(&table[k], cmd) && !strcmp(a + 5, table[k].flag)) {
+			if (table[k].type == T_BOOL && for_cmd(&table[k], cmd) &&
+			    !strcmp(a + 5, table[k].flag)) {
 				t = &table[k];
 				val = "false";
 			}
@@ -471,13 +475,13 @@ void hp_settings_help_cmd(FILE *f, unsigned cmd)
 			continue;
 		char lhs[64];
 		if (t->shortopt)
-			snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", t->shortopt, t->flag, t->arg && t->arg[0] != '[' ? " " : "",
-				 t->arg ? t->arg : "");
+			snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", t->shortopt, t->flag,
+				 t->arg && t->arg[0] != '[' ? " " : "", t->arg ? t->arg : "");
 		else
-			snprintf(lhs, sizeof(lhs), "    --%s%s%s", t->flag, t->arg && t->arg[0] != '[' ? " " : "",
-				 t->arg ? t->arg : "");
-		fprintf(f, "  %-24s %s\n  %-24s   [%s; config '%s'; default %s]\n", lhs, t->help, "",
-			t->env, t->key, *t->def ? t->def : "none");
+			snprintf(lhs, sizeof(lhs), "    --%s%s%s", t->flag,
+				 t->arg && t->arg[0] != '[' ? " " : "", t->arg ? t->arg : "");
+		fprintf(f, "  %-24s %s\n  %-24s   [%s; config '%s'; default %s]\n", lhs, t->help,
+			"", t->env, t->key, *t->def ? t->def : "none");
 	}
 }
 

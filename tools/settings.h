@@ -10,18 +10,18 @@
 struct hp_settings {
 	double pcts[HP_MAX_PCTS];
 	int npcts;
-	int format;	   /* HP_FMT_* */
-	uint64_t limit;	   /* 0 = all */
+	int format;	     /* HP_FMT_* */
+	uint64_t limit;	     /* 0 = all */
 	uint64_t timeout_ms; /* 0 = none */
-	char *output;	   /* NULL = stderr */
+	char *output;	     /* NULL = stderr */
 	int alloc, alloc_self;
 	uint64_t region_mib;
 	int keep_regions;
 	char *config_path; /* the file that was read, NULL when none */
 	/* history (issue 7, docs/history.md): save the run to the SQLite database `db`. */
 	int save;
-	char *db;	     /* default .hotpath/history.db */
-	char *label;	     /* NULL = none */
+	char *db;		/* default .hotpath/history.db */
+	char *label;		/* NULL = none */
 	uint64_t db_timeout_ms; /* how long a save waits for another writer */
 	/* patching (issue 4, docs/patching.md): pattern list for HOTPATH_FUNCTIONS, NULL = none */
 	char *functions;
@@ -76,7 +76,8 @@ int hp_settings_load(struct hp_settings *s, const char *config, char *err, size_
 /* Parse `hotpath run` options from argv[*i]; stops at the first non-option or after "--".
  * `--config` is handled by the caller before hp_settings_load (see hp_settings_find_config).
  * Returns 0, 1 when --help was given, or -1 with err. */
-int hp_settings_flags(struct hp_settings *s, int argc, char **argv, int *i, char *err, size_t errlen);
+int hp_settings_flags(struct hp_settings *s, int argc, char **argv, int *i, char *err,
+		      size_t errlen);
 /* The same for the settings of command `cmd` (HP_SET_*). */
 int hp_settings_flags_cmd(struct hp_settings *s, unsigned cmd, int argc, char **argv, int *i,
 			  char *err, size_t errlen);

@@ -16,7 +16,7 @@
 #include "tools/report/report.h"
 #include "symbolize/symbolize.h"
 
-#define HP_CON_SPARK 60	     /* rate samples kept per function: one per refresh */
+#define HP_CON_SPARK 60 /* rate samples kept per function: one per refresh */
 #define HP_CON_FILTER_MAX 128
 #define HP_CON_MAX_PANES 12
 #define HP_CON_MAX_COLS 24
@@ -53,7 +53,7 @@ struct hp_col {
  * lists its columns. Rows are indexes into whatever the pane reads (the model in c->proc, or
  * the region's rows); they only have to stay valid until the next refresh. */
 struct hp_pane_ops {
-	const char *name; /* tab title */
+	const char *name;	   /* tab title */
 	const struct hp_col *cols; /* the columns (HP_PANE_COLS fills cols and ncols) */
 	int ncols;
 	/* Optional, instead of cols: columns that depend on the model (the Functions tab's
@@ -61,7 +61,7 @@ struct hp_pane_ops {
 	int (*columns)(struct hp_console *c, struct hp_col *cols, int max);
 	size_t (*count)(struct hp_console *c);
 	const char *(*label)(struct hp_console *c, size_t i); /* what `/` filters on */
-	uint64_t (*id)(struct hp_console *c, size_t i);	      /* keeps the selection across refreshes */
+	uint64_t (*id)(struct hp_console *c, size_t i); /* keeps the selection across refreshes */
 	/* Optional: lines above the table (totals), at most `max`; returns how many were drawn. */
 	int (*summary)(struct hp_console *c, int y, int w, int max);
 	/* Optional: why the table is empty ("allocation tracking is off: ..."), NULL for none. */
@@ -85,7 +85,7 @@ extern const struct hp_pane_ops hp_pane_functions, hp_pane_memory, hp_pane_threa
 struct hp_fn_hist {
 	uint64_t addr;
 	uint64_t prev_calls;
-	double rate; /* calls/s over the last refresh interval */
+	double rate;		   /* calls/s over the last refresh interval */
 	float spark[HP_CON_SPARK]; /* ring of rates, oldest at spark_head when full */
 	int nspark, spark_head;
 };
@@ -93,7 +93,7 @@ struct hp_fn_hist {
 /* Per-thread CPU time sampled from /proc between refreshes. */
 struct hp_thread_cpu {
 	int tid;
-	uint64_t prev_ticks; /* utime+stime in clock ticks at the previous refresh */
+	uint64_t prev_ticks;	  /* utime+stime in clock ticks at the previous refresh */
 	uint64_t user_ns, sys_ns; /* latest */
 	double cpu_pct;
 	int seen; /* generation stamp */
@@ -112,8 +112,8 @@ struct hp_console {
 	double interval_s;
 	double pcts[HP_MAX_PCTS];
 	int npcts;
-	int want_pid;	  /* 0: pick from the list */
-	int follow;	  /* picker: attach to a process that starts while it is shown */
+	int want_pid;	      /* 0: pick from the list */
+	int follow;	      /* picker: attach to a process that starts while it is shown */
 	const char *log_path; /* `hotpath run --console`: where the program's output goes */
 
 	/* Terminal. */
@@ -125,7 +125,7 @@ struct hp_console {
 	int paused, help, filtering, quit;
 	int show_log; /* `o`: the program's output (run --console) instead of the tab */
 	char filter[HP_CON_FILTER_MAX];
-	char edit[HP_CON_FILTER_MAX]; /* the filter being typed */
+	char edit[HP_CON_FILTER_MAX];	     /* the filter being typed */
 	char pick_filter[HP_CON_FILTER_MAX]; /* the picker's, kept while a process is shown */
 	struct hp_pane_state ps[HP_CON_MAX_PANES];
 	uint64_t inspect_addr;
@@ -134,11 +134,11 @@ struct hp_console {
 	char status[256]; /* transient one-line message in the footer */
 
 	/* The source. */
-	int attached;	       /* reg is mapped */
-	int no_retry;	       /* the region broke while watched: do not re-attach every refresh */
+	int attached; /* reg is mapped */
+	int no_retry; /* the region broke while watched: do not re-attach every refresh */
 	struct hp_rregion reg;
-	char message[1024];     /* why nothing is shown (not profiled, corrupted, ...), "" if none */
-	char ended[256];       /* "process 42 exited with status 0", "" while it runs */
+	char message[1024]; /* why nothing is shown (not profiled, corrupted, ...), "" if none */
+	char ended[256];    /* "process 42 exited with status 0", "" while it runs */
 	struct hp_symbolizer *sym;
 	struct hp_proc proc;
 	int have_proc;
@@ -200,7 +200,8 @@ void hp_con_table_key(struct hp_console *c, const struct hp_pane_ops *p, int ch)
 /* The id of the selected row, 0 when none. */
 uint64_t hp_con_table_selected(struct hp_console *c, const struct hp_pane_ops *p);
 /* Footer text for the pane's sort: "sort: Total v". */
-void hp_con_table_sort_label(struct hp_console *c, const struct hp_pane_ops *p, char *buf, size_t n);
+void hp_con_table_sort_label(struct hp_console *c, const struct hp_pane_ops *p, char *buf,
+			     size_t n);
 
 /* logview.c: the tail of c->log_path in lines y..y+h-1. */
 void hp_con_log_draw(struct hp_console *c, int y, int h);

@@ -10,8 +10,8 @@
 
 /* The tabs, in order (key 1 is the first). A new tab: a pane_*.c file and a row here. */
 static const struct hp_pane_ops *const panes[] = {
-	&hp_pane_functions, &hp_pane_memory, &hp_pane_channels, &hp_pane_locks, &hp_pane_threads,
-	&hp_pane_tree,
+	&hp_pane_functions, &hp_pane_memory,  &hp_pane_channels,
+	&hp_pane_locks,	    &hp_pane_threads, &hp_pane_tree,
 };
 #define NPANES ((int)(sizeof(panes) / sizeof(panes[0])))
 
@@ -47,11 +47,15 @@ static void draw_title(struct hp_console *c)
 		char every[48];
 		double eff = (double)hp_con_interval_ns(c) / 1e9;
 		if (eff > c->interval_s * 1.05)
-			snprintf(every, sizeof(every), "%gs (%.1fs: large model)", c->interval_s, eff);
+			snprintf(every, sizeof(every), "%gs (%.1fs: large model)", c->interval_s,
+				 eff);
 		else
 			snprintf(every, sizeof(every), "%gs", c->interval_s);
-		snprintf(line, sizeof(line), " hotpath console | pid %d | %s | %s %s | every %s%s%s%s",
-			 p->pid, hp_base_name(p->argc ? p->argv[0] : p->exe ? p->exe : "?"),
+		snprintf(line, sizeof(line),
+			 " hotpath console | pid %d | %s | %s %s | every %s%s%s%s", p->pid,
+			 hp_base_name(p->argc  ? p->argv[0]
+				      : p->exe ? p->exe
+					       : "?"),
 			 p->state == HP_PS_RUNNING ? "up" : "ran", up, every,
 			 c->paused ? " | PAUSED" : "", c->log_path ? " | output: " : "",
 			 c->log_path ? c->log_path : "");
@@ -116,14 +120,19 @@ static void draw_footer(struct hp_console *c, const struct hp_pane_ops *p)
 	}
 	hp_con_table_sort_label(c, p, sort, sizeof(sort));
 	if (c->mode == HP_CON_INSPECT)
-		snprintf(line, sizeof(line), "Esc back  p %s  q quit  ? help", c->paused ? "resume" : "pause");
+		snprintf(line, sizeof(line), "Esc back  p %s  q quit  ? help",
+			 c->paused ? "resume" : "pause");
 	else if (c->mode == HP_CON_PICKER)
-		snprintf(line, sizeof(line), "Enter attach  s sort: %s  / filter  p %s  q quit  ? help%s%s",
-			 sort, c->paused ? "resume" : "pause", c->filter[0] ? "  filter: " : "", c->filter);
+		snprintf(line, sizeof(line),
+			 "Enter attach  s sort: %s  / filter  p %s  q quit  ? help%s%s", sort,
+			 c->paused ? "resume" : "pause", c->filter[0] ? "  filter: " : "",
+			 c->filter);
 	else
-		snprintf(line, sizeof(line), "q quit  p %s  s sort: %s  r rev  / filter  %s%s1-%d tabs  ? help%s%s",
+		snprintf(line, sizeof(line),
+			 "q quit  p %s  s sort: %s  r rev  / filter  %s%s1-%d tabs  ? help%s%s",
 			 c->paused ? "resume" : "pause", sort, p->inspectable ? "i inspect  " : "",
-			 c->log_path ? "o output  " : "", NPANES, c->filter[0] ? "  filter: " : "", c->filter);
+			 c->log_path ? "o output  " : "", NPANES, c->filter[0] ? "  filter: " : "",
+			 c->filter);
 	attron(hp_con_attr(c, HP_A_TITLE));
 	mvhline(y, 0, ' ', c->cols);
 	hp_con_put(c, y, 0, c->cols, line, 0, 0);
@@ -219,22 +228,26 @@ static int key(struct hp_console *c, int ch, int from_picker)
 		filter_key(c, ch);
 		return 0;
 	}
-	if (c->mode == HP_CON_DASH && !c->show_log && p->keypress && c->have_proc && p->keypress(c, ch))
+	if (c->mode == HP_CON_DASH && !c->show_log && p->keypress && c->have_proc &&
+	    p->keypress(c, ch))
 		return 0;
 	switch (ch) {
-	case 'q': case 'Q': c->quit = 1; return 0;
+	case 'q':
+	case 'Q': c->quit = 1; return 0;
 	case '?': c->help = 1; return 0;
-	case 'p': case 'P': c->paused = !c->paused; return !c->paused;
+	case 'p':
+	case 'P': c->paused = !c->paused; return !c->paused;
 	case '/':
 		if (c->mode != HP_CON_INSPECT) {
 			c->filtering = 1;
 			snprintf(c->edit, sizeof(c->edit), "%s", c->filter);
 		}
 		return 0;
-	case 'o':
-		c->show_log = c->log_path && !c->show_log;
-		return 0;
-	case 27: case 'b': case KEY_BACKSPACE: case 127:
+	case 'o': c->show_log = c->log_path && !c->show_log; return 0;
+	case 27:
+	case 'b':
+	case KEY_BACKSPACE:
+	case 127:
 		if (c->show_log) {
 			c->show_log = 0;
 			return 0;
@@ -244,7 +257,10 @@ static int key(struct hp_console *c, int ch, int from_picker)
 		else
 			go_back(c, from_picker);
 		return 0;
-	case '\n': case '\r': case KEY_ENTER: case 'i':
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+	case 'i':
 		if (c->mode == HP_CON_PICKER) {
 			hp_con_picker_open(c);
 		} else if (c->mode == HP_CON_DASH && p->inspectable && c->have_proc) {
@@ -253,14 +269,18 @@ static int key(struct hp_console *c, int ch, int from_picker)
 			hp_con_inspect_close(c);
 		}
 		return 0;
-	case '\t': case KEY_RIGHT: case 'l':
+	case '\t':
+	case KEY_RIGHT:
+	case 'l':
 		if (c->mode != HP_CON_PICKER) {
 			c->show_log = 0;
 			c->tab = (c->tab + 1) % NPANES;
 			c->mode = HP_CON_DASH;
 		}
 		return 0;
-	case KEY_BTAB: case KEY_LEFT: case 'h':
+	case KEY_BTAB:
+	case KEY_LEFT:
+	case 'h':
 		if (c->mode != HP_CON_PICKER) {
 			c->show_log = 0;
 			c->tab = (c->tab + NPANES - 1) % NPANES;
@@ -286,7 +306,8 @@ int hp_console_run(struct hp_console *c)
 	int rc = hp_con_screen_start(c);
 	if (rc < 0) {
 		hp_con_screen_stop();
-		fprintf(stderr, "hotpath: console: needs a terminal (stdin and stdout a tty, TERM set)\n");
+		fprintf(stderr,
+			"hotpath: console: needs a terminal (stdin and stdout a tty, TERM set)\n");
 		return -1;
 	}
 	hp_con_source_init(c);

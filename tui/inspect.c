@@ -30,7 +30,8 @@ void hp_con_inspect_open(struct hp_console *c, uint64_t addr)
 		/* One lookup with file:line for this function only: the refresh skips lines. */
 		free(hp_region_symbol(&c->reg, c->sym, addr, &module, c->inspect_info));
 		if (module)
-			snprintf(c->inspect_module, sizeof(c->inspect_module), "%.*s", HP_PATH_MAX - 1, module);
+			snprintf(c->inspect_module, sizeof(c->inspect_module), "%.*s",
+				 HP_PATH_MAX - 1, module);
 	}
 }
 
@@ -107,7 +108,8 @@ static void bars(struct hp_console *c, const struct hp_fn_row *r, int y, int x, 
 			cnt[i] = r->hist[i].count;
 		}
 	} else {
-		double a = r->hist[0].lo_ns > 1 ? r->hist[0].lo_ns : 1, b = r->hist[r->nhist - 1].hi_ns;
+		double a = r->hist[0].lo_ns > 1 ? r->hist[0].lo_ns : 1,
+		       b = r->hist[r->nhist - 1].hi_ns;
 		if (b <= a)
 			b = a + 1;
 		double step = log(b / a) / nb;
@@ -178,7 +180,8 @@ static void sparkline(struct hp_console *c, const struct hp_fn_hist *h, int y, i
 	char title[160], now[32], top[32];
 	hp_con_fmt_rate(now, sizeof(now), last);
 	hp_con_fmt_rate(top, sizeof(top), max);
-	snprintf(title, sizeof(title), "Calls/s over the last %d refreshes (%.0f s): now %s, max %s", n,
+	snprintf(title, sizeof(title),
+		 "Calls/s over the last %d refreshes (%.0f s): now %s, max %s", n,
 		 n * c->interval_s, now, top);
 	attron(hp_con_attr(c, HP_A_HEADER));
 	hp_con_put(c, y, 1, w - 2, title, 0, 1);
@@ -235,7 +238,8 @@ static void rel_list(struct hp_console *c, const char *title, struct rel *v, int
 {
 	char line[256], name[160], calls[32];
 	attron(hp_con_attr(c, HP_A_HEADER));
-	snprintf(line, sizeof(line), "%-*s %9s %7s", w - 19 > 8 ? w - 19 : 8, title, "Calls", "Time");
+	snprintf(line, sizeof(line), "%-*s %9s %7s", w - 19 > 8 ? w - 19 : 8, title, "Calls",
+		 "Time");
 	hp_con_put(c, y, x, w, line, 0, 1);
 	attroff(hp_con_attr(c, HP_A_HEADER));
 	qsort(v, (size_t)n, sizeof(*v), rel_cmp);
@@ -275,14 +279,15 @@ static int relatives(struct hp_console *c, const struct hp_fn_row *r, int y, int
 				whole += n->total_ns;
 			if (n->parent >= 0)
 				rel_add(callers, &ncallers, MAXREL, t->nodes[n->parent].addr,
-					t->nodes[n->parent].name ? t->nodes[n->parent].name : "?", n->calls,
-					nested ? 0 : n->total_ns);
+					t->nodes[n->parent].name ? t->nodes[n->parent].name : "?",
+					n->calls, nested ? 0 : n->total_ns);
 			else
-				rel_add(callers, &ncallers, MAXREL, 0, "(thread start)", n->calls, n->total_ns);
+				rel_add(callers, &ncallers, MAXREL, 0, "(thread start)", n->calls,
+					n->total_ns);
 		}
 		if (n->parent >= 0 && t->nodes[n->parent].addr == r->addr)
-			rel_add(callees, &ncallees, MAXREL, n->addr, n->name ? n->name : "?", n->calls,
-				n->total_ns);
+			rel_add(callees, &ncallees, MAXREL, n->addr, n->name ? n->name : "?",
+				n->calls, n->total_ns);
 	}
 	int w = (c->cols - 3) / 2;
 	rel_list(c, "Callers", callers, ncallers, whole, y, 1, h, w);
@@ -305,7 +310,10 @@ void hp_con_inspect_draw(struct hp_console *c, int y)
 	hp_con_put(c, 1, 0, c->cols, "Inspect", 0, 1); /* over the tabs line */
 	attroff(hp_con_attr(c, HP_A_HEADER));
 	kv(c, y++, "Function", r->name ? r->name : "?");
-	kv(c, y++, "Module", c->inspect_module[0] ? c->inspect_module : r->module ? r->module : "unknown");
+	kv(c, y++, "Module",
+	   c->inspect_module[0] ? c->inspect_module
+	   : r->module		? r->module
+				: "unknown");
 	if (c->inspect_info && c->inspect_info->file[0])
 		snprintf(buf, sizeof(buf), "%s:%d", c->inspect_info->file, c->inspect_info->line);
 	else

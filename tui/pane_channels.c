@@ -58,7 +58,10 @@ static void name_text(struct hp_console *c, size_t i, double v, char *buf, size_
 static void state_text(struct hp_console *c, size_t i, double v, char *buf, size_t size)
 {
 	const struct hp_chan_row *ch = chan(c, i);
-	snprintf(buf, size, "%s", ch->closed_ns ? "closed" : ch->state & HP_CHST_FULL ? "full" : "open");
+	snprintf(buf, size, "%s",
+		 ch->closed_ns		    ? "closed"
+		 : ch->state & HP_CHST_FULL ? "full"
+					    : "open");
 }
 
 static const struct hp_col cols[] = {

@@ -72,8 +72,12 @@ static int columns(struct hp_console *c, struct hp_col *cols, int max)
 		cols[n++] = head[k];
 	for (int k = 0; k < c->npcts && n < max - NTAIL; k++) {
 		snprintf(pct_titles[k], sizeof(pct_titles[k]), "P%g", c->pcts[k]);
-		cols[n++] = (struct hp_col){.title = pct_titles[k], .width = 10, .right = 1,
-					    .fmt = HP_COL_NS_ROUND, .get = pct, .arg = k};
+		cols[n++] = (struct hp_col){.title = pct_titles[k],
+					    .width = 10,
+					    .right = 1,
+					    .fmt = HP_COL_NS_ROUND,
+					    .get = pct,
+					    .arg = k};
 	}
 	for (int k = 0; k < NTAIL; k++)
 		cols[n++] = tail[k];

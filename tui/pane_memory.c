@@ -80,8 +80,8 @@ static int summary(struct hp_console *c, int y, int w, int max)
 	hp_con_fmt_bytes(al, sizeof(al), (double)m->alloc_bytes);
 	hp_con_fmt_bytes(fr, sizeof(fr), (double)m->free_bytes);
 	hp_con_fmt_bytes(out, sizeof(out), (double)m->outside.alloc_bytes);
-	snprintf(line, sizeof(line), "Heap live %s  peak %s  allocated %s (%llu)  freed %s", live, peak,
-		 al, (unsigned long long)m->alloc_count, fr);
+	snprintf(line, sizeof(line), "Heap live %s  peak %s  allocated %s (%llu)  freed %s", live,
+		 peak, al, (unsigned long long)m->alloc_count, fr);
 	hp_con_put(c, y, 1, w - 2, line, 0, 0);
 	if (max < 2)
 		return 1;

@@ -101,12 +101,32 @@ static const struct hp_col cols[] = {
 	{.title = "Thread", .width = 16, .text_key = 1, .fmt = HP_COL_TEXT, .text = name_text},
 	{.title = "TID", .width = 8, .right = 1, .fmt = HP_COL_TEXT, .get = tid, .text = tid_text},
 	{.title = "Status", .width = 8, .fmt = HP_COL_TEXT, .get = running, .text = status_text},
-	{.title = "CPU %", .width = 7, .right = 1, .fmt = HP_COL_TEXT, .get = cpu_pct, .text = cpu_text},
+	{.title = "CPU %",
+	 .width = 7,
+	 .right = 1,
+	 .fmt = HP_COL_TEXT,
+	 .get = cpu_pct,
+	 .text = cpu_text},
 	{.title = "User", .width = 10, .right = 1, .fmt = HP_COL_NS, .get = user},
 	{.title = "Sys", .width = 10, .right = 1, .fmt = HP_COL_NS, .get = sys},
-	{.title = "Alloc", .width = 10, .right = 1, .fmt = HP_COL_TEXT, .get = alloc, .text = alloc_text},
-	{.title = "Free", .width = 10, .right = 1, .fmt = HP_COL_TEXT, .get = freed, .text = alloc_text},
-	{.title = "Diff", .width = 10, .right = 1, .fmt = HP_COL_TEXT, .get = diff, .text = alloc_text},
+	{.title = "Alloc",
+	 .width = 10,
+	 .right = 1,
+	 .fmt = HP_COL_TEXT,
+	 .get = alloc,
+	 .text = alloc_text},
+	{.title = "Free",
+	 .width = 10,
+	 .right = 1,
+	 .fmt = HP_COL_TEXT,
+	 .get = freed,
+	 .text = alloc_text},
+	{.title = "Diff",
+	 .width = 10,
+	 .right = 1,
+	 .fmt = HP_COL_TEXT,
+	 .get = diff,
+	 .text = alloc_text},
 	{.title = "Calls", .width = 9, .right = 1, .fmt = HP_COL_COUNT, .get = calls},
 };
 
@@ -140,7 +160,8 @@ static int summary(struct hp_console *c, int y, int w, int max)
 		snprintf(rss, sizeof(rss), "-");
 	snprintf(line, sizeof(line), "Process RSS %s   threads %zu (%zu running)%s", rss,
 		 c->proc.nthreads, running,
-		 c->proc.modes & HP_MODE_ALLOC ? "" : "   (allocations not tracked: HOTPATH_ALLOC=1)");
+		 c->proc.modes & HP_MODE_ALLOC ? ""
+					       : "   (allocations not tracked: HOTPATH_ALLOC=1)");
 	hp_con_put(c, y, 1, w - 2, line, 0, 0);
 	return 1;
 }

@@ -92,7 +92,8 @@ static int sibling_cmp(const void *a, const void *b)
 	const struct hp_calltree *t = tree(tv.c);
 	int r;
 	if (tv.sort_col == 0) {
-		r = strcmp(t->nodes[x].name ? t->nodes[x].name : "", t->nodes[y].name ? t->nodes[y].name : "");
+		r = strcmp(t->nodes[x].name ? t->nodes[x].name : "",
+			   t->nodes[y].name ? t->nodes[y].name : "");
 	} else {
 		double kx = node_key(tv.c, x, tv.sort_col), ky = node_key(tv.c, y, tv.sort_col);
 		if (isnan(kx) || isnan(ky))
@@ -143,7 +144,8 @@ static void build(struct hp_console *c)
 	tv.sort_desc = ps->sort_desc;
 	for (size_t q = 0; q <= n; q++)
 		if (tv.first[q + 1] - tv.first[q] > 1)
-			qsort(tv.kids + tv.first[q], tv.first[q + 1] - tv.first[q], sizeof(size_t), sibling_cmp);
+			qsort(tv.kids + tv.first[q], tv.first[q + 1] - tv.first[q], sizeof(size_t),
+			      sibling_cmp);
 	if (n > tv.cap) {
 		size_t *r = realloc(tv.rows, n * sizeof(*r));
 		if (!r)
@@ -200,7 +202,9 @@ static void name_text(struct hp_console *c, size_t i, double v, char *buf, size_
 	const struct hp_ctnode *n = &tree(c)->nodes[k];
 	size_t d = tv.depth[k], ind = d < INDENT_MAX ? d : INDENT_MAX;
 	int kids = tv.first[k + 1] > tv.first[k];
-	const char *mark = !kids ? "  " : is_open(k) ? (c->utf8 ? "▾ " : "- ") : (c->utf8 ? "▸ " : "+ ");
+	const char *mark = !kids	? "  "
+			   : is_open(k) ? (c->utf8 ? "▾ " : "- ")
+					: (c->utf8 ? "▸ " : "+ ");
 	char deep[24] = "";
 	if (d > INDENT_MAX)
 		snprintf(deep, sizeof(deep), "[%zu] ", d);
@@ -217,16 +221,22 @@ static int keypress(struct hp_console *c, int ch)
 		return 0;
 	size_t k = (size_t)sel - 1;
 	switch (ch) {
-	case '+': case '=': case KEY_RIGHT: case 'l':
-		tv.state[k] = 1;
-		return 1;
-	case '-': case KEY_LEFT: case 'h':
+	case '+':
+	case '=':
+	case KEY_RIGHT:
+	case 'l': tv.state[k] = 1; return 1;
+	case '-':
+	case KEY_LEFT:
+	case 'h':
 		if (tv.first && tv.first[k + 1] > tv.first[k] && is_open(k))
 			tv.state[k] = 2;
 		else if (t->nodes[k].parent >= 0)
 			ps->sel_id = (uint64_t)t->nodes[k].parent + 1;
 		return 1;
-	case '\n': case '\r': case KEY_ENTER: case 'i':
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+	case 'i':
 		if (t->nodes[k].addr)
 			hp_con_inspect_open(c, t->nodes[k].addr);
 		return 1;

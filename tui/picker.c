@@ -80,11 +80,16 @@ static void describe(struct hp_pick *p, const char *path)
 	if (!o)
 		snprintf(p->cmd, sizeof(p->cmd), "%.*s", (int)sizeof(p->cmd) - 1, h.exe);
 	switch (h.state) {
-	case HP_STATE_EXITED: snprintf(p->state, sizeof(p->state), "exited (%d)", h.exit_status); break;
-	case HP_STATE_SIGNALED: snprintf(p->state, sizeof(p->state), "killed (sig %d)", h.term_signal); break;
+	case HP_STATE_EXITED:
+		snprintf(p->state, sizeof(p->state), "exited (%d)", h.exit_status);
+		break;
+	case HP_STATE_SIGNALED:
+		snprintf(p->state, sizeof(p->state), "killed (sig %d)", h.term_signal);
+		break;
 	case HP_STATE_EXECED: snprintf(p->state, sizeof(p->state), "exec'd"); break;
 	default:
-		snprintf(p->state, sizeof(p->state), "%s", hp_region_writer_alive(&h) ? "running" : "gone");
+		snprintf(p->state, sizeof(p->state), "%s",
+			 hp_region_writer_alive(&h) ? "running" : "gone");
 	}
 }
 
@@ -112,8 +117,9 @@ int hp_con_picker_refresh(struct hp_console *c)
 		v[i].path = strdup(paths[i]);
 		describe(&v[i], paths[i]);
 		/* Followed: only the user's own regions (root's too: not another user's). */
-		if (c->picker_listed && c->follow && !follow && v[i].own && !was_seen(c, paths[i]) &&
-		    !strcmp(v[i].state, "running") && (!c->filter[0] || strcasestr(v[i].cmd, c->filter)))
+		if (c->picker_listed && c->follow && !follow && v[i].own &&
+		    !was_seen(c, paths[i]) && !strcmp(v[i].state, "running") &&
+		    (!c->filter[0] || strcasestr(v[i].cmd, c->filter)))
 			follow = v[i].path;
 	}
 	pick_free(c->picks, c->npicks);
@@ -126,7 +132,8 @@ int hp_con_picker_refresh(struct hp_console *c)
 	if (follow) {
 		hp_con_picker_leave(c);
 		hp_con_attach(c, follow);
-		snprintf(c->status, sizeof(c->status), "followed new process %d (b: back to the list)",
+		snprintf(c->status, sizeof(c->status),
+			 "followed new process %d (b: back to the list)",
 			 c->attached ? c->reg.h->pid : 0);
 		return 1;
 	}
@@ -223,7 +230,12 @@ static void state_text(struct hp_console *c, size_t i, double v, char *buf, size
 static const struct hp_col cols[] = {
 	{.title = "Command", .width = 24, .text_key = 1, .fmt = HP_COL_TEXT, .text = name_text},
 	{.title = "PID", .width = 8, .right = 1, .fmt = HP_COL_TEXT, .get = pid, .text = pid_text},
-	{.title = "Age", .width = 8, .right = 1, .fmt = HP_COL_TEXT, .get = started, .text = age_text},
+	{.title = "Age",
+	 .width = 8,
+	 .right = 1,
+	 .fmt = HP_COL_TEXT,
+	 .get = started,
+	 .text = age_text},
 	{.title = "State", .width = 14, .fmt = HP_COL_TEXT, .get = liveness, .text = state_text},
 };
 

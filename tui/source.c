@@ -105,8 +105,8 @@ static void not_profiled(struct hp_console *c, int pid)
 			 pid, HP_REGION_DIR, HP_REGION_PREFIX, pid);
 	else
 		snprintf(c->message, sizeof(c->message),
-			 "no process %d and no region of it in %s: nothing to show; waiting for one", pid,
-			 HP_REGION_DIR);
+			 "no process %d and no region of it in %s: nothing to show; waiting for one",
+			 pid, HP_REGION_DIR);
 }
 
 /* The pid has regions, but none this user may trust (another user's file, or not a regular
@@ -119,9 +119,12 @@ static void untrusted_regions(struct hp_console *c, int pid)
 	for (int i = 0; i < n; i++)
 		if (lstat(any[i], &st) == 0 && S_ISREG(st.st_mode)) {
 			char err[512];
-			snprintf(err, sizeof(err), "%s: owned by uid %u, who does not own process %d: "
-				 "not trusted", any[i], (unsigned)st.st_uid, pid);
-			open_failure(c, any[i], st.st_uid != geteuid() && geteuid() ? -EACCES : -EPERM, err);
+			snprintf(err, sizeof(err),
+				 "%s: owned by uid %u, who does not own process %d: "
+				 "not trusted",
+				 any[i], (unsigned)st.st_uid, pid);
+			open_failure(c, any[i],
+				     st.st_uid != geteuid() && geteuid() ? -EACCES : -EPERM, err);
 			break;
 		}
 	hp_paths_free(any, n > 0 ? n : 0);
@@ -173,7 +176,8 @@ static struct hp_fn_hist *hist_get(struct hp_console *c, uint64_t addr, int crea
 		for (size_t i = 0; i < c->hist_cap; i++) {
 			if (!c->hist[i].addr)
 				continue;
-			size_t k = (size_t)((c->hist[i].addr >> 2) * 0x9E3779B97F4A7C15ull) & (cap - 1);
+			size_t k = (size_t)((c->hist[i].addr >> 2) * 0x9E3779B97F4A7C15ull) &
+				   (cap - 1);
 			while (nh[k].addr)
 				k = (k + 1) & (cap - 1);
 			nh[k] = c->hist[i];
@@ -286,7 +290,8 @@ static void update_threads(struct hp_console *c, double dt, int alive)
 		uint64_t ut, st;
 		if (alive && t->running && read_task_ticks(c->proc.pid, t->tid, &ut, &st) == 0) {
 			if (x->seen >= 0 && dt > 0)
-				x->cpu_pct = (double)(ut + st - x->prev_ticks) * ns_per_tick / (dt * 1e9) * 100;
+				x->cpu_pct = (double)(ut + st - x->prev_ticks) * ns_per_tick /
+					     (dt * 1e9) * 100;
 			x->prev_ticks = ut + st;
 			x->user_ns = (uint64_t)((double)ut * ns_per_tick);
 			x->sys_ns = (uint64_t)((double)st * ns_per_tick);
@@ -318,23 +323,24 @@ static void describe_end(struct hp_console *c)
 	const struct hp_proc *p = &c->proc;
 	switch (p->state) {
 	case HP_PS_EXITED:
-		snprintf(c->ended, sizeof(c->ended), "process %d exited with status %d: final numbers",
-			 p->pid, p->exit_status);
+		snprintf(c->ended, sizeof(c->ended),
+			 "process %d exited with status %d: final numbers", p->pid, p->exit_status);
 		break;
 	case HP_PS_SIGNALED:
-		snprintf(c->ended, sizeof(c->ended), "process %d was killed by signal %d (%s): final numbers",
-			 p->pid, p->term_signal, strsignal(p->term_signal));
+		snprintf(c->ended, sizeof(c->ended),
+			 "process %d was killed by signal %d (%s): final numbers", p->pid,
+			 p->term_signal, strsignal(p->term_signal));
 		break;
 	case HP_PS_EXECED:
-		snprintf(c->ended, sizeof(c->ended), "process %d called exec: this image's final numbers",
-			 p->pid);
+		snprintf(c->ended, sizeof(c->ended),
+			 "process %d called exec: this image's final numbers", p->pid);
 		break;
 	case HP_PS_VANISHED:
 		snprintf(c->ended, sizeof(c->ended),
-			 "process %d died without a recorded exit (SIGKILL?): last numbers seen", p->pid);
+			 "process %d died without a recorded exit (SIGKILL?): last numbers seen",
+			 p->pid);
 		break;
-	default:
-		c->ended[0] = 0;
+	default: c->ended[0] = 0;
 	}
 }
 

@@ -34,7 +34,8 @@ static double col_value(struct hp_console *c, const struct hp_col *col, size_t i
 }
 
 /* Row i's cell of column `col`, drawn the way the column says. */
-static void col_cell(struct hp_console *c, const struct hp_col *col, size_t i, char *buf, size_t size)
+static void col_cell(struct hp_console *c, const struct hp_col *col, size_t i, char *buf,
+		     size_t size)
 {
 	double v = col_value(c, col, i);
 
@@ -186,8 +187,9 @@ void hp_con_table_draw(struct hp_console *c, const struct hp_pane_ops *p, int y,
 	for (int k = 0, x = 0; k < nv; k++) {
 		int ci = vis[k], w = ci ? cols[ci].width : name_w - 1;
 		char title[64];
-		const char *arrow = ci != ps->sort_col ? "" : c->utf8 ? (ps->sort_desc ? "▼" : "▲")
-									 : (ps->sort_desc ? "v" : "^");
+		const char *arrow = ci != ps->sort_col ? ""
+				    : c->utf8	       ? (ps->sort_desc ? "▼" : "▲")
+						       : (ps->sort_desc ? "v" : "^");
 		snprintf(title, sizeof(title), "%s%s", cols[ci].title, arrow);
 		hp_con_put(c, y, x, w, title, cols[ci].right, 0);
 		x += w + 1;
@@ -201,10 +203,14 @@ void hp_con_table_draw(struct hp_console *c, const struct hp_pane_ops *p, int y,
 		const char *why = p->empty ? p->empty(c) : NULL;
 		char buf[256];
 		if (c->filter[0] && p->count(c))
-			snprintf(buf, sizeof(buf), "no rows match the filter '%s' (/ to change, Esc in it to clear)",
+			snprintf(buf, sizeof(buf),
+				 "no rows match the filter '%s' (/ to change, Esc in it to clear)",
 				 c->filter);
 		else
-			snprintf(buf, sizeof(buf), "%s", why ? why : c->have_proc ? "nothing recorded yet" : "");
+			snprintf(buf, sizeof(buf), "%s",
+				 why		? why
+				 : c->have_proc ? "nothing recorded yet"
+						: "");
 		attron(hp_con_attr(c, HP_A_DIM));
 		hp_con_put(c, y + 1, 2, c->cols - 4, buf, 0, 0);
 		attroff(hp_con_attr(c, HP_A_DIM));
@@ -243,13 +249,20 @@ void hp_con_table_key(struct hp_console *c, const struct hp_pane_ops *p, int ch)
 	int ncols = pane_columns(c, p, cols);
 	int moved = 1;
 	switch (ch) {
-	case KEY_UP: case 'k': ps->sel--; break;
-	case KEY_DOWN: case 'j': ps->sel++; break;
+	case KEY_UP:
+	case 'k': ps->sel--; break;
+	case KEY_DOWN:
+	case 'j': ps->sel++; break;
 	case KEY_PPAGE: ps->sel -= page_rows; break;
-	case KEY_NPAGE: case ' ': ps->sel += page_rows; break;
-	case KEY_HOME: case 'g': ps->sel = 0; break;
-	case KEY_END: case 'G': ps->sel = (int)nshown - 1; break;
-	case 's': case '>': case '<':
+	case KEY_NPAGE:
+	case ' ': ps->sel += page_rows; break;
+	case KEY_HOME:
+	case 'g': ps->sel = 0; break;
+	case KEY_END:
+	case 'G': ps->sel = (int)nshown - 1; break;
+	case 's':
+	case '>':
+	case '<':
 		moved = 0;
 		ps->sort_col = (ps->sort_col + (ch == '<' ? ncols - 1 : 1)) % ncols;
 		ps->sort_desc = !cols[ps->sort_col].text_key;

@@ -15,7 +15,8 @@
  * the type is checked on an O_PATH descriptor (which opens nothing), then that same file is
  * opened through /proc/self/fd with O_NONBLOCK. Returns the fd (O_NONBLOCK cleared) with *st
  * filled, or -errno (-EBADMSG: not a regular file) with err set when errlen > 0. */
-static inline int hp_open_regular(const char *path, int follow, struct stat *st, char *err, size_t errlen)
+static inline int hp_open_regular(const char *path, int follow, struct stat *st, char *err,
+				  size_t errlen)
 {
 	int nofollow = follow ? 0 : O_NOFOLLOW, fd = -1, e;
 	struct stat pst;
@@ -64,7 +65,8 @@ fail:
 		close(fd);
 	if (errlen)
 		snprintf(err, errlen, "%s: %s", path,
-			 e == ELOOP || e == EMLINK ? "a symbolic link (not followed)" : strerror(e));
+			 e == ELOOP || e == EMLINK ? "a symbolic link (not followed)"
+						   : strerror(e));
 	return -e;
 }
 

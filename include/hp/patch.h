@@ -15,18 +15,18 @@
 
 enum hp_patch_status {
 	HP_PATCH_OK = 0,
-	HP_PATCH_TOO_SHORT = 1,	    /* fewer bytes than the 5-byte jump */
-	HP_PATCH_JUMP_BACK = 2,	    /* a branch of the function lands inside the patched bytes */
-	HP_PATCH_UNKNOWN_INSN = 3,  /* the disassembler did not decode an instruction */
-	HP_PATCH_UNSUPPORTED = 4,   /* an instruction that cannot be moved (loop, jrcxz, xbegin…) */
+	HP_PATCH_TOO_SHORT = 1,	   /* fewer bytes than the 5-byte jump */
+	HP_PATCH_JUMP_BACK = 2,	   /* a branch of the function lands inside the patched bytes */
+	HP_PATCH_UNKNOWN_INSN = 3, /* the disassembler did not decode an instruction */
+	HP_PATCH_UNSUPPORTED = 4, /* an instruction that cannot be moved (loop, jrcxz, xbegin…) */
 	HP_PATCH_OUT_OF_REACH = 5,  /* a relocated operand or the trampoline is beyond ±2 GiB */
 	HP_PATCH_NO_MEMORY = 6,	    /* no trampoline memory near the function */
 	HP_PATCH_PROTECT = 7,	    /* mprotect of the code failed */
 	HP_PATCH_INSTRUMENTED = 8,  /* the module has -finstrument-functions hooks already */
 	HP_PATCH_EXCLUDED_NAME = 9, /* *.cold parts, _start, setjmp, vfork…: see hp_patch_denied */
-	HP_PATCH_CAPPED = 10,	    /* the pattern selected more than the cap: this and the rest skipped */
-	HP_PATCH_NOT_CODE = 11,	    /* the address is not in an executable mapping */
-	HP_PATCH_MODULE = 12,	    /* the module cannot be patched (the loader, hotpath itself) */
+	HP_PATCH_CAPPED = 10, /* the pattern selected more than the cap: this and the rest skipped */
+	HP_PATCH_NOT_CODE = 11, /* the address is not in an executable mapping */
+	HP_PATCH_MODULE = 12,	/* the module cannot be patched (the loader, hotpath itself) */
 	HP_PATCH_REASONS
 };
 
@@ -47,7 +47,8 @@ static inline const char *hp_patch_reason(int status)
 		[HP_PATCH_NOT_CODE] = "not in executable code",
 		[HP_PATCH_MODULE] = "module cannot be patched",
 	};
-	return status >= 0 && status < HP_PATCH_REASONS && names[status] ? names[status] : "unknown";
+	return status >= 0 && status < HP_PATCH_REASONS && names[status] ? names[status]
+									 : "unknown";
 }
 
 /* The launcher's analysis, handed to the process (HOTPATH_PATCH_PLAN names the file): the
@@ -87,6 +88,7 @@ static inline uint64_t hp_plan_key(uint64_t dev, uint64_t ino, uint64_t size, ui
  * program's and threads' start (their frames never return). 1 when `name` is one. */
 static inline int hp_patch_denied(const char *name)
 {
+	/* clang-format off */
 	static const char *const exact[] = {
 		"_start", "__libc_start_main", "__libc_start_call_main", "setjmp", "_setjmp",
 		"__setjmp", "sigsetjmp", "__sigsetjmp", "__sigsetjmp_cancel", "vfork", "__vfork",
@@ -96,6 +98,7 @@ static inline int hp_patch_denied(const char *name)
 		"__clone_internal", "__clone_internal_fallback", "start_thread", "_Unwind_RaiseException",
 		"_Unwind_Resume", "_Unwind_Resume_or_Rethrow", "_Unwind_ForcedUnwind",
 		"__cxa_begin_catch", "backtrace", "__backtrace", NULL};
+	/* clang-format on */
 	for (int i = 0; exact[i]; i++) {
 		const char *a = exact[i], *b = name;
 		while (*a && *a == *b)
@@ -145,8 +148,9 @@ static inline int hp_glob_n(const char *p, size_t pn, const char *s, size_t sn)
 				si++;
 				continue;
 			}
-		} else if (pi < pn && (p[pi] == '?' || (p[pi] == '\\' && pi + 1 < pn && p[pi + 1] == s[si]) ||
-				       p[pi] == s[si])) {
+		} else if (pi < pn &&
+			   (p[pi] == '?' || (p[pi] == '\\' && pi + 1 < pn && p[pi + 1] == s[si]) ||
+			    p[pi] == s[si])) {
 			pi += p[pi] == '\\' ? 2 : 1;
 			si++;
 			continue;
@@ -195,7 +199,8 @@ static inline int hp_pat_next(const char **list, struct hp_pat *out)
 		out->mod = NULL;
 		out->mod_len = 0;
 		for (const char *c = s; c < end; c++) {
-			if (*c == ':' && !(c + 1 < end && c[1] == ':') && !(c > s && c[-1] == ':')) {
+			if (*c == ':' && !(c + 1 < end && c[1] == ':') &&
+			    !(c > s && c[-1] == ':')) {
 				out->mod = s;
 				out->mod_len = (size_t)(c - s);
 				s = c + 1;

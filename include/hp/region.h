@@ -16,8 +16,8 @@
 #include "hp/hist.h"
 
 #define HP_REGION_MAGIC 0x314e4745525048ull /* "HPREGN1\0" read as little-endian */
-#define HP_REGION_VERSION 6 /* docs/region.md lists them all */
-#define HP_REGION_PREFIX "hotpath-"	   /* file name prefix under /dev/shm */
+#define HP_REGION_VERSION 6		    /* docs/region.md lists them all */
+#define HP_REGION_PREFIX "hotpath-"	    /* file name prefix under /dev/shm */
 #define HP_REGION_DIR "/dev/shm"
 
 #define HP_PATH_MAX 512
@@ -48,10 +48,10 @@ enum hp_mode {
 
 /* Flags in hp_region_header.flags: facts the writer noticed. */
 enum hp_region_flag {
-	HP_FLAG_HOOKS_SEEN = 1u << 0,	  /* __cyg_profile_func_enter was called at least once */
-	HP_FLAG_OWN_MALLOC = 1u << 1,	  /* the executable defines malloc: allocations not seen */
-	HP_FLAG_LAUNCHED = 1u << 2,	  /* started by `hotpath run` (HOTPATH_SESSION set) */
-	HP_FLAG_SHM_FULL = 1u << 3,	  /* /dev/shm filled up: tables ended early (docs/run.md) */
+	HP_FLAG_HOOKS_SEEN = 1u << 0, /* __cyg_profile_func_enter was called at least once */
+	HP_FLAG_OWN_MALLOC = 1u << 1, /* the executable defines malloc: allocations not seen */
+	HP_FLAG_LAUNCHED = 1u << 2,   /* started by `hotpath run` (HOTPATH_SESSION set) */
+	HP_FLAG_SHM_FULL = 1u << 3,   /* /dev/shm filled up: tables ended early (docs/run.md) */
 };
 
 /* Counters of the malloc family, in this order wherever they appear as a set (the header's
@@ -62,18 +62,18 @@ struct hp_alloc_counts {
 };
 
 enum hp_table_id {
-	HP_T_MODULES = 0, /* struct hp_module_rec */
-	HP_T_THREADS,	  /* struct hp_thread_rec */
-	HP_T_FSTATS,	  /* struct hp_fstat: one per (thread, function) */
-	HP_T_CHANNELS,	  /* struct hp_channel_rec */
-	HP_T_LOCKS,	  /* struct hp_lock_rec */
-	HP_T_IO,	  /* struct hp_io_rec: fixed, one per enum hp_io_kind */
-	HP_T_PATCH,	  /* struct hp_patch_rec */
-	HP_T_STACKS,	  /* struct hp_stack_rec: interned call stacks (stacks.c) */
+	HP_T_MODULES = 0,  /* struct hp_module_rec */
+	HP_T_THREADS,	   /* struct hp_thread_rec */
+	HP_T_FSTATS,	   /* struct hp_fstat: one per (thread, function) */
+	HP_T_CHANNELS,	   /* struct hp_channel_rec */
+	HP_T_LOCKS,	   /* struct hp_lock_rec */
+	HP_T_IO,	   /* struct hp_io_rec: fixed, one per enum hp_io_kind */
+	HP_T_PATCH,	   /* struct hp_patch_rec */
+	HP_T_STACKS,	   /* struct hp_stack_rec: interned call stacks (stacks.c) */
 	HP_T_STACK_FRAMES, /* uint64_t: the frames of every stack, back to back */
-	HP_T_STACK_INDEX, /* uint32_t: hash index over HP_T_STACKS, stack row + 1, 0 = empty */
-	HP_T_CPU_SAMPLES, /* struct hp_cpu_sample_rec: CPU samples per (thread, stack) */
-	HP_T_TREE,	  /* struct hp_tree_node: the calling-context tree, per thread */
+	HP_T_STACK_INDEX,  /* uint32_t: hash index over HP_T_STACKS, stack row + 1, 0 = empty */
+	HP_T_CPU_SAMPLES,  /* struct hp_cpu_sample_rec: CPU samples per (thread, stack) */
+	HP_T_TREE,	   /* struct hp_tree_node: the calling-context tree, per thread */
 	HP_T_COUNT,
 	HP_T_MAX = 16 /* slots reserved in the header */
 };
@@ -83,13 +83,13 @@ enum hp_table_id {
  * when its key field (documented per row) becomes non-zero with release ordering; readers skip
  * rows whose key is still zero. */
 struct hp_table {
-	uint64_t offset;     /* byte offset of row 0 */
-	uint32_t row_size;   /* bytes per row */
-	uint32_t capacity;   /* rows */
-	uint32_t claimed;    /* rows claimed so far (may exceed capacity: clamp) */
-	uint32_t backed;     /* writer's: rows whose pages are reserved in /dev/shm. When no more
+	uint64_t offset;   /* byte offset of row 0 */
+	uint32_t row_size; /* bytes per row */
+	uint32_t capacity; /* rows */
+	uint32_t claimed;  /* rows claimed so far (may exceed capacity: clamp) */
+	uint32_t backed;   /* writer's: rows whose pages are reserved in /dev/shm. When no more
 			      * can be reserved, capacity drops to it (the table is full) */
-	uint64_t overflow;   /* rows refused because the table was full */
+	uint64_t overflow; /* rows refused because the table was full */
 };
 
 struct hp_region_header {
@@ -126,8 +126,8 @@ struct hp_region_header {
 	int32_t main_tid;
 	uint32_t reserved0;
 
-	uint64_t dropped;	 /* everything dropped for lack of room, summed (relaxed atomic) */
-	uint64_t depth_overflow; /* calls not timed because a shadow stack was full */
+	uint64_t dropped;	  /* everything dropped for lack of room, summed (relaxed atomic) */
+	uint64_t depth_overflow;  /* calls not timed because a shadow stack was full */
 	uint64_t unmatched_exits; /* exits whose entry was not on the shadow stack */
 
 	/* Memory totals that need a process-wide view (HP_MODE_ALLOC); per-thread counters are in
@@ -141,8 +141,8 @@ struct hp_region_header {
 	uint64_t reserved_mem[2];
 
 	uint32_t argc;
-	uint32_t cmdline_len; /* bytes used in cmdline: argc NUL-terminated strings back to back */
-	char exe[HP_PATH_MAX];	      /* /proc/self/exe at start */
+	uint32_t cmdline_len;  /* bytes used in cmdline: argc NUL-terminated strings back to back */
+	char exe[HP_PATH_MAX]; /* /proc/self/exe at start */
 	char cmdline[HP_CMDLINE_MAX]; /* truncated at a string boundary if too long */
 
 	struct hp_table tables[HP_T_MAX];
@@ -209,16 +209,16 @@ struct hp_thread_rec {
 	uint64_t cpu_user_ns; /* final values, captured at thread exit */
 	uint64_t cpu_sys_ns;
 	uint64_t alloc_count, alloc_bytes, free_count, free_bytes;
-	uint64_t lock_wait_ticks;  /* blocked acquiring locks and in condition waits */
-	uint64_t io_block_ticks;   /* blocked in channel and read/write calls */
-	uint64_t fstat_rows;	   /* hp_fstat rows this thread claimed */
+	uint64_t lock_wait_ticks; /* blocked acquiring locks and in condition waits */
+	uint64_t io_block_ticks;  /* blocked in channel and read/write calls */
+	uint64_t fstat_rows;	  /* hp_fstat rows this thread claimed */
 	/* alloc.c: allocations and frees made while no function was on this thread's stack: the
 	 * "(outside measured functions)" row. */
 	struct hp_alloc_counts outside_alloc;
 	int64_t peak_live_est; /* alloc.c: the process's live bytes at their highest as this
 				* thread saw them (exact with one thread; see docs/memory.md) */
-	uint64_t cpu_samples; /* sample.c: CPU samples taken on this thread */
-	uint64_t cpu_ns;      /* the thread's CPU clock (user + sys, ns) at its end, or 0 */
+	uint64_t cpu_samples;  /* sample.c: CPU samples taken on this thread */
+	uint64_t cpu_ns;       /* the thread's CPU clock (user + sys, ns) at its end, or 0 */
 	/* locks.c, chan.c: the blocking call this thread is inside now, so that a reader counts a
 	 * wait still in progress up to its own "now" (the exit, or a live snapshot). The thread
 	 * writes wait_object and wait_kind, then wait_since_ticks (release); it clears
@@ -235,24 +235,30 @@ struct hp_thread_rec {
 	struct hp_tree_node tree_fold;
 };
 enum { HP_THREAD_RUNNING = 1, HP_THREAD_EXITED = 2 };
-enum { HP_WAIT_LOCK = 1, HP_WAIT_COND, HP_WAIT_CHAN_IN, HP_WAIT_CHAN_OUT, HP_WAIT_IO_IN,
-       HP_WAIT_IO_OUT };
+enum {
+	HP_WAIT_LOCK = 1,
+	HP_WAIT_COND,
+	HP_WAIT_CHAN_IN,
+	HP_WAIT_CHAN_OUT,
+	HP_WAIT_IO_IN,
+	HP_WAIT_IO_OUT
+};
 
 /* HP_T_FSTATS: statistics of one function on one thread (single writer: that thread).
  * Key: `addr`. Durations in ticks. */
 struct hp_fstat {
-	uint64_t addr;	     /* function entry address */
-	uint32_t thread;     /* row in HP_T_THREADS */
-	uint32_t kind;	     /* HP_FN_INSTRUMENTED or HP_FN_PATCHED */
-	uint64_t calls;	     /* entries */
-	uint64_t completed;  /* returns seen (calls left by longjmp or exit are not completed) */
-	uint64_t sum_ticks;  /* inclusive duration summed over completed calls */
+	uint64_t addr;	      /* function entry address */
+	uint32_t thread;      /* row in HP_T_THREADS */
+	uint32_t kind;	      /* HP_FN_INSTRUMENTED or HP_FN_PATCHED */
+	uint64_t calls;	      /* entries */
+	uint64_t completed;   /* returns seen (calls left by longjmp or exit are not completed) */
+	uint64_t sum_ticks;   /* inclusive duration summed over completed calls */
 	uint64_t total_ticks; /* inclusive duration of outermost calls only: recursion counted once */
 	uint64_t self_ticks; /* exclusive: each completed call's duration minus its timed callees' */
 	uint64_t min_ticks;  /* over completed calls; UINT64_MAX when none */
 	uint64_t max_ticks;
-	uint32_t active;     /* frames of this function on the thread's stack now */
-	uint32_t epoch;	     /* module epoch when claimed (see hp_module_rec.load_epoch) */
+	uint32_t active; /* frames of this function on the thread's stack now */
+	uint32_t epoch;	 /* module epoch when claimed (see hp_module_rec.load_epoch) */
 	uint64_t alloc_count, alloc_bytes, free_count, free_bytes; /* attributed (see modes) */
 	/* alloc.c, the leak hint: blocks allocated while this function was the innermost frame
 	 * (count, bytes), and how many of those were freed: by this thread (plain adds) and by
@@ -267,7 +273,7 @@ enum { HP_FN_INSTRUMENTED = 1, HP_FN_PATCHED = 2, HP_FN_MAIN_WRAPPER = 3 };
 /* HP_T_CHANNELS: a pipe, FIFO, message queue, socketpair or eventfd. Shared by the threads
  * that use it: counters are relaxed atomics. Key: `created_mono_ns`. */
 struct hp_chan_dir {
-	uint64_t messages;     /* calls that moved data */
+	uint64_t messages; /* calls that moved data */
 	uint64_t bytes;
 	uint64_t blocked_ticks; /* time inside the calls */
 	uint64_t max_transfer;
@@ -275,9 +281,9 @@ struct hp_chan_dir {
 struct hp_channel_rec {
 	int64_t created_mono_ns;
 	int64_t closed_mono_ns;
-	uint32_t kind;	/* HP_CHAN_* */
-	uint32_t state; /* HP_CHST_* bits */
-	int32_t fd[2];	/* read end / write end (-1 when none) */
+	uint32_t kind;	      /* HP_CHAN_* */
+	uint32_t state;	      /* HP_CHST_* bits */
+	int32_t fd[2];	      /* read end / write end (-1 when none) */
 	uint64_t create_site; /* return address of the creating call */
 	uint64_t capacity;    /* bytes (pipe) or messages (mqueue) */
 	uint64_t queued_max;
@@ -291,9 +297,9 @@ enum { HP_CHST_READER_CLOSED = 1u << 0, HP_CHST_WRITER_CLOSED = 1u << 1, HP_CHST
 /* HP_T_LOCKS: one per lock object. Key: `addr`. */
 struct hp_lock_rec {
 	uint64_t addr;
-	uint32_t kind; /* HP_LOCK_* */
+	uint32_t kind;	     /* HP_LOCK_* */
 	uint32_t hold_depth; /* locks.c: nesting of the current exclusive holder (recursive mutex) */
-	uint64_t init_site; /* return address of init or first use */
+	uint64_t init_site;  /* return address of init or first use */
 	uint64_t acquisitions, contended;
 	uint64_t wait_ticks, max_wait_ticks;
 	uint64_t hold_ticks, max_hold_ticks;
@@ -311,8 +317,16 @@ struct hp_io_rec {
 	struct hp_chan_dir dir[2]; /* [0] read, [1] write */
 	uint64_t reserved[4];
 };
-enum { HP_IO_FILE = 1, HP_IO_TCP, HP_IO_UDP, HP_IO_UNIX, HP_IO_TTY, HP_IO_PIPE, HP_IO_OTHER,
-       HP_IO_KINDS };
+enum {
+	HP_IO_FILE = 1,
+	HP_IO_TCP,
+	HP_IO_UDP,
+	HP_IO_UNIX,
+	HP_IO_TTY,
+	HP_IO_PIPE,
+	HP_IO_OTHER,
+	HP_IO_KINDS
+};
 
 /* HP_T_PATCH: one per function selected for patching. Key: `addr`. */
 struct hp_patch_rec {
@@ -338,8 +352,9 @@ struct hp_stack_rec {
 	uint16_t flags; /* HP_STACK_* */
 };
 enum {
-	HP_STACK_TRUNCATED = 1u << 0, /* deeper than HP_STACK_DEPTH_MAX: the outermost part is lost */
-	HP_STACK_CUT = 1u << 1,	      /* the unwinder stopped early (no unwind info) */
+	HP_STACK_TRUNCATED =
+		1u << 0,	/* deeper than HP_STACK_DEPTH_MAX: the outermost part is lost */
+	HP_STACK_CUT = 1u << 1, /* the unwinder stopped early (no unwind info) */
 };
 #define HP_STACK_DEPTH_MAX 128
 
@@ -352,9 +367,9 @@ struct hp_cpu_sample_rec {
 };
 
 enum hp_sample_state {
-	HP_SAMPLE_OFF = 0,	/* not asked for (--no-sample) */
+	HP_SAMPLE_OFF = 0, /* not asked for (--no-sample) */
 	HP_SAMPLE_ON = 1,
-	HP_SAMPLE_ASIDE = 2,	/* stepped aside: the program uses SIGPROF itself */
+	HP_SAMPLE_ASIDE = 2,	 /* stepped aside: the program uses SIGPROF itself */
 	HP_SAMPLE_NO_UNWIND = 3, /* libunwind could not be loaded */
 };
 

@@ -74,7 +74,8 @@ static int fits32(int64_t v)
 static void put32(uint8_t *p, int32_t v)
 {
 	uint32_t u = (uint32_t)v;
-	p[0] = (uint8_t)u, p[1] = (uint8_t)(u >> 8), p[2] = (uint8_t)(u >> 16), p[3] = (uint8_t)(u >> 24);
+	p[0] = (uint8_t)u, p[1] = (uint8_t)(u >> 8), p[2] = (uint8_t)(u >> 16),
+	p[3] = (uint8_t)(u >> 24);
 }
 
 int hp_arch_jump(uint8_t *out, uint64_t from, uint64_t to)
@@ -105,9 +106,9 @@ static uint64_t raw_branch_target(const cs_insn *insn)
 {
 	const uint8_t *b = insn->bytes;
 	int n = insn->size, i = 0;
-	while (i < n && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xF2 || b[i] == 0xF3 || b[i] == 0x2E ||
-			 b[i] == 0x3E || b[i] == 0x26 || b[i] == 0x36 || b[i] == 0x64 || b[i] == 0x65 ||
-			 (b[i] >= 0x40 && b[i] <= 0x4F)))
+	while (i < n && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xF2 || b[i] == 0xF3 ||
+			 b[i] == 0x2E || b[i] == 0x3E || b[i] == 0x26 || b[i] == 0x36 ||
+			 b[i] == 0x64 || b[i] == 0x65 || (b[i] >= 0x40 && b[i] <= 0x4F)))
 		i++;
 	if (i >= n)
 		return 0;
@@ -118,12 +119,13 @@ static uint64_t raw_branch_target(const cs_insn *insn)
 		if (i + 2 != n)
 			return 0;
 		rel = (int8_t)b[n - 1];
-	} else if (op == 0xE8 || op == 0xE9 || (op == 0x0F && i + 1 < n && b[i + 1] >= 0x80 && b[i + 1] <= 0x8F) ||
+	} else if (op == 0xE8 || op == 0xE9 ||
+		   (op == 0x0F && i + 1 < n && b[i + 1] >= 0x80 && b[i + 1] <= 0x8F) ||
 		   (op == 0xC7 && i + 1 < n && b[i + 1] == 0xF8)) {
 		if (n - i < 5)
 			return 0;
-		rel = (int32_t)((uint32_t)b[n - 4] | (uint32_t)b[n - 3] << 8 | (uint32_t)b[n - 2] << 16 |
-				(uint32_t)b[n - 1] << 24);
+		rel = (int32_t)((uint32_t)b[n - 4] | (uint32_t)b[n - 3] << 8 |
+				(uint32_t)b[n - 2] << 16 | (uint32_t)b[n - 1] << 24);
 	} else {
 		return 0;
 	}
@@ -146,7 +148,8 @@ static int relocate(csh h, const cs_insn *insn, uint64_t at, uint8_t *out, size_
 		uint64_t ret = insn->address + insn->size;
 		out[0] = 0x68; /* push $low32 (sign-extended; the high half is rewritten next) */
 		put32(out + 1, (int32_t)(uint32_t)ret);
-		out[5] = 0xC7, out[6] = 0x44, out[7] = 0x24, out[8] = 0x04; /* movl $high32, 4(%rsp) */
+		out[5] = 0xC7, out[6] = 0x44, out[7] = 0x24,
+		out[8] = 0x04; /* movl $high32, 4(%rsp) */
 		put32(out + 9, (int32_t)(uint32_t)(ret >> 32));
 		out[13] = 0xE9;
 		int64_t rel = (int64_t)(target - (at + 18));
@@ -192,8 +195,8 @@ static int relocate(csh h, const cs_insn *insn, uint64_t at, uint8_t *out, size_
 		if (off <= 0 || off + 4 > insn->size)
 			return -HP_PATCH_UNSUPPORTED;
 		const uint8_t *db = insn->bytes + off;
-		int32_t have = (int32_t)((uint32_t)db[0] | (uint32_t)db[1] << 8 | (uint32_t)db[2] << 16 |
-					 (uint32_t)db[3] << 24);
+		int32_t have = (int32_t)((uint32_t)db[0] | (uint32_t)db[1] << 8 |
+					 (uint32_t)db[2] << 16 | (uint32_t)db[3] << 24);
 		if (have != (int32_t)op->mem.disp)
 			return -HP_PATCH_UNSUPPORTED;
 		/* Same absolute target from the new place. */
@@ -231,9 +234,8 @@ static uint64_t with_padding(csh h, cs_insn *insn, const uint8_t *bytes, uint64_
 	return boundary - addr;
 }
 
-int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t addr, uint64_t size,
-		 uint64_t dest, int sweep, struct hp_arch_plan *plan, char *detail,
-		 size_t detail_len)
+int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t addr, uint64_t size, uint64_t dest,
+		 int sweep, struct hp_arch_plan *plan, char *detail, size_t detail_len)
 {
 	csh h = (csh)handle;
 	cs_insn *insn = cs_malloc(h);
@@ -243,7 +245,8 @@ int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t addr, uint64_t 
 	if (detail_len)
 		detail[0] = 0;
 	plan->skip = plan->patch_len = plan->code_len = 0;
-	if (size >= 4 && bytes[0] == 0xF3 && bytes[1] == 0x0F && bytes[2] == 0x1E && bytes[3] == 0xFA)
+	if (size >= 4 && bytes[0] == 0xF3 && bytes[1] == 0x0F && bytes[2] == 0x1E &&
+	    bytes[3] == 0xFA)
 		plan->skip = 4; /* endbr64 stays: indirect calls still land on it */
 	if (size < plan->skip + HP_ARCH_JUMP_LEN)
 		size = with_padding(h, insn, bytes, addr, size, plan->skip);
@@ -294,7 +297,8 @@ int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t addr, uint64_t 
 			 * so such functions are refused unless the rest is only padding. */
 			int pad = 1;
 			for (size_t k = 0; k < left && pad; k++)
-				pad = code[k] == 0x90 || code[k] == HP_ARCH_FILL_BYTE || code[k] == 0x00;
+				pad = code[k] == 0x90 || code[k] == HP_ARCH_FILL_BYTE ||
+				      code[k] == 0x00;
 			if (pad)
 				break;
 			say(detail, detail_len, pc - addr, NULL, "cannot decode the body");

@@ -38,10 +38,10 @@ static inline uint64_t hp_arch_ucontext_pc(const void *ucontext)
 #define HP_ARCH_GLIBC_BASE "GLIBC_2.2.5"
 #define HP_ARCH_GLIBC_COND "GLIBC_2.3.2"
 
-#define HP_ARCH_JUMP_LEN 5	   /* jmp rel32 written at the entry */
+#define HP_ARCH_JUMP_LEN 5		/* jmp rel32 written at the entry */
 #define HP_ARCH_JUMP_REACH (3ull << 29) /* rel32 reaches ±2 GiB: 1.5 GiB leaves the module room */
-#define HP_ARCH_FILL_BYTE 0xCC	   /* int3 */
-#define HP_ARCH_RELOC_MAX 80	   /* relocated instructions + the jump back */
+#define HP_ARCH_FILL_BYTE 0xCC		/* int3 */
+#define HP_ARCH_RELOC_MAX 80		/* relocated instructions + the jump back */
 
 /* One trampoline: 128 bytes in executable memory within reach of its function.
  *

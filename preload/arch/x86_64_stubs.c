@@ -18,10 +18,10 @@
 #include "arch.h"
 
 #define SAVE_GPRS                                                                                  \
-	"	push %rax\n	push %rcx\n	push %rdx\n	push %rsi\n	push %rdi\n"                   \
+	"	push %rax\n	push %rcx\n	push %rdx\n	push %rsi\n	push %rdi\n"                             \
 	"	push %r8\n	push %r9\n	push %r10\n	push %r11\n"
 #define RESTORE_GPRS                                                                               \
-	"	pop %r11\n	pop %r10\n	pop %r9\n	pop %r8\n	pop %rdi\n"                      \
+	"	pop %r11\n	pop %r10\n	pop %r9\n	pop %r8\n	pop %rdi\n"                                    \
 	"	pop %rsi\n	pop %rdx\n	pop %rcx\n	pop %rax\n"
 /* xmm0 and xmm1 only: they are all that hotpath's C code on these paths uses (results of
  * the function in the exit stub, and the compiler's 16-byte copies in funcs.c). Saving
@@ -41,18 +41,13 @@ __asm__(".text\n"
 	"	endbr64\n"
 	"	push %rbp\n"
 	"	mov %rsp, %rbp\n" /* 8(%rbp): resume[], 16(%rbp): the caller's return address */
-	SAVE_GPRS
-	"	and $-16, %rsp\n" /* whatever the caller's alignment was */
-	"	sub $32, %rsp\n"
-	SAVE_XMM
+	SAVE_GPRS "	and $-16, %rsp\n" /* whatever the caller's alignment was */
+	"	sub $32, %rsp\n" SAVE_XMM
 	"	mov 8(%rbp), %rdi\n" /* the trampoline's entry + 6 */
 	"	lea 16(%rbp), %rsi\n"
 	"	call hp_patch_enter\n"
 	"	test %eax, %eax\n" /* ZF for the trampoline's jz: nothing below changes flags */
-	RESTORE_XMM
-	"	lea -72(%rbp), %rsp\n"
-	RESTORE_GPRS
-	"	pop %rbp\n"
+	RESTORE_XMM "	lea -72(%rbp), %rsp\n" RESTORE_GPRS "	pop %rbp\n"
 	"	ret\n"
 	".size hp_arch_entry, .-hp_arch_entry\n"
 	"\n"
@@ -65,16 +60,10 @@ __asm__(".text\n"
 	"	sub $8, %rsp\n" /* the function's slot again: becomes the real return address */
 	"	push %rbp\n"
 	"	mov %rsp, %rbp\n" /* 8(%rbp): that slot */
-	SAVE_GPRS
-	"	and $-16, %rsp\n"
-	"	sub $32, %rsp\n"
-	SAVE_XMM
-	"	lea 8(%rbp), %rdi\n" /* the slot */
+	SAVE_GPRS "	and $-16, %rsp\n"
+	"	sub $32, %rsp\n" SAVE_XMM "	lea 8(%rbp), %rdi\n" /* the slot */
 	"	call hp_patch_exit\n"
-	"	mov %rax, 8(%rbp)\n"
-	RESTORE_XMM
-	"	lea -72(%rbp), %rsp\n"
-	RESTORE_GPRS
+	"	mov %rax, 8(%rbp)\n" RESTORE_XMM "	lea -72(%rbp), %rsp\n" RESTORE_GPRS
 	"	pop %rbp\n"
 	"	ret\n" /* pairs with the caller's call: predicted */
 	".size hp_arch_exit_stub, .-hp_arch_exit_stub\n");

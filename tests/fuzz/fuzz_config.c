@@ -35,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (const char *k = it->key; *k; k++)
 				if ((unsigned char)*k <= 0x20 || *k == 0x7f)
 					abort();
-		} else if (strspn(it->key, "abcdefghijklmnopqrstuvwxyz" "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		} else if (strspn(it->key, "abcdefghijklmnopqrstuvwxyz"
+					   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 					   "0123456789_-.") != strlen(it->key)) {
 			abort();
 		}

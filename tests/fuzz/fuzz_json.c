@@ -13,21 +13,15 @@
 static void write_tree(struct hp_jw *w, const struct hp_json *j)
 {
 	switch (j->type) {
-	case HP_JSON_NULL:
-		hp_jw_null(w);
-		break;
-	case HP_JSON_BOOL:
-		hp_jw_bool(w, j->boolean);
-		break;
+	case HP_JSON_NULL: hp_jw_null(w); break;
+	case HP_JSON_BOOL: hp_jw_bool(w, j->boolean); break;
 	case HP_JSON_NUMBER:
 		if (j->is_int)
 			hp_jw_int(w, j->integer);
 		else
 			hp_jw_double(w, j->number, 3);
 		break;
-	case HP_JSON_STRING:
-		hp_jw_strn(w, j->string, j->len);
-		break;
+	case HP_JSON_STRING: hp_jw_strn(w, j->string, j->len); break;
 	case HP_JSON_ARRAY:
 		hp_jw_arr_begin(w);
 		for (size_t i = 0; i < j->len; i++)
@@ -52,12 +46,9 @@ static int same_tree(const struct hp_json *a, const struct hp_json *b)
 	if (a->type != b->type)
 		return 0;
 	switch (a->type) {
-	case HP_JSON_BOOL:
-		return a->boolean == b->boolean;
-	case HP_JSON_NUMBER:
-		return a->is_int ? b->is_int && a->integer == b->integer : 1;
-	case HP_JSON_STRING:
-		return a->len == b->len && !memcmp(a->string, b->string, a->len);
+	case HP_JSON_BOOL: return a->boolean == b->boolean;
+	case HP_JSON_NUMBER: return a->is_int ? b->is_int && a->integer == b->integer : 1;
+	case HP_JSON_STRING: return a->len == b->len && !memcmp(a->string, b->string, a->len);
 	case HP_JSON_ARRAY:
 	case HP_JSON_OBJECT:
 		if (a->len != b->len)
@@ -69,8 +60,7 @@ static int same_tree(const struct hp_json *a, const struct hp_json *b)
 				return 0;
 		}
 		return 1;
-	default:
-		return 1;
+	default: return 1;
 	}
 }
 

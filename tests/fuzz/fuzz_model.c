@@ -33,7 +33,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 	}
 	char err[256];
 	if (hp_rregion_check(buf, SIZE, err, sizeof(err)) == 0) {
-		struct hp_rregion r = {.base = buf, .size = SIZE, .h = (void *)buf, .ns_per_tick = 0.37};
+		struct hp_rregion r = {.base = buf,
+				       .size = SIZE,
+				       .h = (void *)buf,
+				       .ns_per_tick = 0.37};
 		struct hp_proc p;
 		if (hp_proc_from_region(&r, NULL, 0, &p) == 0) {
 			hp_proc_finish(&p, 0);

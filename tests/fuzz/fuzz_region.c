@@ -26,7 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 	memcpy(buf + 8, data, n < size - 8 ? n : size - 8); /* keep the magic */
 	char err[256];
 	if (hp_rregion_check(buf, fsize, err, sizeof(err)) == 0) {
-		struct hp_rregion r = {.base = buf, .size = fsize, .h = (void *)buf, .ns_per_tick = 1};
+		struct hp_rregion r = {.base = buf,
+				       .size = fsize,
+				       .h = (void *)buf,
+				       .ns_per_tick = 1};
 		volatile uint64_t sum = 0;
 		for (int t = 0; t < HP_T_COUNT; t++) {
 			uint32_t rows = hp_rregion_rows(&r, t);

@@ -60,7 +60,8 @@ static int make_template(void)
 		char *text = slurp(saved[i], &len);
 		if (!text || hp_report_from_json(text, len, &p, err, sizeof(err)) < 0 ||
 		    hp_store_save(st, &p, &m, &id, err, sizeof(err)) < 0) {
-			fprintf(stderr, "fuzz_store: %s: %s\n", saved[i], text ? err : "cannot read");
+			fprintf(stderr, "fuzz_store: %s: %s\n", saved[i],
+				text ? err : "cannot read");
 			free(text);
 			hp_store_close(st);
 			return -1;

@@ -39,7 +39,8 @@ static void fuzz_render(struct hp_proc *p)
 		w->n[0] = w->n[1] = 1;
 		for (int s = 0; s < 2; s++) {
 			w->med[s][M_CALLS] = (double)r->calls;
-			w->med[s][M_AVG] = r->completed ? (double)r->sum_ns / (double)r->completed : NAN;
+			w->med[s][M_AVG] = r->completed ? (double)r->sum_ns / (double)r->completed
+							: NAN;
 			w->med[s][M_PCT] = hp_fn_percentile(r, 95, NULL);
 			w->med[s][M_TOTAL] = (double)r->total_ns;
 			w->med[s][M_BYTES] = (double)r->alloc_bytes;
@@ -47,9 +48,12 @@ static void fuzz_render(struct hp_proc *p)
 		w->status = (int)(i % 6);
 	}
 	char *names[1] = {"#1"};
-	struct hp_cmp_side sd[2] = {{.spec = p->argc && p->argv && p->argv[0] ? p->argv[0] : "base",
-				     .runs = p, .n = 1, .names = names},
-				    {.spec = p->exe ? p->exe : "head", .runs = p, .n = 1, .names = names}};
+	struct hp_cmp_side sd[2] = {
+		{.spec = p->argc && p->argv && p->argv[0] ? p->argv[0] : "base",
+		 .runs = p,
+		 .n = 1,
+		 .names = names},
+		{.spec = p->exe ? p->exe : "head", .runs = p, .n = 1, .names = names}};
 	struct hp_cmp_layout l = {.show = {1, 1, 1, 1, 1}, .pct_name = "P95", .gate_name = "P95"};
 	struct hp_cmp_opts co = {.pct = 95, .gate = M_PCT, .threshold = 10, .fail_pct = -1};
 	hp_compare_print_table(rows, n, &l, &co, sd);

@@ -33,20 +33,24 @@ int main(void)
 	errno = 0;
 	volatile size_t huge = SIZE_MAX;
 	p = malloc(huge);
-	printf("malloc(SIZE_MAX): %s errno %s\n", p ? "block" : "NULL", errno == ENOMEM ? "ENOMEM" : "other");
+	printf("malloc(SIZE_MAX): %s errno %s\n", p ? "block" : "NULL",
+	       errno == ENOMEM ? "ENOMEM" : "other");
 	errno = 0;
 	p = malloc(huge - 8);
-	printf("malloc(SIZE_MAX - 8): %s errno %s\n", p ? "block" : "NULL", errno == ENOMEM ? "ENOMEM" : "other");
+	printf("malloc(SIZE_MAX - 8): %s errno %s\n", p ? "block" : "NULL",
+	       errno == ENOMEM ? "ENOMEM" : "other");
 	errno = 0;
 	p = reallocarray(NULL, huge / 2, 4);
-	printf("reallocarray overflow: %s errno %s\n", p ? "block" : "NULL", errno == ENOMEM ? "ENOMEM" : "other");
+	printf("reallocarray overflow: %s errno %s\n", p ? "block" : "NULL",
+	       errno == ENOMEM ? "ENOMEM" : "other");
 
 	char *big = malloc(1 << 20);
 	memset(big, 7, 1 << 20);
 	big = realloc(big, 4 << 20);
 	printf("mmapped grow keeps data: %d\n", big[(1 << 20) - 1] == 7);
 	big = realloc(big, 1000);
-	printf("shrink keeps data: %d usable >= 1000: %d\n", big[999] == 7, malloc_usable_size(big) >= 1000);
+	printf("shrink keeps data: %d usable >= 1000: %d\n", big[999] == 7,
+	       malloc_usable_size(big) >= 1000);
 	free(big);
 
 	void *q = (void *)1;

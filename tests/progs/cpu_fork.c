@@ -20,9 +20,18 @@ static inline __attribute__((always_inline)) void burn_until(double ms)
 	} while (t.tv_sec * 1e3 + t.tv_nsec / 1e6 < ms);
 }
 
-__attribute__((noinline)) void parent_work(double ms) { burn_until(ms); }
-__attribute__((noinline)) void child_work(double ms) { burn_until(ms); }
-__attribute__((noinline)) void exec_work(double ms) { burn_until(ms); }
+__attribute__((noinline)) void parent_work(double ms)
+{
+	burn_until(ms);
+}
+__attribute__((noinline)) void child_work(double ms)
+{
+	burn_until(ms);
+}
+__attribute__((noinline)) void exec_work(double ms)
+{
+	burn_until(ms);
+}
 
 int main(int argc, char **argv)
 {

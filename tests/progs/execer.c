@@ -2,7 +2,10 @@
  * drops LD_PRELOAD and HOTPATH_* (hotpath must put them back). */
 #include <stdio.h>
 #include <unistd.h>
-__attribute__((noinline)) void before_exec(void) { fflush(stdout); }
+__attribute__((noinline)) void before_exec(void)
+{
+	fflush(stdout);
+}
 int main(int argc, char **argv)
 {
 	char *env[] = {"PATH=/usr/bin:/bin", "EXECER=1", NULL};

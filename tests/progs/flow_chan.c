@@ -38,7 +38,8 @@ static void *producer(void *arg)
 		if (!strcmp(kind, "pipe") || !strcmp(kind, "fifo"))
 			w = write(wfd, buf, (size_t)m);
 		else if (!strcmp(kind, "pipev")) {
-			struct iovec iov[2] = {{buf, (size_t)m / 2}, {buf + m / 2, (size_t)m - (size_t)m / 2}};
+			struct iovec iov[2] = {{buf, (size_t)m / 2},
+					       {buf + m / 2, (size_t)m - (size_t)m / 2}};
 			w = writev(wfd, iov, 2);
 		} else if (!strcmp(kind, "socketpair"))
 			w = send(wfd, buf, (size_t)m, 0);
@@ -65,7 +66,8 @@ static void *consumer(void *arg)
 		if (!strcmp(kind, "pipe") || !strcmp(kind, "fifo"))
 			r = read(rfd, buf, (size_t)m);
 		else if (!strcmp(kind, "pipev")) {
-			struct iovec iov[2] = {{buf, (size_t)m / 2}, {buf + m / 2, (size_t)m - (size_t)m / 2}};
+			struct iovec iov[2] = {{buf, (size_t)m / 2},
+					       {buf + m / 2, (size_t)m - (size_t)m / 2}};
 			r = readv(rfd, iov, 2);
 		} else if (!strcmp(kind, "socketpair"))
 			r = recv(rfd, buf, (size_t)m, 0);

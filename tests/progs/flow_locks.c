@@ -14,7 +14,7 @@ static pthread_mutex_t shared = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t priv[THREADS];
 static unsigned long priv_counter[THREADS]; /* each under its own private mutex */
 static long rounds, pings;
-static volatile unsigned long counter; /* under `shared` */
+static volatile unsigned long counter;		      /* under `shared` */
 static volatile unsigned long rw_value, spin_counter; /* under rw (written), spin */
 static __thread unsigned long rw_seen;
 

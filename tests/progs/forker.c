@@ -4,8 +4,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 static volatile int v;
-__attribute__((noinline)) void parent_work(void) { v++; }
-__attribute__((noinline)) void child_work(void) { v++; }
+__attribute__((noinline)) void parent_work(void)
+{
+	v++;
+}
+__attribute__((noinline)) void child_work(void)
+{
+	v++;
+}
 int main(void)
 {
 	pid_t p = fork();

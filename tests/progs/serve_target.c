@@ -35,7 +35,8 @@ static void flow(void)
 		exit(1);
 	memset(buf, 'x', sizeof(buf));
 	for (int i = 0; i < 10; i++) {
-		if (write(p[1], buf, sizeof(buf)) != sizeof(buf) || read(p[0], buf, sizeof(buf)) != sizeof(buf))
+		if (write(p[1], buf, sizeof(buf)) != sizeof(buf) ||
+		    read(p[0], buf, sizeof(buf)) != sizeof(buf))
 			exit(1);
 	}
 	close(p[0]);

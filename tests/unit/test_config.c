@@ -119,26 +119,26 @@ static const struct {
 	const char *text;
 	const char *err;
 } bad[] = {
-	{ "limit 5", "hotpath.conf:1: expected '=' after key 'limit'" },
-	{ "# c\n\nlimit\n", "hotpath.conf:3: expected '=' after key 'limit'" },
-	{ "lim it = 5", "hotpath.conf:1: expected '=' after key 'lim'" },
-	{ "[run]\na = 1\n\n\n[report\n", "hotpath.conf:5: expected ']' to close section header" },
-	{ "[]", "hotpath.conf:1: expected a section name between '[' and ']'" },
-	{ "[  ]", "hotpath.conf:1: expected a section name between '[' and ']'" },
-	{ "[a b]", "hotpath.conf:1: expected a section name of " NAME_CHARS ", got 'a b'" },
-	{ "[r$n]", "hotpath.conf:1: expected a section name of " NAME_CHARS ", got 'r$n'" },
-	{ "[run] x y", "hotpath.conf:1: expected end of line after section header, got 'x y'" },
-	{ "= 5", "hotpath.conf:1: expected a key before '='" },
-	{ "li$mit = 5", "hotpath.conf:1: expected a key of " NAME_CHARS ", got 'li$mit'" },
-	{ "\"key\" = 5", "hotpath.conf:1: expected a key of " NAME_CHARS ", got '\"key\"'" },
-	{ "k\xc3\xa9y = 5", "hotpath.conf:1: expected a key of " NAME_CHARS ", got 'k\xc3\xa9y'" },
-	{ "a = 1\nname = \"abc\n", "hotpath.conf:2: " UNTERMINATED },
-	{ "name = \"abc\\\"", "hotpath.conf:1: " UNTERMINATED },
-	{ "name = a \"b # c", "hotpath.conf:1: " UNTERMINATED },
-	{ "name = \"a\\qb\"",
-	  "hotpath.conf:1: expected \\\" \\\\ \\n or \\t in the value of key 'name', got '\\q'" },
-	{ "name = \"a\" b",
-	  "hotpath.conf:1: expected end of line after the quoted value of key 'name', got 'b'" },
+	{"limit 5", "hotpath.conf:1: expected '=' after key 'limit'"},
+	{"# c\n\nlimit\n", "hotpath.conf:3: expected '=' after key 'limit'"},
+	{"lim it = 5", "hotpath.conf:1: expected '=' after key 'lim'"},
+	{"[run]\na = 1\n\n\n[report\n", "hotpath.conf:5: expected ']' to close section header"},
+	{"[]", "hotpath.conf:1: expected a section name between '[' and ']'"},
+	{"[  ]", "hotpath.conf:1: expected a section name between '[' and ']'"},
+	{"[a b]", "hotpath.conf:1: expected a section name of " NAME_CHARS ", got 'a b'"},
+	{"[r$n]", "hotpath.conf:1: expected a section name of " NAME_CHARS ", got 'r$n'"},
+	{"[run] x y", "hotpath.conf:1: expected end of line after section header, got 'x y'"},
+	{"= 5", "hotpath.conf:1: expected a key before '='"},
+	{"li$mit = 5", "hotpath.conf:1: expected a key of " NAME_CHARS ", got 'li$mit'"},
+	{"\"key\" = 5", "hotpath.conf:1: expected a key of " NAME_CHARS ", got '\"key\"'"},
+	{"k\xc3\xa9y = 5", "hotpath.conf:1: expected a key of " NAME_CHARS ", got 'k\xc3\xa9y'"},
+	{"a = 1\nname = \"abc\n", "hotpath.conf:2: " UNTERMINATED},
+	{"name = \"abc\\\"", "hotpath.conf:1: " UNTERMINATED},
+	{"name = a \"b # c", "hotpath.conf:1: " UNTERMINATED},
+	{"name = \"a\\qb\"",
+	 "hotpath.conf:1: expected \\\" \\\\ \\n or \\t in the value of key 'name', got '\\q'"},
+	{"name = \"a\" b",
+	 "hotpath.conf:1: expected end of line after the quoted value of key 'name', got 'b'"},
 };
 
 START_TEST(test_errors)
@@ -199,8 +199,8 @@ END_TEST
 
 START_TEST(test_parse_bool)
 {
-	static const char *const yes[] = { "true", "TRUE", "yes", "Yes", "on", "1" };
-	static const char *const no[] = { "false", "False", "no", "NO", "off", "0" };
+	static const char *const yes[] = {"true", "TRUE", "yes", "Yes", "on", "1"};
+	static const char *const no[] = {"false", "False", "no", "NO", "off", "0"};
 	int v;
 
 	for (size_t i = 0; i < 6; i++) {
@@ -260,7 +260,8 @@ START_TEST(test_parse_percentiles)
 	ck_assert_double_eq(p[1], 95);
 	ck_assert_double_eq(p[2], 99.9);
 	ck_assert_int_eq(hp_parse_percentiles(" 99.9 , 50,95,50,100,0.1", p, 8, &n, err,
-					      sizeof(err)), 0);
+					      sizeof(err)),
+			 0);
 	ck_assert_int_eq(n, 5);
 	ck_assert_double_eq(p[0], 0.1);
 	ck_assert_double_eq(p[1], 50);
@@ -279,22 +280,22 @@ static const struct {
 	const char *text;
 	const char *err;
 } bad_pct[] = {
-	{ "101", PCT "'101'" },
-	{ "50,0", PCT "'0'" },
-	{ "0.0", PCT "'0.0'" },
-	{ "-5", PCT "'-5'" },
-	{ "100.01", PCT "'100.01'" },
-	{ "abc", PCT "'abc'" },
-	{ "50, p99", PCT "'p99'" },
-	{ "1e2", PCT "'1e2'" },
-	{ "50.", PCT "'50.'" },
-	{ ".5", PCT "'.5'" },
-	{ "nan", PCT "'nan'" },
-	{ "50 95", PCT "'50 95'" },
-	{ "50,,99", PCT "an empty item in '50,,99'" },
-	{ "50,", PCT "an empty item in '50,'" },
-	{ "", PCT "an empty item in ''" },
-	{ "1,2,3,4,5", "expected at most 4 percentiles, got 5 in '1,2,3,4,5'" },
+	{"101", PCT "'101'"},
+	{"50,0", PCT "'0'"},
+	{"0.0", PCT "'0.0'"},
+	{"-5", PCT "'-5'"},
+	{"100.01", PCT "'100.01'"},
+	{"abc", PCT "'abc'"},
+	{"50, p99", PCT "'p99'"},
+	{"1e2", PCT "'1e2'"},
+	{"50.", PCT "'50.'"},
+	{".5", PCT "'.5'"},
+	{"nan", PCT "'nan'"},
+	{"50 95", PCT "'50 95'"},
+	{"50,,99", PCT "an empty item in '50,,99'"},
+	{"50,", PCT "an empty item in '50,'"},
+	{"", PCT "an empty item in ''"},
+	{"1,2,3,4,5", "expected at most 4 percentiles, got 5 in '1,2,3,4,5'"},
 };
 
 START_TEST(test_parse_percentiles_errors)

@@ -74,7 +74,7 @@ static int cmp_u64(const void *a, const void *b)
 START_TEST(test_percentiles_match_exact)
 {
 	enum { N = 100000 };
-	static const int pct_x10[] = { 500, 900, 950, 990, 999 };
+	static const int pct_x10[] = {500, 900, 950, 990, 999};
 	static uint64_t counts[HP_HIST_BUCKETS];
 	uint64_t *samples = malloc(N * sizeof(*samples)), state = 20240601;
 
@@ -104,7 +104,7 @@ END_TEST
 
 START_TEST(test_percentile_small_values_exact)
 {
-	uint64_t counts[HP_HIST_BUCKETS] = { 0 };
+	uint64_t counts[HP_HIST_BUCKETS] = {0};
 
 	/* 10 samples: 1, 2, 2, 3 x 6, 63 */
 	counts[1] = 1;
@@ -126,7 +126,7 @@ END_TEST
 
 START_TEST(test_percentile_midpoint_and_clamp)
 {
-	uint64_t counts[HP_HIST_BUCKETS] = { 0 };
+	uint64_t counts[HP_HIST_BUCKETS] = {0};
 	uint32_t b = hp_hist_bucket(1000);
 	double mid = ((double)hp_hist_lower(b) + (double)hp_hist_upper(b)) / 2;
 
@@ -156,7 +156,7 @@ END_TEST
 
 START_TEST(test_percentile_degenerate)
 {
-	uint64_t counts[HP_HIST_BUCKETS] = { 0 };
+	uint64_t counts[HP_HIST_BUCKETS] = {0};
 
 	ck_assert_double_eq(hp_hist_percentile(counts, HP_HIST_BUCKETS, 0, 50, 1, 0), 0);
 	ck_assert_double_eq(hp_hist_percentile(counts, HP_HIST_BUCKETS, 10, 50, 1, 0), 0);

@@ -76,17 +76,23 @@ START_TEST(test_counters_and_labels)
 	add_fn(&p, "work", "/usr/bin/app", 7, 9); /* same labels as the first row */
 	char *t = page(&p, 0, "0.001");
 	ck_assert_ptr_nonnull(strstr(t, "# TYPE hotpath_function_calls_total counter\n"));
-	ck_assert_ptr_nonnull(strstr(t,
+	ck_assert_ptr_nonnull(strstr(
+		t,
 		"hotpath_function_calls_total{pid=\"42\",command=\"app\",function=\"work\",module=\"app\"} 1234\n"));
-	ck_assert_ptr_nonnull(strstr(t,
+	ck_assert_ptr_nonnull(strstr(
+		t,
 		"hotpath_function_time_seconds_total{pid=\"42\",command=\"app\",function=\"work\",module=\"app\"} 2.500000001\n"));
 	/* Escapes, and a byte that is not UTF-8 becomes '?'. */
 	ck_assert_ptr_nonnull(strstr(t, "function=\"odd \\\"name\\\"\\\\\\n?\",module=\"\"} 1\n"));
 	/* The second "work" row gets its own series. */
 	ck_assert_ptr_nonnull(strstr(t, "function=\"work #2\",module=\"app\"} 7\n"));
 	ck_assert_ptr_null(strstr(t, "# EOF"));
-	ck_assert_ptr_nonnull(strstr(t, "hotpath_process_info{pid=\"42\",command=\"app\",exe=\"/usr/bin/app\",state=\"running\",mode=\"timing\"} 1\n"));
-	ck_assert_ptr_nonnull(strstr(t, "hotpath_process_wall_seconds{pid=\"42\",command=\"app\"} 1.500000000\n"));
+	ck_assert_ptr_nonnull(strstr(
+		t,
+		"hotpath_process_info{pid=\"42\",command=\"app\",exe=\"/usr/bin/app\",state=\"running\",mode=\"timing\"} 1\n"));
+	ck_assert_ptr_nonnull(
+		strstr(t,
+		       "hotpath_process_wall_seconds{pid=\"42\",command=\"app\"} 1.500000000\n"));
 	/* No allocation families' samples without --alloc. */
 	ck_assert_ptr_null(strstr(t, "hotpath_allocations_total{"));
 	free(t);
@@ -100,23 +106,28 @@ START_TEST(test_histogram_buckets)
 	proc_init(&p);
 	struct hp_fn_row *r = add_fn(&p, "f", "/usr/bin/app", 6, 6000);
 	static const struct hp_hbucket hb[] = {
-		{500, 520, 1},	   /* midpoint 510 ns: under 1 µs */
-		{990, 1020, 2},	   /* midpoint 1005 ns: above 1 µs, under 10 µs */
-		{9000, 9100, 3},   /* midpoint 9050 ns: under 10 µs */
+		{500, 520, 1},	 /* midpoint 510 ns: under 1 µs */
+		{990, 1020, 2},	 /* midpoint 1005 ns: above 1 µs, under 10 µs */
+		{9000, 9100, 3}, /* midpoint 9050 ns: under 10 µs */
 	};
 	r->hist = malloc(sizeof(hb));
 	memcpy(r->hist, hb, sizeof(hb));
 	r->nhist = 3;
 	char *t = page(&p, 0, "0.000001,0.00001,1");
-	const char *l = "hotpath_function_duration_seconds_bucket{pid=\"42\",command=\"app\",function=\"f\",module=\"app\",le=\"";
+	const char *l =
+		"hotpath_function_duration_seconds_bucket{pid=\"42\",command=\"app\",function=\"f\",module=\"app\",le=\"";
 	char want[600];
 	const char *les[] = {"1e-06\"} 1\n", "1e-05\"} 6\n", "1\"} 6\n", "+Inf\"} 6\n"};
 	for (int i = 0; i < 4; i++) {
 		snprintf(want, sizeof(want), "%s%s", l, les[i]);
 		ck_assert_msg(strstr(t, want), "missing %s in\n%s", want, t);
 	}
-	ck_assert_ptr_nonnull(strstr(t, "hotpath_function_duration_seconds_count{pid=\"42\",command=\"app\",function=\"f\",module=\"app\"} 6\n"));
-	ck_assert_ptr_nonnull(strstr(t, "hotpath_function_duration_seconds_sum{pid=\"42\",command=\"app\",function=\"f\",module=\"app\"} 0.000006000\n"));
+	ck_assert_ptr_nonnull(strstr(
+		t,
+		"hotpath_function_duration_seconds_count{pid=\"42\",command=\"app\",function=\"f\",module=\"app\"} 6\n"));
+	ck_assert_ptr_nonnull(strstr(
+		t,
+		"hotpath_function_duration_seconds_sum{pid=\"42\",command=\"app\",function=\"f\",module=\"app\"} 0.000006000\n"));
 	free(t);
 	hp_proc_free(&p);
 }
@@ -129,7 +140,9 @@ START_TEST(test_openmetrics_names)
 	add_fn(&p, "work", "/usr/bin/app", 3, 30);
 	char *t = page(&p, 1, "");
 	ck_assert_ptr_nonnull(strstr(t, "# TYPE hotpath_function_calls counter\n"));
-	ck_assert_ptr_nonnull(strstr(t, "# TYPE hotpath_function_time_seconds counter\n# UNIT hotpath_function_time_seconds seconds\n"));
+	ck_assert_ptr_nonnull(strstr(
+		t,
+		"# TYPE hotpath_function_time_seconds counter\n# UNIT hotpath_function_time_seconds seconds\n"));
 	ck_assert_ptr_nonnull(strstr(t, "hotpath_function_calls_total{pid=\"42\""));
 	ck_assert_ptr_nonnull(strstr(t, "le=\"+Inf\"} 0\n")); /* no buckets given: +Inf alone */
 	size_t n = strlen(t);
@@ -149,7 +162,8 @@ END_TEST
 
 START_TEST(test_accept_and_buckets)
 {
-	ck_assert(hp_prom_wants_openmetrics("application/openmetrics-text;version=1.0.0,text/plain;q=0.5"));
+	ck_assert(hp_prom_wants_openmetrics(
+		"application/openmetrics-text;version=1.0.0,text/plain;q=0.5"));
 	ck_assert(!hp_prom_wants_openmetrics("text/plain;version=0.0.4"));
 	ck_assert(!hp_prom_wants_openmetrics(NULL));
 	ck_assert(!hp_prom_wants_openmetrics("application/openmetrics-text;q=0,text/plain"));
@@ -198,9 +212,11 @@ START_TEST(test_pprof_missing_data)
 	size_t len;
 	char err[256];
 	/* Nothing timed: the CPU and heap pages say why; a file is still written. */
-	ck_assert_int_eq(hp_pprof_encode(&p, HP_PPROF_CPU, 0, &buf, &len, err, sizeof(err)), -ENODATA);
+	ck_assert_int_eq(hp_pprof_encode(&p, HP_PPROF_CPU, 0, &buf, &len, err, sizeof(err)),
+			 -ENODATA);
 	ck_assert_ptr_nonnull(strstr(err, "CPU"));
-	ck_assert_int_eq(hp_pprof_encode(&p, HP_PPROF_HEAP, 0, &buf, &len, err, sizeof(err)), -ENODATA);
+	ck_assert_int_eq(hp_pprof_encode(&p, HP_PPROF_HEAP, 0, &buf, &len, err, sizeof(err)),
+			 -ENODATA);
 	ck_assert_ptr_nonnull(strstr(err, "alloc-stacks"));
 	ck_assert_int_eq(hp_pprof_encode(&p, HP_PPROF_ALL, 0, &buf, &len, err, sizeof(err)), 0);
 	ck_assert_uint_gt(len, 10);

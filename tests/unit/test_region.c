@@ -124,8 +124,8 @@ END_TEST
 START_TEST(test_strings_read_bounded)
 {
 	size_t page = 4096, size = 16 * page;
-	unsigned char *m = mmap(NULL, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-				-1, 0);
+	unsigned char *m = mmap(NULL, size + page, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(m, MAP_FAILED);
 	ck_assert_int_eq(mprotect(m + size, page, PROT_NONE), 0);
 	ck_assert_uint_ne(hp_fixture_region(m, size, 2), 0); /* 2: every table 8-aligned */

@@ -188,11 +188,11 @@ START_TEST(test_percentile_hist)
 
 	r->min_ns = 5;
 	r->max_ns = 5000;
-	add_bucket(r, 5, 5, 50);	/* exact */
-	add_bucket(r, 1000, 1100, 45);	/* midpoint 1050 */
-	add_bucket(r, 4000, 8000, 5);	/* midpoint 6000, clamped to max 5000 */
+	add_bucket(r, 5, 5, 50);       /* exact */
+	add_bucket(r, 1000, 1100, 45); /* midpoint 1050 */
+	add_bucket(r, 4000, 8000, 5);  /* midpoint 6000, clamped to max 5000 */
 	ck_assert_double_eq(hp_fn_percentile(r, 1, NULL), 5);
-	ck_assert_double_eq(hp_fn_percentile(r, 50, NULL), 5);	  /* rank 50 */
+	ck_assert_double_eq(hp_fn_percentile(r, 50, NULL), 5);	    /* rank 50 */
 	ck_assert_double_eq(hp_fn_percentile(r, 50.5, NULL), 1050); /* rank 51 */
 	ck_assert_double_eq(hp_fn_percentile(r, 95, NULL), 1050);   /* rank 95 */
 	ck_assert_double_eq(hp_fn_percentile(r, 95.01, NULL), 5000);
@@ -330,15 +330,16 @@ START_TEST(test_table_exact)
 
 	sample(&p);
 	out = render(&p, &p95, HP_FMT_TABLE);
-	ck_assert_str_eq(out,
-			 "[hotpath] timing - Execution duration of functions.\n"
-			 "app: 210.02ms\n"
-			 "+------------+-------+-----------+-----------+-----------+-----------+---------+\n"
-			 "| Function   | Calls | Avg       | P95       | Total     | Self      | % Total |\n"
-			 "+------------+-------+-----------+-----------+-----------+-----------+---------+\n"
-			 "| main       | 1     | 209.92 ms | 209.92 ms | 209.92 ms | 40.01 ms  | 99.95%  |\n"
-			 "| heavy_work | 1000  | 169.91 µs | 254.72 µs | 169.91 ms | 169.91 ms | 80.90%  |\n"
-			 "+------------+-------+-----------+-----------+-----------+-----------+---------+\n");
+	ck_assert_str_eq(
+		out,
+		"[hotpath] timing - Execution duration of functions.\n"
+		"app: 210.02ms\n"
+		"+------------+-------+-----------+-----------+-----------+-----------+---------+\n"
+		"| Function   | Calls | Avg       | P95       | Total     | Self      | % Total |\n"
+		"+------------+-------+-----------+-----------+-----------+-----------+---------+\n"
+		"| main       | 1     | 209.92 ms | 209.92 ms | 209.92 ms | 40.01 ms  | 99.95%  |\n"
+		"| heavy_work | 1000  | 169.91 µs | 254.72 µs | 169.91 ms | 169.91 ms | 80.90%  |\n"
+		"+------------+-------+-----------+-----------+-----------+-----------+---------+\n");
 	free(out);
 	hp_proc_free(&p);
 }
@@ -380,15 +381,16 @@ START_TEST(test_table_percentiles_and_unknowns)
 	r->completed = 0;
 	hp_proc_finish(&p, 0);
 	out = render(&p, &o, HP_FMT_TABLE);
-	ck_assert_str_eq(out,
-			 "[hotpath] timing - Execution duration of functions.\n"
-			 "tool: 1.50µs\n"
-			 "+----------------+-------+--------+--------+--------+---------+---------+---------+\n"
-			 "| Function       | Calls | Avg    | P50    | P99.9  | Total   | Self    | % Total |\n"
-			 "+----------------+-------+--------+--------+--------+---------+---------+---------+\n"
-			 "| leaf           | 3     | 500 ns | 500 ns | 500 ns | 1.50 µs | 1.50 µs | 100.00% |\n"
-			 "| never_returned | 2     | -      | -      | -      | 0 ns    | 0 ns    | 0.00%   |\n"
-			 "+----------------+-------+--------+--------+--------+---------+---------+---------+\n");
+	ck_assert_str_eq(
+		out,
+		"[hotpath] timing - Execution duration of functions.\n"
+		"tool: 1.50µs\n"
+		"+----------------+-------+--------+--------+--------+---------+---------+---------+\n"
+		"| Function       | Calls | Avg    | P50    | P99.9  | Total   | Self    | % Total |\n"
+		"+----------------+-------+--------+--------+--------+---------+---------+---------+\n"
+		"| leaf           | 3     | 500 ns | 500 ns | 500 ns | 1.50 µs | 1.50 µs | 100.00% |\n"
+		"| never_returned | 2     | -      | -      | -      | 0 ns    | 0 ns    | 0.00%   |\n"
+		"+----------------+-------+--------+--------+--------+---------+---------+---------+\n");
 	free(out);
 	hp_proc_free(&p);
 }
@@ -413,24 +415,28 @@ START_TEST(test_table_status_and_notes)
 	ck_assert_ptr_nonnull(tail);
 	tail = strchr(tail, '\n') + 1;
 	tail = strchr(tail, '\n') + 1; /* past the bottom border */
-	ck_assert_str_eq(tail,
-			 "note: stopped by hotpath after the --timeout\n"
-			 "note: 12 rows dropped because the region was full; raise region_size\n"
-			 "note: 5 calls not timed because they were nested deeper than the shadow stack\n"
-			 "note: 3 function exits had no matching entry (longjmp, exceptions or hooks that started mid-call)\n"
-			 "killed by signal 9 (SIGKILL)\n");
+	ck_assert_str_eq(
+		tail,
+		"note: stopped by hotpath after the --timeout\n"
+		"note: 12 rows dropped because the region was full; raise region_size\n"
+		"note: 5 calls not timed because they were nested deeper than the shadow stack\n"
+		"note: 3 function exits had no matching entry (longjmp, exceptions or hooks that started mid-call)\n"
+		"killed by signal 9 (SIGKILL)\n");
 	free(out);
 	p.state = HP_PS_EXITED;
 	p.exit_status = 3;
 	p.dropped = p.depth_overflow = p.unmatched_exits = 0;
 	out = render(&p, &p95, HP_FMT_TABLE);
-	ck_assert_ptr_nonnull(strstr(out, "+\nnote: stopped by hotpath after the --timeout\nexit status 3\n"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "+\nnote: stopped by hotpath after the --timeout\nexit status 3\n"));
 	free(out);
 	p.dropped = p.depth_overflow = p.unmatched_exits = 1;
 	out = render(&p, &p95, HP_FMT_TABLE);
-	ck_assert_ptr_nonnull(strstr(out, "\nnote: 1 row dropped because the region was full; raise region_size\n"
-					  "note: 1 call not timed because it was nested deeper than the shadow stack\n"
-					  "note: 1 function exit had no matching entry "));
+	ck_assert_ptr_nonnull(
+		strstr(out,
+		       "\nnote: 1 row dropped because the region was full; raise region_size\n"
+		       "note: 1 call not timed because it was nested deeper than the shadow stack\n"
+		       "note: 1 function exit had no matching entry "));
 	free(out);
 	p.state = HP_PS_RUNNING;
 	out = render(&p, &p95, HP_FMT_TABLE);
@@ -457,7 +463,9 @@ START_TEST(test_table_limit)
 	out = render(&p, &p95, HP_FMT_TABLE);
 	ck_assert_ptr_nonnull(strstr(out, "| f229     |"));
 	ck_assert_ptr_null(strstr(out, "f214"));
-	ck_assert_ptr_nonnull(strstr(out, "-+\n(showing 15 of 230 functions by total time; --limit 0 shows all)\n"));
+	ck_assert_ptr_nonnull(
+		strstr(out,
+		       "-+\n(showing 15 of 230 functions by total time; --limit 0 shows all)\n"));
 	free(out);
 	hp_proc_free(&p);
 }
@@ -519,7 +527,8 @@ START_TEST(test_table_long_and_wide_names)
 	memset(want, 'n', 59);
 	strcpy(want + 59, "… |");
 	ck_assert_ptr_nonnull(strstr(out, want));
-	ck_assert_ptr_null(strstr(out, "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"));
+	ck_assert_ptr_null(
+		strstr(out, "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"));
 	ck_assert_ptr_nonnull(strstr(out, "| µ_straße_日本"));
 	free(out);
 	/* Control characters cannot break the layout or reach the terminal: shown escaped. */
@@ -574,7 +583,9 @@ START_TEST(test_table_alloc)
 	p.modes = HP_MODE_ALLOC;
 	free(out);
 	out = render(&p, &p95, HP_FMT_TABLE);
-	ck_assert_ptr_eq(strstr(out, "[hotpath] alloc - Memory allocated by functions.\napp: 10.00ms\n+"), out);
+	ck_assert_ptr_eq(
+		strstr(out, "[hotpath] alloc - Memory allocated by functions.\napp: 10.00ms\n+"),
+		out);
 	ck_assert_ptr_null(strstr(out, "timing"));
 	free(out);
 	hp_proc_free(&p);
@@ -617,19 +628,22 @@ START_TEST(test_table_children)
 	ck_assert_ptr_nonnull(c);
 	const char *c2 = strstr(out, "\n\n[hotpath] process 125 (./app --other), child of 123\n");
 	ck_assert_ptr_nonnull(c2);
-	ck_assert_int_eq(strncmp(c + 2,
-				 "[hotpath] process 124 (./app --child), child of 123\n"
-				 "[hotpath] timing - Execution duration of functions.\n"
-				 "app: 5.00ms\n"
-				 "+------------+-------+---------+---------+---------+------+---------+\n"
-				 "| Function   | Calls | Avg     | P95     | Total   | Self | % Total |\n"
-				 "+------------+-------+---------+---------+---------+------+---------+\n"
-				 "| child_work | 2     | 2.00 ms | 2.00 ms | 4.00 ms | 0 ns | 80.00%  |\n"
-				 "+------------+-------+---------+---------+---------+------+---------+\n"
-				 "exit status 1\n\n",
-				 (size_t)(c2 - c)),
-			 0);
-	ck_assert_ptr_nonnull(strstr(c2, "\nreplaced its image with exec: the new image is reported on its own\n"));
+	ck_assert_int_eq(
+		strncmp(c + 2,
+			"[hotpath] process 124 (./app --child), child of 123\n"
+			"[hotpath] timing - Execution duration of functions.\n"
+			"app: 5.00ms\n"
+			"+------------+-------+---------+---------+---------+------+---------+\n"
+			"| Function   | Calls | Avg     | P95     | Total   | Self | % Total |\n"
+			"+------------+-------+---------+---------+---------+------+---------+\n"
+			"| child_work | 2     | 2.00 ms | 2.00 ms | 4.00 ms | 0 ns | 80.00%  |\n"
+			"+------------+-------+---------+---------+---------+------+---------+\n"
+			"exit status 1\n\n",
+			(size_t)(c2 - c)),
+		0);
+	ck_assert_ptr_nonnull(
+		strstr(c2,
+		       "\nreplaced its image with exec: the new image is reported on its own\n"));
 	free(out);
 	hp_proc_free(&p);
 }
@@ -666,33 +680,41 @@ START_TEST(test_json_fields)
 	sample(&p);
 	p.threads = calloc(1, sizeof(*p.threads));
 	p.nthreads = 1;
-	p.threads[0] = (struct hp_thread_row){.tid = 123, .name = strdup("app"), .running = 1, .calls = 1001};
+	p.threads[0] = (struct hp_thread_row){.tid = 123,
+					      .name = strdup("app"),
+					      .running = 1,
+					      .calls = 1001};
 	out = render(&p, &p95, HP_FMT_JSON);
 	ck_assert_ptr_null(strchr(out, ' '));
 	ck_assert_ptr_eq(strchr(out, '\n'), out + strlen(out) - 1);
-	ck_assert_int_eq(strncmp(out,
-				 "{\"hotpath_version\":\"" HP_VERSION "\",\"schema_version\":1,"
-				 "\"hotpath_profiling_mode\":\"timing\",\"pid\":123,\"ppid\":1,"
-				 "\"command\":[\"./app\",\"arg1\"],\"exe\":\"/abs/app\",\"state\":\"exited\","
-				 "\"exit_status\":0,\"term_signal\":null,"
-				 "\"start_time_unix_ns\":1700000000123456789,\"wall_ns\":210020000,"
-				 "\"percentiles\":[95],\"functions\":[{\"name\":\"main\",",
-				 strlen("{\"hotpath_version\":\"" HP_VERSION "\",\"schema_version\":1,"
-					"\"hotpath_profiling_mode\":\"timing\",\"pid\":123,\"ppid\":1,"
-					"\"command\":[\"./app\",\"arg1\"],\"exe\":\"/abs/app\",\"state\":\"exited\","
-					"\"exit_status\":0,\"term_signal\":null,"
-					"\"start_time_unix_ns\":1700000000123456789,\"wall_ns\":210020000,"
-					"\"percentiles\":[95],\"functions\":[{\"name\":\"main\",")),
-			 0);
-	ck_assert_ptr_nonnull(strstr(out,
+	ck_assert_int_eq(
+		strncmp(out,
+			"{\"hotpath_version\":\"" HP_VERSION "\",\"schema_version\":1,"
+			"\"hotpath_profiling_mode\":\"timing\",\"pid\":123,\"ppid\":1,"
+			"\"command\":[\"./app\",\"arg1\"],\"exe\":\"/abs/app\",\"state\":\"exited\","
+			"\"exit_status\":0,\"term_signal\":null,"
+			"\"start_time_unix_ns\":1700000000123456789,\"wall_ns\":210020000,"
+			"\"percentiles\":[95],\"functions\":[{\"name\":\"main\",",
+			strlen("{\"hotpath_version\":\"" HP_VERSION "\",\"schema_version\":1,"
+			       "\"hotpath_profiling_mode\":\"timing\",\"pid\":123,\"ppid\":1,"
+			       "\"command\":[\"./app\",\"arg1\"],\"exe\":\"/abs/app\",\"state\":\"exited\","
+			       "\"exit_status\":0,\"term_signal\":null,"
+			       "\"start_time_unix_ns\":1700000000123456789,\"wall_ns\":210020000,"
+			       "\"percentiles\":[95],\"functions\":[{\"name\":\"main\",")),
+		0);
+	ck_assert_ptr_nonnull(strstr(
+		out,
 		"{\"name\":\"heavy_work\",\"module\":\"/abs/app\",\"file\":\"app.c\",\"line\":12,"
 		"\"address\":\"0x401136\",\"kind\":\"instrumented\",\"calls\":1000,\"completed\":1000,"
 		"\"total_ns\":169910000,\"self_ns\":169910000,\"avg_ns\":169910,\"min_ns\":100000,\"max_ns\":260000,"
 		"\"p95_ns\":254720,\"percent_total\":80.90,\"alloc_count\":0,\"alloc_bytes\":0,"
 		"\"free_count\":0,\"free_bytes\":0,\"cpu_ns\":null,"
 		"\"histogram\":[[100000,101000,900],[254000,255440,100]]}"));
-	ck_assert_ptr_nonnull(strstr(out, "\"module\":null,\"file\":null,\"line\":null,\"address\":\"0x401200\""));
-	ck_assert_ptr_nonnull(strstr(out,
+	ck_assert_ptr_nonnull(
+		strstr(out,
+		       "\"module\":null,\"file\":null,\"line\":null,\"address\":\"0x401200\""));
+	ck_assert_ptr_nonnull(strstr(
+		out,
 		"],\"functions_total\":2,\"threads\":[{\"tid\":123,\"name\":\"app\",\"start_routine\":null,"
 		"\"state\":\"running\",\"start_ns\":0,\"end_ns\":null,\"cpu_user_ns\":0,\"cpu_sys_ns\":0,"
 		"\"cpu_ns\":0,\"cpu_samples\":0,\"calls\":1001,\"alloc_count\":0,\"alloc_bytes\":0,\"free_count\":0,\"free_bytes\":0,"
@@ -715,9 +737,12 @@ START_TEST(test_json_fields)
 	p.fns[1].completed = 0;
 	struct hp_report_opts o = {.pcts = {50, 99.9}, .npcts = 2};
 	out = render(&p, &o, HP_FMT_JSON);
-	ck_assert_ptr_nonnull(strstr(out, "\"state\":\"killed\",\"exit_status\":null,\"term_signal\":15,"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "\"state\":\"killed\",\"exit_status\":null,\"term_signal\":15,"));
 	ck_assert_ptr_nonnull(strstr(out, "\"percentiles\":[50,99.9]"));
-	ck_assert_ptr_nonnull(strstr(out, "\"avg_ns\":null,\"min_ns\":null,\"max_ns\":null,\"p50_ns\":100500,\"p99_9_ns\":254720,"));
+	ck_assert_ptr_nonnull(strstr(
+		out,
+		"\"avg_ns\":null,\"min_ns\":null,\"max_ns\":null,\"p50_ns\":100500,\"p99_9_ns\":254720,"));
 	free(out);
 	hp_proc_free(&p);
 }
@@ -760,13 +785,24 @@ static void rich(struct hp_proc *p)
 	r->min_ns = r->max_ns = 100;
 	p->threads = calloc(2, sizeof(*p->threads));
 	p->nthreads = 2;
-	p->threads[0] = (struct hp_thread_row){.tid = 123, .name = strdup("app"), .start_ns = 0,
-					       .end_ns = 210000000, .cpu_user_ns = 200000000,
-					       .cpu_sys_ns = 1000000, .alloc_count = 3, .alloc_bytes = 8192,
-					       .free_count = 1, .free_bytes = 1024, .calls = 1001};
-	p->threads[1] = (struct hp_thread_row){.tid = 130, .name = strdup("worker-1"),
-					       .start_routine = strdup("worker"), .running = 1,
-					       .start_ns = 5000, .lock_wait_ns = 77, .io_block_ns = 88};
+	p->threads[0] = (struct hp_thread_row){.tid = 123,
+					       .name = strdup("app"),
+					       .start_ns = 0,
+					       .end_ns = 210000000,
+					       .cpu_user_ns = 200000000,
+					       .cpu_sys_ns = 1000000,
+					       .alloc_count = 3,
+					       .alloc_bytes = 8192,
+					       .free_count = 1,
+					       .free_bytes = 1024,
+					       .calls = 1001};
+	p->threads[1] = (struct hp_thread_row){.tid = 130,
+					       .name = strdup("worker-1"),
+					       .start_routine = strdup("worker"),
+					       .running = 1,
+					       .start_ns = 5000,
+					       .lock_wait_ns = 77,
+					       .io_block_ns = 88};
 	hp_proc_add_note(p, "the executable defines its own malloc: its allocations are not seen");
 	add_child(p, 124, "--child");
 	add_child(p, 125, "--kill");
@@ -898,7 +934,8 @@ START_TEST(test_json_minimal)
 	ck_assert(isnan(p.fns[0].pct_given[0])); /* no "percentiles": p95_ns is not matched */
 	out = render(&p, &p95, HP_FMT_TABLE);
 	ck_assert_ptr_nonnull(strstr(out, "?: 0ns\n"));
-	ck_assert_ptr_nonnull(strstr(out, "| f        | 2     | -   | -   | 0 ns  | 0 ns | 0.00%   |\n"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "| f        | 2     | -   | -   | 0 ns  | 0 ns | 0.00%   |\n"));
 	ck_assert_ptr_nonnull(strstr(out, "\nvanished: its exit status is unknown\n"));
 	free(out);
 	hp_proc_free(&p);
@@ -914,25 +951,30 @@ static const struct {
 	{"{\"schema_version\":\"1\"}", "schema_version: expected a number"},
 	{"{\"schema_version\":0}", "schema_version: expected a positive integer"},
 	{"{\"schema_version\":2}", "schema_version 2 is newer than this hotpath understands"},
-	{"{\"schema_version\":1,\"pid\":1.5}", "pid: expected an integer between -2147483648 and 2147483647"},
+	{"{\"schema_version\":1,\"pid\":1.5}",
+	 "pid: expected an integer between -2147483648 and 2147483647"},
 	{"{\"schema_version\":1,\"wall_ns\":-1}", "wall_ns: expected a non-negative integer"},
 	{"{\"schema_version\":1,\"wall_ns\":null}", "wall_ns: expected a number"},
 	{"{\"schema_version\":1,\"state\":\"zombie\"}", "state: unknown value \"zombie\""},
-	{"{\"schema_version\":1,\"hotpath_profiling_mode\":3}", "hotpath_profiling_mode: expected a string"},
+	{"{\"schema_version\":1,\"hotpath_profiling_mode\":3}",
+	 "hotpath_profiling_mode: expected a string"},
 	{"{\"schema_version\":1,\"command\":\"./app\"}", "command: expected an array"},
 	{"{\"schema_version\":1,\"command\":[\"./app\",1]}", "command[1]: expected a string"},
-	{"{\"schema_version\":1,\"percentiles\":[95,0]}", "percentiles[1]: expected a number in (0, 100]"},
+	{"{\"schema_version\":1,\"percentiles\":[95,0]}",
+	 "percentiles[1]: expected a number in (0, 100]"},
 	{"{\"schema_version\":1,\"functions\":[{},{},{},{\"calls\":\"many\"}]}",
 	 "functions[3].calls: expected a number"},
 	{"{\"schema_version\":1,\"functions\":[1]}", "functions[0]: expected an object"},
 	{"{\"schema_version\":1,\"functions\":[{\"address\":\"401136\"}]}",
 	 "functions[0].address: expected a string like \"0x401136\""},
-	{"{\"schema_version\":1,\"functions\":[{\"name\":7}]}", "functions[0].name: expected a string or null"},
+	{"{\"schema_version\":1,\"functions\":[{\"name\":7}]}",
+	 "functions[0].name: expected a string or null"},
 	{"{\"schema_version\":1,\"percentiles\":[95],\"functions\":[{\"p95_ns\":\"x\"}]}",
 	 "functions[0].p95_ns: expected a number"},
 	{"{\"schema_version\":1,\"functions\":[{\"histogram\":[[1,2,3],[5,4,1]]}]}",
 	 "functions[0].histogram[1]: expected [lo_ns, hi_ns, count] with 0 <= lo_ns <= hi_ns"},
-	{"{\"schema_version\":1,\"threads\":[{\"state\":\"gone\"}]}", "threads[0].state: unknown value \"gone\""},
+	{"{\"schema_version\":1,\"threads\":[{\"state\":\"gone\"}]}",
+	 "threads[0].state: unknown value \"gone\""},
 	{"{\"schema_version\":1,\"notes\":[null]}", "notes[0]: expected a string"},
 	{"{\"schema_version\":1,\"children\":[{\"functions\":[{\"calls\":true}]}]}",
 	 "children[0].functions[0].calls: expected a number"},
@@ -975,8 +1017,8 @@ START_TEST(test_json_errors)
 	memset(&p, 0xAA, sizeof(p));
 	rc = hp_report_from_json(bad[_i].json, strlen(bad[_i].json), &p, err, sizeof(err));
 	ck_assert_int_eq(rc, -EINVAL);
-	ck_assert_msg(!strncmp(err, bad[_i].err, strlen(bad[_i].err)), "for %s: got '%s', want '%s'",
-		      bad[_i].json, err, bad[_i].err);
+	ck_assert_msg(!strncmp(err, bad[_i].err, strlen(bad[_i].err)),
+		      "for %s: got '%s', want '%s'", bad[_i].json, err, bad[_i].err);
 	if (bad[_i].err[strlen(bad[_i].err) - 1] != ' ')
 		ck_assert_str_eq(err, bad[_i].err);
 	/* Nothing left behind. */
@@ -994,7 +1036,8 @@ START_TEST(test_json_big_numbers)
 			   "\"functions\":[{\"calls\":18446744073709555712}]}"; /* 2^64 + 4096 */
 
 	/* Beyond int64 a number is a double: 2^64 - 1 reads back as 2^64 and saturates. */
-	load("{\"schema_version\":1,\"wall_ns\":18446744073709551615,\"dropped\":9223372036854775808}", &p);
+	load("{\"schema_version\":1,\"wall_ns\":18446744073709551615,\"dropped\":9223372036854775808}",
+	     &p);
 	ck_assert_uint_eq(p.wall_ns, UINT64_MAX);
 	ck_assert_uint_eq(p.dropped, 9223372036854775808ull);
 	hp_proc_free(&p);

@@ -88,10 +88,17 @@ static void fill_proc(struct hp_proc *p, int pid, const char *prog)
 	p->nfns_total = 10;
 	p->nthreads = 2;
 	p->threads = calloc(2, sizeof(*p->threads));
-	p->threads[0] = (struct hp_thread_row){.tid = pid, .name = sdup("main"), .start_ns = 0,
-					       .end_ns = 5, .cpu_user_ns = 6, .calls = 7};
-	p->threads[1] = (struct hp_thread_row){.tid = pid + 1, .start_routine = sdup("worker"),
-					       .running = 1, .start_ns = -4, .lock_wait_ns = UINT64_MAX,
+	p->threads[0] = (struct hp_thread_row){.tid = pid,
+					       .name = sdup("main"),
+					       .start_ns = 0,
+					       .end_ns = 5,
+					       .cpu_user_ns = 6,
+					       .calls = 7};
+	p->threads[1] = (struct hp_thread_row){.tid = pid + 1,
+					       .start_routine = sdup("worker"),
+					       .running = 1,
+					       .start_ns = -4,
+					       .lock_wait_ns = UINT64_MAX,
 					       .io_block_ns = 9};
 	hp_proc_add_note(p, "main has no hooks");
 }

@@ -31,16 +31,14 @@ static const char lib_c[] =
 	"extern int __hp_lib_impl(int) __attribute__((alias(\"hp_lib_fn\")));\n"
 	"extern int hp_lib_weak(int) __attribute__((weak, alias(\"hp_lib_fn\")));\n";
 
-static const char prog_cc[] =
-	"namespace hpns {\n"
-	"int __attribute__((noinline)) twice(int x) { return 2 * x; }\n"
-	"}\n"
-	"int main(int argc, char **) { return hpns::twice(argc) == 0; }\n";
+static const char prog_cc[] = "namespace hpns {\n"
+			      "int __attribute__((noinline)) twice(int x) { return 2 * x; }\n"
+			      "}\n"
+			      "int main(int argc, char **) { return hpns::twice(argc) == 0; }\n";
 
 static const char cyglib_c[] = "int hp_cyg_lib_fn(int x) { return x + 1; }\n";
-static const char usecyg_c[] =
-	"int hp_cyg_lib_fn(int);\n"
-	"int main(void) { return hp_cyg_lib_fn(1) == 0; }\n";
+static const char usecyg_c[] = "int hp_cyg_lib_fn(int);\n"
+			       "int main(void) { return hp_cyg_lib_fn(1) == 0; }\n";
 
 static const char mymalloc_c[] =
 	"#include <stddef.h>\n"
@@ -111,8 +109,7 @@ static void build_programs(void)
 		sh("mkdir libs && cc -fPIC -shared -finstrument-functions -o libs/libhpcyg.so "
 		   "cyglib.c") == 0 &&
 		sh("cc -o usecyg usecyg.c -Llibs -lhpcyg -Wl,-rpath,'$ORIGIN/libs'") == 0 &&
-		sh("cc -O0 -o plain prog.c") == 0 &&
-		sh("cc -static -o static prog.c") == 0 &&
+		sh("cc -O0 -o plain prog.c") == 0 && sh("cc -static -o static prog.c") == 0 &&
 		sh("cc -O0 -o mymalloc mymalloc.c") == 0 &&
 		sh("cp nopie stripped && objcopy --only-keep-debug stripped stripped.debug") == 0 &&
 		sh("strip -s stripped") == 0 &&
@@ -133,8 +130,8 @@ struct func {
 	int local, found;
 };
 
-static int find_cb(void *arg, const char *raw, const char *demangled, uint64_t vaddr,
-		   uint64_t size, int local)
+static int find_cb(void *arg, const char *raw, const char *demangled, uint64_t vaddr, uint64_t size,
+		   int local)
 {
 	struct func *f = arg;
 
@@ -150,7 +147,7 @@ static int find_cb(void *arg, const char *raw, const char *demangled, uint64_t v
 
 static struct func func_of(const char *path, const char *name)
 {
-	struct func f = { .want = name };
+	struct func f = {.want = name};
 
 	ck_assert_int_eq(hp_elf_foreach_function(path, find_cb, &f), 0);
 	ck_assert_msg(f.found == 1, "%s: %s listed %d times", path, name, f.found);
@@ -348,7 +345,7 @@ static int find_libc(struct dl_phdr_info *info, size_t size, void *arg)
 START_TEST(test_symbolize_libc)
 {
 	struct hp_symbolizer *s = hp_symbolizer_new();
-	struct dl_phdr_info libc = { 0 };
+	struct dl_phdr_info libc = {0};
 	struct hp_sym_info info;
 	uintptr_t getpid_addr, qsort_addr;
 	void *h;

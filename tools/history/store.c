@@ -154,31 +154,35 @@ int hp_store_fail(struct hp_store *st, const char *doing, char *err, size_t errl
 
 	switch (code & 0xff) {
 	case SQLITE_NOTADB:
-		snprintf(err, errlen, "%s: not a SQLite database, so not a hotpath history (use another --db)",
+		snprintf(err, errlen,
+			 "%s: not a SQLite database, so not a hotpath history (use another --db)",
 			 st->path);
 		break;
 	case SQLITE_CORRUPT:
-		snprintf(err, errlen, "%s: the database is corrupted (%s while %s); move it away to start a new history",
-			 st->path, msg, doing);
+		snprintf(
+			err, errlen,
+			"%s: the database is corrupted (%s while %s); move it away to start a new history",
+			st->path, msg, doing);
 		break;
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		snprintf(err, errlen, "%s: the database is locked by another process (gave up after %d ms while %s; raise db_timeout)",
-			 st->path, st->busy_ms, doing);
+		snprintf(
+			err, errlen,
+			"%s: the database is locked by another process (gave up after %d ms while %s; raise db_timeout)",
+			st->path, st->busy_ms, doing);
 		break;
 	case SQLITE_READONLY:
-		snprintf(err, errlen, "%s: the database is read-only, cannot save (%s)", st->path, msg);
+		snprintf(err, errlen, "%s: the database is read-only, cannot save (%s)", st->path,
+			 msg);
 		break;
-	case SQLITE_FULL:
-		snprintf(err, errlen, "%s: disk full while %s", st->path, doing);
-		break;
+	case SQLITE_FULL: snprintf(err, errlen, "%s: disk full while %s", st->path, doing); break;
 	case SQLITE_CANTOPEN: {
 		int e = st->db ? sqlite3_system_errno(st->db) : 0;
-		snprintf(err, errlen, "%s: cannot open the database (%s)", st->path, e ? strerror(e) : msg);
+		snprintf(err, errlen, "%s: cannot open the database (%s)", st->path,
+			 e ? strerror(e) : msg);
 		break;
 	}
-	default:
-		snprintf(err, errlen, "%s: %s while %s", st->path, msg, doing);
+	default: snprintf(err, errlen, "%s: %s while %s", st->path, msg, doing);
 	}
 	return -1;
 }
@@ -231,11 +235,15 @@ static int schema_version(struct hp_store *st, int64_t *version, char *err, size
 {
 	int64_t has;
 
-	if (query_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
-		      &has, err, errlen) < 0)
+	if (query_int(
+		    st,
+		    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+		    &has, err, errlen) < 0)
 		return -1;
 	*version = 0;
-	return has ? query_int(st, "SELECT max(version) FROM schema_migrations", version, err, errlen) : 0;
+	return has ? query_int(st, "SELECT max(version) FROM schema_migrations", version, err,
+			       errlen)
+		   : 0;
 }
 
 /* Apply every migration newer than the database, in one write transaction (re-checked inside
@@ -255,7 +263,8 @@ static int migrate(struct hp_store *st, char *err, size_t errlen)
 			continue;
 		if (hp_store_exec(st, m->sql, "updating the schema", err, errlen) < 0)
 			goto rollback;
-		sqlite3_stmt *s = hp_store_prepare(st, "INSERT INTO schema_migrations VALUES (?, ?, ?, ?)", err, errlen);
+		sqlite3_stmt *s = hp_store_prepare(
+			st, "INSERT INTO schema_migrations VALUES (?, ?, ?, ?)", err, errlen);
 		if (!s)
 			goto rollback;
 		sqlite3_bind_int(s, 1, m->version);
@@ -296,8 +305,8 @@ static int make_parent_dirs(const char *path, char *err, size_t errlen)
 			char c = *p;
 			*p = 0;
 			if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-				snprintf(err, errlen, "%s: cannot create the directory %s: %s", path, dir,
-					 strerror(errno));
+				snprintf(err, errlen, "%s: cannot create the directory %s: %s",
+					 path, dir, strerror(errno));
 				return -1;
 			}
 			*p = c;
@@ -322,7 +331,8 @@ static int open_uri(struct hp_store *st, int flags, int immutable)
 		return SQLITE_NOMEM;
 	o += sprintf(o, "file:");
 	for (const char *c = st->path; *c; c++)
-		o += strchr("%?#", *c) ? sprintf(o, "%%%02X", (unsigned char)*c) : sprintf(o, "%c", *c);
+		o += strchr("%?#", *c) ? sprintf(o, "%%%02X", (unsigned char)*c)
+				       : sprintf(o, "%c", *c);
 	sprintf(o, "%s", immutable ? "?immutable=1" : "");
 	int rc = sqlite3_open_v2(uri, &st->db, flags | SQLITE_OPEN_URI, NULL);
 	free(uri);
@@ -364,25 +374,30 @@ static int check_and_migrate(struct hp_store *st, int write, char *err, size_t e
 	if (hp_store_exec(st, "COMMIT", "reading the schema", err, errlen) < 0)
 		return -1;
 	if (nobj > 0 && app_id != HP_STORE_APP_ID) {
-		snprintf(err, errlen, "%s: a SQLite database, but not a hotpath history (use another --db)",
+		snprintf(err, errlen,
+			 "%s: a SQLite database, but not a hotpath history (use another --db)",
 			 st->path);
 		return -1;
 	}
 	if (nobj == 0 && !write) {
-		snprintf(err, errlen, "%s: no run saved yet (save one with 'hotpath run --save')", st->path);
+		snprintf(err, errlen, "%s: no run saved yet (save one with 'hotpath run --save')",
+			 st->path);
 		return -1;
 	}
 	if (schema_version(st, &version, err, errlen) < 0)
 		return -1;
 	if (version > HP_STORE_SCHEMA) {
-		snprintf(err, errlen, "%s: schema version %lld was written by a newer hotpath (this one knows up to %d)",
-			 st->path, (long long)version, HP_STORE_SCHEMA);
+		snprintf(
+			err, errlen,
+			"%s: schema version %lld was written by a newer hotpath (this one knows up to %d)",
+			st->path, (long long)version, HP_STORE_SCHEMA);
 		return -1;
 	}
 	if (version == HP_STORE_SCHEMA)
 		return 0;
 	if (!st->writable) {
-		snprintf(err, errlen, "%s: schema version %lld needs an update to %d, but the file is read-only",
+		snprintf(err, errlen,
+			 "%s: schema version %lld needs an update to %d, but the file is read-only",
 			 st->path, (long long)version, HP_STORE_SCHEMA);
 		return -1;
 	}
@@ -391,8 +406,8 @@ static int check_and_migrate(struct hp_store *st, int write, char *err, size_t e
 		 * Switching needs a moment alone with the file: retry while another opener has it. */
 		int64_t t0 = now_unix_ns();
 		int rc;
-		while (((rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL)) & 0xff) ==
-			       SQLITE_BUSY &&
+		while (((rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL)) &
+			0xff) == SQLITE_BUSY &&
 		       now_unix_ns() - t0 < (int64_t)st->busy_ms * 1000000)
 			usleep(10000);
 		if (rc != SQLITE_OK)
@@ -415,8 +430,10 @@ int hp_store_open(struct hp_store **out, const char *path, int write, int busy_m
 	}
 	st->busy_ms = busy_ms;
 	if (!write && access(path, F_OK) < 0) {
-		snprintf(err, errlen, "%s: no history database (save runs with 'hotpath run --save' or name one with --db)",
-			 path);
+		snprintf(
+			err, errlen,
+			"%s: no history database (save runs with 'hotpath run --save' or name one with --db)",
+			path);
 		goto out;
 	}
 	if (write && make_parent_dirs(path, err, errlen) < 0)
@@ -514,9 +531,10 @@ static int step_done(struct saver *sv, sqlite3_stmt *s)
 
 static int save_fn(struct saver *sv, int64_t proc_id, size_t seq, const struct hp_fn_row *r)
 {
-	hp_store_bind(sv->fn, "IItttiUiUUUUUUUUUUUU", proc_id, (int64_t)seq, r->name, r->module, r->file, r->line,
-	     r->addr, r->kind, r->calls, r->completed, r->total_ns, r->sum_ns, r->min_ns, r->max_ns,
-	     r->alloc_count, r->alloc_bytes, r->free_count, r->free_bytes, r->cpu_ns, r->self_ns);
+	hp_store_bind(sv->fn, "IItttiUiUUUUUUUUUUUU", proc_id, (int64_t)seq, r->name, r->module,
+		      r->file, r->line, r->addr, r->kind, r->calls, r->completed, r->total_ns,
+		      r->sum_ns, r->min_ns, r->max_ns, r->alloc_count, r->alloc_bytes,
+		      r->free_count, r->free_bytes, r->cpu_ns, r->self_ns);
 	if (r->line <= 0)
 		sqlite3_bind_null(sv->fn, 6);
 	if (!r->has_cpu)
@@ -525,8 +543,8 @@ static int save_fn(struct saver *sv, int64_t proc_id, size_t seq, const struct h
 		return -1;
 	int64_t fn_id = sqlite3_last_insert_rowid(sv->st->db);
 	for (size_t i = 0; r->hist && i < r->nhist; i++) {
-		hp_store_bind(sv->bucket, "IIddU", fn_id, (int64_t)i, r->hist[i].lo_ns, r->hist[i].hi_ns,
-		     r->hist[i].count);
+		hp_store_bind(sv->bucket, "IIddU", fn_id, (int64_t)i, r->hist[i].lo_ns,
+			      r->hist[i].hi_ns, r->hist[i].count);
 		if (step_done(sv, sv->bucket) < 0)
 			return -1;
 	}
@@ -536,9 +554,11 @@ static int save_fn(struct saver *sv, int64_t proc_id, size_t seq, const struct h
 static int save_proc(struct saver *sv, int64_t run_id, size_t seq, const struct hp_proc *p)
 {
 	hp_store_bind(sv->proc, "IIiitt--IUiiiUUUUi", run_id, (int64_t)seq, p->pid, p->ppid, p->exe,
-	     hp_proc_state_name(p->state), p->start_unix_ns, p->wall_ns, (int)p->modes,
-	     (int)p->flags, (int)p->exec_count, p->dropped, p->depth_overflow, p->unmatched_exits,
-	     (uint64_t)(p->nfns_total > p->nfns ? p->nfns_total : p->nfns), (int)p->flow_hide);
+		      hp_proc_state_name(p->state), p->start_unix_ns, p->wall_ns, (int)p->modes,
+		      (int)p->flags, (int)p->exec_count, p->dropped, p->depth_overflow,
+		      p->unmatched_exits,
+		      (uint64_t)(p->nfns_total > p->nfns ? p->nfns_total : p->nfns),
+		      (int)p->flow_hide);
 	if (p->state == HP_PS_EXITED)
 		sqlite3_bind_int(sv->proc, 7, p->exit_status);
 	if (p->state == HP_PS_SIGNALED)
@@ -561,10 +581,11 @@ static int save_proc(struct saver *sv, int64_t run_id, size_t seq, const struct 
 			return -1;
 	for (size_t i = 0; p->threads && i < p->nthreads; i++) {
 		const struct hp_thread_row *t = &p->threads[i];
-		hp_store_bind(sv->thread, "IIittiIIUUUUUUUUUUU", id, (int64_t)i, t->tid, t->name, t->start_routine,
-		     t->running, t->start_ns, t->end_ns, t->cpu_user_ns, t->cpu_sys_ns, t->calls,
-		     t->alloc_count, t->alloc_bytes, t->free_count, t->free_bytes, t->lock_wait_ns,
-		     t->io_block_ns, t->cpu_ns, t->cpu_samples);
+		hp_store_bind(sv->thread, "IIittiIIUUUUUUUUUUU", id, (int64_t)i, t->tid, t->name,
+			      t->start_routine, t->running, t->start_ns, t->end_ns, t->cpu_user_ns,
+			      t->cpu_sys_ns, t->calls, t->alloc_count, t->alloc_bytes,
+			      t->free_count, t->free_bytes, t->lock_wait_ns, t->io_block_ns,
+			      t->cpu_ns, t->cpu_samples);
 		if (step_done(sv, sv->thread) < 0)
 			return -1;
 	}
@@ -659,29 +680,44 @@ int hp_store_save(struct hp_store *st, const struct hp_proc *top, const struct h
 	 * transaction cannot fail half-way because someone else wrote first. */
 	if (hp_store_exec(st, "BEGIN IMMEDIATE", "starting the save", err, errlen) < 0)
 		goto out;
-	if (!(run = hp_store_prepare(st, "INSERT INTO runs (label, saved_unix_ns, command, git_commit, git_branch, "
-				"git_dirty, host, hotpath_version, settings, percentiles, sections) "
-				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen)) ||
-	    !(sv.proc = hp_store_prepare(st, "INSERT INTO processes (run_id, seq, pid, ppid, exe, state, exit_status, "
-				    "term_signal, start_unix_ns, wall_ns, modes, flags, exec_count, dropped, "
-				    "depth_overflow, unmatched_exits, functions_total, hidden) "
-				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen)) ||
-	    !(sv.arg = hp_store_prepare(st, "INSERT INTO process_args VALUES (?, ?, ?)", err, errlen)) ||
+	if (!(run = hp_store_prepare(
+		      st,
+		      "INSERT INTO runs (label, saved_unix_ns, command, git_commit, git_branch, "
+		      "git_dirty, host, hotpath_version, settings, percentiles, sections) "
+		      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		      err, errlen)) ||
+	    !(sv.proc = hp_store_prepare(
+		      st,
+		      "INSERT INTO processes (run_id, seq, pid, ppid, exe, state, exit_status, "
+		      "term_signal, start_unix_ns, wall_ns, modes, flags, exec_count, dropped, "
+		      "depth_overflow, unmatched_exits, functions_total, hidden) "
+		      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		      err, errlen)) ||
+	    !(sv.arg = hp_store_prepare(st, "INSERT INTO process_args VALUES (?, ?, ?)", err,
+					errlen)) ||
 	    !(sv.note = hp_store_prepare(st, "INSERT INTO notes VALUES (?, ?, ?)", err, errlen)) ||
-	    !(sv.fn = hp_store_prepare(st, "INSERT INTO functions (process_id, seq, name, module, file, line, "
-				  "address, kind, calls, completed, total_ns, sum_ns, min_ns, max_ns, "
-				  "alloc_count, alloc_bytes, free_count, free_bytes, cpu_ns, self_ns) "
-				  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen)) ||
-	    !(sv.bucket = hp_store_prepare(st, "INSERT INTO histogram_buckets VALUES (?, ?, ?, ?, ?)", err, errlen)) ||
-	    !(sv.thread = hp_store_prepare(st, "INSERT INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-				  err, errlen)))
+	    !(sv.fn = hp_store_prepare(
+		      st,
+		      "INSERT INTO functions (process_id, seq, name, module, file, line, "
+		      "address, kind, calls, completed, total_ns, sum_ns, min_ns, max_ns, "
+		      "alloc_count, alloc_bytes, free_count, free_bytes, cpu_ns, self_ns) "
+		      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		      err, errlen)) ||
+	    !(sv.bucket = hp_store_prepare(st,
+					   "INSERT INTO histogram_buckets VALUES (?, ?, ?, ?, ?)",
+					   err, errlen)) ||
+	    !(sv.thread = hp_store_prepare(
+		      st,
+		      "INSERT INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		      err, errlen)))
 		goto rollback;
-	hp_store_bind(run, "tIttti", meta->label, now_unix_ns(), command ? command : "", meta->git_commit,
-	     meta->git_branch, meta->git_dirty);
+	hp_store_bind(run, "tIttti", meta->label, now_unix_ns(), command ? command : "",
+		      meta->git_commit, meta->git_branch, meta->git_dirty);
 	sqlite3_bind_text(run, 7, meta->host, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(run, 8, meta->hotpath_version ? meta->hotpath_version : HP_VERSION, -1,
 			  SQLITE_TRANSIENT);
-	sqlite3_bind_text(run, 9, meta->settings_json ? meta->settings_json : "{}", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(run, 9, meta->settings_json ? meta->settings_json : "{}", -1,
+			  SQLITE_TRANSIENT);
 	sqlite3_bind_text(run, 10, pcts, -1, SQLITE_TRANSIENT);
 	if (sections)
 		sqlite3_bind_text(run, 11, sections, -1, SQLITE_TRANSIENT);

@@ -19,13 +19,13 @@ struct hp_run_meta {
 	int64_t id;
 	char *label;
 	int64_t saved_unix_ns;
-	char *command;	   /* the top process's argv joined by spaces, for listings */
-	char *git_commit;  /* full hash, NULL outside a git work tree */
-	char *git_branch;  /* NULL when detached */
-	int git_dirty;	   /* tracked files differed from the commit */
+	char *command;	  /* the top process's argv joined by spaces, for listings */
+	char *git_commit; /* full hash, NULL outside a git work tree */
+	char *git_branch; /* NULL when detached */
+	int git_dirty;	  /* tracked files differed from the commit */
 	char *host;
 	char *hotpath_version;
-	char *settings_json; /* the settings the run was made with, a JSON object */
+	char *settings_json;	  /* the settings the run was made with, a JSON object */
 	double pcts[HP_MAX_PCTS]; /* the percentiles the run was reported with */
 	int npcts;
 	/* Filled by hp_store_list (from the top process): */
@@ -60,8 +60,8 @@ void hp_run_metas_free(struct hp_run_meta *m, size_t n);
  * label (every run with it), or a git revision (every run at `git rev-parse --verify
  * REV^{commit}` in the working directory). At most `limit` ids (0: all). Returns the number
  * found (> 0), or -1 with err. */
-int hp_store_resolve(struct hp_store *st, const char *spec, size_t limit, int64_t **ids,
-		     char *err, size_t errlen);
+int hp_store_resolve(struct hp_store *st, const char *spec, size_t limit, int64_t **ids, char *err,
+		     size_t errlen);
 
 /* Load run `id` into `out` (the top process with its children; rows in saved order, full
  * histograms, out->pcts_saved = the run's percentiles); `meta` may be NULL. Returns 0 or -1

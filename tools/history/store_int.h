@@ -16,7 +16,8 @@ struct hp_store {
 /* One line naming the file and why, from the connection's last error; returns -1. */
 int hp_store_fail(struct hp_store *st, const char *doing, char *err, size_t errlen);
 /* sqlite3_exec without results; -1 with err. */
-int hp_store_exec(struct hp_store *st, const char *sql, const char *doing, char *err, size_t errlen);
+int hp_store_exec(struct hp_store *st, const char *sql, const char *doing, char *err,
+		  size_t errlen);
 /* A persistent prepared statement, NULL with err. */
 sqlite3_stmt *hp_store_prepare(struct hp_store *st, const char *sql, char *err, size_t errlen);
 /* Reset `s` and bind by a format: i int, I int64, U uint64 (stored as its two's complement

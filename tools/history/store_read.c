@@ -40,8 +40,9 @@ static int state_from_name(const char *name)
 	return HP_PS_VANISHED;
 }
 
-#define RUN_COLS "r.id, r.label, r.saved_unix_ns, r.command, r.git_commit, r.git_branch, r.git_dirty, " \
-		 "r.host, r.hotpath_version, r.settings, r.percentiles"
+#define RUN_COLS                                                                                   \
+	"r.id, r.label, r.saved_unix_ns, r.command, r.git_commit, r.git_branch, r.git_dirty, "     \
+	"r.host, r.hotpath_version, r.settings, r.percentiles"
 
 static void meta_from_row(sqlite3_stmt *s, struct hp_run_meta *m)
 {
@@ -60,7 +61,8 @@ static void meta_from_row(sqlite3_stmt *s, struct hp_run_meta *m)
 	m->hotpath_version = col_str(s, 8);
 	m->settings_json = col_str(s, 9);
 	if (!pcts || !*pcts ||
-	    hp_parse_percentiles((const char *)pcts, m->pcts, HP_MAX_PCTS, &m->npcts, why, sizeof(why)) < 0) {
+	    hp_parse_percentiles((const char *)pcts, m->pcts, HP_MAX_PCTS, &m->npcts, why,
+				 sizeof(why)) < 0) {
 		m->pcts[0] = 95;
 		m->npcts = 1;
 	}
@@ -90,12 +92,14 @@ void hp_run_metas_free(struct hp_run_meta *m, size_t n)
 int hp_store_list(struct hp_store *st, const char *label, size_t limit, struct hp_run_meta **out,
 		  size_t *n, char *err, size_t errlen)
 {
-	sqlite3_stmt *s = hp_store_prepare(st, "SELECT " RUN_COLS ", p.state, p.exit_status, p.term_signal, "
-				  "p.start_unix_ns, p.wall_ns, p.functions_total, "
-				  "(SELECT count(*) FROM processes q WHERE q.run_id = r.id) "
-				  "FROM runs r JOIN processes p ON p.run_id = r.id AND p.seq = 0 "
-				  "WHERE ?1 IS NULL OR r.label = ?1 ORDER BY r.id DESC LIMIT ?2",
-				  err, errlen);
+	sqlite3_stmt *s =
+		hp_store_prepare(st,
+				 "SELECT " RUN_COLS ", p.state, p.exit_status, p.term_signal, "
+				 "p.start_unix_ns, p.wall_ns, p.functions_total, "
+				 "(SELECT count(*) FROM processes q WHERE q.run_id = r.id) "
+				 "FROM runs r JOIN processes p ON p.run_id = r.id AND p.seq = 0 "
+				 "WHERE ?1 IS NULL OR r.label = ?1 ORDER BY r.id DESC LIMIT ?2",
+				 err, errlen);
 	size_t cap = 0;
 	int rc;
 
@@ -106,7 +110,8 @@ int hp_store_list(struct hp_store *st, const char *label, size_t limit, struct h
 	hp_store_bind(s, "tI", label, limit ? (int64_t)limit : (int64_t)-1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (*n == cap) {
-			struct hp_run_meta *m = realloc(*out, (cap = cap ? cap * 2 : 16) * sizeof(*m));
+			struct hp_run_meta *m = realloc(*out,
+							(cap = cap ? cap * 2 : 16) * sizeof(*m));
 			if (!m) {
 				sqlite3_finalize(s);
 				snprintf(err, errlen, "out of memory");
@@ -125,7 +130,8 @@ int hp_store_list(struct hp_store *st, const char *label, size_t limit, struct h
 		m->nprocesses = col_u64(s, 17);
 	}
 	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) { /* nothing is returned on error (a corrupted database: fuzz_store) */
+	if (rc !=
+	    SQLITE_DONE) { /* nothing is returned on error (a corrupted database: fuzz_store) */
 		hp_run_metas_free(*out, *n);
 		*out = NULL;
 		*n = 0;
@@ -162,7 +168,7 @@ static int load_strings(struct hp_store *st, sqlite3_stmt *s, int64_t proc_id, c
 
 struct loader {
 	struct hp_store *st;
-	sqlite3_stmt *run, *procs; /* the run's row, its process rows */
+	sqlite3_stmt *run, *procs;			      /* the run's row, its process rows */
 	sqlite3_stmt *args, *notes, *fns, *buckets, *threads; /* per process */
 };
 
@@ -175,7 +181,8 @@ static int load_fns(struct loader *ld, int64_t proc_id, struct hp_proc *p)
 	hp_store_bind(s, "I", proc_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (p->nfns == cap) {
-			struct hp_fn_row *a = realloc(p->fns, (cap = cap ? cap * 2 : 32) * sizeof(*a));
+			struct hp_fn_row *a = realloc(p->fns,
+						      (cap = cap ? cap * 2 : 32) * sizeof(*a));
 			if (!a)
 				return -ENOMEM;
 			p->fns = a;
@@ -230,7 +237,8 @@ static int load_threads(struct loader *ld, int64_t proc_id, struct hp_proc *p)
 	hp_store_bind(s, "I", proc_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (p->nthreads == cap) {
-			struct hp_thread_row *a = realloc(p->threads, (cap = cap ? cap * 2 : 8) * sizeof(*a));
+			struct hp_thread_row *a = realloc(p->threads,
+							  (cap = cap ? cap * 2 : 8) * sizeof(*a));
 			if (!a)
 				return -ENOMEM;
 			p->threads = a;
@@ -285,8 +293,7 @@ static int load_proc(struct loader *ld, sqlite3_stmt *s, struct hp_proc *p,
 	p->npcts_saved = m->npcts;
 	rc = load_strings(ld->st, ld->args, id, &p->argv, &argc);
 	p->argc = (int)argc; /* what was read is freed with the process, also on an error */
-	if (rc < 0 ||
-	    (rc = load_strings(ld->st, ld->notes, id, &p->notes, &p->nnotes)) < 0 ||
+	if (rc < 0 || (rc = load_strings(ld->st, ld->notes, id, &p->notes, &p->nnotes)) < 0 ||
 	    (rc = load_fns(ld, id, p)) < 0 || (rc = load_threads(ld, id, p)) < 0)
 		return rc;
 	if (p->nfns_total < p->nfns)
@@ -324,7 +331,8 @@ static void graft(struct hp_proc *dst, struct hp_proc *src)
 static int load_sections(struct hp_store *st, int64_t id, struct hp_proc *out, char *err,
 			 size_t errlen)
 {
-	sqlite3_stmt *s = hp_store_prepare(st, "SELECT sections FROM runs WHERE id = ?", err, errlen);
+	sqlite3_stmt *s = hp_store_prepare(st, "SELECT sections FROM runs WHERE id = ?", err,
+					   errlen);
 	struct hp_proc t;
 	char why[512];
 
@@ -343,8 +351,10 @@ static int load_sections(struct hp_store *st, int64_t id, struct hp_proc *out, c
 			graft(&out->children[i], &t.children[i]);
 		hp_proc_free(&t);
 	} else if (text) {
-		hp_proc_add_note(out, "the saved memory, channel, lock, I/O and patching sections are unreadable: %s",
-				 why);
+		hp_proc_add_note(
+			out,
+			"the saved memory, channel, lock, I/O and patching sections are unreadable: %s",
+			why);
 	}
 	sqlite3_finalize(s);
 	return 0;
@@ -355,25 +365,40 @@ static int loader_prepare(struct loader *ld, char *err, size_t errlen)
 {
 	struct hp_store *st = ld->st;
 
-	if (!(ld->run = hp_store_prepare(st, "SELECT " RUN_COLS " FROM runs r WHERE r.id = ?", err, errlen)) ||
-	    !(ld->procs = hp_store_prepare(st, "SELECT id, pid, ppid, exe, state, exit_status, term_signal, start_unix_ns, "
-				  "wall_ns, modes, flags, exec_count, dropped, depth_overflow, "
-				  "unmatched_exits, functions_total, hidden FROM processes WHERE run_id = ? ORDER BY seq",
-			      err, errlen)) ||
-	    !(ld->args = hp_store_prepare(st, "SELECT arg FROM process_args WHERE process_id = ? ORDER BY seq", err, errlen)) ||
-	    !(ld->notes = hp_store_prepare(st, "SELECT text FROM notes WHERE process_id = ? ORDER BY seq", err, errlen)) ||
-	    !(ld->fns = hp_store_prepare(st, "SELECT id, name, module, file, line, address, kind, calls, completed, "
-				   "total_ns, sum_ns, min_ns, max_ns, alloc_count, alloc_bytes, free_count, "
-				   "free_bytes, (SELECT count(*) FROM histogram_buckets b WHERE b.function_id = f.id), "
-				   "cpu_ns, self_ns "
-				   "FROM functions f WHERE process_id = ? ORDER BY seq", err, errlen)) ||
-	    !(ld->buckets = hp_store_prepare(st, "SELECT lo_ns, hi_ns, count FROM histogram_buckets WHERE function_id = ? "
-				       "ORDER BY seq", err, errlen)) ||
-	    !(ld->threads = hp_store_prepare(st, "SELECT tid, name, start_routine, running, start_ns, end_ns, cpu_user_ns, "
-				       "cpu_sys_ns, calls, alloc_count, alloc_bytes, free_count, free_bytes, "
-				       "lock_wait_ns, io_block_ns, cpu_ns, cpu_samples FROM threads WHERE process_id = ? "
-				       "ORDER BY seq",
-				   err, errlen)))
+	if (!(ld->run = hp_store_prepare(st, "SELECT " RUN_COLS " FROM runs r WHERE r.id = ?", err,
+					 errlen)) ||
+	    !(ld->procs = hp_store_prepare(
+		      st,
+		      "SELECT id, pid, ppid, exe, state, exit_status, term_signal, start_unix_ns, "
+		      "wall_ns, modes, flags, exec_count, dropped, depth_overflow, "
+		      "unmatched_exits, functions_total, hidden FROM processes WHERE run_id = ? ORDER BY seq",
+		      err, errlen)) ||
+	    !(ld->args = hp_store_prepare(
+		      st, "SELECT arg FROM process_args WHERE process_id = ? ORDER BY seq", err,
+		      errlen)) ||
+	    !(ld->notes = hp_store_prepare(
+		      st, "SELECT text FROM notes WHERE process_id = ? ORDER BY seq", err,
+		      errlen)) ||
+	    !(ld->fns = hp_store_prepare(
+		      st,
+		      "SELECT id, name, module, file, line, address, kind, calls, completed, "
+		      "total_ns, sum_ns, min_ns, max_ns, alloc_count, alloc_bytes, free_count, "
+		      "free_bytes, (SELECT count(*) FROM histogram_buckets b WHERE b.function_id = f.id), "
+		      "cpu_ns, self_ns "
+		      "FROM functions f WHERE process_id = ? ORDER BY seq",
+		      err, errlen)) ||
+	    !(ld->buckets = hp_store_prepare(
+		      st,
+		      "SELECT lo_ns, hi_ns, count FROM histogram_buckets WHERE function_id = ? "
+		      "ORDER BY seq",
+		      err, errlen)) ||
+	    !(ld->threads = hp_store_prepare(
+		      st,
+		      "SELECT tid, name, start_routine, running, start_ns, end_ns, cpu_user_ns, "
+		      "cpu_sys_ns, calls, alloc_count, alloc_bytes, free_count, free_bytes, "
+		      "lock_wait_ns, io_block_ns, cpu_ns, cpu_samples FROM threads WHERE process_id = ? "
+		      "ORDER BY seq",
+		      err, errlen)))
 		return -1;
 	return 0;
 }
@@ -435,7 +460,8 @@ static int load_procs(struct loader *ld, int64_t id, struct hp_proc *out, struct
 	if (step != SQLITE_DONE)
 		return hp_store_fail(ld->st, "loading a run", err, errlen);
 	if (!nprocs) {
-		snprintf(err, errlen, "%s: run #%lld has no process rows", ld->st->path, (long long)id);
+		snprintf(err, errlen, "%s: run #%lld has no process rows", ld->st->path,
+			 (long long)id);
 		return -1;
 	}
 	return 0;
@@ -455,7 +481,8 @@ int hp_store_load(struct hp_store *st, int64_t id, struct hp_proc *out, struct h
 	if (hp_store_exec(st, "BEGIN", "loading a run", err, errlen) < 0)
 		return -1;
 	if (loader_prepare(&ld, err, errlen) < 0 || load_meta(&ld, id, &m, err, errlen) < 0 ||
-	    load_procs(&ld, id, out, &m, err, errlen) < 0 || load_sections(st, id, out, err, errlen) < 0)
+	    load_procs(&ld, id, out, &m, err, errlen) < 0 ||
+	    load_sections(st, id, out, err, errlen) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -528,7 +555,8 @@ void hp_store_git_facts(struct hp_run_meta *meta)
 	meta->git_dirty = capture(dirty, buf, sizeof(buf)) == 0 && buf[0];
 }
 
-static int collect_ids(struct hp_store *st, sqlite3_stmt *s, int64_t **ids, char *err, size_t errlen)
+static int collect_ids(struct hp_store *st, sqlite3_stmt *s, int64_t **ids, char *err,
+		       size_t errlen)
 {
 	size_t n = 0, cap = 0;
 	int rc;
@@ -566,8 +594,8 @@ static int ids_where(struct hp_store *st, const char *sql, const char *fmt, cons
 	return n;
 }
 
-int hp_store_resolve(struct hp_store *st, const char *spec, size_t limit, int64_t **ids,
-		     char *err, size_t errlen)
+int hp_store_resolve(struct hp_store *st, const char *spec, size_t limit, int64_t **ids, char *err,
+		     size_t errlen)
 {
 	char *end, rev[600], commit[256];
 	int n;
@@ -599,27 +627,29 @@ int hp_store_resolve(struct hp_store *st, const char *spec, size_t limit, int64_
 	errno = 0;
 	long long num = strtoll(spec, &end, 10);
 	if (!errno && !*end && spec[0] != '-' && spec[0] != '+') {
-		n = ids_where(st, "SELECT id FROM runs WHERE id = ?1 LIMIT ?2", "I", NULL, num, 1, ids,
-			      err, errlen);
+		n = ids_where(st, "SELECT id FROM runs WHERE id = ?1 LIMIT ?2", "I", NULL, num, 1,
+			      ids, err, errlen);
 		if (n != 0)
 			return n;
 	}
 	/* A label */
-	n = ids_where(st, "SELECT id FROM runs WHERE label = ?1 ORDER BY id DESC LIMIT ?2", "t", spec, 0,
-		      limit, ids, err, errlen);
+	n = ids_where(st, "SELECT id FROM runs WHERE label = ?1 ORDER BY id DESC LIMIT ?2", "t",
+		      spec, 0, limit, ids, err, errlen);
 	if (n != 0)
 		return n;
 	/* A git revision */
 	snprintf(rev, sizeof(rev), "%s^{commit}", spec);
 	char *argv[] = {"git", "rev-parse", "--verify", "-q", "--end-of-options", rev, NULL};
 	if (spec[0] != '-' && capture(argv, commit, sizeof(commit)) == 0 && commit[0]) {
-		n = ids_where(st, "SELECT id FROM runs WHERE git_commit = ?1 ORDER BY id DESC LIMIT ?2", "t",
-			      commit, 0, limit, ids, err, errlen);
+		n = ids_where(st,
+			      "SELECT id FROM runs WHERE git_commit = ?1 ORDER BY id DESC LIMIT ?2",
+			      "t", commit, 0, limit, ids, err, errlen);
 		if (n == 0)
-			snprintf(err, errlen, "%s: no saved run at git commit %.12s (%s)", st->path, commit, spec);
+			snprintf(err, errlen, "%s: no saved run at git commit %.12s (%s)", st->path,
+				 commit, spec);
 		return n == 0 ? -1 : n;
 	}
-	snprintf(err, errlen, "%s: no run id, label or git revision '%s' (see hotpath history)", st->path,
-		 spec);
+	snprintf(err, errlen, "%s: no run id, label or git revision '%s' (see hotpath history)",
+		 st->path, spec);
 	return -1;
 }

@@ -92,7 +92,7 @@ void hp_proc_free(struct hp_proc *p)
 	hp_flow_free(p);
 	hp_patch_info_free(p->patch);
 	hp_cpu_info_free(p->cpu); /* region_cpu.c */
-	hp_tree_free(p->tree); /* model_tree.c */
+	hp_tree_free(p->tree);	  /* model_tree.c */
 	memset(p, 0, sizeof(*p));
 }
 
@@ -184,7 +184,9 @@ void hp_proc_finish(struct hp_proc *p, int limit)
 	if (limit > 0 && p->nfns > (size_t)limit)
 		cut_rows(p, (size_t)limit);
 	for (size_t i = 0; i < p->nfns; i++)
-		p->fns[i].percent_total = p->wall_ns ? (double)p->fns[i].total_ns * 100.0 / (double)p->wall_ns : 0;
+		p->fns[i].percent_total = p->wall_ns ? (double)p->fns[i].total_ns * 100.0 /
+							       (double)p->wall_ns
+						     : 0;
 	for (size_t i = 0; p->children && i < p->nchildren; i++)
 		hp_proc_finish(&p->children[i], limit);
 }

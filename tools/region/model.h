@@ -30,8 +30,8 @@ struct hp_fn_row {
 	uint64_t calls;	    /* entries */
 	uint64_t completed; /* timed returns */
 	uint64_t total_ns;  /* inclusive, outermost calls only (recursion counted once) */
-	uint64_t self_ns;   /* exclusive: minus the time in timed callees (recursion counted once) */
-	uint64_t sum_ns;    /* inclusive, summed over completed calls: avg = sum / completed */
+	uint64_t self_ns; /* exclusive: minus the time in timed callees (recursion counted once) */
+	uint64_t sum_ns;  /* inclusive, summed over completed calls: avg = sum / completed */
 	uint64_t min_ns, max_ns;
 	double percent_total; /* total_ns / wall_ns * 100 */
 	uint64_t alloc_count, alloc_bytes, free_count, free_bytes;
@@ -57,11 +57,11 @@ struct hp_thread_row {
 	uint64_t cpu_user_ns, cpu_sys_ns;
 	uint64_t alloc_count, alloc_bytes, free_count, free_bytes;
 	uint64_t lock_wait_ns, io_block_ns; /* a wait still in progress included (waiting_ns) */
-	uint64_t calls; /* function calls recorded on this thread */
-	uint64_t cpu_samples; /* CPU samples taken on it (region_cpu.c) */
-	uint64_t cpu_ns;      /* its CPU clock at its end (exact), 0 when unknown */
+	uint64_t calls;			    /* function calls recorded on this thread */
+	uint64_t cpu_samples;		    /* CPU samples taken on it (region_cpu.c) */
+	uint64_t cpu_ns;		    /* its CPU clock at its end (exact), 0 when unknown */
 	uint64_t waiting_ns; /* blocked in one call since this long, at exit or now; 0 when not */
-	char *waiting_on;    /* what that call waits on ("cond @ f (x.c:3)", "pipe:[12] read"), or NULL */
+	char *waiting_on; /* what that call waits on ("cond @ f (x.c:3)", "pipe:[12] read"), or NULL */
 };
 
 /* Memory (region_mem.c): process totals of the malloc family, filled when the process ran with
@@ -75,7 +75,7 @@ struct hp_mem {
 	int valid;
 	uint64_t alloc_count, alloc_bytes, free_count, free_bytes;
 	uint64_t peak_live_bytes, live_bytes_at_exit;
-	struct hp_alloc_counts outside; /* calls made outside measured functions */
+	struct hp_alloc_counts outside;		/* calls made outside measured functions */
 	struct hp_mem_leak leaks[HP_MEM_LEAKS]; /* by bytes, descending */
 	int nleaks;
 };
@@ -87,13 +87,13 @@ struct hp_proc {
 	char **argv;
 	int argc;
 	char *exe;
-	int state;	     /* enum hp_proc_state */
-	int exit_status;     /* valid when HP_PS_EXITED */
-	int term_signal;     /* valid when HP_PS_SIGNALED */
+	int state;	       /* enum hp_proc_state */
+	int exit_status;       /* valid when HP_PS_EXITED */
+	int term_signal;       /* valid when HP_PS_SIGNALED */
 	int64_t start_unix_ns; /* CLOCK_REALTIME at start */
-	uint64_t wall_ns;    /* main()'s duration (or the image's life when main never ran) */
-	uint32_t modes;	     /* enum hp_mode */
-	uint32_t flags;	     /* enum hp_region_flag */
+	uint64_t wall_ns;      /* main()'s duration (or the image's life when main never ran) */
+	uint32_t modes;	       /* enum hp_mode */
+	uint32_t flags;	       /* enum hp_region_flag */
 	uint32_t exec_count;
 	uint64_t dropped, depth_overflow, unmatched_exits;
 	struct hp_fn_row *fns; /* sorted by total_ns descending */
@@ -138,17 +138,17 @@ struct hp_proc {
 
 /* One channel. Direction "in" is data taken out (read, recv, mq_receive), "out" data put in. */
 struct hp_chan_row {
-	int kind;    /* HP_CHAN_* */
-	char *label; /* "pipe @ worker (pool.c:88)", "pipe:[1234] (inherited)", "/jobs" */
-	char *site;  /* symbolized creating call, NULL when inherited */
-	int fd[2];   /* read end / write end as first seen, -1 when none */
+	int kind;	   /* HP_CHAN_* */
+	char *label;	   /* "pipe @ worker (pool.c:88)", "pipe:[1234] (inherited)", "/jobs" */
+	char *site;	   /* symbolized creating call, NULL when inherited */
+	int fd[2];	   /* read end / write end as first seen, -1 when none */
 	uint64_t capacity; /* bytes (pipe, socketpair) or messages (mqueue), 0 when unknown */
 	uint64_t messages_in, messages_out, bytes_in, bytes_out;
 	uint64_t blocked_in_ns, blocked_out_ns; /* time inside the calls */
 	uint64_t max_in, max_out;		/* largest single transfer, bytes */
-	uint64_t queued_max; /* bytes (messages for a queue); in-process channels only */
-	int64_t queued_now;  /* sampled from /proc by a live reader, -1 when unknown */
-	uint32_t state;	     /* HP_CHST_* */
+	uint64_t queued_max;	       /* bytes (messages for a queue); in-process channels only */
+	int64_t queued_now;	       /* sampled from /proc by a live reader, -1 when unknown */
+	uint32_t state;		       /* HP_CHST_* */
 	int64_t created_ns, closed_ns; /* from the process start; closed 0 while open */
 	double lifetime_ns;	       /* created to closed, or to the end of the process */
 	uint32_t row;		       /* in the region's channel table (waits in progress) */
@@ -168,7 +168,7 @@ struct hp_lock_row {
 
 /* Read/write totals on fds that are not channels, per kind. */
 struct hp_io_row {
-	int kind; /* HP_IO_* */
+	int kind;		/* HP_IO_* */
 	uint64_t reads, writes; /* calls that moved data */
 	uint64_t read_bytes, write_bytes;
 	uint64_t read_blocked_ns, write_blocked_ns;
@@ -176,21 +176,25 @@ struct hp_io_row {
 };
 
 /* Report sections a user switched off (settings channels, locks, threads). */
-enum { HP_FLOW_HIDE_CHANNELS = 1u << 0, HP_FLOW_HIDE_LOCKS = 1u << 1, HP_FLOW_HIDE_THREADS = 1u << 2 };
+enum {
+	HP_FLOW_HIDE_CHANNELS = 1u << 0,
+	HP_FLOW_HIDE_LOCKS = 1u << 1,
+	HP_FLOW_HIDE_THREADS = 1u << 2
+};
 
 /* ---- patching (docs/patching.md) ---- */
 
 struct hp_patch_fn {
-	char *name;   /* as matched: demangled without parameters, or the raw symbol */
-	char *module; /* path of the object, NULL when unknown */
+	char *name;    /* as matched: demangled without parameters, or the raw symbol */
+	char *module;  /* path of the object, NULL when unknown */
 	uint64_t addr; /* runtime entry address (0 from a saved report) */
-	int status;   /* HP_PATCH_* (include/hp/patch.h); 0 patched */
-	char *detail; /* where and why, "" when none */
+	int status;    /* HP_PATCH_* (include/hp/patch.h); 0 patched */
+	char *detail;  /* where and why, "" when none */
 };
 
 struct hp_patch_info {
 	uint64_t selected, patched;
-	uint64_t startup_ns; /* time spent patching in the constructor and at dlopen */
+	uint64_t startup_ns;	 /* time spent patching in the constructor and at dlopen */
 	struct hp_patch_fn *fns; /* every selected function (patched or not), region order */
 	size_t nfns;
 	char **modules; /* paths of the process's modules (for "module not loaded") */
@@ -263,7 +267,8 @@ void hp_proc_free(struct hp_proc *p);
 /* Sort functions by total_ns (descending, then name), drop rows beyond `limit` (0 = keep),
  * and compute percent_total. Applied to children too. */
 void hp_proc_finish(struct hp_proc *p, int limit);
-void hp_proc_add_note(struct hp_proc *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void hp_proc_add_note(struct hp_proc *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 const char *hp_proc_state_name(int state);
 /* Add a row to m->leaks unless it is full (HP_MEM_LEAKS) or bytes is 0; callers add by bytes,
  * descending. */

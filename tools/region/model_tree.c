@@ -90,4 +90,3 @@ int hp_tree_children(const struct hp_calltree *t, size_t **first_out, size_t **k
 	*kids_out = kids;
 	return 0;
 }
-

@@ -15,11 +15,11 @@ struct hp_symbolizer;
 
 /* One call path. Nodes are stored parents first: nodes[i].parent < i. */
 struct hp_ctnode {
-	int64_t parent;	  /* index of the parent node, -1 for a root */
-	char *name;	  /* as the function rows name it */
-	char *module;	  /* path of the ELF object, NULL when unknown */
-	uint64_t addr;	  /* 0 when loaded from a report */
-	uint64_t calls;	  /* entries on this path (direct recursion folded in) */
+	int64_t parent;	   /* index of the parent node, -1 for a root */
+	char *name;	   /* as the function rows name it */
+	char *module;	   /* path of the ELF object, NULL when unknown */
+	uint64_t addr;	   /* 0 when loaded from a report */
+	uint64_t calls;	   /* entries on this path (direct recursion folded in) */
 	uint64_t total_ns; /* inclusive time of the completed calls on this path */
 	uint64_t self_ns;  /* total_ns minus the children's total_ns (never below 0) */
 };

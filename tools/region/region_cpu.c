@@ -176,8 +176,9 @@ static int fn_of(struct builder *b, uint64_t addr)
 		*at = 0;
 	int vdso = module && (!strncmp(path, "linux-vdso", 10) || !strcmp(path, "[vdso]"));
 	const char *shown = si.name[0] ? name : vdso ? "[vdso]" : "(unknown)";
-	int k = module && is_ours(path) ? FN_SKIP
-					: add_fn(b, shown, module ? path : NULL, si.name[0] ? si.sym_addr : 0);
+	int k = module && is_ours(path)
+			? FN_SKIP
+			: add_fn(b, shown, module ? path : NULL, si.name[0] ? si.sym_addr : 0);
 	free(name);
 	if (k < 0 && k != FN_SKIP)
 		return k;
@@ -302,7 +303,7 @@ static int finish(struct hp_cpu_info *c)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->nfns; i++)
 		c->fns[i].line = (int)i; /* remember the old index through the sort */
-	if (c->nfns > 1) /* c->fns may be NULL when empty (fuzz_model) */
+	if (c->nfns > 1)		 /* c->fns may be NULL when empty (fuzz_model) */
 		qsort(c->fns, c->nfns, sizeof(*c->fns), fn_cmp);
 	for (size_t i = 0; i < c->nfns; i++) {
 		newpos[c->fns[i].line] = i;
@@ -348,7 +349,8 @@ static void annotate(const struct hp_rregion *r, struct hp_proc *p)
 		row->cpu_ns = 0;
 		for (size_t k = 0; k < c->nfns; k++)
 			if (c->fns[k].addr == row->addr) {
-				row->cpu_ns = (uint64_t)llround(hp_cpu_ns(c, c->fns[k].total_samples));
+				row->cpu_ns = (uint64_t)llround(
+					hp_cpu_ns(c, c->fns[k].total_samples));
 				break;
 			}
 	}
@@ -372,12 +374,15 @@ static void add_notes(struct hp_proc *p, const struct hp_region_header *h)
 	else if (c->state == HP_SAMPLE_NO_UNWIND)
 		hp_proc_add_note(p, "CPU sampling off: libunwind.so.8 could not be loaded");
 	if (c->lost)
-		hp_proc_add_note(p, "%" PRIu64 " CPU %s not recorded (thread starting or ending, or "
-				    "the sample tables full)",
+		hp_proc_add_note(p,
+				 "%" PRIu64 " CPU %s not recorded (thread starting or ending, or "
+				 "the sample tables full)",
 				 c->lost, c->lost == 1 ? "sample was" : "samples were");
 	if (c->folded)
-		hp_proc_add_note(p, "%" PRIu64 " CPU %s recorded with a shorter stack because the stack "
-				    "table was full; raise region_size",
+		hp_proc_add_note(p,
+				 "%" PRIu64
+				 " CPU %s recorded with a shorter stack because the stack "
+				 "table was full; raise region_size",
 				 c->folded, c->folded == 1 ? "sample was" : "samples were");
 	(void)h;
 }

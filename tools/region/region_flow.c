@@ -106,8 +106,10 @@ static int build_channels(const struct hp_rregion *r, struct hp_symbolizer *sym,
 {
 	uint32_t n = hp_rregion_rows(r, HP_T_CHANNELS);
 	int64_t start = r->h->start_mono_ns;
-	int64_t end = r->h->end_mono_ns ? r->h->end_mono_ns
-				      : hp_ns_add(start, p->wall_ns > INT64_MAX ? INT64_MAX : (int64_t)p->wall_ns);
+	int64_t end = r->h->end_mono_ns
+			      ? r->h->end_mono_ns
+			      : hp_ns_add(start,
+					  p->wall_ns > INT64_MAX ? INT64_MAX : (int64_t)p->wall_ns);
 	p->chans = calloc(n ? n : 1, sizeof(*p->chans));
 	if (!p->chans)
 		return -ENOMEM;
@@ -124,16 +126,19 @@ static int build_channels(const struct hp_rregion *r, struct hp_symbolizer *sym,
 		x->kind = (int)c->kind;
 		x->fd[0] = c->fd[0];
 		x->fd[1] = c->fd[1];
-		x->label = site_label(r, sym, want_lines, hp_chan_kind_name(x->kind), c->create_site, &x->site);
+		x->label = site_label(r, sym, want_lines, hp_chan_kind_name(x->kind),
+				      c->create_site, &x->site);
 		if (!x->label) {
 			int fd = c->fd[0] >= 0 ? c->fd[0] : c->fd[1];
-			if (asprintf(&x->label, "%s%s (%sfd %d)", x->kind == HP_CHAN_FIFO ? "fifo " : "",
+			if (asprintf(&x->label, "%s%s (%sfd %d)",
+				     x->kind == HP_CHAN_FIFO ? "fifo " : "",
 				     raw[0] ? raw : hp_chan_kind_name(x->kind),
 				     x->kind == HP_CHAN_FIFO ? "" : "inherited ", fd) < 0)
 				x->label = NULL;
 		} else if (raw[0] && (x->kind == HP_CHAN_MQUEUE || x->kind == HP_CHAN_FIFO)) {
 			char *l = NULL; /* "mqueue /jobs @ main (q.c:12)" */
-			if (asprintf(&l, "%s %s @ %s", hp_chan_kind_name(x->kind), raw, x->site) >= 0) {
+			if (asprintf(&l, "%s %s @ %s", hp_chan_kind_name(x->kind), raw, x->site) >=
+			    0) {
 				free(x->label);
 				x->label = l;
 			}
@@ -157,8 +162,10 @@ static int build_channels(const struct hp_rregion *r, struct hp_symbolizer *sym,
 		int64_t stop = c->closed_mono_ns ? c->closed_mono_ns : end;
 		x->lifetime_ns = stop > created ? (double)stop - (double)created : 0;
 		x->queued_now = -1;
-		if (live && !c->closed_mono_ns && (x->kind == HP_CHAN_PIPE || x->kind == HP_CHAN_FIFO))
-			x->queued_now = sample_queued(r->h->pid, c->fd[1] >= 0 ? c->fd[1] : c->fd[0]);
+		if (live && !c->closed_mono_ns &&
+		    (x->kind == HP_CHAN_PIPE || x->kind == HP_CHAN_FIFO))
+			x->queued_now = sample_queued(r->h->pid,
+						      c->fd[1] >= 0 ? c->fd[1] : c->fd[0]);
 	}
 	return 0;
 }
@@ -211,7 +218,8 @@ static int waited_on(const struct wait_now *w, size_t n, uint64_t addr)
 static void lock_add_waits(struct hp_lock_row *x, const struct wait_now *w, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!(w[i].kind == HP_WAIT_LOCK || w[i].kind == HP_WAIT_COND) || w[i].object != x->addr)
+		if (!(w[i].kind == HP_WAIT_LOCK || w[i].kind == HP_WAIT_COND) ||
+		    w[i].object != x->addr)
 			continue;
 		x->waiting++;
 		if (w[i].kind == HP_WAIT_COND)
@@ -305,13 +313,16 @@ static int build_locks(const struct hp_rregion *r, struct hp_symbolizer *sym, in
 	for (uint32_t i = 0; i < n; i++) {
 		const struct hp_lock_rec *l = hp_rregion_row(r, HP_T_LOCKS, i);
 		uint64_t addr = l ? __atomic_load_n(&l->addr, __ATOMIC_ACQUIRE) : 0;
-		if (!addr || !(l->acquisitions || l->cond_waits || l->cond_signals || waited_on(w, nw, addr)))
+		if (!addr || !(l->acquisitions || l->cond_waits || l->cond_signals ||
+			       waited_on(w, nw, addr)))
 			continue;
 		struct hp_lock_row *x = &p->locks[p->nlocks++];
 		x->kind = (int)l->kind;
 		x->addr = addr;
-		x->label = site_label(r, sym, want_lines, hp_lock_kind_name(x->kind), l->init_site, NULL);
-		if (!x->label && asprintf(&x->label, "%s 0x%" PRIx64, hp_lock_kind_name(x->kind), addr) < 0)
+		x->label = site_label(r, sym, want_lines, hp_lock_kind_name(x->kind), l->init_site,
+				      NULL);
+		if (!x->label &&
+		    asprintf(&x->label, "%s 0x%" PRIx64, hp_lock_kind_name(x->kind), addr) < 0)
 			x->label = NULL;
 		if (!x->label)
 			return -ENOMEM;
@@ -339,8 +350,9 @@ static int build_io(const struct hp_rregion *r, struct hp_proc *p)
 		return -ENOMEM;
 	for (uint32_t k = 1; k < n && k < HP_IO_KINDS; k++) {
 		const struct hp_io_rec *io = hp_rregion_row(r, HP_T_IO, k);
-		if (!io || io->kind != k || !(io->dir[0].blocked_ticks || io->dir[1].blocked_ticks ||
-					       io->dir[0].messages || io->dir[1].messages))
+		if (!io || io->kind != k ||
+		    !(io->dir[0].blocked_ticks || io->dir[1].blocked_ticks || io->dir[0].messages ||
+		      io->dir[1].messages))
 			continue;
 		struct hp_io_row *x = &p->io[p->nio++];
 		x->kind = (int)k;
@@ -378,7 +390,8 @@ static void live_thread_cpu(struct hp_proc *p)
 		char *q = strrchr(buf, ')');
 		unsigned long long ut, st;
 		/* After ")": state, then fields 4..13, then utime (14) and stime (15). */
-		if (q && sscanf(q + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2) {
+		if (q && sscanf(q + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+				&ut, &st) == 2) {
 			t->cpu_user_ns = ut * (1000000000ull / (unsigned long long)hz);
 			t->cpu_sys_ns = st * (1000000000ull / (unsigned long long)hz);
 		}
@@ -391,7 +404,8 @@ int hp_flow_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, i
 	int live = p->state == HP_PS_RUNNING;
 	struct wait_now *w = NULL;
 	size_t nw = 0;
-	if (collect_waits(r, live, &w, &nw) < 0 || build_channels(r, sym, want_lines, p, live) < 0 ||
+	if (collect_waits(r, live, &w, &nw) < 0 ||
+	    build_channels(r, sym, want_lines, p, live) < 0 ||
 	    build_locks(r, sym, want_lines, p, w, nw) < 0 || build_io(r, p) < 0 ||
 	    thread_add_waits(p, w, nw) < 0) {
 		free(w);
@@ -404,7 +418,9 @@ int hp_flow_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, i
 	for (size_t i = 0; i < p->nthreads; i++) {
 		struct hp_thread_row *t = &p->threads[i];
 		char *end;
-		uint64_t a = t->start_routine && !strncmp(t->start_routine, "0x", 2) ? strtoull(t->start_routine, &end, 16) : 0;
+		uint64_t a = t->start_routine && !strncmp(t->start_routine, "0x", 2)
+				     ? strtoull(t->start_routine, &end, 16)
+				     : 0;
 		char *mo = a ? module_offset(r, a) : NULL;
 		if (mo) {
 			free(t->start_routine);
@@ -415,7 +431,8 @@ int hp_flow_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, i
 	 * main thread (its end is recorded at exit) and workers still blocked when the program
 	 * called exit or exec (they end with it). */
 	int64_t proc_end = r->h->end_mono_ns > r->h->start_mono_ns
-				   ? hp_ns_diff(r->h->end_mono_ns, r->h->start_mono_ns) : 0;
+				   ? hp_ns_diff(r->h->end_mono_ns, r->h->start_mono_ns)
+				   : 0;
 	for (size_t i = 0; !live && i < p->nthreads; i++) {
 		struct hp_thread_row *t = &p->threads[i];
 		if (t->running && !t->end_ns)

@@ -55,7 +55,9 @@ static void find_leaks(const struct hp_rregion *r, struct hp_symbolizer *sym, st
 		in_fns_count += v[k].count;
 	}
 	uint64_t live_count = m->alloc_count > m->free_count ? m->alloc_count - m->free_count : 0;
-	struct live_fn outside = {0, m->live_bytes_at_exit > in_fns ? m->live_bytes_at_exit - in_fns : 0,
+	struct live_fn outside = {0,
+				  m->live_bytes_at_exit > in_fns ? m->live_bytes_at_exit - in_fns
+								 : 0,
 				  live_count > in_fns_count ? live_count - in_fns_count : 0};
 	if (outside.bytes)
 		v[nv++] = outside; /* v has n + 1 slots */

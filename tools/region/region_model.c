@@ -39,8 +39,8 @@ static void strip_version(char *name)
 	if (!((*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') || *v == '_'))
 		return;
 	for (const char *q = v; *q; q++)
-		if (!((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
-		      *q == '_' || *q == '.'))
+		if (!((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') ||
+		      (*q >= '0' && *q <= '9') || *q == '_' || *q == '.'))
 			return;
 	*at = 0;
 }
@@ -117,7 +117,7 @@ static void fill_header(const struct hp_rregion *r, struct hp_proc *p)
 		p->argc = (int)a + 1;
 	}
 	uint32_t st = __atomic_load_n(&h->state, __ATOMIC_ACQUIRE);
-	p->state = st == HP_STATE_EXITED	 ? HP_PS_EXITED
+	p->state = st == HP_STATE_EXITED     ? HP_PS_EXITED
 		   : st == HP_STATE_SIGNALED ? HP_PS_SIGNALED
 		   : st == HP_STATE_EXECED   ? HP_PS_EXECED
 					     : HP_PS_RUNNING;
@@ -137,7 +137,8 @@ static void fill_header(const struct hp_rregion *r, struct hp_proc *p)
 		if (!end || end < h->main_start_ticks)
 			/* Still running, or died without an exit record (a signal): up to now,
 			 * which for `hotpath run` is right after it noticed the end. */
-			end = p->state == HP_PS_RUNNING || !h->ticks_t1 ? hp_arch_ticks() : h->ticks_t1;
+			end = p->state == HP_PS_RUNNING || !h->ticks_t1 ? hp_arch_ticks()
+									: h->ticks_t1;
 		p->wall_ns = end > h->main_start_ticks ? to_ns(r, end - h->main_start_ticks) : 0;
 	} else if (h->end_mono_ns > h->start_mono_ns) {
 		p->wall_ns = (uint64_t)hp_ns_diff(h->end_mono_ns, h->start_mono_ns);
@@ -304,7 +305,8 @@ static void fill_fn(const struct hp_rregion *r, struct hp_symbolizer *sym, int w
 	struct hp_sym_info si;
 	const char *module;
 
-	row->name = hp_region_symbol_at(r, sym, x->addr, x->epoch, &module, want_lines ? &si : NULL);
+	row->name = hp_region_symbol_at(r, sym, x->addr, x->epoch, &module,
+					want_lines ? &si : NULL);
 	row->module = dup_or_null(module, HP_PATH_MAX);
 	if (want_lines && si.file[0]) {
 		row->file = strdup(si.file);
@@ -361,7 +363,9 @@ static int build_threads(const struct hp_rregion *r, struct hp_symbolizer *sym,
 		name[HP_THREAD_NAME_MAX] = 0;
 		tr->tid = tid;
 		tr->name = strdup(name);
-		tr->start_routine = t->start_routine ? hp_region_symbol(r, sym, t->start_routine, NULL, NULL) : NULL;
+		tr->start_routine = t->start_routine
+					    ? hp_region_symbol(r, sym, t->start_routine, NULL, NULL)
+					    : NULL;
 		tr->running = t->state != HP_THREAD_EXITED;
 		tr->start_ns = hp_ns_diff(t->start_mono_ns, r->h->start_mono_ns);
 		tr->end_ns = t->end_mono_ns ? hp_ns_diff(t->end_mono_ns, r->h->start_mono_ns) : 0;
@@ -446,12 +450,14 @@ int hp_proc_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, i
 	if (hp_tree_from_region(r, sym, out) < 0) /* the call tree (region_tree.c) */
 		return -ENOMEM;
 	hp_mem_from_region(r, sym, out); /* memory totals in alloc mode (region_mem.c) */
-	hp_patch_from_region(r, out); /* patched functions (region_patch.c) */
+	hp_patch_from_region(r, out);	 /* patched functions (region_patch.c) */
 	if (hp_cpu_from_region(r, sym, want_lines, out) < 0) /* CPU samples (region_cpu.c) */
 		return -ENOMEM;
-	if (hp_flow_from_region(r, sym, want_lines, out) < 0) /* channels, locks, io (region_flow.c) */
+	if (hp_flow_from_region(r, sym, want_lines, out) <
+	    0) /* channels, locks, io (region_flow.c) */
 		return -ENOMEM;
 	if (r->h->flags & HP_FLAG_OWN_MALLOC)
-		hp_proc_add_note(out, "the executable defines its own malloc: its allocations are not seen");
+		hp_proc_add_note(
+			out, "the executable defines its own malloc: its allocations are not seen");
 	return 0;
 }

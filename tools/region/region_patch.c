@@ -35,8 +35,9 @@ static void add_notes(struct hp_proc *p)
 	for (size_t i = 0; i < pi->nfns; i++) {
 		const struct hp_patch_fn *f = &pi->fns[i];
 		if (f->status == HP_PATCH_CAPPED) {
-			hp_proc_add_note(p, "  %s: the pattern selected more functions than "
-					    "functions_max (%s); raise --functions-max",
+			hp_proc_add_note(p,
+					 "  %s: the pattern selected more functions than "
+					 "functions_max (%s); raise --functions-max",
 					 f->name, f->detail);
 			continue;
 		}
@@ -78,7 +79,9 @@ void hp_patch_from_region(const struct hp_rregion *r, struct hp_proc *p)
 		f->name = dup_n(rec->name, sizeof(rec->name));
 		f->detail = dup_n(rec->detail, sizeof(rec->detail));
 		f->status = rec->status;
-		const struct hp_module_rec *m = rec->module < nm ? hp_rregion_row(r, HP_T_MODULES, rec->module) : NULL;
+		const struct hp_module_rec *m = rec->module < nm ? hp_rregion_row(r, HP_T_MODULES,
+										  rec->module)
+								 : NULL;
 		f->addr = rec->addr;
 		f->module = m ? dup_n(m->path, sizeof(m->path)) : NULL;
 		if (rec->status != HP_PATCH_CAPPED)
@@ -109,8 +112,10 @@ static void stripped_hint(const char *exe, char *buf, size_t size)
 	if (!exe || hp_elf_inspect(exe, &facts, err, sizeof(err)) < 0 || !facts.is_elf ||
 	    facts.has_symtab || hp_elf_foreach_function(exe, count_fn, &n) < 0)
 		return;
-	snprintf(buf, size, ": %s has no symbol table (stripped): only the %u dynamic symbols can be "
-			    "selected", hp_base_name(exe), n);
+	snprintf(buf, size,
+		 ": %s has no symbol table (stripped): only the %u dynamic symbols can be "
+		 "selected",
+		 hp_base_name(exe), n);
 }
 
 static void check_one(struct hp_proc *p, const char *patterns)
@@ -130,7 +135,8 @@ static void check_one(struct hp_proc *p, const char *patterns)
 			const struct hp_patch_fn *f = &pi->fns[i];
 			const char *b = hp_base_name(f->module);
 			/* The executable is modules[0]: region.c records it first. */
-			int is_exe = f->module && pi->nmodules && !strcmp(f->module, pi->modules[0]);
+			int is_exe = f->module && pi->nmodules &&
+				     !strcmp(f->module, pi->modules[0]);
 			hit = hp_pat_match(&pat, b, strlen(b), is_exe, f->name, strlen(f->name));
 		}
 		if (hit)
@@ -139,8 +145,8 @@ static void check_one(struct hp_proc *p, const char *patterns)
 		snprintf(item, sizeof(item), "%.*s%s%.*s", pat.mod ? (int)pat.mod_len : 0,
 			 pat.mod ? pat.mod : "", pat.mod ? ":" : "", (int)pat.name_len, pat.name);
 		if (!mod_found)
-			hp_proc_add_note(p, "--functions '%s': no loaded module matches '%.*s'", item,
-					 (int)pat.mod_len, pat.mod);
+			hp_proc_add_note(p, "--functions '%s': no loaded module matches '%.*s'",
+					 item, (int)pat.mod_len, pat.mod);
 		else {
 			char hint[256] = "";
 			const char *exe = pi->nmodules ? pi->modules[0] : NULL;
@@ -148,11 +154,14 @@ static void check_one(struct hp_proc *p, const char *patterns)
 			if (!pat.mod || hp_glob_n(pat.mod, pat.mod_len, eb, strlen(eb)))
 				stripped_hint(exe, hint, sizeof(hint));
 			if (hint[0])
-				hp_proc_add_note(p, "--functions '%s' selects nothing%s", item, hint);
+				hp_proc_add_note(p, "--functions '%s' selects nothing%s", item,
+						 hint);
 			else
-				hp_proc_add_note(p, "--functions '%s' selects nothing (hotpath list-functions "
-						    "PROG PATTERN shows what a pattern selects)",
-						 item);
+				hp_proc_add_note(
+					p,
+					"--functions '%s' selects nothing (hotpath list-functions "
+					"PROG PATTERN shows what a pattern selects)",
+					item);
 		}
 	}
 }

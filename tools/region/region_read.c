@@ -14,12 +14,17 @@
 #include "region_read.h"
 
 static const uint32_t row_sizes[HP_T_COUNT] = {
-	[HP_T_MODULES] = sizeof(struct hp_module_rec),	[HP_T_THREADS] = sizeof(struct hp_thread_rec),
-	[HP_T_FSTATS] = sizeof(struct hp_fstat),	[HP_T_CHANNELS] = sizeof(struct hp_channel_rec),
-	[HP_T_LOCKS] = sizeof(struct hp_lock_rec),	[HP_T_IO] = sizeof(struct hp_io_rec),
+	[HP_T_MODULES] = sizeof(struct hp_module_rec),
+	[HP_T_THREADS] = sizeof(struct hp_thread_rec),
+	[HP_T_FSTATS] = sizeof(struct hp_fstat),
+	[HP_T_CHANNELS] = sizeof(struct hp_channel_rec),
+	[HP_T_LOCKS] = sizeof(struct hp_lock_rec),
+	[HP_T_IO] = sizeof(struct hp_io_rec),
 	[HP_T_PATCH] = sizeof(struct hp_patch_rec),
-	[HP_T_STACKS] = sizeof(struct hp_stack_rec),	[HP_T_STACK_FRAMES] = sizeof(uint64_t),
-	[HP_T_STACK_INDEX] = sizeof(uint32_t),	[HP_T_CPU_SAMPLES] = sizeof(struct hp_cpu_sample_rec),
+	[HP_T_STACKS] = sizeof(struct hp_stack_rec),
+	[HP_T_STACK_FRAMES] = sizeof(uint64_t),
+	[HP_T_STACK_INDEX] = sizeof(uint32_t),
+	[HP_T_CPU_SAMPLES] = sizeof(struct hp_cpu_sample_rec),
 	[HP_T_TREE] = sizeof(struct hp_tree_node),
 };
 
@@ -35,8 +40,8 @@ int hp_rregion_check(const void *base, size_t size, char *err, size_t errlen)
 		return -EBADMSG;
 	}
 	if (h->version != HP_REGION_VERSION) {
-		snprintf(err, errlen, "layout version %u, this hotpath reads version %u", h->version,
-			 HP_REGION_VERSION);
+		snprintf(err, errlen, "layout version %u, this hotpath reads version %u",
+			 h->version, HP_REGION_VERSION);
 		return -EPROTO;
 	}
 	if (h->header_size != sizeof(*h) || h->region_size != size) {
@@ -49,7 +54,8 @@ int hp_rregion_check(const void *base, size_t size, char *err, size_t errlen)
 		uint64_t end = tb->offset + (uint64_t)tb->row_size * tb->capacity;
 		if (tb->row_size != row_sizes[t] || tb->offset < sizeof(*h) || tb->offset % 8 ||
 		    end < tb->offset || end > size) {
-			snprintf(err, errlen, "corrupted table %d (offset %llu, %u rows of %u bytes)", t,
+			snprintf(err, errlen,
+				 "corrupted table %d (offset %llu, %u rows of %u bytes)", t,
 				 (unsigned long long)tb->offset, tb->capacity, tb->row_size);
 			return -EBADMSG;
 		}
@@ -176,8 +182,9 @@ int hp_rregion_open(const char *path, struct hp_rregion *r, char *err, size_t er
 	}
 	const struct hp_region_header *h = m;
 	if (!hp_region_owner_ok(&st, h->pid, h->proc_start_ticks)) {
-		snprintf(err, errlen, "%s: owned by uid %u, who does not own process %d: not trusted",
-			 path, (unsigned)st.st_uid, h->pid);
+		snprintf(err, errlen,
+			 "%s: owned by uid %u, who does not own process %d: not trusted", path,
+			 (unsigned)st.st_uid, h->pid);
 		munmap(m, (size_t)st.st_size);
 		return -EPERM;
 	}
@@ -262,7 +269,8 @@ static int list_regions(uint64_t session, int pid, int any, char ***paths)
 				continue;
 			ssize_t got = pread(fd, &h, sizeof(h), 0);
 			close(fd);
-			if (got != (ssize_t)sizeof(h) || h.magic != HP_REGION_MAGIC || h.session != session)
+			if (got != (ssize_t)sizeof(h) || h.magic != HP_REGION_MAGIC ||
+			    h.session != session)
 				continue;
 		}
 		if (n == cap) {

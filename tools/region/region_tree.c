@@ -58,7 +58,8 @@ static int fill_nodes(const struct hp_rregion *r, struct hp_symbolizer *sym, str
 	}
 	memset(fn_index, -1, fcap * sizeof(*fn_index));
 	for (size_t i = 0; i < p->nfns; i++) {
-		size_t k = (size_t)(((p->fns[i].addr >> 2) * 0x9E3779B97F4A7C15ull) >> 20) & (fcap - 1);
+		size_t k = (size_t)(((p->fns[i].addr >> 2) * 0x9E3779B97F4A7C15ull) >> 20) &
+			   (fcap - 1);
 		while (fn_index[k] >= 0)
 			k = (k + 1) & (fcap - 1);
 		fn_index[k] = (int64_t)i;
@@ -85,7 +86,9 @@ static int fill_nodes(const struct hp_rregion *r, struct hp_symbolizer *sym, str
 		if (t->nodes[i].parent >= 0)
 			kids[t->nodes[i].parent] += t->nodes[i].total_ns;
 	for (size_t i = 0; i < t->n; i++)
-		t->nodes[i].self_ns = t->nodes[i].total_ns > kids[i] ? t->nodes[i].total_ns - kids[i] : 0;
+		t->nodes[i].self_ns = t->nodes[i].total_ns > kids[i]
+					      ? t->nodes[i].total_ns - kids[i]
+					      : 0;
 	free(kids);
 	return 0;
 }
@@ -98,7 +101,7 @@ int hp_tree_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, s
 	size_t cap = 64;
 	while (cap < (size_t)rows * 2)
 		cap *= 2;
-	int64_t *index = malloc(cap * sizeof(*index));     /* (parent, addr) -> merged */
+	int64_t *index = malloc(cap * sizeof(*index));		 /* (parent, addr) -> merged */
 	int64_t *map = malloc((rows ? rows : 1) * sizeof(*map)); /* row -> merged, -1 skipped */
 	struct merged *m = calloc(rows ? rows : 1, sizeof(*m));
 	struct hp_calltree *t = calloc(1, sizeof(*t));

@@ -86,7 +86,8 @@ static int grow_index(struct merge *m)
 		index[i] = SIZE_MAX;
 	for (size_t i = 0; i < m->n; i++) {
 		struct fnode *x = &m->v[i];
-		uint64_t h = hash_str(hash_str(0xcbf29ce484222325ull ^ x->parent, x->name), x->module);
+		uint64_t h = hash_str(hash_str(0xcbf29ce484222325ull ^ x->parent, x->name),
+				      x->module);
 		size_t k = (size_t)h & (cap - 1);
 		while (index[k] != SIZE_MAX)
 			k = (k + 1) & (cap - 1);
@@ -102,7 +103,8 @@ static const struct fnode *sort_nodes;
 
 static int by_name(const void *a, const void *b)
 {
-	const struct fnode *x = &sort_nodes[*(const size_t *)a], *y = &sort_nodes[*(const size_t *)b];
+	const struct fnode *x = &sort_nodes[*(const size_t *)a],
+			   *y = &sort_nodes[*(const size_t *)b];
 	int c = strcmp(x->name, y->name);
 	if (!c)
 		c = strcmp(x->module ? x->module : "", y->module ? y->module : "");
@@ -230,8 +232,8 @@ static void frame(FILE *f, const struct fnode *x, double total, int height,
 	colour(x->name, &r, &g, &b);
 	amount(t, sizeof(t), x->total, o);
 	amount(s, sizeof(s), x->self, o);
-	fprintf(f, "<g class=\"f\" data-x=\"%.9f\" data-w=\"%.9f\" data-d=\"%zu\" data-n=\"", fx, fw,
-		x->depth);
+	fprintf(f, "<g class=\"f\" data-x=\"%.9f\" data-w=\"%.9f\" data-d=\"%zu\" data-n=\"", fx,
+		fw, x->depth);
 	xml(f, x->name);
 	fputs("\"><title>", f);
 	xml(f, x->name);
@@ -242,8 +244,9 @@ static void frame(FILE *f, const struct fnode *x, double total, int height,
 	}
 	fprintf(f, "\ncalls: %" PRIu64 "\ntotal: %s (%.2f%%)\nself: %s</title>", x->calls, t,
 		fw * 100, s);
-	fprintf(f, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"rgb(%d,%d,%d)\" "
-		   "data-c=\"rgb(%d,%d,%d)\" rx=\"2\"/>",
+	fprintf(f,
+		"<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"rgb(%d,%d,%d)\" "
+		"data-c=\"rgb(%d,%d,%d)\" rx=\"2\"/>",
 		px, y, pw, FRAME_H - 1, r, g, b, r, g, b);
 	fprintf(f, "<text x=\"%.2f\" y=\"%d\">", px + 3, y + FRAME_H - 5);
 	int m = (int)((pw - 6) / 7);
@@ -271,23 +274,29 @@ static int write_svg(FILE *f, const struct merge *m, const struct hp_flame_opts 
 			depth = m->v[i].depth + 1;
 	}
 	int height = TOP + BOTTOM + (int)depth * FRAME_H;
-	fprintf(f, "<?xml version=\"1.0\" standalone=\"no\"?>\n"
-		   "<svg version=\"1.1\" width=\"%d\" height=\"%d\" onload=\"init()\" "
-		   "viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+	fprintf(f,
+		"<?xml version=\"1.0\" standalone=\"no\"?>\n"
+		"<svg version=\"1.1\" width=\"%d\" height=\"%d\" onload=\"init()\" "
+		"viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
 		(int)(WIDTH + 2 * PAD), height, (int)(WIDTH + 2 * PAD), height);
 	fputs("<style>text{font-family:Verdana,sans-serif;font-size:12px;fill:#000}"
 	      ".f:hover rect{stroke:#000;stroke-width:0.5}.f{cursor:pointer}"
-	      ".b{cursor:pointer;fill:#333}</style>\n", f);
+	      ".b{cursor:pointer;fill:#333}</style>\n",
+	      f);
 	fprintf(f, script, WIDTH, PAD);
 	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"#f8f8f0\"/>\n");
 	fprintf(f, "<text x=\"%g\" y=\"24\" text-anchor=\"middle\" style=\"font-size:17px\">",
 		PAD + WIDTH / 2);
 	xml(f, o && o->title ? o->title : "hotpath flame graph");
 	fputs("</text>\n", f);
-	fprintf(f, "<text id=\"unzoom\" class=\"b\" x=\"%g\" y=\"48\" style=\"opacity:0\" "
-		   "onclick=\"unzoom()\">Reset Zoom</text>\n", PAD);
-	fprintf(f, "<text id=\"search\" class=\"b\" x=\"%g\" y=\"48\" text-anchor=\"end\" "
-		   "onclick=\"search()\">Search</text>\n", PAD + WIDTH);
+	fprintf(f,
+		"<text id=\"unzoom\" class=\"b\" x=\"%g\" y=\"48\" style=\"opacity:0\" "
+		"onclick=\"unzoom()\">Reset Zoom</text>\n",
+		PAD);
+	fprintf(f,
+		"<text id=\"search\" class=\"b\" x=\"%g\" y=\"48\" text-anchor=\"end\" "
+		"onclick=\"search()\">Search</text>\n",
+		PAD + WIDTH);
 	fprintf(f, "<text id=\"details\" x=\"%g\" y=\"%d\"> </text>\n", PAD, height - 10);
 	fprintf(f, "<text id=\"matched\" x=\"%g\" y=\"%d\" text-anchor=\"end\"> </text>\n",
 		PAD + WIDTH, height - 10);

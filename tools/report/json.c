@@ -202,7 +202,7 @@ static int hex4(struct parser *ps, uint32_t *out)
 /* Encodes cp (at most U+10FFFF) as UTF-8 into buf; returns the length. */
 static size_t utf8_put(char *buf, uint32_t cp)
 {
-	static const unsigned char lead[] = { 0, 0, 0xc0, 0xe0, 0xf0 };
+	static const unsigned char lead[] = {0, 0, 0xc0, 0xe0, 0xf0};
 	size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 
 	for (size_t i = n - 1; i > 0; i--, cp >>= 6)
@@ -283,8 +283,10 @@ static int parse_string(struct parser *ps, char **out, size_t *outlen)
 			return 0;
 		}
 		if (c < 0x20) {
-			fail_at(ps, ps->p, "expected \\u%04x instead of a raw control character"
-				" in a string", c);
+			fail_at(ps, ps->p,
+				"expected \\u%04x instead of a raw control character"
+				" in a string",
+				c);
 			goto fail;
 		}
 		if (c == '\\') {
@@ -463,8 +465,9 @@ static struct hp_json *parse_container(struct parser *ps, int object)
 			return j;
 		}
 		if (!peek(ps, ',')) {
-			expected(ps, ps->p, object ? "',' or '}' after an object member"
-						   : "',' or ']' after an array item");
+			expected(ps, ps->p,
+				 object ? "',' or '}' after an object member"
+					: "',' or ']' after an array item");
 			goto fail;
 		}
 		ps->p++;
@@ -503,12 +506,9 @@ static struct hp_json *parse_value(struct parser *ps)
 			return NULL;
 		}
 		return j;
-	case 't':
-		return parse_literal(ps, "true", HP_JSON_BOOL, 1);
-	case 'f':
-		return parse_literal(ps, "false", HP_JSON_BOOL, 0);
-	case 'n':
-		return parse_literal(ps, "null", HP_JSON_NULL, 0);
+	case 't': return parse_literal(ps, "true", HP_JSON_BOOL, 1);
+	case 'f': return parse_literal(ps, "false", HP_JSON_BOOL, 0);
+	case 'n': return parse_literal(ps, "null", HP_JSON_NULL, 0);
 	default:
 		if (*ps->p == '-' || is_digit(*ps->p))
 			return parse_number(ps);
@@ -519,7 +519,7 @@ static struct hp_json *parse_value(struct parser *ps)
 
 struct hp_json *hp_json_parse(const char *text, size_t len, char *err, size_t errlen)
 {
-	struct parser ps = { .err = err, .errlen = errlen };
+	struct parser ps = {.err = err, .errlen = errlen};
 	struct hp_json *root;
 
 	if (err && errlen)

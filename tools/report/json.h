@@ -8,20 +8,26 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum hp_json_type { HP_JSON_NULL, HP_JSON_BOOL, HP_JSON_NUMBER, HP_JSON_STRING, HP_JSON_ARRAY,
-		    HP_JSON_OBJECT };
+enum hp_json_type {
+	HP_JSON_NULL,
+	HP_JSON_BOOL,
+	HP_JSON_NUMBER,
+	HP_JSON_STRING,
+	HP_JSON_ARRAY,
+	HP_JSON_OBJECT
+};
 
 struct hp_json {
 	enum hp_json_type type;
-	int boolean;	      /* HP_JSON_BOOL */
-	double number;	      /* HP_JSON_NUMBER */
-	int is_int;	      /* the number was written without fraction/exponent and fits int64 */
-	int64_t integer;      /* valid when is_int */
-	char *string;	      /* HP_JSON_STRING: NUL-terminated UTF-8 (embedded NUL escaped as \u0000
+	int boolean;	 /* HP_JSON_BOOL */
+	double number;	 /* HP_JSON_NUMBER */
+	int is_int;	 /* the number was written without fraction/exponent and fits int64 */
+	int64_t integer; /* valid when is_int */
+	char *string;	 /* HP_JSON_STRING: NUL-terminated UTF-8 (embedded NUL escaped as \u0000
 			       * is kept; len is the byte length) */
-	size_t len;	      /* string bytes, or the number of items / members */
+	size_t len;	 /* string bytes, or the number of items / members */
 	struct hp_json **items; /* array items, or object member values */
-	char **keys;	      /* object member names (same order as in the text) */
+	char **keys;		/* object member names (same order as in the text) */
 };
 
 /* Parse `len` bytes. Returns the root, or NULL with `err` = "line L, column C: <what was
@@ -32,7 +38,7 @@ void hp_json_free(struct hp_json *j);
 /* Member lookup (NULL when j is not an object or the key is absent) and typed accessors that
  * return `def` when j is NULL or of another type. */
 const struct hp_json *hp_json_get(const struct hp_json *j, const char *key);
-int64_t hp_json_int(const struct hp_json *j, int64_t def);   /* also truncates non-int numbers */
+int64_t hp_json_int(const struct hp_json *j, int64_t def); /* also truncates non-int numbers */
 double hp_json_num(const struct hp_json *j, double def);
 const char *hp_json_str(const struct hp_json *j, const char *def);
 int hp_json_bool(const struct hp_json *j, int def);
@@ -52,7 +58,7 @@ void hp_jw_obj_end(struct hp_jw *w);
 void hp_jw_arr_begin(struct hp_jw *w);
 void hp_jw_arr_end(struct hp_jw *w);
 void hp_jw_key(struct hp_jw *w, const char *key);
-void hp_jw_str(struct hp_jw *w, const char *s);		 /* NULL writes null */
+void hp_jw_str(struct hp_jw *w, const char *s); /* NULL writes null */
 void hp_jw_strn(struct hp_jw *w, const char *s, size_t n);
 void hp_jw_int(struct hp_jw *w, int64_t v);
 void hp_jw_uint(struct hp_jw *w, uint64_t v);

@@ -36,6 +36,7 @@ int hp_report_render(FILE *f, const struct hp_proc *p, const struct hp_report_op
 /* Build a model from a saved JSON report (text). Returns 0, or -EINVAL with err naming what
  * is wrong ("functions[3].calls: expected a number"), or -ENOMEM; on error *out is empty (safe
  * to hp_proc_free). Rows keep the saved order and values; nothing is recomputed. */
-int hp_report_from_json(const char *text, size_t len, struct hp_proc *out, char *err, size_t errlen);
+int hp_report_from_json(const char *text, size_t len, struct hp_proc *out, char *err,
+			size_t errlen);
 
 #endif

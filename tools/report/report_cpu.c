@@ -22,7 +22,6 @@ struct cpu_table {
 	const struct hp_cpu_info *c;
 };
 
-
 static void cpu_cell(const void *ctx, size_t row, int col, char *buf, size_t size)
 {
 	const struct hp_cpu_info *c = ((const struct cpu_table *)ctx)->c;
@@ -53,7 +52,8 @@ int hp_cpu_print(FILE *f, const struct hp_proc *p, int limit)
 	}
 	struct cpu_table t = {.c = c};
 	struct hp_textable tt = {.ncols = 5,
-				 .hdr = {"Function", "Module", "Self %", "Total %", "CPU time (self)"},
+				 .hdr = {"Function", "Module", "Self %", "Total %",
+					 "CPU time (self)"},
 				 .nrows = c->nfns,
 				 .cell = cpu_cell,
 				 .ctx = &t};
@@ -61,7 +61,8 @@ int hp_cpu_print(FILE *f, const struct hp_proc *p, int limit)
 		tt.nrows = (size_t)limit;
 	hp_textable_print(f, &tt);
 	if (tt.nrows < c->nfns)
-		fprintf(f, "(showing %zu of %zu functions; --limit 0 shows all)\n", tt.nrows, c->nfns);
+		fprintf(f, "(showing %zu of %zu functions; --limit 0 shows all)\n", tt.nrows,
+			c->nfns);
 	return 0;
 }
 
@@ -143,7 +144,8 @@ static int load_fn(struct hp_loader *l, const struct hp_json *o, void *elem)
 {
 	struct hp_cpu_fn *f = elem;
 	int rc;
-	if ((rc = hp_load_str(l, o, "name", &f->name)) < 0 || (rc = hp_load_str(l, o, "module", &f->module)) < 0 ||
+	if ((rc = hp_load_str(l, o, "name", &f->name)) < 0 ||
+	    (rc = hp_load_str(l, o, "module", &f->module)) < 0 ||
 	    (rc = hp_load_str(l, o, "file", &f->file)) < 0 ||
 	    (rc = hp_load_int32(l, o, "line", 1, &f->line)) < 0 ||
 	    (rc = hp_load_u64(l, o, "self_samples", &f->self_samples)) < 0 ||
@@ -159,7 +161,8 @@ static size_t frame_fn(const struct hp_cpu_info *c, const char *name, const char
 {
 	for (size_t i = 0; i < c->nfns; i++)
 		if (!strcmp(c->fns[i].name, name) &&
-		    ((!mod && !c->fns[i].module) || (mod && c->fns[i].module && !strcmp(mod, c->fns[i].module))))
+		    ((!mod && !c->fns[i].module) ||
+		     (mod && c->fns[i].module && !strcmp(mod, c->fns[i].module))))
 			return i;
 	return SIZE_MAX;
 }
@@ -183,11 +186,14 @@ static int load_stack(struct hp_loader *l, const struct hp_json *o, void *elem)
 		const char *name = hp_json_str(hp_json_get(fr->items[k], "name"), NULL);
 		const struct hp_json *m = hp_json_get(fr->items[k], "module");
 		const char *mod = hp_json_str(m, NULL);
-		size_t fi = name && (!m || m->type == HP_JSON_NULL || mod) ? frame_fn(c, name, mod) : SIZE_MAX;
+		size_t fi = name && (!m || m->type == HP_JSON_NULL || mod) ? frame_fn(c, name, mod)
+									   : SIZE_MAX;
 		char key[48];
 		snprintf(key, sizeof(key), "frames[%zu]", k);
 		if (fi == SIZE_MAX)
-			return hp_load_fail(l, key, "expected {\"name\", \"module\"} of a function in cpu.functions");
+			return hp_load_fail(
+				l, key,
+				"expected {\"name\", \"module\"} of a function in cpu.functions");
 		s->frames[k] = (struct hp_cpu_frame){c->fns[fi].name, c->fns[fi].module, fi};
 		s->nframes = k + 1;
 	}
@@ -210,8 +216,10 @@ int hp_cpu_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_pro
 	p->cpu = c; /* on error, freed with p */
 	c->state = HP_SAMPLE_ON;
 	size_t at = hp_load_push(l, "cpu");
-	if ((rc = hp_load_u64(l, j, "hz", &hz)) < 0 || (rc = hp_load_u64(l, j, "samples", &c->samples)) < 0 ||
-	    (rc = hp_load_u64(l, j, "lost", &c->lost)) < 0 || (rc = hp_load_u64(l, j, "folded", &c->folded)) < 0 ||
+	if ((rc = hp_load_u64(l, j, "hz", &hz)) < 0 ||
+	    (rc = hp_load_u64(l, j, "samples", &c->samples)) < 0 ||
+	    (rc = hp_load_u64(l, j, "lost", &c->lost)) < 0 ||
+	    (rc = hp_load_u64(l, j, "folded", &c->folded)) < 0 ||
 	    (rc = hp_load_num(l, j, "ns_per_sample", 1, &c->ns_per_sample)) < 0)
 		return rc;
 	/* A state from a newer hotpath reads as on. */

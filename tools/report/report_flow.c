@@ -34,7 +34,10 @@ static void ftable_cell(const void *ctx, size_t row, int col, char *buf, size_t 
 /* The flow tables through the shared printer (textfmt.c). */
 static void ftable_print(FILE *f, const struct ftable *t)
 {
-	struct hp_textable tt = {.ncols = t->ncols, .nrows = t->nrows, .cell = ftable_cell, .ctx = t};
+	struct hp_textable tt = {.ncols = t->ncols,
+				 .nrows = t->nrows,
+				 .cell = ftable_cell,
+				 .ctx = t};
 	for (int c = 0; c < t->ncols; c++)
 		tt.hdr[c] = t->hdr[c];
 	hp_textable_print(f, &tt);
@@ -48,7 +51,8 @@ static void ns_cell(char *buf, uint64_t ns)
 void hp_chan_state_str(char *buf, size_t size, const struct hp_chan_row *c)
 {
 	const char *s = c->closed_ns ? "closed"
-			: (c->state & HP_CHST_READER_CLOSED) && (c->state & HP_CHST_WRITER_CLOSED) ? "closed"
+			: (c->state & HP_CHST_READER_CLOSED) && (c->state & HP_CHST_WRITER_CLOSED)
+				? "closed"
 			: c->state & HP_CHST_READER_CLOSED ? "reader closed"
 			: c->state & HP_CHST_WRITER_CLOSED ? "writer closed"
 							   : "open";
@@ -94,8 +98,9 @@ static size_t *top_channels(const struct hp_proc *p, size_t n)
 
 static int print_channels(FILE *f, const struct hp_proc *p, const struct hp_report_opts *o)
 {
-	struct ftable t = {.ncols = 8, .hdr = {"Channel", "Kind", "Capacity", "Msgs in/out",
-					       "Bytes in/out", "Queued max", "Blocked", "State"}};
+	struct ftable t = {.ncols = 8,
+			   .hdr = {"Channel", "Kind", "Capacity", "Msgs in/out", "Bytes in/out",
+				   "Queued max", "Blocked", "State"}};
 	t.nrows = shown(p->nchans, o);
 	t.cells = calloc(t.nrows ? t.nrows : 1, sizeof(*t.cells));
 	size_t *pick = top_channels(p, t.nrows);
@@ -106,7 +111,7 @@ static int print_channels(FILE *f, const struct hp_proc *p, const struct hp_repo
 	}
 	for (size_t i = 0; i < t.nrows; i++) {
 		const struct hp_chan_row *c = &p->chans[pick[i]];
-		char (*row)[CELL] = t.cells[i], a[64], b[64];
+		char(*row)[CELL] = t.cells[i], a[64], b[64];
 		hp_fit_cols(row[0], CELL, c->label ? c->label : "?", LABEL_COLS);
 		snprintf(row[1], CELL, "%s", hp_chan_kind_name(c->kind));
 		if (!c->capacity)
@@ -131,7 +136,8 @@ static int print_channels(FILE *f, const struct hp_proc *p, const struct hp_repo
 	fputs("\n[hotpath] channels - Messages through pipes, queues and sockets.\n", f);
 	ftable_print(f, &t);
 	if (t.nrows < p->nchans)
-		fprintf(f, "(showing %zu of %zu channels, those that moved the most bytes; --limit 0 shows all)\n",
+		fprintf(f,
+			"(showing %zu of %zu channels, those that moved the most bytes; --limit 0 shows all)\n",
 			t.nrows, p->nchans);
 	free(pick);
 	free(t.cells);
@@ -140,8 +146,9 @@ static int print_channels(FILE *f, const struct hp_proc *p, const struct hp_repo
 
 static int print_locks(FILE *f, const struct hp_proc *p, const struct hp_report_opts *o)
 {
-	struct ftable t = {.ncols = 8, .hdr = {"Lock", "Acquisitions", "Contended", "Wait total",
-					       "Wait max", "Hold total", "Hold max", "Cond waits"}};
+	struct ftable t = {.ncols = 8,
+			   .hdr = {"Lock", "Acquisitions", "Contended", "Wait total", "Wait max",
+				   "Hold total", "Hold max", "Cond waits"}};
 	int hold = !(p->modes & HP_MODE_NO_HOLD);
 	t.nrows = shown(p->nlocks, o);
 	t.cells = calloc(t.nrows ? t.nrows : 1, sizeof(*t.cells));
@@ -149,7 +156,7 @@ static int print_locks(FILE *f, const struct hp_proc *p, const struct hp_report_
 		return -ENOMEM;
 	for (size_t i = 0; i < t.nrows; i++) {
 		const struct hp_lock_row *l = &p->locks[i];
-		char (*row)[CELL] = t.cells[i];
+		char(*row)[CELL] = t.cells[i];
 		int cond = l->kind == HP_LOCK_COND;
 		hp_fit_cols(row[0], CELL, l->label ? l->label : "?", LABEL_COLS);
 		if (cond) {
@@ -180,7 +187,8 @@ static int print_locks(FILE *f, const struct hp_proc *p, const struct hp_report_
 			ns_cell(row[6], l->max_hold_ns);
 		}
 		if (cond)
-			snprintf(row[7], CELL, "%" PRIu64 " (%" PRIu64 " signals)", l->cond_waits, l->cond_signals);
+			snprintf(row[7], CELL, "%" PRIu64 " (%" PRIu64 " signals)", l->cond_waits,
+				 l->cond_signals);
 		else if (l->kind == HP_LOCK_SEM)
 			snprintf(row[7], CELL, "%" PRIu64 " posts", l->cond_signals);
 		else
@@ -196,15 +204,15 @@ static int print_locks(FILE *f, const struct hp_proc *p, const struct hp_report_
 
 static int print_io(FILE *f, const struct hp_proc *p)
 {
-	struct ftable t = {.ncols = 5, .hdr = {"I/O on", "Reads", "Writes", "Bytes read/written",
-					       "Blocked"}};
+	struct ftable t = {.ncols = 5,
+			   .hdr = {"I/O on", "Reads", "Writes", "Bytes read/written", "Blocked"}};
 	t.nrows = p->nio;
 	t.cells = calloc(t.nrows ? t.nrows : 1, sizeof(*t.cells));
 	if (!t.cells)
 		return -ENOMEM;
 	for (size_t i = 0; i < t.nrows; i++) {
 		const struct hp_io_row *x = &p->io[i];
-		char (*row)[CELL] = t.cells[i], a[64], b[64];
+		char(*row)[CELL] = t.cells[i], a[64], b[64];
 		snprintf(row[0], CELL, "%s", hp_io_kind_name(x->kind));
 		snprintf(row[1], CELL, "%" PRIu64, x->reads);
 		snprintf(row[2], CELL, "%" PRIu64, x->writes);
@@ -221,15 +229,16 @@ static int print_io(FILE *f, const struct hp_proc *p)
 
 static int print_threads(FILE *f, const struct hp_proc *p)
 {
-	struct ftable t = {.ncols = 6, .hdr = {"Thread", "TID", "CPU user/sys", "Blocked",
-					       "Alloc/Free", "Lifetime"}};
+	struct ftable t = {.ncols = 6,
+			   .hdr = {"Thread", "TID", "CPU user/sys", "Blocked", "Alloc/Free",
+				   "Lifetime"}};
 	t.nrows = p->nthreads;
 	t.cells = calloc(t.nrows ? t.nrows : 1, sizeof(*t.cells));
 	if (!t.cells)
 		return -ENOMEM;
 	for (size_t i = 0; i < t.nrows; i++) {
 		const struct hp_thread_row *x = &p->threads[i];
-		char (*row)[CELL] = t.cells[i], a[64], b[64], name[CELL];
+		char(*row)[CELL] = t.cells[i], a[64], b[64], name[CELL];
 		snprintf(name, sizeof(name), "%s%s%s%s", x->name ? x->name : "?",
 			 x->start_routine ? " (" : "", x->start_routine ? x->start_routine : "",
 			 x->start_routine ? ")" : "");
@@ -249,7 +258,9 @@ static int print_threads(FILE *f, const struct hp_proc *p)
 		if (x->running) {
 			snprintf(row[5], CELL, "running");
 		} else {
-			hp_fmt_ns(a, sizeof(a), x->end_ns > x->start_ns ? (double)x->end_ns - (double)x->start_ns : 0);
+			hp_fmt_ns(a, sizeof(a),
+				  x->end_ns > x->start_ns ? (double)x->end_ns - (double)x->start_ns
+							  : 0);
 			snprintf(row[5], CELL, "%s", a);
 		}
 	}
@@ -262,8 +273,9 @@ static int print_threads(FILE *f, const struct hp_proc *p)
 		if (!x->waiting_ns || !x->waiting_on)
 			continue;
 		hp_fmt_ns(a, sizeof(a), (double)x->waiting_ns);
-		fprintf(f, "%s (%d) %s blocked for %s (counted above): %s\n", x->name ? x->name : "?",
-			x->tid, p->state == HP_PS_RUNNING ? "is" : "was still, at exit,", a, x->waiting_on);
+		fprintf(f, "%s (%d) %s blocked for %s (counted above): %s\n",
+			x->name ? x->name : "?", x->tid,
+			p->state == HP_PS_RUNNING ? "is" : "was still, at exit,", a, x->waiting_on);
 	}
 	return 0;
 }
@@ -277,7 +289,8 @@ int hp_flow_print(FILE *f, const struct hp_proc *p, const struct hp_report_opts 
 		return -ENOMEM;
 	if (p->nio && !(p->flow_hide & HP_FLOW_HIDE_CHANNELS) && print_io(f, p) < 0)
 		return -ENOMEM;
-	if (flow && p->nthreads && !(p->flow_hide & HP_FLOW_HIDE_THREADS) && print_threads(f, p) < 0)
+	if (flow && p->nthreads && !(p->flow_hide & HP_FLOW_HIDE_THREADS) &&
+	    print_threads(f, p) < 0)
 		return -ENOMEM;
 	return 0;
 }

@@ -139,7 +139,8 @@ void hp_flow_json(struct hp_jw *w, const struct hp_proc *p)
 {
 	hp_jw_key(w, "channels");
 	hp_jw_arr_begin(w);
-	for (size_t i = 0; !(p->flow_hide & HP_FLOW_HIDE_CHANNELS) && p->chans && i < p->nchans; i++)
+	for (size_t i = 0; !(p->flow_hide & HP_FLOW_HIDE_CHANNELS) && p->chans && i < p->nchans;
+	     i++)
 		json_chan(w, &p->chans[i]);
 	hp_jw_arr_end(w);
 	hp_jw_key(w, "locks");
@@ -184,7 +185,8 @@ static int load_fds(struct hp_loader *l, const struct hp_json *o, int fd[2])
 		return rc;
 	for (size_t k = 0; k < a->len && k < 2; k++) {
 		const struct hp_json *v = a->items[k];
-		if (v->type != HP_JSON_NUMBER || !v->is_int || v->integer < -1 || v->integer > INT_MAX)
+		if (v->type != HP_JSON_NUMBER || !v->is_int || v->integer < -1 ||
+		    v->integer > INT_MAX)
 			return hp_load_fail(l, "fds", "expected [read fd, write fd], -1 for none");
 		fd[k] = (int)v->integer;
 	}

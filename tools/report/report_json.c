@@ -31,13 +31,15 @@ static int load_hist(struct hp_loader *l, const struct hp_json *o, struct hp_fn_
 		return hp_load_nomem(l);
 	for (size_t i = 0; i < a->len; i++) {
 		const struct hp_json *b = a->items[i];
-		if (b->type != HP_JSON_ARRAY || b->len != 3 || b->items[0]->type != HP_JSON_NUMBER ||
-		    b->items[1]->type != HP_JSON_NUMBER || b->items[2]->type != HP_JSON_NUMBER ||
-		    b->items[0]->number < 0 || b->items[1]->number < b->items[0]->number ||
-		    b->items[2]->number < 0 || b->items[2]->number != floor(b->items[2]->number)) {
+		if (b->type != HP_JSON_ARRAY || b->len != 3 ||
+		    b->items[0]->type != HP_JSON_NUMBER || b->items[1]->type != HP_JSON_NUMBER ||
+		    b->items[2]->type != HP_JSON_NUMBER || b->items[0]->number < 0 ||
+		    b->items[1]->number < b->items[0]->number || b->items[2]->number < 0 ||
+		    b->items[2]->number != floor(b->items[2]->number)) {
 			char key[48];
 			snprintf(key, sizeof(key), "histogram[%zu]", i);
-			return hp_load_fail(l, key, "expected [lo_ns, hi_ns, count] with 0 <= lo_ns <= hi_ns");
+			return hp_load_fail(
+				l, key, "expected [lo_ns, hi_ns, count] with 0 <= lo_ns <= hi_ns");
 		}
 		struct hp_hbucket *h = &r->hist[r->nhist++];
 		h->lo_ns = b->items[0]->number;
@@ -65,8 +67,10 @@ static int load_fn(struct hp_loader *l, const struct hp_json *o, const struct hp
 
 	for (int i = 0; i < HP_MAX_PCTS; i++)
 		r->pct_given[i] = NAN;
-	if ((rc = hp_load_str(l, o, "name", &r->name)) < 0 || (rc = hp_load_str(l, o, "module", &r->module)) < 0 ||
-	    (rc = hp_load_str(l, o, "file", &r->file)) < 0 || (rc = hp_load_int32(l, o, "line", 1, &r->line)) < 0)
+	if ((rc = hp_load_str(l, o, "name", &r->name)) < 0 ||
+	    (rc = hp_load_str(l, o, "module", &r->module)) < 0 ||
+	    (rc = hp_load_str(l, o, "file", &r->file)) < 0 ||
+	    (rc = hp_load_int32(l, o, "line", 1, &r->line)) < 0)
 		return rc;
 	if ((rc = hp_load_hex(l, o, "address", &r->addr)) < 0)
 		return rc;
@@ -89,7 +93,8 @@ static int load_fn(struct hp_loader *l, const struct hp_json *o, const struct hp
 	    (rc = hp_load_u64(l, o, "alloc_bytes", &r->alloc_bytes)) < 0 ||
 	    (rc = hp_load_u64(l, o, "free_count", &r->free_count)) < 0 ||
 	    (rc = hp_load_u64(l, o, "free_bytes", &r->free_bytes)) < 0 ||
-	    (rc = r->has_cpu = hp_load_u64_or_null(l, o, "cpu_ns", &r->cpu_ns)) < 0) /* docs/cpu.md */
+	    (rc = r->has_cpu = hp_load_u64_or_null(l, o, "cpu_ns", &r->cpu_ns)) <
+		    0) /* docs/cpu.md */
 		return rc;
 	/* The writer rounds avg_ns to the nearest ns; avg * completed reads back as that avg. */
 	r->sum_ns = has_avg ? avg * r->completed : 0;
@@ -113,7 +118,8 @@ static int load_thread(struct hp_loader *l, const struct hp_json *o, struct hp_t
 	int rc;
 
 	t->running = 0;
-	if ((rc = hp_load_int32(l, o, "tid", 0, &t->tid)) < 0 || (rc = hp_load_str(l, o, "name", &t->name)) < 0 ||
+	if ((rc = hp_load_int32(l, o, "tid", 0, &t->tid)) < 0 ||
+	    (rc = hp_load_str(l, o, "name", &t->name)) < 0 ||
 	    (rc = hp_load_str(l, o, "start_routine", &t->start_routine)) < 0 ||
 	    (rc = hp_load_enum(l, o, "state", thread_states, 2, &t->running)) < 0 ||
 	    (rc = hp_load_i64(l, o, "start_ns", 0, &t->start_ns)) < 0 ||
@@ -195,7 +201,8 @@ static int load_proc(struct hp_loader *l, const struct hp_json *o, struct hp_pro
 	p->argc = (int)argc;
 	if (rc < 0)
 		return rc;
-	if ((rc = hp_load_int32(l, o, "pid", 0, &p->pid)) < 0 || (rc = hp_load_int32(l, o, "ppid", 0, &p->ppid)) < 0 ||
+	if ((rc = hp_load_int32(l, o, "pid", 0, &p->pid)) < 0 ||
+	    (rc = hp_load_int32(l, o, "ppid", 0, &p->ppid)) < 0 ||
 	    (rc = hp_load_str(l, o, "exe", &p->exe)) < 0 ||
 	    (rc = hp_load_enum(l, o, "state", proc_states, 5, &state)) < 0 ||
 	    (rc = hp_load_int32(l, o, "exit_status", 1, &p->exit_status)) < 0 ||
@@ -214,13 +221,15 @@ static int load_proc(struct hp_loader *l, const struct hp_json *o, struct hp_pro
 	p->fns = fns;
 	if (rc < 0)
 		return rc;
-	rc = hp_load_objects(l, o, "threads", sizeof(*p->threads), load_thread_of, &threads, &p->nthreads);
+	rc = hp_load_objects(l, o, "threads", sizeof(*p->threads), load_thread_of, &threads,
+			     &p->nthreads);
 	p->threads = threads;
 	if (rc < 0)
 		return rc;
 	if ((rc = hp_mem_from_json(l, o, p)) < 0) /* "memory" (report_mem.c) */
 		return rc;
-	if ((rc = hp_flow_from_json(l, o, p)) < 0) /* "channels", "locks", "io" (report_flow_json.c) */
+	if ((rc = hp_flow_from_json(l, o, p)) <
+	    0) /* "channels", "locks", "io" (report_flow_json.c) */
 		return rc;
 	if ((rc = hp_patch_from_json(l, o, p)) < 0) /* "patch" (report_patch.c) */
 		return rc;
@@ -239,7 +248,7 @@ static int load_proc(struct hp_loader *l, const struct hp_json *o, struct hp_pro
 	if (top) {
 		void *children = NULL;
 		rc = hp_load_objects(l, o, "children", sizeof(*p->children), load_child, &children,
-				  &p->nchildren);
+				     &p->nchildren);
 		p->children = children;
 		if (rc < 0)
 			return rc;
@@ -281,7 +290,8 @@ static int from_json(const char *text, size_t len, struct hp_proc *out, char *er
 	if (root->type != HP_JSON_OBJECT) {
 		rc = -EINVAL;
 		if (err && errlen)
-			snprintf(err, errlen, "expected a JSON object (a hotpath report) at the top level");
+			snprintf(err, errlen,
+				 "expected a JSON object (a hotpath report) at the top level");
 		goto out;
 	}
 	if ((rc = hp_load_i64(&l, root, "schema_version", 0, &schema)) < 0)
@@ -297,7 +307,8 @@ static int from_json(const char *text, size_t len, struct hp_proc *out, char *er
 	if (schema > HP_REPORT_SCHEMA) {
 		rc = -EINVAL;
 		if (err && errlen)
-			snprintf(err, errlen, "schema_version %lld is newer than this hotpath understands",
+			snprintf(err, errlen,
+				 "schema_version %lld is newer than this hotpath understands",
 				 (long long)schema);
 		goto out;
 	}

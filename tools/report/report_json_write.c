@@ -204,10 +204,10 @@ static void json_proc(struct hp_jw *w, const struct hp_proc *p, const struct hp_
 	for (size_t i = 0; p->notes && i < p->nnotes; i++)
 		hp_jw_str(w, p->notes[i]);
 	hp_jw_arr_end(w);
-	hp_flow_json(w, p); /* "channels", "locks", "io" (report_flow_json.c) */
+	hp_flow_json(w, p);  /* "channels", "locks", "io" (report_flow_json.c) */
 	hp_patch_json(w, p); /* "patch": selected/patched/refused, or null (report_patch.c) */
 	hp_cpu_json(w, p);   /* "cpu": samples, functions, stacks, or null (report_cpu.c) */
-	hp_tree_json(w, p); /* "call_tree", "tree_dropped" (report_tree.c) */
+	hp_tree_json(w, p);  /* "call_tree", "tree_dropped" (report_tree.c) */
 	if (top) {
 		hp_jw_key(w, "children");
 		hp_jw_arr_begin(w);

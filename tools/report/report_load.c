@@ -18,8 +18,8 @@ int hp_load_fail(struct hp_loader *l, const char *key, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (l->err && l->errlen)
-		snprintf(l->err, l->errlen, "%s%s%s: %s", l->path, l->path[0] && key[0] && key[0] != '[' ? "." : "",
-			 key, what);
+		snprintf(l->err, l->errlen, "%s%s%s: %s", l->path,
+			 l->path[0] && key[0] && key[0] != '[' ? "." : "", key, what);
 	return -EINVAL;
 }
 
@@ -52,7 +52,7 @@ void hp_load_pop(struct hp_loader *l, size_t len)
 
 /* Present and not null: 1; absent or null (when allowed): 0; wrong: -EINVAL. */
 int hp_load_member(struct hp_loader *l, const struct hp_json *o, const char *key, int nullable,
-		  enum hp_json_type type, const char *what, const struct hp_json **out)
+		   enum hp_json_type type, const char *what, const struct hp_json **out)
 {
 	const struct hp_json *j = hp_json_get(o, key);
 
@@ -66,7 +66,7 @@ int hp_load_member(struct hp_loader *l, const struct hp_json *o, const char *key
 
 /* An integer in [min, max]; integral doubles beyond int64 count for the uint64 range. */
 int hp_load_int(struct hp_loader *l, const struct hp_json *o, const char *key, int nullable,
-		   double min, double max, int64_t *i64, uint64_t *u64)
+		double min, double max, int64_t *i64, uint64_t *u64)
 {
 	const struct hp_json *j;
 	int rc = hp_load_member(l, o, key, nullable, HP_JSON_NUMBER, "a number", &j);
@@ -102,19 +102,21 @@ int hp_load_u64(struct hp_loader *l, const struct hp_json *o, const char *key, u
 }
 
 /* Nullable variants return 1 when a value was stored. */
-int hp_load_u64_or_null(struct hp_loader *l, const struct hp_json *o, const char *key, uint64_t *out)
+int hp_load_u64_or_null(struct hp_loader *l, const struct hp_json *o, const char *key,
+			uint64_t *out)
 {
 	return hp_load_int(l, o, key, 1, 0, 18446744073709551615.0, NULL, out);
 }
 
 int hp_load_i64(struct hp_loader *l, const struct hp_json *o, const char *key, int nullable,
-		   int64_t *out)
+		int64_t *out)
 {
-	return hp_load_int(l, o, key, nullable, -9223372036854775808.0, 9223372036854775807.0, out, NULL);
+	return hp_load_int(l, o, key, nullable, -9223372036854775808.0, 9223372036854775807.0, out,
+			   NULL);
 }
 
 int hp_load_int32(struct hp_loader *l, const struct hp_json *o, const char *key, int nullable,
-		     int *out)
+		  int *out)
 {
 	int64_t v;
 	int rc = hp_load_int(l, o, key, nullable, -2147483648.0, 2147483647.0, &v, NULL);
@@ -125,7 +127,7 @@ int hp_load_int32(struct hp_loader *l, const struct hp_json *o, const char *key,
 }
 
 int hp_load_num(struct hp_loader *l, const struct hp_json *o, const char *key, int nullable,
-		   double *out)
+		double *out)
 {
 	const struct hp_json *j;
 	int rc = hp_load_member(l, o, key, nullable, HP_JSON_NUMBER, "a number", &j);
@@ -149,7 +151,7 @@ int hp_load_str(struct hp_loader *l, const struct hp_json *o, const char *key, c
 
 /* An enumerated string: its index in `names`, or -EINVAL. Absent or null keeps *out. */
 int hp_load_enum(struct hp_loader *l, const struct hp_json *o, const char *key,
-		    const char *const *names, int n, int *out)
+		 const char *const *names, int n, int *out)
 {
 	const struct hp_json *j;
 	int rc = hp_load_member(l, o, key, 1, HP_JSON_STRING, "a string", &j);
@@ -165,14 +167,14 @@ int hp_load_enum(struct hp_loader *l, const struct hp_json *o, const char *key,
 }
 
 int hp_load_array(struct hp_loader *l, const struct hp_json *o, const char *key,
-		     const struct hp_json **out)
+		  const struct hp_json **out)
 {
 	return hp_load_member(l, o, key, 1, HP_JSON_ARRAY, "an array", out);
 }
 
 /* Every element of an array of strings, as copies (*out has a NULL after the last). */
 int hp_load_strings(struct hp_loader *l, const struct hp_json *o, const char *key, char ***out,
-		       size_t *n)
+		    size_t *n)
 {
 	const struct hp_json *a;
 	int rc = hp_load_array(l, o, key, &a);

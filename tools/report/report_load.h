@@ -24,7 +24,8 @@ int hp_load_fail(struct hp_loader *l, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int hp_load_nomem(struct hp_loader *l); /* "out of memory", -ENOMEM */
 /* Descend into `key` (a member name or "[i]"); returns the old length for hp_load_pop. */
-size_t hp_load_push(struct hp_loader *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+size_t hp_load_push(struct hp_loader *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void hp_load_pop(struct hp_loader *l, size_t len);
 
 /* The getters return 1 when a value was stored, 0 when the member is absent (or null where

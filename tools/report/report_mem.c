@@ -80,8 +80,8 @@ static void pct_cell(char *buf, size_t size, uint64_t part, double total)
 
 static int print_threads(FILE *f, const struct hp_proc *p)
 {
-	static const char *const hdr[] = {"Thread", "Alloc count", "Alloc bytes", "Free count",
-					  "Free bytes", "Live bytes"};
+	static const char *const hdr[] = {"Thread",	"Alloc count", "Alloc bytes",
+					  "Free count", "Free bytes",  "Live bytes"};
 	struct mtable t = {.ncols = 6};
 	t.cells = calloc(p->nthreads ? p->nthreads : 1, sizeof(*t.cells));
 	if (!t.cells)
@@ -89,7 +89,7 @@ static int print_threads(FILE *f, const struct hp_proc *p)
 	memcpy(t.hdr, hdr, sizeof(hdr));
 	for (size_t i = 0; i < p->nthreads; i++) {
 		const struct hp_thread_row *th = &p->threads[i];
-		char (*c)[MCELL] = t.cells[t.nrows++];
+		char(*c)[MCELL] = t.cells[t.nrows++];
 		char nm[MCELL];
 		snprintf(nm, sizeof(nm), "%d %s", th->tid, th->name ? th->name : "");
 		name_cell(c[0], MCELL, nm);
@@ -119,8 +119,9 @@ static void print_totals(FILE *f, const struct hp_mem *m)
 	hp_fmt_bytes(b, sizeof(b), (double)m->free_bytes);
 	hp_fmt_bytes(c, sizeof(c), (double)m->peak_live_bytes);
 	hp_fmt_bytes(d, sizeof(d), (double)m->live_bytes_at_exit);
-	fprintf(f, "memory: %" PRIu64 " allocations (%s), %" PRIu64 " frees (%s), peak live %s, "
-		   "live at exit %s\n",
+	fprintf(f,
+		"memory: %" PRIu64 " allocations (%s), %" PRIu64 " frees (%s), peak live %s, "
+		"live at exit %s\n",
 		m->alloc_count, a, m->free_count, b, c, d);
 	if (m->nleaks) {
 		fputs("still live at exit, by allocating function:", f);
@@ -128,7 +129,8 @@ static void print_totals(FILE *f, const struct hp_mem *m)
 			hp_fmt_bytes(a, sizeof(a), (double)m->leaks[i].bytes);
 			char name[sizeof(m->leaks[i].name) * 4];
 			fprintf(f, "%s %s %s (%" PRIu64 " block%s)", i ? "," : "",
-				hp_text_escape(name, sizeof(name), m->leaks[i].name), a, m->leaks[i].count, m->leaks[i].count == 1 ? "" : "s");
+				hp_text_escape(name, sizeof(name), m->leaks[i].name), a,
+				m->leaks[i].count, m->leaks[i].count == 1 ? "" : "s");
 		}
 		fputc('\n', f);
 	}
@@ -166,7 +168,7 @@ int hp_mem_print(FILE *f, const struct hp_proc *p)
 	int outside_done = !(m->valid && m->outside.alloc_count);
 	for (size_t i = 0; i <= no; i++) {
 		const struct hp_fn_row *r = i < no ? &p->fns[order[i]] : NULL;
-		char (*c)[MCELL] = t.cells[t.nrows];
+		char(*c)[MCELL] = t.cells[t.nrows];
 		if (!outside_done && (!r || r->alloc_bytes < m->outside.alloc_bytes)) {
 			/* The outside row takes its place by bytes. */
 			name_cell(c[0], MCELL, OUTSIDE_NAME);
@@ -183,7 +185,8 @@ int hp_mem_print(FILE *f, const struct hp_proc *p)
 			break;
 		name_cell(c[0], MCELL, r->name ? r->name : "?");
 		snprintf(c[1], MCELL, "%" PRIu64, r->calls);
-		hp_fmt_bytes(c[2], MCELL, r->calls ? (double)r->alloc_bytes / (double)r->calls : NAN);
+		hp_fmt_bytes(c[2], MCELL,
+			     r->calls ? (double)r->alloc_bytes / (double)r->calls : NAN);
 		hp_fmt_bytes(c[3], MCELL, (double)r->alloc_bytes);
 		snprintf(c[4], MCELL, "%" PRIu64, r->alloc_count);
 		pct_cell(c[5], MCELL, r->alloc_bytes, total);
@@ -194,7 +197,8 @@ int hp_mem_print(FILE *f, const struct hp_proc *p)
 	else
 		fputs("(no allocation was attributed to a function)\n", f);
 	if (no < all)
-		fprintf(f, "(showing %zu of %zu functions that allocated, by bytes; --limit 0 shows all)\n",
+		fprintf(f,
+			"(showing %zu of %zu functions that allocated, by bytes; --limit 0 shows all)\n",
 			no, all);
 	free(order);
 	free(t.cells);
@@ -286,8 +290,10 @@ static int load_leaks(struct hp_loader *l, const struct hp_json *m, struct hp_me
 		uint64_t bytes = 0, blocks = 0;
 		if (e->type != HP_JSON_OBJECT ||
 		    hp_load_member(&quiet, e, "name", 0, HP_JSON_STRING, "", &name) <= 0 ||
-		    hp_load_u64(&quiet, e, "bytes", &bytes) < 0 || hp_load_u64(&quiet, e, "blocks", &blocks) < 0)
-			return hp_load_fail(l, "live_at_exit_by_function", "expected objects {name, bytes, blocks}");
+		    hp_load_u64(&quiet, e, "bytes", &bytes) < 0 ||
+		    hp_load_u64(&quiet, e, "blocks", &blocks) < 0)
+			return hp_load_fail(l, "live_at_exit_by_function",
+					    "expected objects {name, bytes, blocks}");
 		hp_mem_add_leak(mem, name->string, bytes, blocks);
 	}
 	return 0;

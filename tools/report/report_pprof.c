@@ -139,11 +139,11 @@ static void *vec_push(struct vec *a)
 
 struct builder {
 	struct intern strings, funcs, locs, maps;
-	struct vec str_v;  /* char * (owned) */
-	struct vec func_v; /* Perftools__Profiles__Function */
-	struct vec loc_v;  /* Perftools__Profiles__Location (one Line each, in line_v) */
-	struct vec line_v; /* Perftools__Profiles__Line, parallel to loc_v */
-	struct vec map_v;  /* Perftools__Profiles__Mapping */
+	struct vec str_v;    /* char * (owned) */
+	struct vec func_v;   /* Perftools__Profiles__Function */
+	struct vec loc_v;    /* Perftools__Profiles__Location (one Line each, in line_v) */
+	struct vec line_v;   /* Perftools__Profiles__Line, parallel to loc_v */
+	struct vec map_v;    /* Perftools__Profiles__Mapping */
 	struct vec sample_v; /* struct sample */
 	int nvalues;
 	int oom;

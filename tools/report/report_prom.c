@@ -19,7 +19,7 @@ struct pfn {
 };
 
 struct pchan {
-	uint32_t labels; /* channel="…",kind="…" */
+	uint32_t labels;			       /* channel="…",kind="…" */
 	uint64_t messages[2], bytes[2], blocked_ns[2]; /* [0] in, [1] out */
 };
 
@@ -157,7 +157,10 @@ static void put_esc(struct out *o, const char *s)
 			put(o, (const char *)p, 1);
 			p++;
 		} else {
-			int n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+			int n = c >= 0xf0 && c < 0xf5	? 4
+				: c >= 0xe0		? 3
+				: c >= 0xc2 && c < 0xe0 ? 2
+							: 0;
 			int ok = n > 0;
 			for (int k = 1; ok && k < n; k++)
 				ok = (p[k] & 0xc0) == 0x80;
@@ -165,7 +168,8 @@ static void put_esc(struct out *o, const char *s)
 				ok = 0; /* overlong */
 			if (ok && n == 3 && c == 0xed && p[1] >= 0xa0)
 				ok = 0; /* surrogate */
-			if (ok && n == 4 && ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90)))
+			if (ok && n == 4 &&
+			    ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90)))
 				ok = 0;
 			if (ok) {
 				put(o, (const char *)p, (size_t)n);
@@ -293,7 +297,8 @@ static int copy_functions(struct hp_prom *m, struct pproc *pp, const struct hp_p
 	for (size_t i = 0; i < p->nfns; i++) {
 		const struct hp_fn_row *r = &p->fns[i];
 		struct pfn *f = &pp->fns[pp->nfns];
-		f->labels = unique_labels(pp, &s, "function", r->name, "module", hp_base_name(r->module));
+		f->labels = unique_labels(pp, &s, "function", r->name, "module",
+					  hp_base_name(r->module));
 		if (f->labels == UINT32_MAX) {
 			free(s.v);
 			return -ENOMEM;
@@ -324,7 +329,8 @@ static int copy_flow(struct pproc *pp, const struct hp_proc *p)
 	for (size_t i = 0; i < p->nchans; i++) {
 		const struct hp_chan_row *c = &p->chans[i];
 		struct pchan *x = &pp->chans[pp->nchans++];
-		x->labels = unique_labels(pp, &s, "channel", c->label, "kind", hp_chan_kind_name(c->kind));
+		x->labels = unique_labels(pp, &s, "channel", c->label, "kind",
+					  hp_chan_kind_name(c->kind));
 		x->messages[0] = c->messages_in, x->messages[1] = c->messages_out;
 		x->bytes[0] = c->bytes_in, x->bytes[1] = c->bytes_out;
 		x->blocked_ns[0] = c->blocked_in_ns, x->blocked_ns[1] = c->blocked_out_ns;
@@ -332,7 +338,8 @@ static int copy_flow(struct pproc *pp, const struct hp_proc *p)
 	for (size_t i = 0; i < p->nlocks; i++) {
 		const struct hp_lock_row *l = &p->locks[i];
 		struct plock *x = &pp->locks[pp->nlocks++];
-		x->labels = unique_labels(pp, &s, "lock", l->label, "kind", hp_lock_kind_name(l->kind));
+		x->labels = unique_labels(pp, &s, "lock", l->label, "kind",
+					  hp_lock_kind_name(l->kind));
 		x->acquisitions = l->acquisitions;
 		x->contended = l->contended;
 		x->wait_ns = l->wait_ns;
@@ -384,8 +391,10 @@ int hp_prom_add(struct hp_prom *m, const struct hp_proc *p)
 	snprintf(pid, sizeof(pid), "%d", p->pid);
 	const char *cmd = hp_base_name(p->argc > 0 && p->argv ? p->argv[0] : p->exe);
 	const char *base[] = {"pid", pid, "command", cmd, NULL};
-	const char *info[] = {"exe", p->exe ? p->exe : "", "state", hp_proc_state_name(p->state),
-			      "mode", hp_profiling_mode(p->modes), NULL};
+	const char *info[] = {"exe",   p->exe ? p->exe : "",
+			      "state", hp_proc_state_name(p->state),
+			      "mode",  hp_profiling_mode(p->modes),
+			      NULL};
 	pp->base = arena_labels(pp, base);
 	pp->info = arena_labels(pp, info);
 	pp->start_unix_ns = p->start_unix_ns;
@@ -453,7 +462,8 @@ static void e_info(struct hp_prom *m, const struct pproc *p, const struct family
 
 static void e_start(struct hp_prom *m, const struct pproc *p, const struct family *f)
 {
-	line_sec(&m->blk, m->sample, p, NULL, NULL, p->start_unix_ns > 0 ? (uint64_t)p->start_unix_ns : 0);
+	line_sec(&m->blk, m->sample, p, NULL, NULL,
+		 p->start_unix_ns > 0 ? (uint64_t)p->start_unix_ns : 0);
 }
 
 static void e_wall(struct hp_prom *m, const struct pproc *p, const struct family *f)
@@ -548,8 +558,8 @@ static void e_lock(struct hp_prom *m, const struct pproc *p, const struct family
 	for (size_t i = 0; i < p->nlocks; i++) {
 		const struct plock *k = &p->locks[i];
 		const char *l = p->arena + k->labels;
-		const uint64_t v[] = {k->acquisitions, k->contended, k->wait_ns, k->hold_ns,
-				      k->cond_waits, k->cond_wait_ns, k->cond_signals};
+		const uint64_t v[] = {k->acquisitions, k->contended,	k->wait_ns,	k->hold_ns,
+				      k->cond_waits,   k->cond_wait_ns, k->cond_signals};
 		if (f->arg == LK_WAIT || f->arg == LK_HOLD || f->arg == LK_CWAIT)
 			line_sec(&m->blk, m->sample, p, l, NULL, v[f->arg]);
 		else
@@ -588,44 +598,77 @@ static void e_io(struct hp_prom *m, const struct pproc *p, const struct family *
 }
 
 static const struct family families[] = {
-	{"hotpath_process_info", GAUGE, NULL, "A profiled process (always 1): its executable, state and what is recorded.", e_info, 0},
-	{"hotpath_process_start_time_seconds", GAUGE, "seconds", "When the process started, seconds since 1970.", e_start, 0},
-	{"hotpath_process_wall_seconds", GAUGE, "seconds", "Wall time of main() so far (of the whole run once it ended).", e_wall, 0},
-	{"hotpath_dropped_records", COUNTER, NULL, "Records lost because a table of the region was full (raise region_size).", e_dropped, 0},
-	{"hotpath_function_calls", COUNTER, NULL, "Calls (entries) of a timed function.", e_fn, FN_CALLS},
-	{"hotpath_function_time_seconds", COUNTER, "seconds", "Inclusive wall time of a function, outermost calls only (recursion counted once).", e_fn, FN_TIME},
-	{"hotpath_function_self_seconds", COUNTER, "seconds", "Wall time of a function minus the time in timed functions it called.", e_fn, FN_SELF},
-	{"hotpath_function_duration_seconds", HISTOGRAM, "seconds", "Duration of completed calls (from hotpath's log-linear histogram).", e_hist, 0},
-	{"hotpath_function_allocations", COUNTER, NULL, "Heap allocations attributed to a function (--alloc).", e_fn, FN_ALLOC0},
-	{"hotpath_function_allocated_bytes", COUNTER, "bytes", "Bytes allocated, attributed to a function (--alloc).", e_fn, FN_ALLOC0 + 1},
-	{"hotpath_function_frees", COUNTER, NULL, "Frees attributed to a function (--alloc).", e_fn, FN_ALLOC0 + 2},
-	{"hotpath_function_freed_bytes", COUNTER, "bytes", "Bytes freed, attributed to a function (--alloc).", e_fn, FN_ALLOC0 + 3},
-	{"hotpath_allocations", COUNTER, NULL, "Heap allocations of the process (--alloc).", e_mem, 0},
-	{"hotpath_allocated_bytes", COUNTER, "bytes", "Bytes allocated by the process (--alloc).", e_mem, 1},
+	{"hotpath_process_info", GAUGE, NULL,
+	 "A profiled process (always 1): its executable, state and what is recorded.", e_info, 0},
+	{"hotpath_process_start_time_seconds", GAUGE, "seconds",
+	 "When the process started, seconds since 1970.", e_start, 0},
+	{"hotpath_process_wall_seconds", GAUGE, "seconds",
+	 "Wall time of main() so far (of the whole run once it ended).", e_wall, 0},
+	{"hotpath_dropped_records", COUNTER, NULL,
+	 "Records lost because a table of the region was full (raise region_size).", e_dropped, 0},
+	{"hotpath_function_calls", COUNTER, NULL, "Calls (entries) of a timed function.", e_fn,
+	 FN_CALLS},
+	{"hotpath_function_time_seconds", COUNTER, "seconds",
+	 "Inclusive wall time of a function, outermost calls only (recursion counted once).", e_fn,
+	 FN_TIME},
+	{"hotpath_function_self_seconds", COUNTER, "seconds",
+	 "Wall time of a function minus the time in timed functions it called.", e_fn, FN_SELF},
+	{"hotpath_function_duration_seconds", HISTOGRAM, "seconds",
+	 "Duration of completed calls (from hotpath's log-linear histogram).", e_hist, 0},
+	{"hotpath_function_allocations", COUNTER, NULL,
+	 "Heap allocations attributed to a function (--alloc).", e_fn, FN_ALLOC0},
+	{"hotpath_function_allocated_bytes", COUNTER, "bytes",
+	 "Bytes allocated, attributed to a function (--alloc).", e_fn, FN_ALLOC0 + 1},
+	{"hotpath_function_frees", COUNTER, NULL, "Frees attributed to a function (--alloc).", e_fn,
+	 FN_ALLOC0 + 2},
+	{"hotpath_function_freed_bytes", COUNTER, "bytes",
+	 "Bytes freed, attributed to a function (--alloc).", e_fn, FN_ALLOC0 + 3},
+	{"hotpath_allocations", COUNTER, NULL, "Heap allocations of the process (--alloc).", e_mem,
+	 0},
+	{"hotpath_allocated_bytes", COUNTER, "bytes", "Bytes allocated by the process (--alloc).",
+	 e_mem, 1},
 	{"hotpath_frees", COUNTER, NULL, "Frees of the process (--alloc).", e_mem, 2},
-	{"hotpath_freed_bytes", COUNTER, "bytes", "Bytes freed by the process (--alloc).", e_mem, 3},
-	{"hotpath_live_bytes", GAUGE, "bytes", "Heap bytes allocated and not yet freed (--alloc).", e_mem, 4},
-	{"hotpath_peak_live_bytes", GAUGE, "bytes", "Highest live heap bytes seen (--alloc).", e_mem, 5},
-	{"hotpath_channel_messages", COUNTER, NULL, "Calls that moved data through a pipe, FIFO, queue, socketpair or eventfd.", e_chan, CH_MESSAGES},
-	{"hotpath_channel_bytes", COUNTER, "bytes", "Bytes moved through a channel.", e_chan, CH_BYTES},
-	{"hotpath_channel_blocked_seconds", COUNTER, "seconds", "Time spent inside a channel's calls.", e_chan, CH_BLOCKED},
+	{"hotpath_freed_bytes", COUNTER, "bytes", "Bytes freed by the process (--alloc).", e_mem,
+	 3},
+	{"hotpath_live_bytes", GAUGE, "bytes", "Heap bytes allocated and not yet freed (--alloc).",
+	 e_mem, 4},
+	{"hotpath_peak_live_bytes", GAUGE, "bytes", "Highest live heap bytes seen (--alloc).",
+	 e_mem, 5},
+	{"hotpath_channel_messages", COUNTER, NULL,
+	 "Calls that moved data through a pipe, FIFO, queue, socketpair or eventfd.", e_chan,
+	 CH_MESSAGES},
+	{"hotpath_channel_bytes", COUNTER, "bytes", "Bytes moved through a channel.", e_chan,
+	 CH_BYTES},
+	{"hotpath_channel_blocked_seconds", COUNTER, "seconds",
+	 "Time spent inside a channel's calls.", e_chan, CH_BLOCKED},
 	{"hotpath_lock_acquisitions", COUNTER, NULL, "Acquisitions of a lock.", e_lock, LK_ACQ},
-	{"hotpath_lock_contentions", COUNTER, NULL, "Acquisitions that had to wait.", e_lock, LK_CONT},
-	{"hotpath_lock_wait_seconds", COUNTER, "seconds", "Time spent waiting to acquire a lock.", e_lock, LK_WAIT},
+	{"hotpath_lock_contentions", COUNTER, NULL, "Acquisitions that had to wait.", e_lock,
+	 LK_CONT},
+	{"hotpath_lock_wait_seconds", COUNTER, "seconds", "Time spent waiting to acquire a lock.",
+	 e_lock, LK_WAIT},
 	{"hotpath_lock_hold_seconds", COUNTER, "seconds", "Time a lock was held.", e_lock, LK_HOLD},
-	{"hotpath_lock_cond_waits", COUNTER, NULL, "Waits on a condition variable.", e_lock, LK_CWAITS},
-	{"hotpath_lock_cond_wait_seconds", COUNTER, "seconds", "Time spent in condition waits.", e_lock, LK_CWAIT},
-	{"hotpath_lock_cond_signals", COUNTER, NULL, "Signals and broadcasts of a condition variable.", e_lock, LK_CSIG},
+	{"hotpath_lock_cond_waits", COUNTER, NULL, "Waits on a condition variable.", e_lock,
+	 LK_CWAITS},
+	{"hotpath_lock_cond_wait_seconds", COUNTER, "seconds", "Time spent in condition waits.",
+	 e_lock, LK_CWAIT},
+	{"hotpath_lock_cond_signals", COUNTER, NULL,
+	 "Signals and broadcasts of a condition variable.", e_lock, LK_CSIG},
 	{"hotpath_threads", GAUGE, NULL, "Threads of the process that are running.", e_threads, 0},
-	{"hotpath_thread_cpu_seconds", COUNTER, "seconds", "CPU time of all the process's threads, by mode.", e_cpu, 0},
-	{"hotpath_io_operations", COUNTER, NULL, "read/write calls that moved data on fds that are not channels, by fd kind.", e_io, IO_OPS},
-	{"hotpath_io_bytes", COUNTER, "bytes", "Bytes read or written on fds that are not channels.", e_io, IO_BYTES},
-	{"hotpath_io_blocked_seconds", COUNTER, "seconds", "Time spent inside those read/write calls.", e_io, IO_BLOCKED},
+	{"hotpath_thread_cpu_seconds", COUNTER, "seconds",
+	 "CPU time of all the process's threads, by mode.", e_cpu, 0},
+	{"hotpath_io_operations", COUNTER, NULL,
+	 "read/write calls that moved data on fds that are not channels, by fd kind.", e_io,
+	 IO_OPS},
+	{"hotpath_io_bytes", COUNTER, "bytes",
+	 "Bytes read or written on fds that are not channels.", e_io, IO_BYTES},
+	{"hotpath_io_blocked_seconds", COUNTER, "seconds",
+	 "Time spent inside those read/write calls.", e_io, IO_BLOCKED},
 };
 #define NFAM (sizeof(families) / sizeof(families[0]))
 
 /* HELP/TYPE/UNIT lines of one family; sets m->sample. */
-static void header(struct hp_prom *m, const char *name, int type, const char *unit, const char *help)
+static void header(struct hp_prom *m, const char *name, int type, const char *unit,
+		   const char *help)
 {
 	struct out *o = &m->blk;
 	int om = m->o.openmetrics;
@@ -665,7 +708,8 @@ static void serve_block(struct hp_prom *m)
 	puts_(o, "hotpath_serve_region_errors_total ");
 	put_u64(o, m->stats.region_errors);
 	put(o, "\n", 1);
-	header(m, "hotpath_serve_scrapes", COUNTER, NULL, "Pages of metrics served since the server started.");
+	header(m, "hotpath_serve_scrapes", COUNTER, NULL,
+	       "Pages of metrics served since the server started.");
 	puts_(o, "hotpath_serve_scrapes_total ");
 	put_u64(o, m->stats.scrapes);
 	put(o, "\n", 1);
@@ -775,7 +819,8 @@ int hp_prom_parse_buckets(const char *list, struct hp_prom_opts *o, char *err, s
 		char *end;
 		double v = strtod(p, &end);
 		if (end == p || !(v > 0) || !isfinite(v) || (*end && *end != ',')) {
-			snprintf(err, errlen, "expected positive seconds separated by commas, got '%s'", list);
+			snprintf(err, errlen,
+				 "expected positive seconds separated by commas, got '%s'", list);
 			return -1;
 		}
 		if (o->nbuckets && v <= o->buckets_s[o->nbuckets - 1]) {

@@ -42,7 +42,8 @@ struct table {
 	const struct hp_proc *p;
 	const struct hp_report_opts *o;
 	double alloc_total; /* bytes the process allocated, 0 when unknown */
-	void (*cell)(const struct table *t, const struct hp_fn_row *r, int col, char *buf, size_t size);
+	void (*cell)(const struct table *t, const struct hp_fn_row *r, int col, char *buf,
+		     size_t size);
 };
 
 static void name_cell(const struct hp_fn_row *r, char *buf, size_t size)
@@ -93,11 +94,14 @@ static void alloc_cell(const struct table *t, const struct hp_fn_row *r, int col
 	switch (col) {
 	case 0: name_cell(r, buf, size); break;
 	case 1: snprintf(buf, size, "%" PRIu64, r->calls); break;
-	case 2: hp_fmt_bytes(buf, size, r->calls ? (double)r->alloc_bytes / (double)r->calls : NAN); break;
+	case 2:
+		hp_fmt_bytes(buf, size, r->calls ? (double)r->alloc_bytes / (double)r->calls : NAN);
+		break;
 	case 3: hp_fmt_bytes(buf, size, (double)r->alloc_bytes); break;
 	case 4: snprintf(buf, size, "%" PRIu64, r->alloc_count); break;
 	default:
-		percent_cell(t->alloc_total > 0 ? (double)r->alloc_bytes * 100.0 / t->alloc_total : NAN,
+		percent_cell(t->alloc_total > 0 ? (double)r->alloc_bytes * 100.0 / t->alloc_total
+						: NAN,
 			     buf, size);
 	}
 }
@@ -179,7 +183,8 @@ static int print_alloc(FILE *f, const struct hp_proc *p, const struct hp_report_
 	else
 		fputs("(no allocation was attributed to a function)\n", f);
 	if (t.nrows < all)
-		fprintf(f, "(showing %zu of %zu functions that allocated, by bytes; --limit 0 shows all)\n",
+		fprintf(f,
+			"(showing %zu of %zu functions that allocated, by bytes; --limit 0 shows all)\n",
 			t.nrows, all);
 	free(order);
 	return 0;
@@ -200,9 +205,7 @@ static int wants_alloc(const struct hp_proc *p)
 static void print_status(FILE *f, const struct hp_proc *p)
 {
 	switch (p->state) {
-	case HP_PS_RUNNING:
-		fputs("still running: this is a snapshot\n", f);
-		break;
+	case HP_PS_RUNNING: fputs("still running: this is a snapshot\n", f); break;
 	case HP_PS_EXITED:
 		if (p->exit_status)
 			fprintf(f, "exit status %d\n", p->exit_status);
@@ -218,9 +221,7 @@ static void print_status(FILE *f, const struct hp_proc *p)
 	case HP_PS_EXECED:
 		fputs("replaced its image with exec: the new image is reported on its own\n", f);
 		break;
-	default:
-		fputs("vanished: its exit status is unknown\n", f);
-		break;
+	default: fputs("vanished: its exit status is unknown\n", f); break;
 	}
 }
 
@@ -233,11 +234,13 @@ static int print_proc(FILE *f, const struct hp_proc *p, const struct hp_report_o
 
 	fmt_ns_compact(wall, sizeof(wall), (double)p->wall_ns);
 	fputs(timing ? TIMING_TITLE : ALLOC_TITLE, f);
-	fprintf(f, "%s: %s\n", hp_text_escape(esc, sizeof(esc), prog ? hp_base_name(prog) : "?"), wall);
+	fprintf(f, "%s: %s\n", hp_text_escape(esc, sizeof(esc), prog ? hp_base_name(prog) : "?"),
+		wall);
 	if (!p->nfns) {
 		if (!p->cpu || !p->cpu->samples) /* else the CPU section says where time went */
 			fputs("(no function was timed)\n", f);
-		if (p->mem.valid && ((timing && fputs("\n" ALLOC_TITLE, f) < 0) || hp_mem_print(f, p) < 0))
+		if (p->mem.valid &&
+		    ((timing && fputs("\n" ALLOC_TITLE, f) < 0) || hp_mem_print(f, p) < 0))
 			return -ENOMEM;
 	} else {
 		/* The limit note goes under the first table the limit cut. */
@@ -246,14 +249,14 @@ static int print_proc(FILE *f, const struct hp_proc *p, const struct hp_report_o
 		if (timing)
 			print_timing(f, p, o);
 		if (timing && limited)
-			fprintf(f, "(showing %zu of %zu functions by total time; --limit 0 shows all)\n",
+			fprintf(f,
+				"(showing %zu of %zu functions by total time; --limit 0 shows all)\n",
 				timed, p->nfns_total);
 		if (alloc && timing)
 			fputs("\n" ALLOC_TITLE, f);
 		/* The memory table with totals (report_mem.c) when the model has them. */
 		if (alloc && (p->mem.valid ? hp_mem_print(f, p) : print_alloc(f, p, o)) < 0)
 			return -ENOMEM;
-
 	}
 	if (hp_cpu_print(f, p, o->limit) < 0) /* where CPU time went (report_cpu.c) */
 		return -ENOMEM;
@@ -262,14 +265,20 @@ static int print_proc(FILE *f, const struct hp_proc *p, const struct hp_report_o
 	for (size_t i = 0; i < p->nnotes; i++)
 		fprintf(f, "note: %s\n", hp_text_escape(esc, sizeof(esc), p->notes[i]));
 	if (p->dropped)
-		fprintf(f, "note: %" PRIu64 " %s dropped because the region was full; raise region_size\n",
+		fprintf(f,
+			"note: %" PRIu64
+			" %s dropped because the region was full; raise region_size\n",
 			p->dropped, p->dropped == 1 ? "row" : "rows");
 	if (p->depth_overflow)
-		fprintf(f, "note: %" PRIu64 " %s not timed because %s nested deeper than the shadow stack\n",
+		fprintf(f,
+			"note: %" PRIu64
+			" %s not timed because %s nested deeper than the shadow stack\n",
 			p->depth_overflow, p->depth_overflow == 1 ? "call" : "calls",
 			p->depth_overflow == 1 ? "it was" : "they were");
 	if (p->unmatched_exits)
-		fprintf(f, "note: %" PRIu64 " function %s no matching entry (longjmp, exceptions or hooks that started mid-call)\n",
+		fprintf(f,
+			"note: %" PRIu64
+			" function %s no matching entry (longjmp, exceptions or hooks that started mid-call)\n",
 			p->unmatched_exits, p->unmatched_exits == 1 ? "exit had" : "exits had");
 	print_status(f, p);
 	return 0;
@@ -282,7 +291,8 @@ static void command_line(char *buf, size_t size, const struct hp_proc *p)
 
 	line[0] = 0;
 	for (int i = 0; p->argv && i < p->argc; i++) {
-		int n = snprintf(line + o, sizeof(line) - o, "%s%s", i ? " " : "", p->argv[i] ? p->argv[i] : "");
+		int n = snprintf(line + o, sizeof(line) - o, "%s%s", i ? " " : "",
+				 p->argv[i] ? p->argv[i] : "");
 		if (n < 0 || (size_t)n >= sizeof(line) - o)
 			break;
 		o += (size_t)n;
@@ -307,9 +317,10 @@ static void print_more_children(FILE *f, const struct hp_proc *p, size_t shown)
 			other++;
 	}
 	fmt_ns_compact(buf, sizeof(buf), wall);
-	fprintf(f, "\n[hotpath] %zu more child processes not shown (--limit %zu): %zu exited 0, "
-		   "%zu failed, %zu replaced by exec or killed; %s in all (--limit 0 or --format "
-		   "json shows them)\n",
+	fprintf(f,
+		"\n[hotpath] %zu more child processes not shown (--limit %zu): %zu exited 0, "
+		"%zu failed, %zu replaced by exec or killed; %s in all (--limit 0 or --format "
+		"json shows them)\n",
 		p->nchildren - shown, shown, ok, failed, other, buf);
 }
 
@@ -321,18 +332,20 @@ int hp_report_table(FILE *f, const struct hp_proc *p, const struct hp_report_opt
 		return -ENOMEM;
 	/* --limit also caps the child process blocks (a shell loop starts hundreds): the first
 	 * ones in start order, then one line for the rest. JSON keeps them all. */
-	size_t shown = o->limit > 0 && p->nchildren > (size_t)o->limit ? (size_t)o->limit : p->nchildren;
+	size_t shown = o->limit > 0 && p->nchildren > (size_t)o->limit ? (size_t)o->limit
+								       : p->nchildren;
 	for (size_t i = 0; p->children && i < shown; i++) {
 		const struct hp_proc *c = &p->children[i];
 		command_line(cmd, sizeof(cmd), c);
 		fprintf(f, "\n[hotpath] process %d (%s), child of %d", c->pid, cmd, c->ppid);
 		/* An image that only ran exec (a shell starting a pipeline member): one line, its
 		 * successor has the figures. */
-		if (c->state == HP_PS_EXECED && !c->nfns && !c->nchans && !c->nlocks && !c->mem.valid &&
-		    !c->nnotes) {
+		if (c->state == HP_PS_EXECED && !c->nfns && !c->nchans && !c->nlocks &&
+		    !c->mem.valid && !c->nnotes) {
 			char wall[64];
 			fmt_ns_compact(wall, sizeof(wall), (double)c->wall_ns);
-			fprintf(f, ": nothing measured; replaced its image with exec after %s\n", wall);
+			fprintf(f, ": nothing measured; replaced its image with exec after %s\n",
+				wall);
 			continue;
 		}
 		fputc('\n', f);

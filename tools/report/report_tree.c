@@ -107,7 +107,8 @@ static int load_node(struct hp_loader *l, const struct hp_json *o, size_t i, con
 	n->parent = -1;
 	if ((rc = hp_load_u64(l, o, "id", id)) < 0 ||
 	    (rc = has_parent = hp_load_u64_or_null(l, o, "parent", &parent)) < 0 ||
-	    (rc = hp_load_str(l, o, "name", &n->name)) < 0 || (rc = hp_load_str(l, o, "module", &n->module)) < 0 ||
+	    (rc = hp_load_str(l, o, "name", &n->name)) < 0 ||
+	    (rc = hp_load_str(l, o, "module", &n->module)) < 0 ||
 	    (rc = hp_load_u64(l, o, "calls", &n->calls)) < 0 ||
 	    (rc = hp_load_u64(l, o, "total_ns", &n->total_ns)) < 0 ||
 	    (rc = hp_load_u64(l, o, "self_ns", &n->self_ns)) < 0)
@@ -123,7 +124,8 @@ static int load_node(struct hp_loader *l, const struct hp_json *o, size_t i, con
 			if (ids[k] == parent)
 				n->parent = (int64_t)k;
 		if (n->parent < 0)
-			return hp_load_fail(l, "parent", "expected null or the id of an earlier node");
+			return hp_load_fail(l, "parent",
+					    "expected null or the id of an earlier node");
 	}
 	return 0;
 }

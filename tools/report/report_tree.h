@@ -33,7 +33,6 @@ int hp_tree_print(FILE *f, const struct hp_proc *top, int limit);
  * there are children), rendered as HP_FMT_FOLDED or HP_FMT_SVG. 0, -ENOMEM or -EIO. */
 int hp_tree_flame(FILE *f, const struct hp_proc *top, int format);
 
-
 /* One stack per node (frames outermost first, value = self_ns, calls = the
  * node's calls), under a first frame named `proc_frame` unless NULL (the caller keeps that
  * string alive): the input of the flame graph renderers. Returns the count, or -ENOMEM; free

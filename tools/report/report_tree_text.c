@@ -140,12 +140,16 @@ static int print_tree(struct printer *pr)
 static int print_proc_tree(FILE *f, const struct hp_proc *p, int limit)
 {
 	char wall[32];
-	const char *prog = p->argc > 0 && p->argv && p->argv[0] ? p->argv[0] : p->exe ? p->exe : "?";
+	const char *prog = p->argc > 0 && p->argv && p->argv[0] ? p->argv[0]
+			   : p->exe				? p->exe
+								: "?";
 	const char *base = strrchr(prog, '/');
 	hp_fmt_ns(wall, sizeof(wall), (double)p->wall_ns);
 	fprintf(f, "%s: %s\n", base ? base + 1 : prog, wall);
 	if (!p->tree || !p->tree->n) {
-		fputs(p->tree ? "(no function was timed)\n" : "(no call tree: it was not recorded)\n", f);
+		fputs(p->tree ? "(no function was timed)\n"
+			      : "(no call tree: it was not recorded)\n",
+		      f);
 		return 0;
 	}
 	struct printer pr = {.f = f, .t = p->tree, .limit = limit};
@@ -164,9 +168,11 @@ static int print_proc_tree(FILE *f, const struct hp_proc *p, int limit)
 	free(first);
 	free(kids);
 	if (!rc && p->tree->dropped)
-		fprintf(f, "note: %" PRIu64 " %s folded into %s caller's node because the node table "
-			   "was full: raise tree_nodes\n", p->tree->dropped,
-			p->tree->dropped == 1 ? "call" : "calls", p->tree->dropped == 1 ? "its" : "their");
+		fprintf(f,
+			"note: %" PRIu64 " %s folded into %s caller's node because the node table "
+			"was full: raise tree_nodes\n",
+			p->tree->dropped, p->tree->dropped == 1 ? "call" : "calls",
+			p->tree->dropped == 1 ? "its" : "their");
 	return rc;
 }
 
@@ -183,7 +189,8 @@ int hp_tree_print(FILE *f, const struct hp_proc *top, int limit)
 	}
 	if (limit)
 		fputs("(children under 1% of their caller and beyond --limit are folded; --limit 0 "
-		      "shows all)\n", f);
+		      "shows all)\n",
+		      f);
 	return 0;
 }
 
@@ -194,7 +201,7 @@ int hp_tree_flame(FILE *f, const struct hp_proc *top, int format)
 	size_t nprocs = 1 + top->nchildren, total = 0;
 	struct hp_flame_stack **per = calloc(nprocs, sizeof(*per));
 	long *count = calloc(nprocs, sizeof(*count));
-	char (*names)[300] = calloc(nprocs, sizeof(*names));
+	char(*names)[300] = calloc(nprocs, sizeof(*names));
 	struct hp_flame_stack *all = NULL;
 	int rc = -ENOMEM;
 	if (!per || !count || !names)

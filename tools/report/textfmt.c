@@ -18,8 +18,11 @@ size_t hp_utf8_cols(const char *s)
 /* Bytes of the valid UTF-8 sequence at p (1 for ASCII), or 0 when it is not one. */
 static size_t utf8_len(const unsigned char *p)
 {
-	size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xC2 && p[0] <= 0xDF ? 2 : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
-		 : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : 0;
+	size_t n = p[0] < 0x80			  ? 1
+		   : p[0] >= 0xC2 && p[0] <= 0xDF ? 2
+		   : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+		   : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4
+						  : 0;
 	for (size_t k = 1; k < n; k++)
 		if ((p[k] & 0xC0) != 0x80)
 			return 0;
@@ -93,7 +96,8 @@ void hp_fmt_bytes(char *buf, size_t size, double bytes)
 	for (size_t u = 0; u < sizeof(unit) / sizeof(unit[0]); u++, scale *= 1024) {
 		t = round(bytes * 100 / scale);
 		if (t < 102400 || u + 1 == sizeof(unit) / sizeof(unit[0])) {
-			snprintf(buf, size, "%.0f.%02d %s", floor(t / 100), (int)fmod(t, 100), unit[u]);
+			snprintf(buf, size, "%.0f.%02d %s", floor(t / 100), (int)fmod(t, 100),
+				 unit[u]);
 			return;
 		}
 	}
@@ -180,7 +184,8 @@ void hp_fmt_ns(char *buf, size_t size, double ns)
 	} else {
 		t = round(ns / 1e8); /* tenths of a second */
 		double min = floor(t / 600), tenths = t - min * 600;
-		snprintf(buf, size, "%.0fm %02d.%ds", min, (int)(tenths / 10), (int)fmod(tenths, 10));
+		snprintf(buf, size, "%.0fm %02d.%ds", min, (int)(tenths / 10),
+			 (int)fmod(tenths, 10));
 	}
 }
 
