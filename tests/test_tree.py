@@ -273,3 +273,9 @@ def test_tree_history_and_compare_self():
     cp = hotpath("compare", "-f", "json", "--metric", "total", base, head)
     st = {f["name"]: f["status"] for f in json.loads(cp.stdout)["functions"]}
     eq(st["a"], "unchanged", f"a by total time: {st}")
+    # the gate on self time: status 3 naming a, and 0 when a's self time is the same
+    cp = hotpath("compare", "--metric", "self", "--fail-on-regression", "50", base, head)
+    eq(cp.returncode, 3, f"--fail-on-regression on self: {cp.stderr.decode()}")
+    check(b"a" in cp.stderr, f"names a: {cp.stderr.decode()}")
+    cp = hotpath("compare", "--metric", "self", "--fail-on-regression", "50", base, base)
+    eq(cp.returncode, 0, f"same self time: {cp.stderr.decode()}")
