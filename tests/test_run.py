@@ -73,7 +73,9 @@ def test_known_durations_and_nesting():
     cp, rep = run_json([exe], ["--percentiles", "50,95"], want_rc=0)
     nap, outer, main = fn(rep, "nap"), fn(rep, "outer"), fn(rep, "main")
     eq(nap["calls"], 20, "nap calls")
-    check(2_000_000 <= nap["avg_ns"] <= 3_000_000, f"nap avg {nap['avg_ns']} ns not in 2-3 ms")
+    # a 2 ms sleep: never shorter; longer by what the scheduler adds under load (the upper
+    # bound only catches a wrong unit, not a slow machine)
+    check(2_000_000 <= nap["avg_ns"] <= 20_000_000, f"nap avg {nap['avg_ns']} ns not in 2-20 ms")
     check(nap["min_ns"] >= 2_000_000, f"nap min {nap['min_ns']} < 2 ms")
     check(nap["p95_ns"] >= nap["p50_ns"], "p95 >= p50")
     check(nap["max_ns"] >= nap["p95_ns"] >= nap["min_ns"], "min <= p95 <= max")
