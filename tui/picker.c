@@ -125,9 +125,18 @@ int hp_con_picker_refresh(struct hp_console *c)
 	pick_free(c->picks, c->npicks);
 	c->picks = v;
 	c->npicks = n;
+	/* Seen: what was listed with its header. A region the library is still creating (no
+	 * magic yet, under load for a while) stays a candidate for the next refresh. */
+	int nseen = 0;
+	for (int i = 0; i < n; i++) {
+		if (v[i].readable || !v[i].own)
+			paths[nseen++] = paths[i];
+		else
+			free(paths[i]);
+	}
 	hp_paths_free(c->seen_paths, c->nseen);
 	c->seen_paths = paths;
-	c->nseen = n;
+	c->nseen = nseen;
 	c->picker_listed = 1;
 	if (follow) {
 		hp_con_picker_leave(c);
