@@ -255,6 +255,9 @@ def test_prometheus_scrapes_known_counts():
             labels = res[0]["metric"]
             eq(labels.get("command"), "serve_target-O2-fi", "command label")
             eq(labels.get("module"), "serve_target-O2-fi", "module label")
+        self_w = query(f'hotpath_function_self_seconds_total{{function="work",pid="{pid}"}}')
+        eq(len(self_w), 1, "series of hotpath_function_self_seconds_total for work")
+        got["work_self"] = float(self_w[0]["value"][1])
         hist = query(f'hotpath_function_duration_seconds_count{{function="work",pid="{pid}"}}')
         got["work_completed"] = float(hist[0]["value"][1])
         lk = query(f'hotpath_lock_acquisitions_total{{pid="{pid}"}}')
@@ -266,6 +269,9 @@ def test_prometheus_scrapes_known_counts():
         eq(got["helper"], float(fn(rep, "helper")["calls"]), "helper calls: prometheus vs JSON report")
         eq(got["work_completed"], float(fn(rep, "work")["completed"]), "histogram count vs completed")
         eq(got["work"], 1234.0, "work calls")
+        want = fn(rep, "work")["self_ns"] / 1e9
+        check(want > 0 and abs(got["work_self"] - want) <= want * 0.01,
+              f"work self time: prometheus {got['work_self']} s vs JSON report {want} s")
         eq(got["locks"], float(sum(r["acquisitions"] for r in rep["locks"])), "lock acquisitions")
         eq(got["messages"], float(sum(c["messages_out"] for c in rep["channels"])), "channel messages")
     finally:
@@ -299,6 +305,17 @@ def test_promtool_and_openmetrics():
         eq(metric(text, "hotpath_function_calls_total", pid=pid, function="helper"), 617.0, "helper")
         eq(metric(text, "hotpath_function_duration_seconds_bucket", function="work", le="+Inf"),
            metric(text, "hotpath_function_duration_seconds_count", function="work"), "+Inf = count")
+        # Self time: helper is a leaf (self = its time); work's self is its time minus helper's,
+        # to the ns each side rounds to (the counters are ticks, converted one by one).
+        h_time = metric(text, "hotpath_function_time_seconds_total", function="helper")
+        w_time = metric(text, "hotpath_function_time_seconds_total", function="work")
+        h_self = metric(text, "hotpath_function_self_seconds_total", function="helper")
+        w_self = metric(text, "hotpath_function_self_seconds_total", function="work")
+        check(h_time > 0 and w_self > 0, f"times: helper {h_time}, work self {w_self}")
+        check(abs(h_self - h_time) <= 1e-9, f"helper self {h_self} = its time {h_time}")
+        check(abs(w_self - (w_time - h_time)) <= 2e-9,
+              f"work self {w_self} = work {w_time} - helper {h_time}")
+        check("# TYPE hotpath_function_self_seconds_total counter" in text, "self family type")
         check(metric(text, "hotpath_allocations_total", pid=pid) >= 100, "allocations")
         check(metric(text, "hotpath_function_allocated_bytes_total", function="work") == 0, "work allocates nothing")
         eq(own_channel(text, "hotpath_channel_messages_total", kind="pipe", direction="out"), 10.0, "pipe writes")
@@ -315,8 +332,13 @@ def test_promtool_and_openmetrics():
         check("# TYPE hotpath_function_calls counter\n" in om, "OpenMetrics counter family name")
         check("# UNIT hotpath_function_time_seconds seconds\n" in om, "OpenMetrics unit")
         eq(metric(om, "hotpath_function_calls_total", function="work"), 1234.0, "work (OpenMetrics)")
+        check("# UNIT hotpath_function_self_seconds seconds\n" in om, "OpenMetrics self unit")
         rep = target.finish()
         eq(fn(rep, "work")["calls"], 1234, "work in the report")
+        # The run's own report converts the same ticks with its own calibration: within 1%.
+        for name, v in (("work", w_self), ("helper", h_self)):
+            want = fn(rep, name)["self_ns"] / 1e9
+            check(abs(v - want) <= want * 0.01, f"{name} self {v} s vs the report's {want} s")
     finally:
         if srv:
             srv.stop()

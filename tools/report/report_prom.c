@@ -10,8 +10,6 @@
 #include "report_flow.h"
 #include "report_prom.h"
 
-#define NO_VALUE UINT64_MAX
-
 struct pfn {
 	uint32_t labels; /* arena offset: function="…",module="…" */
 	uint64_t calls, total_ns, self_ns, sum_ns;
@@ -305,7 +303,7 @@ static int copy_functions(struct hp_prom *m, struct pproc *pp, const struct hp_p
 		}
 		f->calls = r->calls;
 		f->total_ns = r->total_ns;
-		f->self_ns = NO_VALUE; /* not in the model yet (the call tree, issue 14) */
+		f->self_ns = r->self_ns;
 		f->sum_ns = r->sum_ns;
 		f->alloc[0] = r->alloc_count;
 		f->alloc[1] = r->alloc_bytes;
@@ -489,7 +487,7 @@ static void e_fn(struct hp_prom *m, const struct pproc *p, const struct family *
 			line_u64(&m->blk, m->sample, p, l, NULL, x->calls);
 		else if (f->arg == FN_TIME)
 			line_sec(&m->blk, m->sample, p, l, NULL, x->total_ns);
-		else if (f->arg == FN_SELF && x->self_ns != NO_VALUE)
+		else if (f->arg == FN_SELF)
 			line_sec(&m->blk, m->sample, p, l, NULL, x->self_ns);
 		else if (f->arg >= FN_ALLOC0)
 			line_u64(&m->blk, m->sample, p, l, NULL, x->alloc[f->arg - FN_ALLOC0]);
@@ -612,7 +610,9 @@ static const struct family families[] = {
 	 "Inclusive wall time of a function, outermost calls only (recursion counted once).", e_fn,
 	 FN_TIME},
 	{"hotpath_function_self_seconds", COUNTER, "seconds",
-	 "Wall time of a function minus the time in timed functions it called.", e_fn, FN_SELF},
+	 "Exclusive wall time of a function: each call's duration minus the time in the timed "
+	 "functions it called.",
+	 e_fn, FN_SELF},
 	{"hotpath_function_duration_seconds", HISTOGRAM, "seconds",
 	 "Duration of completed calls (from hotpath's log-linear histogram).", e_hist, 0},
 	{"hotpath_function_allocations", COUNTER, NULL,
