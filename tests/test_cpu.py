@@ -252,6 +252,56 @@ def test_cpu_ns_of_timed_functions():
           f"heavy: cpu {heavy['cpu_ns']}, main thread cpu {main_cpu}, wall {heavy['total_ns']}")
 
 
+def svg_frames(svg):
+    """(title, data-w) of every frame of a flame graph SVG."""
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    eq(root.tag, ns + "svg", "svg root")
+    return [(g.find(ns + "title").text, float(g.get("data-w")))
+            for g in root.iter(ns + "g") if g.get("class") == "f"]
+
+
+def test_svg_flame_cpu():
+    """--format svg draws the CPU samples: by default when no function is timed, with --flame
+    cpu when one is; each frame as wide as the samples of the stacks through it."""
+    exe = build("cpu_ratio.c", opt="-O2", instrument=False)
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "r.json")
+        cp = hotpath("run", "-f", "json", "-o", out, *HZ, "--", exe, "600")
+        eq(cp.returncode, 0, "exit status")
+        import json
+        with open(out) as f:
+            c = json.load(f)["cpu"]
+        cp = hotpath("report", out, "--format", "svg")
+        eq(cp.returncode, 0, f"report --format svg: {cp.stderr.decode()}")
+        auto = cp.stdout
+        cp = hotpath("report", out, "--format", "svg", "--flame", "cpu")
+        eq(cp.returncode, 0, f"report --format svg --flame cpu: {cp.stderr.decode()}")
+        eq(cp.stdout, auto, "no timed function: cpu is the default")
+    frames = svg_frames(auto)
+    check(b"CPU samples" in auto, "title says CPU samples")
+    titles = [t for t, _ in frames]
+    check(all(" samples (" in t and "calls:" not in t for t in titles), f"tooltips {titles[:3]}")
+    # Widths are shares of all samples: heavy's frames together hold its stacks' samples (heavy
+    # is not recursive, so each stack passes through it once).
+    for name in ("heavy", "light", "third"):
+        want = samples_in(c, name) / c["samples"]
+        got = sum(w for t, w in frames if t.split(" (", 1)[0] == name)
+        check(want > 0 and abs(got - want) <= 1e-6, f"{name}: width {got}, samples share {want}")
+    # An instrumented program has a call tree: the default draws it, --flame cpu the samples.
+    exe = build("cpu_ratio.c", opt="-O1", instrument=True)
+    cp = hotpath("run", "-f", "svg", "--flame", "cpu", *HZ, "--", exe, "300")
+    eq(cp.returncode, 0, "run -f svg --flame cpu")
+    svg = cp.stderr[cp.stderr.index(b"<?xml"):cp.stderr.rindex(b"</svg>") + 6]
+    check(b"CPU samples" in svg, "--flame cpu: the samples")
+    check(any(t.startswith("spin (") for t, _ in svg_frames(svg)), "spin is drawn (not timed)")
+    cp = hotpath("run", "-f", "svg", *HZ, "--", exe, "300")
+    eq(cp.returncode, 0, "run -f svg")
+    svg = cp.stderr[cp.stderr.index(b"<?xml"):cp.stderr.rindex(b"</svg>") + 6]
+    check(b"CPU samples" not in svg and b"calls: " in svg, "the call tree by default")
+
+
 def test_folded_flame_stacks():
     """--format folded: one line per stack, outermost first, the same counts as the JSON."""
     exe = build("cpu_ratio.c", opt="-O2", instrument=False)

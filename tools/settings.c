@@ -98,7 +98,8 @@ static const struct setting table[] = {
 	 "upper bounds (seconds) of the /metrics duration histogram buckets"},
 	/* CPU sampling (docs/cpu.md) */
 	{"flame", "HOTPATH_FLAME", "flame", 0, T_FLAME, OFF(flame), 0, 0, "auto", "WHAT",
-	 "what --format folded draws: cpu (the CPU samples) or auto"},
+	 "what --format folded or svg draws: cpu (the CPU samples) or auto (the call tree when "
+	 "functions are timed, else cpu)"},
 	{"sample", "HOTPATH_SAMPLE", "sample", 0, T_BOOL, OFF(sample), 0, 0, "true", NULL,
 	 "sample where CPU time goes, in every thread (--no-sample: off)"},
 	{"sample_hz", "HOTPATH_SAMPLE_HZ", "sample-hz", 0, T_U64, OFF(sample_hz), 1, 100000, "100",

@@ -45,7 +45,7 @@ struct hp_settings {
 	/* CPU sampling (issue 15, docs/cpu.md): on unless --no-sample; rate in Hz of CPU time */
 	int sample;
 	uint64_t sample_hz;
-	int flame; /* HP_FLAME_*: what --format folded draws */
+	int flame; /* HP_FLAME_*: what --format folded or svg draws */
 	/* CI gates (issue 18, docs/ci.md): [budget] lines, checked with --check-budgets */
 	int check_budgets;
 	struct hp_budget *budgets;

@@ -242,8 +242,9 @@ static void frame(FILE *f, const struct fnode *x, double total, int height,
 		xml(f, x->module);
 		fputs(")", f);
 	}
-	fprintf(f, "\ncalls: %" PRIu64 "\ntotal: %s (%.2f%%)\nself: %s</title>", x->calls, t,
-		fw * 100, s);
+	if (x->calls) /* CPU samples count no calls */
+		fprintf(f, "\ncalls: %" PRIu64, x->calls);
+	fprintf(f, "\ntotal: %s (%.2f%%)\nself: %s</title>", t, fw * 100, s);
 	fprintf(f,
 		"<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"rgb(%d,%d,%d)\" "
 		"data-c=\"rgb(%d,%d,%d)\" rx=\"2\"/>",

@@ -18,7 +18,7 @@ struct hp_report_opts {
 	int npcts;
 	int limit;  /* 0 = all */
 	int format; /* HP_FMT_* */
-	int flame;  /* HP_FLAME_*: what --format folded draws */
+	int flame;  /* HP_FLAME_*: what --format folded or svg draws */
 	int tree;   /* table format: the call tree (report_tree_text.c) instead of the tables */
 };
 /* HP_FMT_PPROF: a gzipped pprof profile (report_pprof.h), binary. HP_FMT_SVG: the call tree's

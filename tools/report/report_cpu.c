@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flame.h"
 #include "hp/region.h"
 #include "report_cpu.h"
 #include "report_load.h"
@@ -245,38 +246,34 @@ int hp_cpu_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_pro
 	return 0;
 }
 
-/* ---- folded stacks ---- */
+/* ---- flame graph input ---- */
 
-static void folded_name(FILE *f, const char *s)
-{
-	for (; s && *s; s++)
-		fputc(*s == ';' ? ':' : (*s == '\n' || *s == '\r') ? ' ' : *s, f);
-}
-
-static void folded_proc(FILE *f, const struct hp_proc *p, int prefix)
+long hp_cpu_stacks(const struct hp_proc *p, const char *proc_frame, struct hp_flame_stack **out)
 {
 	const struct hp_cpu_info *c = p->cpu;
-	const char *prog = p->argc > 0 && p->argv ? p->argv[0] : p->exe;
-	for (size_t i = 0; c && i < c->nstacks; i++) {
-		const struct hp_cpu_stack *s = &c->stacks[i];
-		if (prefix) {
-			folded_name(f, prog ? hp_base_name(prog) : "?");
-			fprintf(f, " (%d);", p->pid);
+	size_t n = c ? c->nstacks : 0, extra = proc_frame ? 1 : 0;
+	struct hp_flame_stack *s = calloc(n ? n : 1, sizeof(*s));
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct hp_cpu_stack *cs = &c->stacks[i];
+		s[i].n = cs->nframes + extra;
+		s[i].frames = calloc(s[i].n ? s[i].n : 1, sizeof(*s[i].frames));
+		if (!s[i].frames) {
+			for (size_t k = 0; k < i; k++)
+				free(s[k].frames);
+			free(s);
+			return -ENOMEM;
 		}
-		for (size_t k = 0; k < s->nframes; k++) {
-			if (k)
-				fputc(';', f);
-			folded_name(f, s->frames[k].name);
+		if (proc_frame)
+			s[i].frames[0].name = proc_frame;
+		for (size_t k = 0; k < cs->nframes; k++) {
+			s[i].frames[extra + k].name = cs->frames[k].name;
+			s[i].frames[extra + k].module = cs->frames[k].module;
 		}
-		fprintf(f, " %" PRIu64 "\n", s->samples);
+		s[i].value = cs->samples;
 	}
-}
-
-int hp_cpu_folded(FILE *f, const struct hp_proc *p)
-{
-	int prefix = p->nchildren > 0;
-	folded_proc(f, p, prefix);
-	for (size_t i = 0; p->children && i < p->nchildren; i++)
-		folded_proc(f, &p->children[i], 1);
-	return ferror(f) ? -EIO : 0;
+	*out = s;
+	return (long)n;
 }

@@ -18,10 +18,12 @@ int hp_cpu_print(FILE *f, const struct hp_proc *p, int limit);
  * function and thread objects are written by their writers. */
 void hp_cpu_json(struct hp_jw *w, const struct hp_proc *p);
 
-/* Folded stacks of the CPU samples, one line per distinct stack: "f1;f2;...;fn COUNT",
- * outermost first; with children, each line starts with "command (pid);". Names have ';'
- * and line breaks replaced. Returns 0 (nothing when not sampled) or -EIO. */
-int hp_cpu_folded(FILE *f, const struct hp_proc *p);
+/* One stack per distinct (stack, thread) of the CPU samples (frames outermost first, value =
+ * samples, calls = 0), under a first frame named `proc_frame` unless NULL (the caller keeps that
+ * string alive): the input of the flame graph renderers (flame.h). Returns the count (0 when
+ * not sampled) or -ENOMEM; free with hp_tree_stacks_free. */
+struct hp_flame_stack;
+long hp_cpu_stacks(const struct hp_proc *p, const char *proc_frame, struct hp_flame_stack **out);
 
 /* The loader, hp_cpu_from_json, is declared with the other sections' in report_load.h. */
 

@@ -29,9 +29,10 @@ int hp_tree_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_pr
  * whole report (top process and children). Returns 0 or -ENOMEM. */
 int hp_tree_print(FILE *f, const struct hp_proc *top, int limit);
 
-/* The whole report as one flame graph input (a "command (pid)" first frame per process when
- * there are children), rendered as HP_FMT_FOLDED or HP_FMT_SVG. 0, -ENOMEM or -EIO. */
-int hp_tree_flame(FILE *f, const struct hp_proc *top, int format);
+/* The whole report as one flame graph (a "command (pid)" first frame per process when there
+ * are children), rendered as HP_FMT_FOLDED or HP_FMT_SVG: the call tree's self times, or with
+ * `cpu` the CPU samples (report_cpu.c). 0, -ENOMEM or -EIO. */
+int hp_report_flame(FILE *f, const struct hp_proc *top, int format, int cpu);
 
 /* One stack per node (frames outermost first, value = self_ns, calls = the
  * node's calls), under a first frame named `proc_frame` unless NULL (the caller keeps that

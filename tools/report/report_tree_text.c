@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "flame.h"
+#include "report_cpu.h"
 #include "report_tree.h"
 #include "textfmt.h"
 
@@ -196,7 +197,7 @@ int hp_tree_print(FILE *f, const struct hp_proc *top, int limit)
 
 /* ---- flame graphs of the whole report ---- */
 
-int hp_tree_flame(FILE *f, const struct hp_proc *top, int format)
+int hp_report_flame(FILE *f, const struct hp_proc *top, int format, int cpu)
 {
 	size_t nprocs = 1 + top->nchildren, total = 0;
 	struct hp_flame_stack **per = calloc(nprocs, sizeof(*per));
@@ -209,7 +210,8 @@ int hp_tree_flame(FILE *f, const struct hp_proc *top, int format)
 	for (size_t i = 0; i < nprocs; i++) {
 		const struct hp_proc *p = i ? &top->children[i - 1] : top;
 		hp_tree_proc_frame(p, names[i], sizeof(names[i]));
-		count[i] = hp_tree_stacks(p, nprocs > 1 ? names[i] : NULL, &per[i]);
+		const char *pf = nprocs > 1 ? names[i] : NULL;
+		count[i] = cpu ? hp_cpu_stacks(p, pf, &per[i]) : hp_tree_stacks(p, pf, &per[i]);
 		if (count[i] < 0) {
 			count[i] = 0;
 			goto out;
@@ -227,8 +229,9 @@ int hp_tree_flame(FILE *f, const struct hp_proc *top, int format)
 		rc = hp_flame_folded(f, all, total);
 	} else {
 		char title[400];
-		snprintf(title, sizeof(title), "hotpath: %s", names[0]);
-		struct hp_flame_opts o = {.title = title, .unit = "ns"};
+		snprintf(title, sizeof(title), "hotpath: %s%s", names[0],
+			 cpu ? ", CPU samples" : "");
+		struct hp_flame_opts o = {.title = title, .unit = cpu ? "samples" : "ns"};
 		rc = hp_flame_svg(f, all, total, &o);
 	}
 out:
