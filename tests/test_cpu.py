@@ -42,12 +42,14 @@ def samples_in(c, name):
 def check_ratio(c, main_tid):
     heavy, light = samples_in(c, "heavy"), samples_in(c, "light")
     n = heavy + light
-    check(heavy > 200 and light > 60, f"too few samples: heavy {heavy}, light {light}")
     # Each sample is a draw with P(heavy) = 3/4. The kernel delivers CPU-timer signals at its
-    # tick (a few hundred a second), so a test-sized run has ~500-1000 samples, and 10% on the
-    # ratio (2.7..3.3) would be about one standard deviation: the test holds the share to 3.5
-    # standard deviations of a binomial draw, and bench/bench_cpu.py measures the 10% on long
-    # runs (docs/performance.md).
+    # tick (100 Hz on the development VM, whatever rate is asked), so a test-sized run has a few
+    # hundred samples, and 10% on the ratio (2.7..3.3) would be about one standard deviation:
+    # the test holds the share to 3.5 standard deviations of a binomial draw, and
+    # bench/bench_cpu.py measures the 10% on long runs (docs/performance.md). For that bound to
+    # mean something it needs n >= 400: 3.5 sd is then 0.076, so the interval (0.674..0.826)
+    # excludes a 2:1 split (0.667) and a 5:1 one (0.833) — the caller runs long enough for it.
+    check(n >= 400 and light > 0, f"too few samples for the bound: heavy {heavy}, light {light}")
     share, sd = heavy / n, (0.1875 / n) ** 0.5
     check(abs(share - 0.75) <= 3.5 * sd,
           f"heavy:light = {heavy}:{light} = {heavy / light:.2f}: share {share:.3f}, want 0.75 ± {3.5 * sd:.3f}")
@@ -77,7 +79,8 @@ def main_tid(rep):
 def test_ratio_threads_O2():
     """An -O2 program without hooks: names, the 3:1 ratio, which thread ran what."""
     exe = build("cpu_ratio.c", opt="-O2", instrument=False)
-    cp, rep = run_json([exe, "2500"], opts=HZ, want_rc=0)
+    # 5 s of CPU in main (~500 samples at a 100 Hz tick: see check_ratio), 0.4 s in the thread.
+    cp, rep = run_json([exe, "5000", "400"], opts=HZ, want_rc=0)
     c = cpu_of(rep)
     eq(c["hz"], 1000, "hz")
     eq(c["state"], "on", "state")
@@ -118,7 +121,9 @@ def test_stripped_dynamic_symbols():
     names = {f["name"] for f in c["functions"]}
     check({"heavy", "light", "third", "main"} <= names, f"names {sorted(names)[:30]}")
     heavy, light = samples_in(c, "heavy"), samples_in(c, "light")
-    check(light and 2.2 <= heavy / light <= 3.8, f"heavy:light {heavy}:{light}")
+    # ~150 samples: the ratio is test_ratio_threads_O2's; here only that the names carry the
+    # samples (heavy more than light: 0.75 against 0.5 is over 6 standard deviations).
+    check(light and heavy > light, f"heavy:light {heavy}:{light}")
 
 
 def test_qsort_comparator_through_libc():

@@ -1,8 +1,8 @@
 /* cpu_ratio.c - known CPU shares for the sampler: heavy() does 3 times the work of light()
  * (the same loop, 3n against n iterations, with n varying so that no period lines up with the
  * kernel tick), both called from main; a second thread runs third(). Each thread works until
- * it has used the CPU time given in ms (argv[1], default 1500; the thread half of it), so the
- * number of samples does not depend on how loaded the machine is. */
+ * it has used the CPU time given in ms (argv[1], default 1500; the thread argv[2], default half
+ * of it), so the number of samples does not depend on how loaded the machine is. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +47,7 @@ __attribute__((noinline)) void *third(void *arg)
 
 int main(int argc, char **argv)
 {
-	double ms = argc > 1 ? atof(argv[1]) : 1500, half = ms / 2;
+	double ms = argc > 1 ? atof(argv[1]) : 1500, half = argc > 2 ? atof(argv[2]) : ms / 2;
 	pthread_t t;
 	pthread_create(&t, NULL, third, &half);
 	unsigned long rounds = 0;
