@@ -210,6 +210,30 @@ out:
 	return ts;
 }
 
+/* Slow path of hist_count: the first call of row `rec` in octave chunk o claims the chunk
+ * (once per row and octave). A signal handler's hook that claims the same chunk between our
+ * check and our store loses its one count to an unreferenced chunk: bounded, and only then.
+ * Returns the chunk's row + 1, or HP_HIST_CHUNK_NONE when the chunk table is full. */
+static HP_NOINLINE uint32_t hist_chunk_new(struct hp_fstat *rec, uint32_t o)
+{
+	uint32_t row;
+	uint32_t c = hp_table_claim(HP_T_HIST, &row) ? row + 1 : HP_HIST_CHUNK_NONE;
+	if (rec->hist_chunk[o]) /* a handler claimed it meanwhile */
+		return rec->hist_chunk[o];
+	__atomic_store_n(&rec->hist_chunk[o], c, __ATOMIC_RELEASE);
+	return c;
+}
+
+/* One completed call of `dt` ticks into rec's histogram. */
+static inline __attribute__((always_inline)) void hist_count(struct hp_fstat *rec, uint64_t dt)
+{
+	uint32_t b = hp_hist_bucket(dt), c = rec->hist_chunk[b / HP_HIST_CHUNK];
+	if (HP_UNLIKELY(!c))
+		c = hist_chunk_new(rec, b / HP_HIST_CHUNK);
+	if (HP_LIKELY(c != HP_HIST_CHUNK_NONE))
+		hp_g.hist[c - 1].count[b % HP_HIST_CHUNK]++;
+}
+
 /* The call in frame k (index on the shadow stack) returned at t1. */
 static inline __attribute__((always_inline)) void record_exit(struct hp_tstate *ts, uint32_t k,
 							      uint64_t t1)
@@ -226,7 +250,7 @@ static inline __attribute__((always_inline)) void record_exit(struct hp_tstate *
 	rec->completed++;
 	rec->sum_ticks += dt;
 	rec->self_ticks += dt - fr->child_ticks;
-	rec->hist[hp_hist_bucket(dt)]++;
+	hist_count(rec, dt);
 	if (dt < rec->min_ticks)
 		rec->min_ticks = dt;
 	if (dt > rec->max_ticks)

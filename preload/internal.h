@@ -103,6 +103,7 @@ struct hp_global {
 	uint64_t session;
 	uint64_t region_bytes;	    /* requested size */
 	uint64_t tree_nodes;	    /* HOTPATH_TREE_NODES: node table capacity, 0 = no tree */
+	struct hp_hist_chunk *hist; /* row 0 of HP_T_HIST (set with hdr) */
 	char lib_path[HP_PATH_MAX]; /* this library, for LD_PRELOAD of children */
 };
 extern struct hp_global hp_g;

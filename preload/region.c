@@ -41,8 +41,13 @@ static const struct {
 	[HP_T_STACK_FRAMES] = {sizeof(uint64_t), 0},
 	[HP_T_STACK_INDEX] = {sizeof(uint32_t), 0},
 	[HP_T_CPU_SAMPLES] = {sizeof(struct hp_cpu_sample_rec), 0},
-	[HP_T_TREE] = {sizeof(struct hp_tree_node), 0}, /* hp_g.tree_nodes */
+	[HP_T_TREE] = {sizeof(struct hp_tree_node), 0},	 /* hp_g.tree_nodes */
+	[HP_T_HIST] = {sizeof(struct hp_hist_chunk), 0}, /* with HP_T_FSTATS: what is left */
 };
+
+/* Histogram chunks planned per function row when the rest of the region is split between the
+ * two: a function's completed calls usually fall in one to three octaves (docs/region.md). */
+#define HP_CHUNKS_PER_ROW 3
 
 /* The stack tables take about an eighth of the region: frames a sixteenth (512 Ki frames in
  * 64 MiB), a stack row per 8 frames, an index twice that (a power of two), sample rows as many
@@ -138,7 +143,7 @@ static int layout_tables(struct hp_region_header *h, uint64_t size)
 		den = fixed;
 	}
 	for (int t = 0; t < HP_T_COUNT; t++) {
-		if (t == HP_T_FSTATS)
+		if (t == HP_T_FSTATS || t == HP_T_HIST)
 			continue;
 		uint64_t cap = t == HP_T_IO		  ? HP_IO_KINDS
 			       : fixed_tables[t].capacity ? fixed_tables[t].capacity * num / den
@@ -154,11 +159,18 @@ static int layout_tables(struct hp_region_header *h, uint64_t size)
 			       64);
 	}
 	off = align_up(off, 4096);
-	if (off + 16 * sizeof(struct hp_fstat) > size)
+	uint64_t per_row = sizeof(struct hp_fstat) +
+			   HP_CHUNKS_PER_ROW * sizeof(struct hp_hist_chunk);
+	uint64_t rows = off < size ? (size - off) / per_row : 0;
+	if (rows < 16)
 		return -ENOSPC;
 	h->tables[HP_T_FSTATS].offset = off;
 	h->tables[HP_T_FSTATS].row_size = sizeof(struct hp_fstat);
-	h->tables[HP_T_FSTATS].capacity = (uint32_t)((size - off) / sizeof(struct hp_fstat));
+	h->tables[HP_T_FSTATS].capacity = (uint32_t)rows;
+	off = align_up(off + rows * sizeof(struct hp_fstat), 4096);
+	h->tables[HP_T_HIST].offset = off;
+	h->tables[HP_T_HIST].row_size = sizeof(struct hp_hist_chunk);
+	h->tables[HP_T_HIST].capacity = (uint32_t)((size - off) / sizeof(struct hp_hist_chunk));
 	int rc = table_back(h, &h->tables[HP_T_IO], HP_IO_KINDS); /* rows written now */
 	/* The stack tables are written by index, not through hp_table_claim (stacks.c): all of
 	 * them reserved now, until their writers reserve as they go. */
@@ -285,6 +297,7 @@ int hp_region_create(int from_fork)
 	h->state = HP_STATE_STARTING;
 	hp_strlcpy(hp_g.path, path, sizeof(hp_g.path));
 	hp_g.hdr = h;
+	hp_g.hist = hp_table_row(h, HP_T_HIST, 0);
 	hp_g.size = size;
 	if (from_fork && old) {
 		/* Carry the parent's module list over: the child has the same mappings. */

@@ -16,7 +16,7 @@
 #include "hp/hist.h"
 
 #define HP_REGION_MAGIC 0x314e4745525048ull /* "HPREGN1\0" read as little-endian */
-#define HP_REGION_VERSION 6		    /* docs/region.md lists them all */
+#define HP_REGION_VERSION 7		    /* docs/region.md lists them all */
 #define HP_REGION_PREFIX "hotpath-"	    /* file name prefix under /dev/shm */
 #define HP_REGION_DIR "/dev/shm"
 
@@ -74,6 +74,7 @@ enum hp_table_id {
 	HP_T_STACK_INDEX,  /* uint32_t: hash index over HP_T_STACKS, stack row + 1, 0 = empty */
 	HP_T_CPU_SAMPLES,  /* struct hp_cpu_sample_rec: CPU samples per (thread, stack) */
 	HP_T_TREE,	   /* struct hp_tree_node: the calling-context tree, per thread */
+	HP_T_HIST,	   /* struct hp_hist_chunk: one octave of one fstat row's histogram */
 	HP_T_COUNT,
 	HP_T_MAX = 16 /* slots reserved in the header */
 };
@@ -244,6 +245,15 @@ enum {
 	HP_WAIT_IO_OUT
 };
 
+/* HP_T_HIST: 64 buckets (one octave) of one fstat row's histogram, reached only through
+ * hp_fstat.hist_chunk; written by the row's thread only. */
+#define HP_HIST_CHUNK HP_HIST_SUB /* buckets per chunk */
+#define HP_HIST_CHUNKS (HP_HIST_BUCKETS / HP_HIST_CHUNK)
+#define HP_HIST_CHUNK_NONE UINT32_MAX
+struct hp_hist_chunk {
+	uint64_t count[HP_HIST_CHUNK];
+};
+
 /* HP_T_FSTATS: statistics of one function on one thread (single writer: that thread).
  * Key: `addr`. Durations in ticks. */
 struct hp_fstat {
@@ -266,7 +276,12 @@ struct hp_fstat {
 	uint64_t own_alloc_count, own_alloc_bytes;
 	uint64_t own_freed_count, own_freed_bytes;
 	uint64_t own_remote_freed_count, own_remote_freed_bytes;
-	uint64_t hist[HP_HIST_BUCKETS]; /* completed calls' durations, log-linear in ticks */
+	/* Completed calls' durations, log-linear in ticks (hp/hist.h), grown an octave at a time:
+	 * hist_chunk[o] is the HP_T_HIST row + 1 that counts buckets [64 o, 64 o + 64), 0 while
+	 * no call fell there, HP_HIST_CHUNK_NONE when the chunk table was full (those calls are
+	 * completed but in no bucket). Written once, by the owning thread, before the first
+	 * count in that chunk. */
+	uint32_t hist_chunk[HP_HIST_CHUNKS + 1]; /* the last: padding */
 };
 enum { HP_FN_INSTRUMENTED = 1, HP_FN_PATCHED = 2, HP_FN_MAIN_WRAPPER = 3 };
 

@@ -22,7 +22,8 @@ static inline size_t hp_fixture_region(unsigned char *buf, size_t size, uint32_t
 						  [HP_T_STACK_INDEX] = sizeof(uint32_t),
 						  [HP_T_CPU_SAMPLES] = sizeof(
 							  struct hp_cpu_sample_rec),
-						  [HP_T_TREE] = sizeof(struct hp_tree_node)};
+						  [HP_T_TREE] = sizeof(struct hp_tree_node),
+						  [HP_T_HIST] = sizeof(struct hp_hist_chunk)};
 	struct hp_region_header *h = (void *)buf;
 	memset(buf, 0, size);
 	h->magic = HP_REGION_MAGIC;

@@ -57,10 +57,10 @@ END_TEST
 START_TEST(test_other_version)
 {
 	unsigned char *b = make_region();
-	((struct hp_region_header *)b)->version = 7;
+	((struct hp_region_header *)b)->version = HP_REGION_VERSION + 1;
 	char want[64];
-	snprintf(want, sizeof(want), "layout version 7, this hotpath reads version %d",
-		 HP_REGION_VERSION);
+	snprintf(want, sizeof(want), "layout version %d, this hotpath reads version %d",
+		 HP_REGION_VERSION + 1, HP_REGION_VERSION);
 	expect_error(b, SIZE, -EPROTO, want);
 	free(b);
 }
@@ -161,6 +161,50 @@ START_TEST(test_strings_read_bounded)
 }
 END_TEST
 
+/* A row's histogram is read through its chunk indexes (layout 7): a bucket in a claimed chunk
+ * reads its count, one in an octave with no chunk (0), a full-table mark or an index past the
+ * hist table reads 0, and the model sums the chunks of two threads' rows of one function. */
+START_TEST(test_hist_chunks)
+{
+	unsigned char *b = make_region();
+	struct hp_region_header *h = (void *)b;
+	struct hp_rregion r = {.base = b, .size = SIZE, .h = (void *)b, .ns_per_tick = 1};
+	struct hp_hist_chunk *c = (void *)(b + h->tables[HP_T_HIST].offset);
+	struct hp_fstat *f = (void *)(b + h->tables[HP_T_FSTATS].offset);
+	h->tables[HP_T_HIST].claimed = 2;
+	h->tables[HP_T_FSTATS].claimed = 2;
+	c[0].count[5] = 3;  /* bucket 5: value 5 */
+	c[1].count[10] = 4; /* octave 1: bucket 64 + 10 */
+	f[0].addr = f[1].addr = 0x1100;
+	f[0].hist_chunk[0] = 1;
+	f[0].hist_chunk[1] = 2;
+	f[0].hist_chunk[2] = HP_HIST_CHUNK_NONE;
+	f[0].hist_chunk[3] = 99; /* past the table */
+	f[1].hist_chunk[0] = 1;	 /* (shared only in this test) */
+	ck_assert_uint_eq(hp_rregion_hist(&r, &f[0], 5), 3);
+	ck_assert_uint_eq(hp_rregion_hist(&r, &f[0], 74), 4);
+	ck_assert_uint_eq(hp_rregion_hist(&r, &f[0], 6), 0);
+	ck_assert_uint_eq(hp_rregion_hist(&r, &f[0], 130), 0);
+	ck_assert_uint_eq(hp_rregion_hist(&r, &f[0], 200), 0);
+	ck_assert_uint_eq(hp_rregion_hist(&r, &f[0], 300), 0);
+	ck_assert_uint_eq(hp_rregion_hist(&r, &f[0], HP_HIST_BUCKETS), 0);
+	for (int i = 0; i < 2; i++) {
+		f[i].calls = f[i].completed = i ? 3 : 7;
+		f[i].min_ticks = 5;
+		f[i].max_ticks = i ? 5 : hp_hist_lower(74);
+	}
+	struct hp_proc p;
+	ck_assert_int_eq(hp_proc_from_region(&r, NULL, 0, &p), 0);
+	ck_assert_uint_eq(p.nfns, 1);
+	ck_assert_uint_eq(p.fns[0].calls, 10);
+	ck_assert_uint_eq(p.fns[0].nhist, 2);
+	ck_assert_uint_eq(p.fns[0].hist[0].count, 6);
+	ck_assert_uint_eq(p.fns[0].hist[1].count, 4);
+	hp_proc_free(&p);
+	free(b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("region");
@@ -168,6 +212,7 @@ int main(void)
 	tcase_add_test(tc, test_valid_region_passes);
 	tcase_add_test(tc, test_foreign_file);
 	tcase_add_test(tc, test_other_version);
+	tcase_add_test(tc, test_hist_chunks);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_table_outside_file);
 	tcase_add_test(tc, test_overflowing_offset);

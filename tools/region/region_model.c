@@ -196,7 +196,7 @@ static int32_t merge_group(struct merge *mg, const struct hp_rregion *r, uint64_
 
 /* Buckets [*lo, *hi) that can hold a row's calls: a duration lands in the bucket of its value,
  * and min <= every completed duration <= max. Reading only these touches a page or two of a
- * row's 17 KiB histogram instead of all of it (hotpath serve reads 100,000 rows a scrape). A
+ * row's histogram instead of all of it (hotpath serve reads 100,000 rows a scrape). A
  * live row whose max has not been raised yet shows its newest call on the next read. */
 static void row_range(const struct hp_fstat *f, uint32_t *lo, uint32_t *hi)
 {
@@ -224,7 +224,7 @@ static int sum_histograms(const struct hp_rregion *r, struct merge *mg, uint32_t
 			continue;
 		struct group *x = &mg->g[mg->row_group[i]];
 		for (uint32_t b = mg->rlo[i]; b < mg->rhi[i]; b++)
-			x->hist[b - x->blo] += f->hist[b];
+			x->hist[b - x->blo] += hp_rregion_hist(r, f, b);
 	}
 	return 0;
 }

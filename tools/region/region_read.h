@@ -33,6 +33,18 @@ uint32_t hp_rregion_rows(const struct hp_rregion *r, int table);
 /* Row i, or NULL when out of range. */
 const void *hp_rregion_row(const struct hp_rregion *r, int table, uint32_t i);
 
+/* Bucket b's count in function row f (its HP_T_HIST chunk, bounds-checked): 0 when the row
+ * has no chunk there (no call fell in that octave, or the chunk table was full). */
+static inline uint64_t hp_rregion_hist(const struct hp_rregion *r, const struct hp_fstat *f,
+				       uint32_t b)
+{
+	if (b >= HP_HIST_BUCKETS)
+		return 0;
+	uint32_t c = __atomic_load_n(&f->hist_chunk[b / HP_HIST_CHUNK], __ATOMIC_ACQUIRE);
+	const struct hp_hist_chunk *k = c ? hp_rregion_row(r, HP_T_HIST, c - 1) : NULL;
+	return k ? k->count[b % HP_HIST_CHUNK] : 0;
+}
+
 /* Ticks to ns with the region's calibration. */
 static inline double hp_rregion_ns(const struct hp_rregion *r, uint64_t ticks)
 {
