@@ -172,8 +172,165 @@ static inline const struct hp_ncache_ent *ncache_lookup(struct hp_tstate *ts, ui
 	}
 }
 
-/* First hook on a thread: map its state and claim its thread row. NULL while start-up has not
- * finished, inside our own code, after the thread ended, or when the region is unavailable. */
+/* ---- threads that end hand their state on (docs/region.md "Threads that end") ----
+ * A thread's statistics rows, tree nodes and the caches that find them outlive it: its state
+ * goes to `retired`, and the next thread that starts adopts it and counts on in the same rows,
+ * so a pool that recycles threads uses as many row sets as it has threads alive at once. Its
+ * thread row is kept while the table is less than half full; past that, it is added to the
+ * fold row and reused. Every structure here is lock-free: a hook in a signal handler may be a
+ * thread's first. */
+#define HP_RETIRED_MAX 1024
+static struct hp_tstate *retired[HP_RETIRED_MAX];
+static uint32_t nretired;  /* states in retired[]: lets a thread start skip the scan */
+static uint64_t free_rows; /* thread rows to reuse: a stack, (tag << 32) | (row + 1), linked
+			    * through the free rows' start_routine; the tag defeats ABA */
+
+static struct hp_tstate *retired_pop(void)
+{
+	if (!__atomic_load_n(&nretired, __ATOMIC_ACQUIRE))
+		return NULL;
+	for (uint32_t i = 0; i < HP_RETIRED_MAX; i++) {
+		if (!__atomic_load_n(&retired[i], __ATOMIC_RELAXED))
+			continue;
+		struct hp_tstate *ts = __atomic_exchange_n(&retired[i], NULL, __ATOMIC_ACQUIRE);
+		if (ts) {
+			__atomic_fetch_sub(&nretired, 1, __ATOMIC_RELAXED);
+			return ts;
+		}
+	}
+	return NULL;
+}
+
+static int retired_push(struct hp_tstate *ts)
+{
+	for (uint32_t i = 0; i < HP_RETIRED_MAX; i++) {
+		struct hp_tstate *none = NULL;
+		if (!__atomic_load_n(&retired[i], __ATOMIC_RELAXED) &&
+		    __atomic_compare_exchange_n(&retired[i], &none, ts, 0, __ATOMIC_RELEASE,
+						__ATOMIC_RELAXED)) {
+			__atomic_fetch_add(&nretired, 1, __ATOMIC_RELEASE);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void thread_row_clear(struct hp_thread_rec *tr)
+{
+	uint64_t *w = (uint64_t *)tr;
+	for (size_t i = 0; i < sizeof(*tr) / sizeof(*w); i++)
+		__atomic_store_n(&w[i], 0, __ATOMIC_RELAXED);
+}
+
+/* A cleared row goes on the free stack. */
+static void thread_row_free(struct hp_thread_rec *tr, uint32_t row)
+{
+	uint64_t head = __atomic_load_n(&free_rows, __ATOMIC_RELAXED), next;
+	do {
+		tr->start_routine = (uint32_t)head;
+		next = ((head >> 32) + 1) << 32 | (row + 1);
+	} while (!__atomic_compare_exchange_n(&free_rows, &head, next, 1, __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
+}
+
+/* A thread row for a starting thread: a reused one, else a new claim; NULL when full. */
+static struct hp_thread_rec *thread_row_get(uint32_t *row)
+{
+	struct hp_region_header *h = hp_g.hdr;
+	uint64_t head = __atomic_load_n(&free_rows, __ATOMIC_ACQUIRE);
+	while ((uint32_t)head) {
+		uint32_t r = (uint32_t)head - 1;
+		struct hp_thread_rec *tr = hp_table_row(h, HP_T_THREADS, r);
+		uint64_t link = __atomic_load_n(&tr->start_routine, __ATOMIC_RELAXED);
+		uint64_t next = ((head >> 32) + 1) << 32 | (uint32_t)link;
+		if (__atomic_compare_exchange_n(&free_rows, &head, next, 1, __ATOMIC_ACQUIRE,
+						__ATOMIC_ACQUIRE)) {
+			tr->start_routine = 0;
+			*row = r;
+			return tr;
+		}
+	}
+	return hp_table_claim(HP_T_THREADS, row);
+}
+
+/* The fold row, claimed by the first thread that folds; NULL when the table is full. */
+static struct hp_thread_rec *fold_row(void)
+{
+	struct hp_region_header *h = hp_g.hdr;
+	uint32_t f = __atomic_load_n(&h->thread_fold_row, __ATOMIC_ACQUIRE), row;
+	if (f)
+		return hp_table_row(h, HP_T_THREADS, f - 1);
+	struct hp_thread_rec *tr = hp_table_claim(HP_T_THREADS, &row);
+	if (!tr)
+		return NULL;
+	if (!__atomic_compare_exchange_n(&h->thread_fold_row, &f, row + 1, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		thread_row_free(tr, row); /* another thread's claim won */
+		return hp_table_row(h, HP_T_THREADS, f - 1);
+	}
+	hp_strlcpy(tr->name, "(ended threads)", sizeof(tr->name));
+	tr->state = HP_THREAD_FOLDED;
+	__atomic_store_n(&tr->tid, -1, __ATOMIC_RELEASE);
+	return tr;
+}
+
+#define HP_FOLD_ADD(f, tr, field) __atomic_fetch_add(&(f)->field, (tr)->field, __ATOMIC_RELAXED)
+
+/* The ended thread of row `row` once the table is half full: its counters into the fold row,
+ * its CPU sample rows moved there, the row cleared and freed. Readers may see it in neither
+ * for a moment (live only). */
+static void thread_row_fold(struct hp_thread_rec *tr, uint32_t row)
+{
+	struct hp_region_header *h = hp_g.hdr;
+	struct hp_table *t = &h->tables[HP_T_THREADS];
+	if (__atomic_load_n(&t->claimed, __ATOMIC_RELAXED) < t->capacity / 2)
+		return;
+	struct hp_thread_rec *f = fold_row();
+	if (!f || f == tr)
+		return;
+	__atomic_store_n(&tr->tid, 0, __ATOMIC_RELEASE);
+	HP_FOLD_ADD(f, tr, cpu_user_ns);
+	HP_FOLD_ADD(f, tr, cpu_sys_ns);
+	HP_FOLD_ADD(f, tr, cpu_ns);
+	HP_FOLD_ADD(f, tr, cpu_samples);
+	HP_FOLD_ADD(f, tr, alloc_count);
+	HP_FOLD_ADD(f, tr, alloc_bytes);
+	HP_FOLD_ADD(f, tr, free_count);
+	HP_FOLD_ADD(f, tr, free_bytes);
+	HP_FOLD_ADD(f, tr, outside_alloc.alloc_count);
+	HP_FOLD_ADD(f, tr, outside_alloc.alloc_bytes);
+	HP_FOLD_ADD(f, tr, outside_alloc.free_count);
+	HP_FOLD_ADD(f, tr, outside_alloc.free_bytes);
+	HP_FOLD_ADD(f, tr, lock_wait_ticks);
+	HP_FOLD_ADD(f, tr, io_block_ticks);
+	HP_FOLD_ADD(f, tr, fstat_rows);
+	HP_FOLD_ADD(f, tr, calls);
+	HP_FOLD_ADD(f, tr, tree_fold.calls);
+	HP_FOLD_ADD(f, tr, tree_fold.total_ticks);
+	int64_t peak = __atomic_load_n(&f->peak_live_est, __ATOMIC_RELAXED);
+	while (tr->peak_live_est > peak &&
+	       !__atomic_compare_exchange_n(&f->peak_live_est, &peak, tr->peak_live_est, 1,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	if (hp_g.modes & HP_MODE_SAMPLE) {
+		struct hp_table *st = &h->tables[HP_T_CPU_SAMPLES];
+		uint32_t n = st->claimed < st->capacity ? st->claimed : st->capacity;
+		uint32_t to = (uint32_t)(f -
+					 (struct hp_thread_rec *)hp_table_row(h, HP_T_THREADS, 0));
+		for (uint32_t i = 0; i < n; i++) {
+			struct hp_cpu_sample_rec *s = hp_table_row(h, HP_T_CPU_SAMPLES, i);
+			if (s->thread == row && s->stack1)
+				s->thread = to;
+		}
+	}
+	__atomic_fetch_add(&h->threads_folded, 1, __ATOMIC_RELAXED);
+	thread_row_clear(tr);
+	thread_row_free(tr, row);
+}
+
+/* First hook on a thread: adopt an ended thread's state or map a new one, and take a thread
+ * row. NULL while start-up has not finished, inside our own code, after the thread ended, or
+ * when the region is unavailable. */
 struct hp_tstate *hp_thread_slow(void)
 {
 	struct hp_tls *tl = &hp_tls;
@@ -182,21 +339,25 @@ struct hp_tstate *hp_thread_slow(void)
 	struct hp_own own = hp_own_begin();
 	struct hp_tstate *ts = NULL;
 	uint32_t row;
-	struct hp_thread_rec *tr = hp_table_claim(HP_T_THREADS, &row);
+	struct hp_thread_rec *tr = thread_row_get(&row);
 	if (!tr) {
 		tl->state = HP_TLS_OFF;
 		goto out;
 	}
-	void *m = mmap(NULL, sizeof(*ts), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		       0);
-	if (m == MAP_FAILED) {
-		tl->state = HP_TLS_OFF;
-		goto out;
+	ts = retired_pop();
+	if (!ts) {
+		void *m = mmap(NULL, sizeof(*ts), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED) {
+			tl->state = HP_TLS_OFF;
+			thread_row_free(tr, row);
+			goto out;
+		}
+		ts = m;
+		ts->epoch = __atomic_load_n(&hp_g.hdr->module_epoch, __ATOMIC_ACQUIRE);
 	}
-	ts = m;
 	ts->trec = tr;
 	ts->thread_row = row;
-	ts->epoch = __atomic_load_n(&hp_g.hdr->module_epoch, __ATOMIC_ACQUIRE);
 	int tid = hp_gettid();
 	tr->start_routine = tl->start_routine;
 	tr->start_mono_ns = hp_mono_ns();
@@ -311,6 +472,7 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 	if (HP_LIKELY(rec != NULL)) {
 		rec->calls++;
 		rec->active++;
+		ts->trec->calls++;
 	}
 	if (hp_g.modes & HP_MODE_ALLOC)
 		fr->alloc_mark = ts->alloc;
@@ -450,8 +612,8 @@ void hp_close_frames(struct hp_tstate *ts, uint64_t now)
 	}
 }
 
-/* The calling thread is ending: close its frames, record its CPU time, release its state.
- * Hooks that run after this on the thread (TLS destructors) pass through. */
+/* The calling thread is ending: close its frames, record its CPU time, hand its state on (or
+ * release it). Hooks that run after this on the thread (TLS destructors) pass through. */
 void hp_thread_end(void)
 {
 	struct hp_tls *tl = &hp_tls;
@@ -468,7 +630,12 @@ void hp_thread_end(void)
 	__atomic_store_n(&tr->state, HP_THREAD_EXITED, __ATOMIC_RELEASE);
 	tl->ts = NULL;
 	tl->state = HP_TLS_OFF;
-	munmap(ts, sizeof(*ts));
+	HP_BARRIER();
+	thread_row_fold(tr, ts->thread_row);
+	ts->trec = NULL;
+	ts->depth = 0;
+	if (!retired_push(ts))
+		munmap(ts, sizeof(*ts));
 	hp_own_end(own);
 }
 
@@ -478,6 +645,12 @@ void hp_funcs_after_fork(void)
 {
 	struct hp_tls *tl = &hp_tls;
 	struct hp_tstate *ts = tl->ts;
+	/* The parent's ended threads' states and rows were in its region. */
+	for (uint32_t i = 0; i < HP_RETIRED_MAX; i++)
+		if (retired[i])
+			munmap(retired[i], sizeof(*retired[i])), retired[i] = NULL;
+	nretired = 0;
+	free_rows = 0;
 	if (!ts)
 		return;
 	uint32_t row;
@@ -521,6 +694,7 @@ void hp_funcs_after_fork(void)
 		if (fr->rec) {
 			fr->rec->active++;
 			fr->rec->calls++;
+			tr->calls++;
 		}
 		fr->alloc_mark = (struct hp_alloc_counts){0};
 	}

@@ -23,3 +23,33 @@ def test_64_threads_x_100_functions_every_call_counted():
         eq(bucket_sum(r), 64000, f"{name} histogram counts")
     eq(rep["dropped"], 0, "dropped")
     eq(rep["notes"], [], "notes")
+    threads = rep["threads"]
+    eq(len(threads), 65, "threads")
+    eq(sum(t["calls"] for t in threads), 64 * 100 * 1000 + 64 + 1, "calls over the threads")
+
+
+def test_10000_short_threads_in_batches_of_4_lose_no_call():
+    # Each worker makes 100 calls of f_00 (and is one call of `worker`): 1,000,000 + 10,000 +
+    # main. Threads that end hand their rows to the next, so a few row sets hold them all;
+    # past half of the thread table (2,048 rows) ended threads fold into one row.
+    exe = build("scale_threads.c")
+    _, rep = run_json([exe, "10000", "4", "1", "100"], ["--limit", "0"], want_rc=0)
+    rows = f_rows(rep)
+    eq(sorted(rows), ["f_00"], "functions")
+    eq(rows["f_00"]["calls"], 1000000, "f_00 calls")
+    eq(rows["f_00"]["completed"], 1000000, "f_00 completed")
+    eq(bucket_sum(rows["f_00"]), 1000000, "f_00 histogram counts")
+    eq(fn_calls(rep, "worker"), 10000, "worker calls")
+    eq(rep["dropped"], 0, "dropped")
+    threads = rep["threads"]
+    folded = [t for t in threads if t["tid"] == -1]
+    eq(len(folded), 1, "one fold row")
+    own = len(threads) - 1
+    eq(folded[0]["name"], f"({10001 - own} ended threads)", "fold row name")
+    eq(sum(t["calls"] for t in threads), 1000000 + 10000 + 1, "calls over the threads")
+    eq(sorted(t["calls"] for t in threads if t["tid"] > 0), [1] + [101] * (own - 1),
+       "main, then each worker that kept its row: 100 calls of f_00 and its own")
+
+
+def fn_calls(rep, name):
+    return next(r["calls"] for r in rep["functions"] if r["name"] == name)

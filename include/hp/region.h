@@ -157,10 +157,13 @@ struct hp_region_header {
 	uint64_t samples_lost;
 	uint64_t stacks_folded;
 	uint32_t module_epoch; /* modules unloaded so far (dlclose); relaxed atomic */
-	uint32_t reserved1;
+	/* funcs.c: the HP_T_THREADS row + 1 (0: none yet) that threads ending after the table was
+	 * half full fold into (state HP_THREAD_FOLDED), and how many did; their rows are reused. */
+	uint32_t thread_fold_row;
 	/* funcs.c: capacity asked for the tree (HOTPATH_TREE_NODES; the table may be smaller). */
 	uint64_t tree_nodes_wanted;
-	uint64_t reserved[25];
+	uint64_t threads_folded; /* relaxed atomic */
+	uint64_t reserved[24];
 	/* patch.c: time spent patching (constructor and dlopen sessions, ns) and the sessions. */
 	uint64_t patch_startup_ns;
 	uint64_t patch_sessions;
@@ -199,7 +202,9 @@ struct hp_tree_node {
 };
 
 /* HP_T_THREADS: one per thread that ever ran a hook. Written by the thread itself, except
- * where noted. Key: `tid`. */
+ * where noted. Key: `tid`. Once the table is half full, a thread that ends adds its counters to
+ * the fold row (tid -1, state HP_THREAD_FOLDED, relaxed atomics, header thread_fold_row) and
+ * its row is cleared and reused by a thread that starts later (docs/region.md). */
 struct hp_thread_rec {
 	int32_t tid;
 	uint32_t state; /* 1 running, 2 exited */
@@ -229,13 +234,13 @@ struct hp_thread_rec {
 			       * HP_WAIT_CHAN_*: channel row; HP_WAIT_IO_*: HP_IO_* kind or 0 */
 	uint32_t wait_kind;   /* HP_WAIT_* */
 	uint32_t wait_reserved;
-	uint64_t reserved[1];
+	uint64_t calls; /* funcs.c: calls on this thread that had a statistics row */
 	/* funcs.c: calls whose tree node could not be claimed (node table or the thread's node
 	 * cache full): counted in tree_fold.calls, their time stays in the parent node's self
 	 * time. Laid out as a node so that the hook counts them without a branch. */
 	struct hp_tree_node tree_fold;
 };
-enum { HP_THREAD_RUNNING = 1, HP_THREAD_EXITED = 2 };
+enum { HP_THREAD_RUNNING = 1, HP_THREAD_EXITED = 2, HP_THREAD_FOLDED = 3 };
 enum {
 	HP_WAIT_LOCK = 1,
 	HP_WAIT_COND,
@@ -254,8 +259,10 @@ struct hp_hist_chunk {
 	uint64_t count[HP_HIST_CHUNK];
 };
 
-/* HP_T_FSTATS: statistics of one function on one thread (single writer: that thread).
- * Key: `addr`. Durations in ticks. */
+/* HP_T_FSTATS: statistics of one function on one thread (single writer: that thread). When a
+ * thread ends, its rows (with its caches and tree nodes) are handed to the next thread that
+ * starts, which goes on counting in them: `thread` is the first owner. Key: `addr`. Durations
+ * in ticks. */
 struct hp_fstat {
 	uint64_t addr;	      /* function entry address */
 	uint32_t thread;      /* row in HP_T_THREADS */

@@ -152,7 +152,6 @@ struct merge {
 	size_t ng;
 	int32_t *index; /* cap slots, -1 when free */
 	size_t cap;
-	uint64_t *thread_calls; /* by thread row */
 	uint32_t nthreads;
 	/* By region row: its group (-1: none) and the buckets its calls can be in. */
 	int32_t *row_group;
@@ -165,7 +164,6 @@ static void merge_free(struct merge *mg)
 		free(mg->g[i].hist);
 	free(mg->g);
 	free(mg->index);
-	free(mg->thread_calls);
 	free(mg->row_group);
 	free(mg->rlo);
 	free(mg->rhi);
@@ -239,11 +237,10 @@ static int merge_rows(const struct hp_rregion *r, struct merge *mg)
 		mg->cap *= 2;
 	mg->index = malloc(mg->cap * sizeof(int32_t));
 	mg->g = calloc(n ? n : 1, sizeof(*mg->g));
-	mg->thread_calls = calloc(mg->nthreads ? mg->nthreads : 1, sizeof(uint64_t));
 	mg->row_group = malloc((n ? n : 1) * sizeof(int32_t));
 	mg->rlo = malloc((n ? n : 1) * sizeof(uint32_t));
 	mg->rhi = malloc((n ? n : 1) * sizeof(uint32_t));
-	if (!mg->index || !mg->g || !mg->thread_calls || !mg->row_group || !mg->rlo || !mg->rhi)
+	if (!mg->index || !mg->g || !mg->row_group || !mg->rlo || !mg->rhi)
 		return -ENOMEM;
 	memset(mg->index, -1, mg->cap * sizeof(int32_t));
 	for (uint32_t i = 0; i < n; i++) {
@@ -272,8 +269,6 @@ static int merge_rows(const struct hp_rregion *r, struct merge *mg)
 			x->blo = mg->rlo[i];
 		if (mg->rhi[i] > x->bhi)
 			x->bhi = mg->rhi[i];
-		if (f->thread < mg->nthreads)
-			mg->thread_calls[f->thread] += f->calls;
 	}
 	return sum_histograms(r, mg, n);
 }
@@ -361,13 +356,17 @@ static int build_threads(const struct hp_rregion *r, struct hp_symbolizer *sym,
 		char name[HP_THREAD_NAME_MAX + 1];
 		memcpy(name, t->name, HP_THREAD_NAME_MAX);
 		name[HP_THREAD_NAME_MAX] = 0;
+		if (t->state == HP_THREAD_FOLDED) /* tid -1: the threads that ended, summed */
+			snprintf(name, sizeof(name), "(%llu ended threads)",
+				 (unsigned long long)r->h->threads_folded);
 		tr->tid = tid;
 		tr->name = strdup(name);
 		tr->start_routine = t->start_routine
 					    ? hp_region_symbol(r, sym, t->start_routine, NULL, NULL)
 					    : NULL;
-		tr->running = t->state != HP_THREAD_EXITED;
-		tr->start_ns = hp_ns_diff(t->start_mono_ns, r->h->start_mono_ns);
+		tr->running = t->state != HP_THREAD_EXITED && t->state != HP_THREAD_FOLDED;
+		tr->start_ns = t->start_mono_ns ? hp_ns_diff(t->start_mono_ns, r->h->start_mono_ns)
+						: 0;
 		tr->end_ns = t->end_mono_ns ? hp_ns_diff(t->end_mono_ns, r->h->start_mono_ns) : 0;
 		tr->cpu_user_ns = t->cpu_user_ns;
 		tr->cpu_sys_ns = t->cpu_sys_ns;
@@ -377,7 +376,7 @@ static int build_threads(const struct hp_rregion *r, struct hp_symbolizer *sym,
 		tr->free_bytes = t->free_bytes;
 		tr->lock_wait_ns = to_ns(r, t->lock_wait_ticks);
 		tr->io_block_ns = to_ns(r, t->io_block_ticks);
-		tr->calls = mg->thread_calls[i];
+		tr->calls = t->calls;
 	}
 	return 0;
 }

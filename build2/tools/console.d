@@ -1,0 +1,17 @@
+build2/tools/console.o: tools/console.c tools/config.h tui/console.h \
+ tools/region/region_read.h include/hp/open_regular.h include/hp/region.h \
+ include/hp/hist.h tools/report/report.h tools/region/model.h \
+ tools/report/textfmt.h symbolize/symbolize.h tools/hotpath.h \
+ tools/settings.h
+tools/config.h:
+tui/console.h:
+tools/region/region_read.h:
+include/hp/open_regular.h:
+include/hp/region.h:
+include/hp/hist.h:
+tools/report/report.h:
+tools/region/model.h:
+tools/report/textfmt.h:
+symbolize/symbolize.h:
+tools/hotpath.h:
+tools/settings.h:

@@ -1,0 +1,11 @@
+build2/tools/region/region_mem.o: tools/region/region_mem.c \
+ tools/region/region_model.h symbolize/symbolize.h tools/region/model.h \
+ include/hp/region.h include/hp/hist.h tools/region/region_read.h \
+ include/hp/open_regular.h
+tools/region/region_model.h:
+symbolize/symbolize.h:
+tools/region/model.h:
+include/hp/region.h:
+include/hp/hist.h:
+tools/region/region_read.h:
+include/hp/open_regular.h:

@@ -1,0 +1,13 @@
+build2/tools/region/region_tree.o: tools/region/region_tree.c \
+ tools/region/region_model.h symbolize/symbolize.h tools/region/model.h \
+ include/hp/region.h include/hp/hist.h tools/region/region_read.h \
+ include/hp/open_regular.h tools/region/model_tree.h tools/region/model.h
+tools/region/region_model.h:
+symbolize/symbolize.h:
+tools/region/model.h:
+include/hp/region.h:
+include/hp/hist.h:
+tools/region/region_read.h:
+include/hp/open_regular.h:
+tools/region/model_tree.h:
+tools/region/model.h:

@@ -1,0 +1,11 @@
+build2/tools/report/report_flow.o: tools/report/report_flow.c \
+ include/hp/region.h include/hp/hist.h tools/report/report_flow.h \
+ tools/region/model.h tools/report/report.h tools/report/textfmt.h \
+ tools/report/textfmt.h
+include/hp/region.h:
+include/hp/hist.h:
+tools/report/report_flow.h:
+tools/region/model.h:
+tools/report/report.h:
+tools/report/textfmt.h:
+tools/report/textfmt.h:

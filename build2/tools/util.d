@@ -1,0 +1,2 @@
+build2/tools/util.o: tools/util.c tools/hotpath.h
+tools/hotpath.h:

@@ -1,0 +1,17 @@
+build2/tui/inspect.o: tui/inspect.c tui/console.h \
+ tools/region/region_read.h include/hp/open_regular.h include/hp/region.h \
+ include/hp/hist.h tools/report/report.h tools/region/model.h \
+ tools/report/textfmt.h symbolize/symbolize.h tools/region/model_tree.h \
+ tools/region/model.h tools/region/region_model.h
+tui/console.h:
+tools/region/region_read.h:
+include/hp/open_regular.h:
+include/hp/region.h:
+include/hp/hist.h:
+tools/report/report.h:
+tools/region/model.h:
+tools/report/textfmt.h:
+symbolize/symbolize.h:
+tools/region/model_tree.h:
+tools/region/model.h:
+tools/region/region_model.h:

@@ -1,0 +1,14 @@
+build2/tui/pane_channels.o: tui/pane_channels.c tui/console.h \
+ tools/region/region_read.h include/hp/open_regular.h include/hp/region.h \
+ include/hp/hist.h tools/report/report.h tools/region/model.h \
+ tools/report/textfmt.h symbolize/symbolize.h tools/report/report_flow.h
+tui/console.h:
+tools/region/region_read.h:
+include/hp/open_regular.h:
+include/hp/region.h:
+include/hp/hist.h:
+tools/report/report.h:
+tools/region/model.h:
+tools/report/textfmt.h:
+symbolize/symbolize.h:
+tools/report/report_flow.h:

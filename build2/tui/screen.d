@@ -1,0 +1,14 @@
+build2/tui/screen.o: tui/screen.c tui/console.h \
+ tools/region/region_read.h include/hp/open_regular.h include/hp/region.h \
+ include/hp/hist.h tools/report/report.h tools/region/model.h \
+ tools/report/textfmt.h symbolize/symbolize.h tui/screen_guard.h
+tui/console.h:
+tools/region/region_read.h:
+include/hp/open_regular.h:
+include/hp/region.h:
+include/hp/hist.h:
+tools/report/report.h:
+tools/region/model.h:
+tools/report/textfmt.h:
+symbolize/symbolize.h:
+tui/screen_guard.h:

@@ -1,0 +1,13 @@
+build2/tui/table.o: tui/table.c tui/console.h tools/region/region_read.h \
+ include/hp/open_regular.h include/hp/region.h include/hp/hist.h \
+ tools/report/report.h tools/region/model.h tools/report/textfmt.h \
+ symbolize/symbolize.h
+tui/console.h:
+tools/region/region_read.h:
+include/hp/open_regular.h:
+include/hp/region.h:
+include/hp/hist.h:
+tools/report/report.h:
+tools/region/model.h:
+tools/report/textfmt.h:
+symbolize/symbolize.h:
