@@ -1,9 +1,0 @@
-build2/nop/preload/thread_names.o: preload/thread_names.c preload/flow.h \
- preload/internal.h preload/arch/arch.h preload/arch/x86_64.h \
- include/hp/region.h include/hp/hist.h
-preload/flow.h:
-preload/internal.h:
-preload/arch/arch.h:
-preload/arch/x86_64.h:
-include/hp/region.h:
-include/hp/hist.h:

@@ -1,8 +1,0 @@
-build2/preload/alloc.o: preload/alloc.c preload/internal.h \
- preload/arch/arch.h preload/arch/x86_64.h include/hp/region.h \
- include/hp/hist.h
-preload/internal.h:
-preload/arch/arch.h:
-preload/arch/x86_64.h:
-include/hp/region.h:
-include/hp/hist.h:

@@ -1,2 +1,0 @@
-build2/tools/main.o: tools/main.c tools/hotpath.h
-tools/hotpath.h:

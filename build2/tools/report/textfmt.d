@@ -1,3 +1,0 @@
-build2/tools/report/textfmt.o: tools/report/textfmt.c \
- tools/report/textfmt.h
-tools/report/textfmt.h:
