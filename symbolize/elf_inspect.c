@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "preload/arch/arch.h" /* the multiarch library folders */
 #include "sym_internal.h"
 #include "symbolize.h"
 
@@ -18,12 +19,7 @@
 #define HP_MAX_DIRS 128
 
 static const char *const default_dirs[] = {
-	"/lib/x86_64-linux-gnu",
-	"/usr/lib/x86_64-linux-gnu",
-	"/lib64",
-	"/usr/lib64",
-	"/usr/lib",
-	"/lib",
+	HP_ARCH_LIB_DIRS, "/lib64", "/usr/lib64", "/usr/lib", "/lib",
 };
 
 /* Libraries of the toolchain itself: never built with -finstrument-functions. */

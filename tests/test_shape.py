@@ -71,10 +71,14 @@ X86 = re.compile(r"rdtsc|x86intrin|immintrin|__builtin_ia32|\bREG_[RE]IP\b|\bEM_
 
 
 def test_no_x86_outside_the_arch_layer():
+    """preload/ outside arch/ and every reader (symbolize/, tui/, tools/, include/). bench/ is
+    left out: calls_bench.c and locks_bench.c measure the floor of two rdtsc reads, in code
+    built with -finstrument-functions where the arch layer's inline tick source would be
+    instrumented too."""
     found = []
     for path in long_functions.tracked_files():
         rel = os.path.relpath(path, ROOT)
-        if rel.startswith("preload/arch/"):
+        if rel.startswith(("preload/arch/", "bench/", "examples/")):
             continue
         with open(path, encoding="utf-8", errors="replace") as f:
             text = f.read()

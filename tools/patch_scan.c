@@ -186,7 +186,7 @@ static int lf_libraries(const char *prog, char ***out, size_t *n)
 	*n = 0;
 	if (strchr(prog, '\''))
 		return -1;
-	snprintf(cmd, sizeof(cmd), "/lib64/ld-linux-x86-64.so.2 --list '%s' 2>/dev/null", prog);
+	snprintf(cmd, sizeof(cmd), HP_ARCH_LD_SO " --list '%s' 2>/dev/null", prog);
 	FILE *p = popen(cmd, "r");
 	if (!p)
 		return -1;

@@ -2,7 +2,6 @@
  * stop it on --timeout, then gather the regions of it and its descendants, print the report,
  * and leave with the program's own exit status (or die of its signal). */
 #include <dirent.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -29,6 +28,7 @@
 #include "settings.h"
 #include "budget.h"
 #include "symbolize/symbolize.h"
+#include "preload/arch/arch.h" /* the architecture hotpath runs */
 
 extern char **environ;
 
@@ -112,8 +112,9 @@ static int check_program(const char *path, const struct hp_settings *s)
 	if (!f.is_elf)
 		return 0; /* a script: its interpreter is what runs */
 	memcpy(sanitizer_rt, f.sanitizer_rt, sizeof(sanitizer_rt));
-	if (f.machine != EM_X86_64) {
-		hp_err("%s: built for another architecture (ELF machine %d); hotpath runs x86-64 programs",
+	if (f.machine != HP_ARCH_ELF_MACHINE) {
+		hp_err("%s: built for another architecture (ELF machine %d); hotpath runs " HP_ARCH_NAME
+		       " programs",
 		       path, f.machine);
 		return -1;
 	}

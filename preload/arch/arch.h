@@ -13,6 +13,10 @@
  *   HP_ARCH_GLIBC_BASE        glibc's first symbol version on this architecture (locks.c
  *                             reaches glibc's own lock functions through it before start-up)
  *   HP_ARCH_GLIBC_COND        the version of pthread_cond_* with today's object layout
+ *   HP_ARCH_NAME              the architecture's name in messages ("x86-64")
+ *   HP_ARCH_ELF_MACHINE       e_machine of the programs `hotpath run` accepts
+ *   HP_ARCH_LD_SO             the dynamic loader (`hotpath list-functions` asks it --list)
+ *   HP_ARCH_LIB_DIRS          the multiarch library folders, a comma-separated list of strings
  *   HP_ARCH_JUMP_LEN          bytes of the jump written at a patched function's entry
  *   HP_ARCH_JUMP_REACH        how far from its function a trampoline may lie
  *   HP_ARCH_FILL_BYTE         fills the patched bytes behind the jump (a trap)

@@ -38,6 +38,14 @@ static inline uint64_t hp_arch_ucontext_pc(const void *ucontext)
 #define HP_ARCH_GLIBC_BASE "GLIBC_2.2.5"
 #define HP_ARCH_GLIBC_COND "GLIBC_2.3.2"
 
+/* What the readers know of this architecture's programs: the ELF machine `hotpath run`
+ * accepts, the dynamic loader that lists a program's libraries, and the library folders of
+ * Debian's multiarch layout (searched before the generic ones). */
+#define HP_ARCH_NAME "x86-64"
+#define HP_ARCH_ELF_MACHINE 62 /* EM_X86_64 */
+#define HP_ARCH_LD_SO "/lib64/ld-linux-x86-64.so.2"
+#define HP_ARCH_LIB_DIRS "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu"
+
 #define HP_ARCH_JUMP_LEN 5		/* jmp rel32 written at the entry */
 #define HP_ARCH_JUMP_REACH (3ull << 29) /* rel32 reaches ±2 GiB: 1.5 GiB leaves the module room */
 #define HP_ARCH_FILL_BYTE 0xCC		/* int3 */

@@ -12,9 +12,9 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <x86intrin.h>
 
 #include "hp/region.h"
+#include "preload/arch/arch.h" /* the tick source */
 #include "region_model.h"
 
 static uint64_t ns_of(const struct hp_rregion *r, uint64_t ticks)
@@ -184,7 +184,7 @@ struct wait_now {
 static int collect_waits(const struct hp_rregion *r, int live, struct wait_now **out, size_t *n)
 {
 	const struct hp_region_header *h = r->h;
-	uint64_t end = live || !h->ticks_t1 ? __rdtsc() : h->ticks_t1;
+	uint64_t end = live || !h->ticks_t1 ? hp_arch_ticks() : h->ticks_t1;
 	uint32_t nt = hp_rregion_rows(r, HP_T_THREADS);
 	*n = 0;
 	*out = calloc(nt ? nt : 1, sizeof(**out));
