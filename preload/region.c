@@ -224,19 +224,10 @@ static void calibrate_start(struct hp_region_header *h)
 	h->mono_t0 = (uint64_t)(m0 + (m1 - m0) / 2);
 }
 
-/* Create this image's region and map it. Called by the constructor (from_fork 0) and in a
- * forked child (from_fork 1, which unmaps the parent's mapping first). Returns 0 or -errno;
- * on failure hooks stay pass-through. */
-int hp_region_create(int from_fork)
+/* Create the region file at `path`, size, map and reserve it and lay out its tables. One
+ * clean-up path: when a step fails the file goes again. Returns 0 with *out mapped, or -errno. */
+static int region_file_new(const char *path, uint64_t size, struct hp_region_header **out)
 {
-	struct hp_region_header *old = hp_g.hdr;
-	uint64_t size = hp_g.region_bytes;
-	int pid = (int)getpid();
-	int64_t now = hp_mono_ns();
-	char path[sizeof(hp_g.path)];
-	hp_snprintf(path, sizeof(path), "%s/%s%d-%ld", HP_REGION_DIR, HP_REGION_PREFIX, pid,
-		    (long)now);
-
 	struct statvfs sv;
 	if (statvfs(HP_REGION_DIR, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < size) {
 		/* tmpfs pages are allocated on first touch: a region that may not fit would turn
@@ -251,33 +242,37 @@ int hp_region_create(int from_fork)
 		hp_debug("cannot create %s: errno %d", path, e);
 		return -e;
 	}
-	if (ftruncate(fd, (off_t)size) < 0) {
-		int e = errno;
-		close(fd);
-		unlink(path);
-		hp_debug("cannot size %s: errno %d", path, e);
-		return -e;
+	const char *step = "size";
+	void *m = MAP_FAILED;
+	int rc = ftruncate(fd, (off_t)size) < 0 ? -errno : 0;
+	if (rc == 0) {
+		step = "map";
+		m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		rc = m == MAP_FAILED ? -errno : 0;
 	}
-	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED) {
-		int e = errno;
-		close(fd);
-		unlink(path);
-		hp_debug("cannot map %s: errno %d", path, e);
-		return -e;
+	if (rc == 0) {
+		step = "reserve";
+		struct hp_region_header *h = m;
+		h->region_size = size; /* before any table_back: it clamps to region_size */
+		rc = reserve_start(h, fd, size);
+		if (rc == 0)
+			rc = layout_tables(h, size);
 	}
-	struct hp_region_header *h = m;
-	h->region_size = size; /* before any table_back: it clamps to region_size */
-	int rc = reserve_start(h, fd, size);
 	close(fd);
-	if (rc == 0)
-		rc = layout_tables(h, size);
 	if (rc < 0) {
-		munmap(m, size);
+		if (m != MAP_FAILED)
+			munmap(m, size);
 		unlink(path);
-		hp_debug("cannot reserve %s in %s: errno %d", path, HP_REGION_DIR, -rc);
+		hp_debug("cannot %s %s in %s: errno %d", step, path, HP_REGION_DIR, -rc);
 		return rc;
 	}
+	*out = m;
+	return 0;
+}
+
+/* The header's identity, settings and start: everything but the magic, which goes last. */
+static void fill_header(struct hp_region_header *h, uint64_t size, int pid, int64_t now)
+{
 	h->version = HP_REGION_VERSION;
 	h->header_size = sizeof(*h);
 	h->region_size = size;
@@ -295,24 +290,47 @@ int hp_region_create(int from_fork)
 	record_cmdline(h);
 	calibrate_start(h);
 	h->state = HP_STATE_STARTING;
+}
+
+/* A forked child: carry the parent's module list over (the child has the same mappings) into
+ * the new region, hp_g.hdr already, and unmap the parent's. */
+static void inherit_modules(struct hp_region_header *h, struct hp_region_header *old)
+{
+	struct hp_table *ot = &old->tables[HP_T_MODULES];
+	uint32_t n = ot->claimed < ot->capacity ? ot->claimed : ot->capacity;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t row;
+		struct hp_module_rec *dst = hp_table_claim(HP_T_MODULES, &row);
+		if (!dst)
+			break;
+		hp_memcpy(dst, hp_table_row(old, HP_T_MODULES, i), sizeof(*dst));
+	}
+	h->module_epoch = old->module_epoch;
+	munmap(old, old->region_size);
+}
+
+/* Create this image's region and map it. Called by the constructor (from_fork 0) and in a
+ * forked child (from_fork 1, which unmaps the parent's mapping first). Returns 0 or -errno;
+ * on failure hooks stay pass-through. */
+int hp_region_create(int from_fork)
+{
+	struct hp_region_header *old = hp_g.hdr, *h = NULL;
+	uint64_t size = hp_g.region_bytes;
+	int pid = (int)getpid();
+	int64_t now = hp_mono_ns();
+	char path[sizeof(hp_g.path)];
+	hp_snprintf(path, sizeof(path), "%s/%s%d-%ld", HP_REGION_DIR, HP_REGION_PREFIX, pid,
+		    (long)now);
+	int rc = region_file_new(path, size, &h);
+	if (rc < 0)
+		return rc;
+	fill_header(h, size, pid, now);
 	hp_strlcpy(hp_g.path, path, sizeof(hp_g.path));
 	hp_g.hdr = h;
 	hp_g.hist = hp_table_row(h, HP_T_HIST, 0);
 	hp_g.size = size;
-	if (from_fork && old) {
-		/* Carry the parent's module list over: the child has the same mappings. */
-		struct hp_table *ot = &old->tables[HP_T_MODULES];
-		uint32_t n = ot->claimed < ot->capacity ? ot->claimed : ot->capacity;
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t row;
-			struct hp_module_rec *dst = hp_table_claim(HP_T_MODULES, &row);
-			if (!dst)
-				break;
-			hp_memcpy(dst, hp_table_row(old, HP_T_MODULES, i), sizeof(*dst));
-		}
-		h->module_epoch = old->module_epoch;
-		munmap(old, old->region_size);
-	}
+	if (from_fork && old)
+		inherit_modules(h, old);
 	__atomic_store_n(&h->magic, HP_REGION_MAGIC, __ATOMIC_RELEASE);
 	hp_debug("region %s (%lu bytes, %u function rows)", path, (unsigned long)size,
 		 h->tables[HP_T_FSTATS].capacity);
