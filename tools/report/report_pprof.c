@@ -380,71 +380,113 @@ static void **ptrs(struct vec *a)
 	return v;
 }
 
-/* Serialize the builder's contents with the given sample types. */
-static int pack(struct builder *b, const struct hp_proc *p, const char *const *types,
-		const char *const *units, int ntypes, uint64_t duration_ns, uint8_t **out,
-		size_t *len)
+/* The profile's sample types (value types interned in the builder) and its period type, the
+ * last of them. */
+static void value_types(struct builder *b, const char *const *types, const char *const *units,
+			int ntypes, Perftools__Profiles__ValueType *vt,
+			Perftools__Profiles__ValueType **vtp,
+			Perftools__Profiles__ValueType *period)
 {
-	Perftools__Profiles__Profile prof;
-	perftools__profiles__profile__init(&prof);
-	Perftools__Profiles__ValueType vt[MAX_VALUES], period;
-	Perftools__Profiles__ValueType *vtp[MAX_VALUES];
 	for (int i = 0; i < ntypes; i++) {
 		perftools__profiles__value_type__init(&vt[i]);
 		vt[i].type = str_id(b, types[i]);
 		vt[i].unit = str_id(b, units[i]);
 		vtp[i] = &vt[i];
 	}
-	perftools__profiles__value_type__init(&period);
-	period.type = vt[ntypes - 1].type;
-	period.unit = vt[ntypes - 1].unit;
+	perftools__profiles__value_type__init(period);
+	period->type = vt[ntypes - 1].type;
+	period->unit = vt[ntypes - 1].unit;
+}
+
+/* What protobuf-c packs beside the builder's vectors: a Sample and its pid Label per sample,
+ * and pointer arrays over the functions, locations, mappings and lines. */
+struct messages {
+	Perftools__Profiles__Sample *samples, **sp;
+	Perftools__Profiles__Label *labels, **lp;
+	void **fp, **locp, **mp;
+	Perftools__Profiles__Line **linep;
+};
+
+static void messages_free(struct messages *m)
+{
+	free(m->samples);
+	free(m->sp);
+	free(m->labels);
+	free(m->lp);
+	free(m->fp);
+	free(m->locp);
+	free(m->mp);
+	free(m->linep);
+}
+
+/* Make m from the builder (samples labelled with `pid_key`): 0, or -ENOMEM when the builder ran
+ * out of memory before or now. The caller frees m with messages_free either way. */
+static int messages_make(struct builder *b, int64_t pid_key, int ntypes, struct messages *m)
+{
+	size_t ns = b->sample_v.n;
+	struct sample *sm = b->sample_v.v;
+	m->samples = calloc(ns ? ns : 1, sizeof(*m->samples));
+	m->sp = calloc(ns ? ns : 1, sizeof(*m->sp));
+	m->labels = calloc(ns ? ns : 1, sizeof(*m->labels));
+	m->lp = calloc(ns ? ns : 1, sizeof(*m->lp));
+	m->fp = ptrs(&b->func_v);
+	m->locp = ptrs(&b->loc_v);
+	m->mp = ptrs(&b->map_v);
+	m->linep = (Perftools__Profiles__Line **)ptrs(&b->line_v);
+	if (b->oom || !m->samples || !m->sp || !m->labels || !m->lp || !m->fp || !m->locp ||
+	    !m->mp || !m->linep)
+		return -ENOMEM;
+	for (size_t i = 0; i < ns; i++) {
+		Perftools__Profiles__Sample *s = &m->samples[i];
+		perftools__profiles__sample__init(s);
+		perftools__profiles__label__init(&m->labels[i]);
+		s->n_location_id = sm[i].nlocs;
+		s->location_id = sm[i].locs;
+		s->n_value = (size_t)ntypes;
+		s->value = sm[i].values;
+		m->labels[i].key = pid_key;
+		m->labels[i].num = sm[i].pid;
+		m->lp[i] = &m->labels[i];
+		s->n_label = 1;
+		s->label = &m->lp[i];
+		m->sp[i] = s;
+	}
+	Perftools__Profiles__Location *locs = b->loc_v.v;
+	for (size_t i = 0; i < b->loc_v.n; i++) {
+		locs[i].n_line = 1;
+		locs[i].line = &m->linep[i];
+	}
+	return 0;
+}
+
+/* Serialize the builder's contents with the given sample types. */
+static int pack(struct builder *b, const struct hp_proc *p, const char *const *types,
+		const char *const *units, int ntypes, uint64_t duration_ns, uint8_t **out,
+		size_t *len)
+{
+	Perftools__Profiles__ValueType vt[MAX_VALUES], *vtp[MAX_VALUES], period;
+	value_types(b, types, units, ntypes, vt, vtp, &period);
 	int64_t pid_key = str_id(b, "pid");
 	char comment[600];
 	snprintf(comment, sizeof(comment), "hotpath %s, pid %d: %s", HP_VERSION, p->pid,
 		 p->argc > 0 && p->argv ? p->argv[0] : "?");
 	int64_t comment_id = str_id(b, comment);
-	int64_t default_type = vt[ntypes > 1 ? 1 : 0].type;
-
-	size_t ns = b->sample_v.n;
-	struct sample *sm = b->sample_v.v;
-	Perftools__Profiles__Sample *samples = calloc(ns ? ns : 1, sizeof(*samples));
-	Perftools__Profiles__Sample **sp = calloc(ns ? ns : 1, sizeof(*sp));
-	Perftools__Profiles__Label *labels = calloc(ns ? ns : 1, sizeof(*labels));
-	Perftools__Profiles__Label **lp = calloc(ns ? ns : 1, sizeof(*lp));
-	void **fp = ptrs(&b->func_v), **locp = ptrs(&b->loc_v), **mp = ptrs(&b->map_v);
-	Perftools__Profiles__Line **linep = (Perftools__Profiles__Line **)ptrs(&b->line_v);
-	int rc = -ENOMEM;
-	if (b->oom || !samples || !sp || !labels || !lp || !fp || !locp || !mp || !linep)
+	struct messages m = {0};
+	int rc = messages_make(b, pid_key, ntypes, &m);
+	if (rc < 0)
 		goto out;
-	for (size_t i = 0; i < ns; i++) {
-		perftools__profiles__sample__init(&samples[i]);
-		perftools__profiles__label__init(&labels[i]);
-		samples[i].n_location_id = sm[i].nlocs;
-		samples[i].location_id = sm[i].locs;
-		samples[i].n_value = (size_t)ntypes;
-		samples[i].value = sm[i].values;
-		labels[i].key = pid_key;
-		labels[i].num = sm[i].pid;
-		lp[i] = &labels[i];
-		samples[i].n_label = 1;
-		samples[i].label = &lp[i];
-		sp[i] = &samples[i];
-	}
-	Perftools__Profiles__Location *locs = b->loc_v.v;
-	for (size_t i = 0; i < b->loc_v.n; i++) {
-		locs[i].n_line = 1;
-		locs[i].line = &linep[i];
-	}
+	Perftools__Profiles__Profile prof;
+	perftools__profiles__profile__init(&prof);
 	prof.n_sample_type = (size_t)ntypes;
 	prof.sample_type = vtp;
-	prof.n_sample = ns;
-	prof.sample = sp;
+	prof.n_sample = b->sample_v.n;
+	prof.sample = m.sp;
 	prof.n_mapping = b->map_v.n;
-	prof.mapping = (Perftools__Profiles__Mapping **)mp;
+	prof.mapping = (Perftools__Profiles__Mapping **)m.mp;
 	prof.n_location = b->loc_v.n;
-	prof.location = (Perftools__Profiles__Location **)locp;
+	prof.location = (Perftools__Profiles__Location **)m.locp;
 	prof.n_function = b->func_v.n;
-	prof.function = (Perftools__Profiles__Function **)fp;
+	prof.function = (Perftools__Profiles__Function **)m.fp;
 	prof.n_string_table = b->str_v.n;
 	prof.string_table = b->str_v.v;
 	prof.time_nanos = p->start_unix_ns;
@@ -453,23 +495,17 @@ static int pack(struct builder *b, const struct hp_proc *p, const char *const *t
 	prof.period = 1;
 	prof.n_comment = 1;
 	prof.comment = &comment_id;
-	prof.default_sample_type = default_type;
+	prof.default_sample_type = vt[ntypes > 1 ? 1 : 0].type;
 	size_t n = perftools__profiles__profile__get_packed_size(&prof);
 	uint8_t *buf = malloc(n ? n : 1);
+	rc = -ENOMEM;
 	if (!buf)
 		goto out;
 	*len = perftools__profiles__profile__pack(&prof, buf);
 	*out = buf;
 	rc = 0;
 out:
-	free(samples);
-	free(sp);
-	free(labels);
-	free(lp);
-	free(fp);
-	free(locp);
-	free(mp);
-	free(linep);
+	messages_free(&m);
 	return rc;
 }
 
