@@ -518,6 +518,50 @@ static int parse_pct_arg(const char *name, const char *v, double max, double *ou
 	return 0;
 }
 
+/* --format: table, json (json-pretty is the same), markdown (md). */
+static int parse_format(const char *v, struct hp_cmp_opts *o)
+{
+	if (!strcmp(v, "table"))
+		o->format = OUT_TABLE;
+	else if (!strcmp(v, "json") || !strcmp(v, "json-pretty"))
+		o->format = OUT_JSON;
+	else if (!strcmp(v, "markdown") || !strcmp(v, "md"))
+		o->format = OUT_MARKDOWN;
+	else {
+		hp_err("--format: expected table, json or markdown, got '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* --metric: the figure the gate compares; pNN also sets the percentile. */
+static int parse_metric(const char *v, struct hp_cmp_opts *o)
+{
+	static const struct {
+		const char *name;
+		int metric;
+	} names[] = {{"avg", M_AVG},	       {"total", M_TOTAL},
+		     {"calls", M_CALLS},       {"alloc_count", M_ALLOCS},
+		     {"alloc_bytes", M_BYTES}, {"lock_wait", M_LOCK_WAIT},
+		     {"self", M_SELF}};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(v, names[i].name)) {
+			o->gate = names[i].metric;
+			return 0;
+		}
+	if (!strcmp(v, "p") ||
+	    (v[0] == 'p' && strtod(v + 1, NULL) > 0 && strtod(v + 1, NULL) <= 100)) {
+		o->gate = M_PCT;
+		if (v[1])
+			o->pct = strtod(v + 1, NULL);
+		return 0;
+	}
+	hp_err("--metric: expected avg, p, pNN, total, self, calls, alloc_count, alloc_bytes or "
+	       "lock_wait, got '%s'",
+	       v);
+	return -1;
+}
+
 static int parse_args(int argc, char **argv, struct hp_cmp_opts *o, const char **spec)
 {
 	int nspec = 0;
@@ -532,45 +576,14 @@ static int parse_args(int argc, char **argv, struct hp_cmp_opts *o, const char *
 		} else if (!strcmp(a, "--db") && v) {
 			o->db = v;
 		} else if ((!strcmp(a, "-f") || !strcmp(a, "--format")) && v) {
-			if (!strcmp(v, "table"))
-				o->format = OUT_TABLE;
-			else if (!strcmp(v, "json") || !strcmp(v, "json-pretty"))
-				o->format = OUT_JSON;
-			else if (!strcmp(v, "markdown") || !strcmp(v, "md"))
-				o->format = OUT_MARKDOWN;
-			else {
-				hp_err("--format: expected table, json or markdown, got '%s'", v);
+			if (parse_format(v, o) < 0)
 				return -1;
-			}
 		} else if ((!strcmp(a, "-p") || !strcmp(a, "--percentile")) && v) {
 			if (parse_pct_arg("--percentile", v, 100, &o->pct) < 0 || o->pct <= 0)
 				return -1;
 		} else if ((!strcmp(a, "-m") || !strcmp(a, "--metric")) && v) {
-			if (!strcmp(v, "avg"))
-				o->gate = M_AVG;
-			else if (!strcmp(v, "p") || (v[0] == 'p' && strtod(v + 1, NULL) > 0 &&
-						     strtod(v + 1, NULL) <= 100)) {
-				o->gate = M_PCT;
-				if (v[1])
-					o->pct = strtod(v + 1, NULL);
-			} else if (!strcmp(v, "total"))
-				o->gate = M_TOTAL;
-			else if (!strcmp(v, "calls"))
-				o->gate = M_CALLS;
-			else if (!strcmp(v, "alloc_count"))
-				o->gate = M_ALLOCS;
-			else if (!strcmp(v, "alloc_bytes"))
-				o->gate = M_BYTES;
-			else if (!strcmp(v, "lock_wait"))
-				o->gate = M_LOCK_WAIT;
-			else if (!strcmp(v, "self"))
-				o->gate = M_SELF;
-			else {
-				hp_err("--metric: expected avg, p, pNN, total, self, calls, alloc_count, alloc_bytes or "
-				       "lock_wait, got '%s'",
-				       v);
+			if (parse_metric(v, o) < 0)
 				return -1;
-			}
 		} else if ((!strcmp(a, "-t") || !strcmp(a, "--threshold")) && v) {
 			if (parse_pct_arg("--threshold", v, 1e9, &o->threshold) < 0)
 				return -1;
@@ -607,6 +620,63 @@ static int parse_args(int argc, char **argv, struct hp_cmp_opts *o, const char *
 	return 0;
 }
 
+/* Every run's records of both sides (and their locks' for --metric lock_wait), sorted by key. */
+static int collect_records(const struct hp_cmp_side *sd, const struct hp_cmp_opts *o,
+			   struct hp_cmp_rec **recs, size_t *nrecs)
+{
+	size_t cap = 0;
+	for (int s = 0; s < 2; s++)
+		for (size_t i = 0; i < sd[s].n; i++)
+			if (run_records(&sd[s].runs[i], s, o->pct, recs, nrecs, &cap) < 0 ||
+			    (o->gate == M_LOCK_WAIT &&
+			     lock_records(&sd[s].runs[i], s, recs, nrecs, &cap) < 0))
+				return -ENOMEM;
+	if (*nrecs)
+		qsort(*recs, *nrecs, sizeof(**recs), rec_cmp);
+	return 0;
+}
+
+/* Which columns show and what the gate is called; gate[64] holds a percentile's name. */
+static void layout_for(const struct hp_cmp_opts *o, const struct hp_cmp_row *rows, size_t nrows,
+		       struct hp_cmp_layout *l, char *gate)
+{
+	static const char *const gate_names[NM] = {"calls",	 "time per call",   NULL,
+						   "total time", "bytes allocated", "allocations",
+						   "lock wait",	 "self time"};
+	memset(l, 0, sizeof(*l));
+	l->show[0] = l->show[1] = l->show[2] = l->show[3] = 1;
+	l->show[o->gate] = 1;
+	char num[32];
+	snprintf(num, sizeof(num), "%g", o->pct);
+	snprintf(l->pct_name, sizeof(l->pct_name), "P%s", num);
+	snprintf(gate, 64, "%s of the call times", l->pct_name);
+	l->gate_name = o->gate == M_PCT ? gate : gate_names[o->gate];
+	for (size_t i = 0; i < nrows; i++)
+		if (rows[i].med[0][M_BYTES] > 0 || rows[i].med[1][M_BYTES] > 0)
+			l->show[M_BYTES] = 1;
+}
+
+/* --fail-on-regression: one line naming the functions slower beyond the limit (and beyond the
+ * runs' spread); HP_CMP_EXIT_REGRESSION when there are any, else 0. */
+static int regressions(const struct hp_cmp_row *rows, size_t nrows, const struct hp_cmp_opts *o,
+		       const struct hp_cmp_layout *l)
+{
+	int rc = 0;
+	for (size_t i = 0; o->fail_pct >= 0 && i < nrows; i++) {
+		const struct hp_cmp_row *w = &rows[i];
+		if (w->n[0] && w->n[1] && !w->spread && w->change[o->gate] > o->fail_pct) {
+			fprintf(stderr, rc ? ", " : "hotpath: regression: ");
+			char key[1024];
+			fprintf(stderr, "%s %+.1f%%", hp_text_escape(key, sizeof(key), w->key),
+				w->change[o->gate]);
+			rc = HP_CMP_EXIT_REGRESSION;
+		}
+	}
+	if (rc)
+		fprintf(stderr, " in %s (limit %g%%)\n", l->gate_name, o->fail_pct);
+	return rc;
+}
+
 int hp_cmd_compare(int argc, char **argv)
 {
 	/* The median call by default: a preempted call moves avg and total, not the median. */
@@ -616,7 +686,7 @@ int hp_cmd_compare(int argc, char **argv)
 	struct hp_store *st = NULL;
 	struct hp_cmp_rec *recs = NULL;
 	struct hp_cmp_row *rows = NULL;
-	size_t nrecs = 0, cap = 0, nrows = 0;
+	size_t nrecs = 0, nrows = 0;
 	int rc = parse_args(argc, argv, &o, spec);
 
 	if (rc)
@@ -627,34 +697,14 @@ int hp_cmd_compare(int argc, char **argv)
 	rc = 1;
 	if (load_side(&sd[0], &o, &st) < 0 || load_side(&sd[1], &o, &st) < 0)
 		goto out;
-	for (int s = 0; s < 2; s++)
-		for (size_t i = 0; i < sd[s].n; i++)
-			if (run_records(&sd[s].runs[i], s, o.pct, &recs, &nrecs, &cap) < 0 ||
-			    (o.gate == M_LOCK_WAIT &&
-			     lock_records(&sd[s].runs[i], s, &recs, &nrecs, &cap) < 0)) {
-				hp_err("out of memory");
-				goto out;
-			}
-	if (nrecs)
-		qsort(recs, nrecs, sizeof(*recs), rec_cmp);
-	if (!(rows = build_rows(recs, nrecs, &o, &nrows))) {
+	if (collect_records(sd, &o, &recs, &nrecs) < 0 ||
+	    !(rows = build_rows(recs, nrecs, &o, &nrows))) {
 		hp_err("out of memory");
 		goto out;
 	}
-	struct hp_cmp_layout l = {.show = {1, 1, 1, 1, 0, 0, 0, 0}};
-	l.show[o.gate] = 1;
-	char num[32];
-	snprintf(num, sizeof(num), "%g", o.pct);
-	snprintf(l.pct_name, sizeof(l.pct_name), "P%s", num);
+	struct hp_cmp_layout l;
 	char gate[64];
-	snprintf(gate, sizeof(gate), "%s of the call times", l.pct_name);
-	static const char *const gate_names[NM] = {"calls",	 "time per call",   NULL,
-						   "total time", "bytes allocated", "allocations",
-						   "lock wait",	 "self time"};
-	l.gate_name = o.gate == M_PCT ? gate : gate_names[o.gate];
-	for (size_t i = 0; i < nrows; i++)
-		if (rows[i].med[0][M_BYTES] > 0 || rows[i].med[1][M_BYTES] > 0)
-			l.show[M_BYTES] = 1;
+	layout_for(&o, rows, nrows, &l, gate);
 	if (o.format == OUT_JSON)
 		hp_compare_print_json(rows, nrows, &l, &o, sd);
 	else if (o.format == OUT_MARKDOWN)
@@ -665,25 +715,7 @@ int hp_cmd_compare(int argc, char **argv)
 		hp_err("stdout: cannot write the comparison");
 		goto out;
 	}
-	rc = 0;
-	if (o.fail_pct >= 0) {
-		for (size_t i = 0; i < nrows; i++) {
-			const struct hp_cmp_row *w = &rows[i];
-			if (w->n[0] && w->n[1] && !w->spread && w->change[o.gate] > o.fail_pct) {
-				if (rc != HP_CMP_EXIT_REGRESSION)
-					fprintf(stderr, "hotpath: regression: ");
-				else
-					fprintf(stderr, ", ");
-				char key[1024];
-				fprintf(stderr, "%s %+.1f%%",
-					hp_text_escape(key, sizeof(key), w->key),
-					w->change[o.gate]);
-				rc = HP_CMP_EXIT_REGRESSION;
-			}
-		}
-		if (rc == HP_CMP_EXIT_REGRESSION)
-			fprintf(stderr, " in %s (limit %g%%)\n", l.gate_name, o.fail_pct);
-	}
+	rc = regressions(rows, nrows, &o, &l);
 out:
 	for (size_t i = 0; i < nrecs; i++)
 		free(recs[i].key);
