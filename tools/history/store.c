@@ -666,84 +666,98 @@ static char *sections_json(const struct hp_proc *top)
 	return buf;
 }
 
+/* The statements save_proc runs for every process, thread, function and bucket. */
+static int saver_prepare(struct saver *sv)
+{
+	static const char *const sql[] = {
+		"INSERT INTO processes (run_id, seq, pid, ppid, exe, state, exit_status, "
+		"term_signal, start_unix_ns, wall_ns, modes, flags, exec_count, dropped, "
+		"depth_overflow, unmatched_exits, functions_total, hidden) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"INSERT INTO process_args VALUES (?, ?, ?)",
+		"INSERT INTO notes VALUES (?, ?, ?)",
+		"INSERT INTO functions (process_id, seq, name, module, file, line, "
+		"address, kind, calls, completed, total_ns, sum_ns, min_ns, max_ns, "
+		"alloc_count, alloc_bytes, free_count, free_bytes, cpu_ns, self_ns) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"INSERT INTO histogram_buckets VALUES (?, ?, ?, ?, ?)",
+		"INSERT INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	};
+	sqlite3_stmt **stmt[] = {&sv->proc, &sv->arg, &sv->note, &sv->fn, &sv->bucket, &sv->thread};
+	_Static_assert(sizeof(sql) / sizeof(sql[0]) == sizeof(stmt) / sizeof(stmt[0]),
+		       "one statement each");
+	for (size_t i = 0; i < sizeof(stmt) / sizeof(stmt[0]); i++)
+		if (!(*stmt[i] = hp_store_prepare(sv->st, sql[i], sv->err, sv->errlen)))
+			return -1;
+	return 0;
+}
+
+static void saver_finalize(struct saver *sv)
+{
+	sqlite3_finalize(sv->proc);
+	sqlite3_finalize(sv->arg);
+	sqlite3_finalize(sv->note);
+	sqlite3_finalize(sv->fn);
+	sqlite3_finalize(sv->bucket);
+	sqlite3_finalize(sv->thread);
+}
+
+/* The runs row: label, when, command, git, host, version, settings, percentiles, sections. */
+static int insert_run(struct saver *sv, const struct hp_run_meta *meta, const char *command,
+		      const char *sections, int64_t *id)
+{
+	struct hp_store *st = sv->st;
+	char pcts[HP_MAX_PCTS * 24];
+	sqlite3_stmt *run = hp_store_prepare(
+		st,
+		"INSERT INTO runs (label, saved_unix_ns, command, git_commit, git_branch, "
+		"git_dirty, host, hotpath_version, settings, percentiles, sections) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		sv->err, sv->errlen);
+	int rc = -1;
+	if (run) {
+		format_pcts(pcts, sizeof(pcts), meta->pcts, meta->npcts);
+		hp_store_bind(run, "tIttti", meta->label, now_unix_ns(), command ? command : "",
+			      meta->git_commit, meta->git_branch, meta->git_dirty);
+		sqlite3_bind_text(run, 7, meta->host, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(run, 8,
+				  meta->hotpath_version ? meta->hotpath_version : HP_VERSION, -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_text(run, 9, meta->settings_json ? meta->settings_json : "{}", -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_text(run, 10, pcts, -1, SQLITE_TRANSIENT);
+		if (sections)
+			sqlite3_bind_text(run, 11, sections, -1, SQLITE_TRANSIENT);
+		rc = step_done(sv, run);
+	}
+	if (rc == 0)
+		*id = sqlite3_last_insert_rowid(st->db);
+	sqlite3_finalize(run);
+	return rc;
+}
+
 int hp_store_save(struct hp_store *st, const struct hp_proc *top, const struct hp_run_meta *meta,
 		  int64_t *id, char *err, size_t errlen)
 {
 	struct saver sv = {.st = st, .err = err, .errlen = errlen};
-	sqlite3_stmt *run = NULL;
-	char pcts[HP_MAX_PCTS * 24];
 	char *command = join_argv(top), *sections = sections_json(top);
 	int rc = -1;
 
-	format_pcts(pcts, sizeof(pcts), meta->pcts, meta->npcts);
 	/* IMMEDIATE takes the write lock now (waiting up to busy_ms for another saver), so the
 	 * transaction cannot fail half-way because someone else wrote first. */
-	if (hp_store_exec(st, "BEGIN IMMEDIATE", "starting the save", err, errlen) < 0)
+	int began = hp_store_exec(st, "BEGIN IMMEDIATE", "starting the save", err, errlen) == 0;
+	if (!began || insert_run(&sv, meta, command, sections, id) < 0 || saver_prepare(&sv) < 0 ||
+	    save_proc(&sv, *id, 0, top) < 0)
 		goto out;
-	if (!(run = hp_store_prepare(
-		      st,
-		      "INSERT INTO runs (label, saved_unix_ns, command, git_commit, git_branch, "
-		      "git_dirty, host, hotpath_version, settings, percentiles, sections) "
-		      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		      err, errlen)) ||
-	    !(sv.proc = hp_store_prepare(
-		      st,
-		      "INSERT INTO processes (run_id, seq, pid, ppid, exe, state, exit_status, "
-		      "term_signal, start_unix_ns, wall_ns, modes, flags, exec_count, dropped, "
-		      "depth_overflow, unmatched_exits, functions_total, hidden) "
-		      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		      err, errlen)) ||
-	    !(sv.arg = hp_store_prepare(st, "INSERT INTO process_args VALUES (?, ?, ?)", err,
-					errlen)) ||
-	    !(sv.note = hp_store_prepare(st, "INSERT INTO notes VALUES (?, ?, ?)", err, errlen)) ||
-	    !(sv.fn = hp_store_prepare(
-		      st,
-		      "INSERT INTO functions (process_id, seq, name, module, file, line, "
-		      "address, kind, calls, completed, total_ns, sum_ns, min_ns, max_ns, "
-		      "alloc_count, alloc_bytes, free_count, free_bytes, cpu_ns, self_ns) "
-		      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		      err, errlen)) ||
-	    !(sv.bucket = hp_store_prepare(st,
-					   "INSERT INTO histogram_buckets VALUES (?, ?, ?, ?, ?)",
-					   err, errlen)) ||
-	    !(sv.thread = hp_store_prepare(
-		      st,
-		      "INSERT INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		      err, errlen)))
-		goto rollback;
-	hp_store_bind(run, "tIttti", meta->label, now_unix_ns(), command ? command : "",
-		      meta->git_commit, meta->git_branch, meta->git_dirty);
-	sqlite3_bind_text(run, 7, meta->host, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(run, 8, meta->hotpath_version ? meta->hotpath_version : HP_VERSION, -1,
-			  SQLITE_TRANSIENT);
-	sqlite3_bind_text(run, 9, meta->settings_json ? meta->settings_json : "{}", -1,
-			  SQLITE_TRANSIENT);
-	sqlite3_bind_text(run, 10, pcts, -1, SQLITE_TRANSIENT);
-	if (sections)
-		sqlite3_bind_text(run, 11, sections, -1, SQLITE_TRANSIENT);
-	if (step_done(&sv, run) < 0)
-		goto rollback;
-	*id = sqlite3_last_insert_rowid(st->db);
-	if (save_proc(&sv, *id, 0, top) < 0)
-		goto rollback;
 	for (size_t i = 0; top->children && i < top->nchildren; i++)
 		if (save_proc(&sv, *id, i + 1, &top->children[i]) < 0)
-			goto rollback;
-	if (hp_store_exec(st, "COMMIT", "committing the run", err, errlen) < 0)
-		goto rollback;
-	rc = 0;
-	goto out;
-rollback:
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			goto out;
+	rc = hp_store_exec(st, "COMMIT", "committing the run", err, errlen);
 out:
-	sqlite3_finalize(run);
-	sqlite3_finalize(sv.proc);
-	sqlite3_finalize(sv.arg);
-	sqlite3_finalize(sv.note);
-	sqlite3_finalize(sv.fn);
-	sqlite3_finalize(sv.bucket);
-	sqlite3_finalize(sv.thread);
+	if (rc < 0 && began)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	saver_finalize(&sv);
 	free(command);
 	free(sections);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
