@@ -215,6 +215,38 @@ static void go_back(struct hp_console *c, int from_picker)
 	}
 }
 
+/* Esc, b, Backspace: close the log, clear a filter (Esc), or go back a level. */
+static void back_key(struct hp_console *c, int ch, int from_picker)
+{
+	if (c->show_log)
+		c->show_log = 0;
+	else if (c->mode != HP_CON_INSPECT && c->filter[0] && ch == 27)
+		c->filter[0] = c->edit[0] = 0; /* Esc clears a filter first */
+	else
+		go_back(c, from_picker);
+}
+
+/* Enter, i: attach to the picked process, inspect the selected row, or close the inspector. */
+static void open_key(struct hp_console *c, const struct hp_pane_ops *p, int ch)
+{
+	if (c->mode == HP_CON_PICKER)
+		hp_con_picker_open(c);
+	else if (c->mode == HP_CON_DASH && p->inspectable && c->have_proc)
+		hp_con_inspect_open(c, hp_con_table_selected(c, p));
+	else if (c->mode == HP_CON_INSPECT && ch == 'i')
+		hp_con_inspect_close(c);
+}
+
+/* Tab, arrows, h/l, 1..N: another pane of the dashboard (not from the picker). */
+static void show_tab(struct hp_console *c, int tab)
+{
+	if (c->mode == HP_CON_PICKER)
+		return;
+	c->show_log = 0;
+	c->tab = tab;
+	c->mode = HP_CON_DASH;
+}
+
 /* Returns 1 when the model should be refreshed now (e.g. after attaching). */
 static int key(struct hp_console *c, int ch, int from_picker)
 {
@@ -247,51 +279,20 @@ static int key(struct hp_console *c, int ch, int from_picker)
 	case 27:
 	case 'b':
 	case KEY_BACKSPACE:
-	case 127:
-		if (c->show_log) {
-			c->show_log = 0;
-			return 0;
-		}
-		if (c->mode != HP_CON_INSPECT && c->filter[0] && ch == 27)
-			c->filter[0] = c->edit[0] = 0; /* Esc clears a filter first */
-		else
-			go_back(c, from_picker);
-		return 0;
+	case 127: back_key(c, ch, from_picker); return 0;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
-	case 'i':
-		if (c->mode == HP_CON_PICKER) {
-			hp_con_picker_open(c);
-		} else if (c->mode == HP_CON_DASH && p->inspectable && c->have_proc) {
-			hp_con_inspect_open(c, hp_con_table_selected(c, p));
-		} else if (c->mode == HP_CON_INSPECT && ch == 'i') {
-			hp_con_inspect_close(c);
-		}
-		return 0;
+	case 'i': open_key(c, p, ch); return 0;
 	case '\t':
 	case KEY_RIGHT:
-	case 'l':
-		if (c->mode != HP_CON_PICKER) {
-			c->show_log = 0;
-			c->tab = (c->tab + 1) % NPANES;
-			c->mode = HP_CON_DASH;
-		}
-		return 0;
+	case 'l': show_tab(c, (c->tab + 1) % NPANES); return 0;
 	case KEY_BTAB:
 	case KEY_LEFT:
-	case 'h':
-		if (c->mode != HP_CON_PICKER) {
-			c->show_log = 0;
-			c->tab = (c->tab + NPANES - 1) % NPANES;
-			c->mode = HP_CON_DASH;
-		}
-		return 0;
+	case 'h': show_tab(c, (c->tab + NPANES - 1) % NPANES); return 0;
 	default:
 		if (ch >= '1' && ch < '1' + NPANES && c->mode != HP_CON_PICKER) {
-			c->show_log = 0;
-			c->tab = ch - '1';
-			c->mode = HP_CON_DASH;
+			show_tab(c, ch - '1');
 			return 0;
 		}
 		if (c->mode != HP_CON_INSPECT)
