@@ -234,6 +234,69 @@ static uint64_t with_padding(csh h, cs_insn *insn, const uint8_t *bytes, uint64_
 	return boundary - addr;
 }
 
+/* The displaced instructions (whole ones, at least the jump's length after plan->skip),
+ * relocated into plan->code for resume[] at `dest`, and the jump back behind them. 0 or an
+ * HP_PATCH_* reason. */
+static int displace(csh h, cs_insn *insn, const uint8_t *bytes, uint64_t addr, uint64_t size,
+		    uint64_t dest, struct hp_arch_plan *plan, char *detail, size_t detail_len)
+{
+	const uint8_t *code = bytes + plan->skip;
+	size_t left = size - plan->skip;
+	uint64_t pc = addr + plan->skip;
+	while (plan->patch_len < HP_ARCH_JUMP_LEN) {
+		if (!cs_disasm_iter(h, &code, &left, &pc, insn)) {
+			say(detail, detail_len, pc - addr, NULL, "cannot decode");
+			return left ? HP_PATCH_UNKNOWN_INSN : HP_PATCH_TOO_SHORT;
+		}
+		int n = relocate(h, insn, dest + plan->code_len, plan->code + plan->code_len,
+				 HP_ARCH_RELOC_MAX - 5 - plan->code_len,
+				 plan->patch_len + insn->size >= HP_ARCH_JUMP_LEN);
+		if (n < 0) {
+			say(detail, detail_len, insn->address - addr, insn, NULL);
+			return -n;
+		}
+		plan->code_len += (uint32_t)n;
+		plan->patch_len += insn->size;
+	}
+	if (hp_arch_jump(plan->code + plan->code_len, dest + plan->code_len,
+			 addr + plan->skip + plan->patch_len) < 0)
+		return HP_PATCH_OUT_OF_REACH;
+	plan->code_len += HP_ARCH_JUMP_LEN;
+	return 0;
+}
+
+/* The whole body: no branch may land inside the patched bytes (after their first). Runs with
+ * capstone's detail off: this sweep is most of the start-up time. 0 or an HP_PATCH_* reason. */
+static int sweep_body(csh h, cs_insn *insn, const uint8_t *bytes, uint64_t addr, uint64_t size,
+		      const struct hp_arch_plan *plan, char *detail, size_t detail_len)
+{
+	uint64_t lo = addr + plan->skip, hi = lo + plan->patch_len;
+	const uint8_t *code = bytes + plan->skip;
+	size_t left = size - plan->skip;
+	uint64_t pc = lo;
+	while (left) {
+		if (!cs_disasm_iter(h, &code, &left, &pc, insn)) {
+			/* Bytes the sweep cannot decode (data, padding): skip them one at a time; a
+			 * branch into our bytes from past them would be a branch we did not see,
+			 * so such functions are refused unless the rest is only padding. */
+			int pad = 1;
+			for (size_t k = 0; k < left && pad; k++)
+				pad = code[k] == 0x90 || code[k] == HP_ARCH_FILL_BYTE ||
+				      code[k] == 0x00;
+			if (pad)
+				return 0;
+			say(detail, detail_len, pc - addr, NULL, "cannot decode the body");
+			return HP_PATCH_UNKNOWN_INSN;
+		}
+		uint64_t t = raw_branch_target(insn);
+		if (t > lo && t < hi) {
+			say(detail, detail_len, insn->address - addr, insn, NULL);
+			return HP_PATCH_JUMP_BACK;
+		}
+	}
+	return 0;
+}
+
 int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t addr, uint64_t size, uint64_t dest,
 		 int sweep, struct hp_arch_plan *plan, char *detail, size_t detail_len)
 {
@@ -253,66 +316,13 @@ int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t addr, uint64_t 
 	if (size < plan->skip + HP_ARCH_JUMP_LEN) {
 		say(detail, detail_len, size, NULL, "bytes in the function");
 		rc = HP_PATCH_TOO_SHORT;
-		goto out;
 	}
-	/* The displaced instructions. */
-	const uint8_t *code = bytes + plan->skip;
-	size_t left = size - plan->skip;
-	uint64_t pc = addr + plan->skip;
-	while (plan->patch_len < HP_ARCH_JUMP_LEN) {
-		if (!cs_disasm_iter(h, &code, &left, &pc, insn)) {
-			say(detail, detail_len, pc - addr, NULL, "cannot decode");
-			rc = left ? HP_PATCH_UNKNOWN_INSN : HP_PATCH_TOO_SHORT;
-			goto out;
-		}
-		int n = relocate(h, insn, dest + plan->code_len, plan->code + plan->code_len,
-				 HP_ARCH_RELOC_MAX - 5 - plan->code_len,
-				 plan->patch_len + insn->size >= HP_ARCH_JUMP_LEN);
-		if (n < 0) {
-			say(detail, detail_len, insn->address - addr, insn, NULL);
-			rc = -n;
-			goto out;
-		}
-		plan->code_len += (uint32_t)n;
-		plan->patch_len += insn->size;
+	if (rc == 0)
+		rc = displace(h, insn, bytes, addr, size, dest, plan, detail, detail_len);
+	if (rc == 0 && sweep) {
+		cs_option(h, CS_OPT_DETAIL, CS_OPT_OFF);
+		rc = sweep_body(h, insn, bytes, addr, size, plan, detail, detail_len);
 	}
-	/* Jump back behind the patched bytes. */
-	if (hp_arch_jump(plan->code + plan->code_len, dest + plan->code_len,
-			 addr + plan->skip + plan->patch_len) < 0) {
-		rc = HP_PATCH_OUT_OF_REACH;
-		goto out;
-	}
-	plan->code_len += HP_ARCH_JUMP_LEN;
-	/* The whole body: no branch may land inside the patched bytes (after their first).
-	 * Without detail: this sweep is most of the start-up time. */
-	uint64_t lo = addr + plan->skip, hi = lo + plan->patch_len;
-	code = bytes + plan->skip;
-	left = size - plan->skip;
-	pc = lo;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_OFF);
-	while (sweep && left) {
-		if (!cs_disasm_iter(h, &code, &left, &pc, insn)) {
-			/* Bytes the sweep cannot decode (data, padding): skip them one at a time; a
-			 * branch into our bytes from past them would be a branch we did not see,
-			 * so such functions are refused unless the rest is only padding. */
-			int pad = 1;
-			for (size_t k = 0; k < left && pad; k++)
-				pad = code[k] == 0x90 || code[k] == HP_ARCH_FILL_BYTE ||
-				      code[k] == 0x00;
-			if (pad)
-				break;
-			say(detail, detail_len, pc - addr, NULL, "cannot decode the body");
-			rc = HP_PATCH_UNKNOWN_INSN;
-			goto out;
-		}
-		uint64_t t = raw_branch_target(insn);
-		if (t > lo && t < hi) {
-			say(detail, detail_len, insn->address - addr, insn, NULL);
-			rc = HP_PATCH_JUMP_BACK;
-			goto out;
-		}
-	}
-out:
 	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	cs_free(insn, 1);
 	return rc;
