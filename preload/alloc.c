@@ -112,6 +112,7 @@ static inline int ready_real(void)
 #define SIZE_MASK ((1ull << 48) - 1)
 #define SIZE_MAX_REQ (1ull << 47) /* larger requests fail as glibc's would (ENOMEM) */
 #define COUNTED (1ull << 63)
+#define HAS_STACK (1ull << 62) /* a struct hp_ahdr_ext precedes the header */
 #define SHIFT_OF(w) ((unsigned)((w) >> 48) & 0x3f)
 
 /* Just before the pointer the program holds. `offset` = 1 << shift bytes separate the real
@@ -123,6 +124,27 @@ struct hp_ahdr {
 	uint16_t tag;  /* TAG */
 };
 _Static_assert(sizeof(struct hp_ahdr) == HDR, "header is 16 bytes");
+
+/* With allocation stacks the offset is 32 and these 16 bytes come first: the stack that made
+ * the block, so that its free counts there. */
+struct hp_ahdr_ext {
+	uint32_t stack1; /* stack id + 1 */
+	uint32_t reserved;
+	uint64_t reserved2;
+};
+
+/* log2 of the offset of a plain (not aligned) block: 4, or 5 with allocation stacks. Set once
+ * at start-up; blocks made before keep their own (realloc moves them). */
+static unsigned hdr_shift = 4;
+
+/* Where the program called the hook from: the return address and the stack pointer after the
+ * return (arch.h), taken in the exported function itself. The allocation stack's key. */
+struct site {
+	uint64_t ra, sp;
+};
+#define HERE()                                                                                     \
+	((struct site){(uint64_t)__builtin_return_address(0),                                      \
+		       hp_arch_frame_cfa(__builtin_frame_address(0))})
 
 static uint16_t alloc_gen; /* bumped in each forked child */
 
@@ -136,8 +158,10 @@ static __thread struct {
 	int64_t delta;
 	int64_t seen;
 	int started; /* seen was taken from the process total at the thread's first count */
+	const void *last_block; /* allocation stacks: this thread's last block (temporaries) */
 } live __attribute__((tls_model("initial-exec")));
-#define LIVE_SLACK (64 * 1024)
+/* 64 KiB; 4 KiB with allocation stacks, whose peak snapshot is taken at flushes. */
+static int64_t live_slack = 64 * 1024;
 
 /* Counts made before start-up finished (one thread then): added to orphan_alloc later. */
 static struct hp_alloc_counts early;
@@ -157,6 +181,17 @@ static inline void sig_add_i64(int64_t *p, int64_t v)
 static inline struct hp_ahdr *hdr_of(void *p)
 {
 	return (struct hp_ahdr *)p - 1;
+}
+
+static inline struct hp_ahdr_ext *ext_of(void *p)
+{
+	return (struct hp_ahdr_ext *)((struct hp_ahdr *)p - 1) - 1;
+}
+
+/* The stack id + 1 of a block, 0 when it has none. */
+static inline uint32_t stack_of(void *p, const struct hp_ahdr *ah)
+{
+	return ah->word & HAS_STACK ? ext_of(p)->stack1 : 0;
 }
 
 static inline int is_ours(const struct hp_ahdr *h)
@@ -187,6 +222,8 @@ static HP_NOINLINE void live_flush(struct hp_region_header *h, int64_t est)
 	live.seen = __atomic_add_fetch(&h->live_bytes, d, __ATOMIC_RELAXED);
 	live.started = 1;
 	peak_raise(h, est > live.seen ? est : live.seen);
+	if (hp_g.modes & HP_MODE_ALLOC_STACKS)
+		hp_astack_peak(h, __atomic_load_n(&h->peak_live_bytes, __ATOMIC_RELAXED), 0);
 }
 
 static HP_NOINLINE void live_start(struct hp_region_header *h)
@@ -203,14 +240,14 @@ static inline void live_up(struct hp_region_header *h, struct hp_thread_rec *tr,
 	int64_t d = live.delta, est = live.seen + d;
 	if (est > tr->peak_live_est)
 		tr->peak_live_est = est;
-	if (HP_UNLIKELY(d > LIVE_SLACK))
+	if (HP_UNLIKELY(d > live_slack))
 		live_flush(h, tr->peak_live_est);
 }
 
 static inline void live_down(struct hp_region_header *h, struct hp_thread_rec *tr, uint64_t n)
 {
 	sig_add_i64(&live.delta, -(int64_t)n);
-	if (HP_UNLIKELY(live.delta < -LIVE_SLACK))
+	if (HP_UNLIKELY(live.delta < -live_slack))
 		live_flush(h, tr->peak_live_est);
 }
 
@@ -277,7 +314,8 @@ static inline struct hp_tstate *counting_thread(int *orphan)
 }
 
 /* Count an allocation of n bytes and fill the header in front of user pointer p. */
-static inline __attribute__((always_inline)) void count_alloc(void *p, uint64_t n, unsigned shift)
+static inline __attribute__((always_inline)) void count_alloc(void *p, uint64_t n, unsigned shift,
+							      struct site at)
 {
 	struct hp_ahdr *ah = hdr_of(p);
 	int orphan;
@@ -308,6 +346,14 @@ static inline __attribute__((always_inline)) void count_alloc(void *p, uint64_t 
 				row = row_index(h, rec);
 			}
 		}
+		if ((hp_g.modes & HP_MODE_ALLOC_STACKS) && shift >= 5) {
+			/* Before live_up: a peak snapshot there must see this block. */
+			uint32_t id = hp_astack_take(at.ra, at.sp);
+			hp_astack_alloc(id, n);
+			ext_of(p)->stack1 = id + 1;
+			word |= HAS_STACK;
+			live.last_block = p;
+		}
 		live_up(h, tr, n);
 		word |= COUNTED;
 	} else if (orphan) {
@@ -321,7 +367,8 @@ static inline __attribute__((always_inline)) void count_alloc(void *p, uint64_t 
 }
 
 /* Count the free of a block whose header says it was counted in this process image. */
-static inline __attribute__((always_inline)) void count_free(struct hp_ahdr *ah)
+static inline __attribute__((always_inline)) void count_free(struct hp_ahdr *ah, uint32_t stack1,
+							     const void *p)
 {
 	uint64_t n = ah->word & SIZE_MASK;
 	int orphan;
@@ -356,8 +403,15 @@ static inline __attribute__((always_inline)) void count_free(struct hp_ahdr *ah)
 						   __ATOMIC_RELAXED);
 			}
 		}
+		if (stack1) {
+			/* heaptrack's temporary: freed with no allocation since it was made. */
+			hp_astack_free(stack1 - 1, n, p == live.last_block);
+			live.last_block = NULL;
+		}
 		live_down(h, tr, n);
 	} else if (orphan) {
+		if (stack1 && hp_g.ready)
+			hp_astack_free(stack1 - 1, n, 0);
 		struct hp_fstat *own = hp_g.ready && hp_g.hdr ? row_ptr(hp_g.hdr, ah->row) : NULL;
 		if (own) {
 			__atomic_fetch_add(&own->own_remote_freed_count, 1, __ATOMIC_RELAXED);
@@ -370,7 +424,7 @@ static inline __attribute__((always_inline)) void count_free(struct hp_ahdr *ah)
 /* ---- the interposed functions ---- */
 
 /* Our own calls go to these, never through the PLT (the executable may define malloc). */
-static void *do_malloc(size_t n)
+static void *do_malloc(size_t n, struct site at)
 {
 	if (HP_UNLIKELY(!ready_real()))
 		return pool_alloc(n);
@@ -380,11 +434,12 @@ static void *do_malloc(size_t n)
 		errno = ENOMEM;
 		return NULL;
 	}
-	char *b = hp_next_malloc(n + HDR);
+	size_t off = (size_t)1 << hdr_shift;
+	char *b = hp_next_malloc(n + off);
 	if (HP_UNLIKELY(!b))
 		return NULL;
-	count_alloc(b + HDR, n, 4);
-	return b + HDR;
+	count_alloc(b + off, n, hdr_shift, at);
+	return b + off;
 }
 
 static void do_free(void *p)
@@ -400,14 +455,14 @@ static void do_free(void *p)
 	}
 	void *base = base_of(p, ah);
 	if (counted_here(ah))
-		count_free(ah);
+		count_free(ah, stack_of(p, ah), p);
 	ah->tag = 0; /* a second free of p is glibc's to diagnose, not ours to misread */
 	hp_next_free(base);
 }
 
 HP_EXPORT void *malloc(size_t n)
 {
-	return do_malloc(n);
+	return do_malloc(n, HERE());
 }
 
 HP_EXPORT void free(void *p)
@@ -430,17 +485,18 @@ HP_EXPORT void *calloc(size_t nmemb, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	char *b = hp_next_calloc(1, n + HDR);
+	size_t off = (size_t)1 << hdr_shift;
+	char *b = hp_next_calloc(1, n + off);
 	if (HP_UNLIKELY(!b))
 		return NULL;
-	count_alloc(b + HDR, n, 4);
-	return b + HDR;
+	count_alloc(b + off, n, hdr_shift, HERE());
+	return b + off;
 }
 
 /* A new tracked block of n bytes holding the first `keep` bytes of old; NULL on failure. */
-static void *move_block(const void *old, size_t keep, size_t n)
+static void *move_block(const void *old, size_t keep, size_t n, struct site at)
 {
-	void *q = do_malloc(n);
+	void *q = do_malloc(n, at);
 	if (q && keep)
 		memcpy(q, old, keep < n ? keep : n);
 	return q;
@@ -448,6 +504,7 @@ static void *move_block(const void *old, size_t keep, size_t n)
 
 HP_EXPORT void *realloc(void *p, size_t n)
 {
+	struct site at = HERE();
 	if (HP_UNLIKELY(!ready_real())) {
 		void *q = pool_alloc(n);
 		if (q && p && in_pool(p))
@@ -461,14 +518,15 @@ HP_EXPORT void *realloc(void *p, size_t n)
 			errno = ENOMEM;
 			return NULL;
 		}
-		char *b = hp_next_realloc(NULL, n + HDR);
+		size_t off = (size_t)1 << hdr_shift;
+		char *b = hp_next_realloc(NULL, n + off);
 		if (!b)
 			return NULL;
-		count_alloc(b + HDR, n, 4);
-		return b + HDR;
+		count_alloc(b + off, n, hdr_shift, at);
+		return b + off;
 	}
 	if (in_pool(p))
-		return n ? move_block(p, pool_size(p), n) : NULL;
+		return n ? move_block(p, pool_size(p), n, at) : NULL;
 	struct hp_ahdr *ah = hdr_of(p);
 	if (!is_ours(ah))
 		return hp_next_realloc(p, n);
@@ -482,21 +540,25 @@ HP_EXPORT void *realloc(void *p, size_t n)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (SHIFT_OF(ah->word) != 4) {
-		/* Aligned block: glibc's realloc would not keep the alignment either. */
-		void *q = move_block(p, ah->word & SIZE_MASK, n);
+	unsigned shift = SHIFT_OF(ah->word);
+	if (shift != hdr_shift) {
+		/* Aligned block (glibc's realloc would not keep the alignment either), or one
+		 * made before start-up chose the offset. */
+		void *q = move_block(p, ah->word & SIZE_MASK, n, at);
 		if (q)
 			do_free(p);
 		return q;
 	}
 	struct hp_ahdr old = *ah;
-	char *b = hp_next_realloc(base, n + HDR);
+	uint32_t stack1 = stack_of(p, ah);
+	size_t off = (size_t)1 << shift;
+	char *b = hp_next_realloc(base, n + off);
 	if (!b)
 		return NULL; /* the old block and its header are untouched */
 	if (counted_here(&old))
-		count_free(&old);
-	count_alloc(b + HDR, n, 4);
-	return b + HDR;
+		count_free(&old, stack1, p);
+	count_alloc(b + off, n, shift, at);
+	return b + off;
 }
 
 HP_EXPORT void *reallocarray(void *p, size_t nmemb, size_t size)
@@ -522,7 +584,7 @@ static unsigned log2_ceil(size_t v)
 /* The aligned family: the real function of the same kind, asked for `offset` more bytes, where
  * offset (>= 16) is the alignment rounded up to a power of two; the program's pointer is the
  * real block + offset, so it has the alignment and room for the header before it. */
-static void *aligned_common(int kind, size_t align, size_t n, int *err)
+static void *aligned_common(int kind, size_t align, size_t n, int *err, struct site at)
 {
 	*err = 0;
 	if (HP_UNLIKELY(!ready_real())) {
@@ -532,7 +594,8 @@ static void *aligned_common(int kind, size_t align, size_t n, int *err)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	if (kind == K_VALLOC || kind == K_PVALLOC)
 		align = page;
-	unsigned shift = log2_ceil(align > HDR ? align : HDR);
+	size_t least = (size_t)1 << hdr_shift;
+	unsigned shift = log2_ceil(align > least ? align : least);
 	if (!tracking() || shift >= 48) {
 		switch (kind) {
 		case K_POSIX: {
@@ -563,14 +626,14 @@ static void *aligned_common(int kind, size_t align, size_t n, int *err)
 	}
 	if (!b)
 		return NULL;
-	count_alloc(b + off, n, shift);
+	count_alloc(b + off, n, shift, at);
 	return b + off;
 }
 
 HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
 	int err;
-	void *q = aligned_common(K_POSIX, align, n, &err);
+	void *q = aligned_common(K_POSIX, align, n, &err, HERE());
 	if (q)
 		*out = q;
 	return q ? 0 : err;
@@ -579,25 +642,25 @@ HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 HP_EXPORT void *aligned_alloc(size_t align, size_t n)
 {
 	int err;
-	return aligned_common(K_ALIGNED, align, n, &err);
+	return aligned_common(K_ALIGNED, align, n, &err, HERE());
 }
 
 HP_EXPORT void *memalign(size_t align, size_t n)
 {
 	int err;
-	return aligned_common(K_MEMALIGN, align, n, &err);
+	return aligned_common(K_MEMALIGN, align, n, &err, HERE());
 }
 
 HP_EXPORT void *valloc(size_t n)
 {
 	int err;
-	return aligned_common(K_VALLOC, 0, n, &err);
+	return aligned_common(K_VALLOC, 0, n, &err, HERE());
 }
 
 HP_EXPORT void *pvalloc(size_t n)
 {
 	int err;
-	return aligned_common(K_PVALLOC, 0, n, &err);
+	return aligned_common(K_PVALLOC, 0, n, &err, HERE());
 }
 
 HP_EXPORT size_t malloc_usable_size(void *p)
@@ -621,8 +684,16 @@ HP_EXPORT size_t malloc_usable_size(void *p)
 void hp_alloc_thread_end(void)
 {
 	struct hp_tstate *ts = hp_tls.ts;
-	if (hp_g.hdr && ts && (hp_g.modes & HP_MODE_ALLOC))
-		live_flush(hp_g.hdr, ts->trec->peak_live_est);
+	struct hp_region_header *h = hp_g.hdr;
+	if (h && ts && (hp_g.modes & HP_MODE_ALLOC))
+		live_flush(h, ts->trec->peak_live_est);
+	if (h && (hp_g.modes & HP_MODE_ALLOC_STACKS)) {
+		/* The peak is now (nothing freed since): take it exactly. */
+		int64_t peak = __atomic_load_n(&h->peak_live_bytes, __ATOMIC_RELAXED);
+		if (__atomic_load_n(&h->live_bytes, __ATOMIC_RELAXED) >= peak)
+			hp_astack_peak(h, peak, 1);
+		hp_astack_thread_end();
+	}
 }
 
 /* In a forked child with its new region: blocks from the parent's image are not counted again
@@ -631,6 +702,8 @@ void hp_alloc_after_fork(void)
 {
 	alloc_gen++;
 	live.delta = live.seen = 0;
+	live.last_block = NULL;
+	hp_astack_after_fork();
 	live.started = 1; /* the child's total starts at 0 */
 }
 
@@ -642,6 +715,11 @@ __attribute__((constructor(102))) static void alloc_init(void)
 	if (!h || !(hp_g.modes & HP_MODE_ALLOC))
 		return;
 	struct hp_own own = hp_own_begin();
+	if (hp_g.modes & HP_MODE_ALLOC_STACKS) {
+		hdr_shift = 5;
+		live_slack = 4096;
+		hp_astack_init();
+	}
 	struct hp_alloc_counts *o = &h->orphan_alloc;
 	__atomic_fetch_add(&o->alloc_count, early.alloc_count, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&o->alloc_bytes, early.alloc_bytes, __ATOMIC_RELAXED);

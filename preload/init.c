@@ -58,6 +58,8 @@ static void read_settings(void)
 		modes |= HP_MODE_ALLOC;
 	if (hp_env_bool("HOTPATH_ALLOC_SELF", 0))
 		modes |= HP_MODE_ALLOC | HP_MODE_ALLOC_SELF;
+	if (hp_env_bool("HOTPATH_ALLOC_STACKS", 0))
+		modes |= HP_MODE_ALLOC | HP_MODE_ALLOC_STACKS;
 	/* data flow and concurrency (chan.c, locks.c): on unless switched off */
 	modes |= hp_env_bool("HOTPATH_CHANNELS", 1) ? HP_MODE_CHANNELS : 0;
 	modes |= hp_env_bool("HOTPATH_LOCKS", 1) ? HP_MODE_LOCKS : 0;
@@ -283,13 +285,12 @@ HP_EXPORT void pthread_exit(void *ret)
 /* ---- exec: keep the children profiled, mark this image as replaced ---- */
 
 /* Settings the children need: taken from our environment at start-up. */
-static const char *const carried[] = {"HOTPATH_SESSION",   "HOTPATH_REGION_SIZE",
-				      "HOTPATH_ALLOC",	   "HOTPATH_ALLOC_SELF",
-				      "HOTPATH_DEBUG",	   "HOTPATH_FUNCTIONS",
-				      "HOTPATH_DISABLE",   "HOTPATH_FUNCTIONS_MAX",
-				      "HOTPATH_CHANNELS",  "HOTPATH_LOCKS",
-				      "HOTPATH_LOCK_HOLD", "HOTPATH_SAMPLE",
-				      "HOTPATH_SAMPLE_HZ", NULL};
+static const char *const carried[] = {
+	"HOTPATH_SESSION",    "HOTPATH_REGION_SIZE",   "HOTPATH_ALLOC",
+	"HOTPATH_ALLOC_SELF", "HOTPATH_DEBUG",	       "HOTPATH_FUNCTIONS",
+	"HOTPATH_DISABLE",    "HOTPATH_FUNCTIONS_MAX", "HOTPATH_CHANNELS",
+	"HOTPATH_LOCKS",      "HOTPATH_LOCK_HOLD",     "HOTPATH_SAMPLE",
+	"HOTPATH_SAMPLE_HZ",  "HOTPATH_ALLOC_STACKS",  NULL};
 
 /* The carried settings as they were at start-up (NAME=value), copied: a program that clears
  * its environment (env -i, clearenv) before an exec still hands them on, so that its child

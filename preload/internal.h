@@ -197,6 +197,16 @@ void hp_main_end(int status);
 void hp_alloc_thread_end(void); /* the calling thread ends: flush its live-bytes delta */
 void hp_alloc_after_fork(void); /* forked child, after its region exists */
 
+/* alloc_stacks.c: allocation stacks (HP_MODE_ALLOC_STACKS), for alloc.c */
+void hp_astack_init(void);
+/* The stack id of the allocation whose hook returns to `ra` with stack pointer `sp`. */
+uint32_t hp_astack_take(uint64_t ra, uint64_t sp);
+void hp_astack_alloc(uint32_t id, uint64_t n);
+void hp_astack_free(uint32_t id, uint64_t n, int temporary);
+void hp_astack_peak(struct hp_region_header *h, int64_t peak, int force);
+void hp_astack_thread_end(void);
+void hp_astack_after_fork(void);
+
 /* thread_names.c: data flow and concurrency (locks.c, chan.c; see docs/dataflow.md) */
 void hp_flow_start(void);		/* after hp_g.ready: map the indexes, switch the hooks on */
 void hp_flow_after_fork(int region_ok); /* forked child: forget the parent's rows */

@@ -43,6 +43,8 @@ static const struct {
 	[HP_T_CPU_SAMPLES] = {sizeof(struct hp_cpu_sample_rec), 0},
 	[HP_T_TREE] = {sizeof(struct hp_tree_node), 0},	 /* hp_g.tree_nodes */
 	[HP_T_HIST] = {sizeof(struct hp_hist_chunk), 0}, /* with HP_T_FSTATS: what is left */
+	/* alloc_stacks.c: a row per stack row, only when allocation stacks are recorded */
+	[HP_T_ALLOC_STACKS] = {sizeof(struct hp_alloc_stack_rec), 0},
 };
 
 /* Histogram chunks planned per function row when the rest of the region is split between the
@@ -62,6 +64,7 @@ static uint32_t stack_capacity(int t, uint64_t size)
 	case HP_T_STACK_FRAMES: return (uint32_t)frames;
 	case HP_T_STACK_INDEX: return (uint32_t)index;
 	case HP_T_CPU_SAMPLES: return (uint32_t)stacks;
+	case HP_T_ALLOC_STACKS: return hp_g.modes & HP_MODE_ALLOC_STACKS ? (uint32_t)stacks : 1;
 	}
 	return 0;
 }
@@ -176,6 +179,9 @@ static int layout_tables(struct hp_region_header *h, uint64_t size)
 	 * them reserved now, until their writers reserve as they go. */
 	for (int t = HP_T_STACKS; rc == 0 && t <= HP_T_CPU_SAMPLES; t++)
 		rc = table_back(h, &h->tables[t], h->tables[t].capacity);
+	if (rc == 0)
+		rc = table_back(h, &h->tables[HP_T_ALLOC_STACKS],
+				h->tables[HP_T_ALLOC_STACKS].capacity);
 	if (rc < 0)
 		return rc;
 	for (int k = 0; k < HP_IO_KINDS; k++) {
@@ -187,6 +193,8 @@ static int layout_tables(struct hp_region_header *h, uint64_t size)
 	struct hp_stack_rec *s0 = hp_table_row(h, HP_T_STACKS, 0);
 	s0->hash = 1;
 	h->tables[HP_T_STACKS].claimed = 1;
+	/* Allocation stack rows are indexed by stack id: all of them are in use. */
+	h->tables[HP_T_ALLOC_STACKS].claimed = h->tables[HP_T_ALLOC_STACKS].capacity;
 	return 0;
 }
 

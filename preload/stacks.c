@@ -99,8 +99,18 @@ static uint32_t stack_find(struct hp_region_header *hd, const uint64_t *f, uint3
 
 uint32_t hp_stack_intern(const uint64_t *frames, uint32_t n, uint16_t flags, int from_signal)
 {
-	struct hp_region_header *hd = hp_g.hdr;
+	int folded;
 	(void)from_signal; /* every path here is async-signal-safe */
+	uint32_t id = hp_stack_intern_folded(frames, n, flags, &folded);
+	if (folded && hp_g.hdr) /* the CPU sampler's count; allocations count their own */
+		__atomic_fetch_add(&hp_g.hdr->stacks_folded, 1, __ATOMIC_RELAXED);
+	return id;
+}
+
+uint32_t hp_stack_intern_folded(const uint64_t *frames, uint32_t n, uint16_t flags, int *folded)
+{
+	struct hp_region_header *hd = hp_g.hdr;
+	*folded = 0;
 	if (!hd || !n)
 		return 0;
 	if (n > HP_STACK_DEPTH_MAX)
@@ -109,7 +119,7 @@ uint32_t hp_stack_intern(const uint64_t *frames, uint32_t n, uint16_t flags, int
 	if (HP_LIKELY(id != UINT32_MAX))
 		return id;
 	/* Full: the longest prefix (outermost frames) already known stands for the stack. */
-	__atomic_fetch_add(&hd->stacks_folded, 1, __ATOMIC_RELAXED);
+	*folded = 1;
 	for (uint32_t m = n - 1; m > 0; m--) {
 		id = stack_find(hd, frames, m, 0, 0);
 		if (id != UINT32_MAX)

@@ -13,6 +13,8 @@
  * (counted in hp_region_header.stacks_folded), and id 0, the empty stack, when none is known.
  * Lock-free and allocation-free: safe in a signal handler (`from_signal`). */
 uint32_t hp_stack_intern(const uint64_t *frames, uint32_t n, uint16_t flags, int from_signal);
+/* The same, and *folded says whether the stack was recorded shorter than asked (table full). */
+uint32_t hp_stack_intern_folded(const uint64_t *frames, uint32_t n, uint16_t flags, int *folded);
 
 /* unwind.c: libunwind. hp_unwind_init once at start-up (0, or -1 when it cannot be used);
  * hp_unwind_thread_init on every thread before its first signal (libunwind sets up its
@@ -26,5 +28,14 @@ void hp_unwind_thread_init(void);
  * Async-signal-safe once hp_unwind_thread_init ran on this thread; re-entry on one thread
  * (a signal while this thread unwinds) returns the PC alone. */
 uint32_t hp_unwind_signal(void *ucontext, uint64_t *frames, uint32_t max, uint16_t *flags);
+
+/* The stack of the frame that called one of our hooks (alloc_stacks.c): that frame returns to
+ * `ra` and its stack pointer is `sp` (the hook's canonical frame address). Up to `max` frames,
+ * INNERMOST FIRST: ras[i] is the return address into frame i (ras[0] == ra) and sps[i] that
+ * frame's stack pointer. Returns the depth, at least 1 (`ra` alone, HP_STACK_CUT, when
+ * libunwind is not set up or this thread is already inside it: a signal handler's allocation
+ * during an unwind). Not for signal handlers of ours; keeps errno. */
+uint32_t hp_unwind_caller(uint64_t ra, uint64_t sp, uint64_t *ras, uint64_t *sps, uint32_t max,
+			  uint16_t *flags);
 
 #endif

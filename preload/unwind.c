@@ -23,6 +23,8 @@ static __thread uint32_t unwinding __attribute__((tls_model("initial-exec")));
 
 int hp_unwind_init(void)
 {
+	if (ready)
+		return 0;
 	hp_tls.guard++;
 	int rc = unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 	hp_tls.guard--;
@@ -105,5 +107,73 @@ uint32_t hp_unwind_signal(void *ucontext, uint64_t *frames, uint32_t max, uint16
 	}
 	for (uint32_t i = 0; i < n; i++)
 		frames[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* From the cursor at the hook's caller: frames innermost first, each with the stack pointer of
+ * its frame. */
+static uint32_t walk_caller(unw_cursor_t *c, uint64_t *ras, uint64_t *sps, uint32_t max,
+			    uint16_t *flags)
+{
+	uint32_t n = 0;
+	for (;;) {
+		unw_word_t ip = 0, sp = 0;
+		if (unw_get_reg(c, UNW_REG_IP, &ip) < 0 || !ip ||
+		    unw_get_reg(c, UNW_REG_SP, &sp) < 0)
+			break;
+		if (n == max) {
+			*flags |= HP_STACK_TRUNCATED;
+			break;
+		}
+		ras[n] = ip;
+		sps[n] = sp;
+		n++;
+		int r = unw_step(c);
+		if (r <= 0) {
+			if (r < 0)
+				*flags |= HP_STACK_CUT;
+			break;
+		}
+	}
+	return n;
+}
+
+uint32_t hp_unwind_caller(uint64_t ra, uint64_t sp, uint64_t *ras, uint64_t *sps, uint32_t max,
+			  uint16_t *flags)
+{
+	unw_context_t ctx;
+	unw_cursor_t c;
+	uint32_t n = 0;
+	*flags = 0;
+	if (max > HP_STACK_DEPTH_MAX)
+		max = HP_STACK_DEPTH_MAX;
+	if (!max)
+		return 0;
+	if (ready && !unwinding) {
+		struct hp_own own = hp_own_begin(); /* libunwind's calls are not the program's */
+		unwinding++;
+		if (unw_getcontext(&ctx) == 0 && unw_init_local(&c, &ctx) == 0) {
+			/* Our own frames first (this one, the hook's): step until the caller's. */
+			for (int skip = 0; skip < 8; skip++) {
+				unw_word_t ip = 0, s = 0;
+				unw_get_reg(&c, UNW_REG_IP, &ip);
+				unw_get_reg(&c, UNW_REG_SP, &s);
+				if (ip == ra && s == sp) {
+					n = walk_caller(&c, ras, sps, max, flags);
+					break;
+				}
+				if (unw_step(&c) <= 0)
+					break;
+			}
+		}
+		unwinding--;
+		hp_own_end(own);
+	}
+	if (!n) {
+		ras[0] = ra;
+		sps[0] = sp;
+		n = 1;
+		*flags |= HP_STACK_CUT;
+	}
 	return n;
 }

@@ -16,7 +16,7 @@
 #include "hp/hist.h"
 
 #define HP_REGION_MAGIC 0x314e4745525048ull /* "HPREGN1\0" read as little-endian */
-#define HP_REGION_VERSION 7		    /* docs/region.md lists them all */
+#define HP_REGION_VERSION 8		    /* docs/region.md lists them all */
 #define HP_REGION_PREFIX "hotpath-"	    /* file name prefix under /dev/shm */
 #define HP_REGION_DIR "/dev/shm"
 
@@ -35,15 +35,16 @@ enum hp_state {
 
 /* What the writer records: bits of hp_region_header.modes. */
 enum hp_mode {
-	HP_MODE_TIMING = 1u << 0,     /* function enter/exit timing */
-	HP_MODE_ALLOC = 1u << 1,      /* malloc family */
-	HP_MODE_ALLOC_SELF = 1u << 2, /* allocations attributed to the innermost function only */
-	HP_MODE_CHANNELS = 1u << 3,   /* pipes, queues, sockets, read/write */
-	HP_MODE_LOCKS = 1u << 4,      /* pthread mutex / rwlock / cond / spin */
-	HP_MODE_PATCH = 1u << 5,      /* functions patched at run time */
-	HP_MODE_NO_HOLD = 1u << 6,    /* locks: skip hold-time tracking */
-	HP_MODE_SAMPLE = 1u << 7,     /* CPU sampling (sample.c): hp_region_header.sample_* */
-	HP_MODE_TREE = 1u << 8,	      /* calling-context tree of timed functions (HP_T_TREE) */
+	HP_MODE_TIMING = 1u << 0,	/* function enter/exit timing */
+	HP_MODE_ALLOC = 1u << 1,	/* malloc family */
+	HP_MODE_ALLOC_SELF = 1u << 2,	/* allocations attributed to the innermost function only */
+	HP_MODE_CHANNELS = 1u << 3,	/* pipes, queues, sockets, read/write */
+	HP_MODE_LOCKS = 1u << 4,	/* pthread mutex / rwlock / cond / spin */
+	HP_MODE_PATCH = 1u << 5,	/* functions patched at run time */
+	HP_MODE_NO_HOLD = 1u << 6,	/* locks: skip hold-time tracking */
+	HP_MODE_SAMPLE = 1u << 7,	/* CPU sampling (sample.c): hp_region_header.sample_* */
+	HP_MODE_TREE = 1u << 8,		/* calling-context tree of timed functions (HP_T_TREE) */
+	HP_MODE_ALLOC_STACKS = 1u << 9, /* a call stack per allocation (HP_T_ALLOC_STACKS) */
 };
 
 /* Flags in hp_region_header.flags: facts the writer noticed. */
@@ -75,6 +76,7 @@ enum hp_table_id {
 	HP_T_CPU_SAMPLES,  /* struct hp_cpu_sample_rec: CPU samples per (thread, stack) */
 	HP_T_TREE,	   /* struct hp_tree_node: the calling-context tree, per thread */
 	HP_T_HIST,	   /* struct hp_hist_chunk: one octave of one fstat row's histogram */
+	HP_T_ALLOC_STACKS, /* struct hp_alloc_stack_rec: row i counts the allocations of stack i */
 	HP_T_COUNT,
 	HP_T_MAX = 16 /* slots reserved in the header */
 };
@@ -139,7 +141,12 @@ struct hp_region_header {
 	 * start-up finished, after a thread's end), relaxed atomics. Process totals = these + the
 	 * sum of the thread rows. */
 	struct hp_alloc_counts orphan_alloc;
-	uint64_t reserved_mem[2];
+	/* alloc_stacks.c (HP_MODE_ALLOC_STACKS): the process's live bytes when the per-stack
+	 * peak_bytes were last taken (the peak so far, within a 64th), and the allocations whose
+	 * stack was recorded shorter (a prefix, or the empty stack 0) because the stack table was
+	 * full. Relaxed atomics. */
+	int64_t stacks_peak_live;
+	uint64_t alloc_stacks_dropped;
 
 	uint32_t argc;
 	uint32_t cmdline_len;  /* bytes used in cmdline: argc NUL-terminated strings back to back */
@@ -150,8 +157,8 @@ struct hp_region_header {
 	/* sample.c: CPU sampling (HP_MODE_SAMPLE). sample_hz is the rate asked for (samples per
 	 * second of a thread's CPU time); sample_state an enum hp_sample_state. Relaxed atomics:
 	 * samples_lost counts timer expiries not recorded (re-entered unwinder, no thread state,
-	 * full per-thread table), stacks_folded the stacks recorded as a shorter prefix because
-	 * the stack table was full. */
+	 * full per-thread table), stacks_folded the samples recorded as a shorter prefix because
+	 * the stack table was full (allocations count theirs in alloc_stacks_dropped). */
 	uint32_t sample_hz;
 	uint32_t sample_state;
 	uint64_t samples_lost;
@@ -380,6 +387,19 @@ enum {
 };
 #define HP_STACK_DEPTH_MAX 128
 
+/* HP_T_ALLOC_STACKS (HP_MODE_ALLOC_STACKS): the allocations made with one call stack. Row i
+ * belongs to stack id i (a row of HP_T_STACKS; the table has as many rows), so no key: a row
+ * of zeros is a stack that allocated nothing (a CPU sample's, or none yet). Stacks are taken
+ * at the allocating call (alloc_stacks.c): every frame, the innermost included, is a return
+ * address minus one, and the allocator's own frames are left out. Shared by every thread:
+ * relaxed atomic adds. Live = alloc - free. */
+struct hp_alloc_stack_rec {
+	uint64_t alloc_count, alloc_bytes; /* allocations made with this stack, bytes asked for */
+	uint64_t free_count, free_bytes;   /* of those, freed (by any thread) */
+	uint64_t temporary_count; /* freed by the allocating thread with no allocation between */
+	int64_t peak_bytes;	  /* its live bytes when the process's peak was last taken */
+	uint64_t reserved[2];
+};
 /* HP_T_CPU_SAMPLES: samples of one stack on one thread. Written by that thread only (its
  * signal handler). Key: `stack1`. */
 struct hp_cpu_sample_rec {

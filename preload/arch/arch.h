@@ -10,6 +10,10 @@
  *   hp_arch_add_local(p, v)   *p += v in one instruction: atomic with respect to a signal
  *                             handler on the same thread (not to other threads)
  *   hp_arch_ucontext_pc(uc)   the interrupted program counter of a signal's ucontext_t
+ *   hp_arch_frame_cfa(fa)     a library function's caller's stack pointer after the return,
+ *                             from the function's __builtin_frame_address(0)
+ *   hp_arch_ra_slot(sp)       where the return address into a frame whose stack pointer is sp
+ *                             was stored by the call (alloc_stacks.c's cache checks it)
  *   HP_ARCH_GLIBC_BASE        glibc's first symbol version on this architecture (locks.c
  *                             reaches glibc's own lock functions through it before start-up)
  *   HP_ARCH_GLIBC_COND        the version of pthread_cond_* with today's object layout

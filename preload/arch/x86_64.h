@@ -35,6 +35,20 @@ static inline uint64_t hp_arch_ucontext_pc(const void *ucontext)
 	return (uint64_t)((const ucontext_t *)ucontext)->uc_mcontext.gregs[REG_RIP];
 }
 
+/* Frames (alloc_stacks.c): a function of ours keeps a frame pointer (-fno-omit-frame-pointer),
+ * so from its __builtin_frame_address(0) its caller's stack pointer after the return (the
+ * canonical frame address) is 16 bytes up: saved %rbp, then the return address. In any frame,
+ * the return address into the caller sits just below that caller's stack pointer. */
+static inline uint64_t hp_arch_frame_cfa(const void *frame)
+{
+	return (uint64_t)frame + 16;
+}
+
+static inline uint64_t hp_arch_ra_slot(uint64_t caller_sp)
+{
+	return caller_sp - 8;
+}
+
 #define HP_ARCH_GLIBC_BASE "GLIBC_2.2.5"
 #define HP_ARCH_GLIBC_COND "GLIBC_2.3.2"
 

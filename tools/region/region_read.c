@@ -27,6 +27,7 @@ static const uint32_t row_sizes[HP_T_COUNT] = {
 	[HP_T_CPU_SAMPLES] = sizeof(struct hp_cpu_sample_rec),
 	[HP_T_TREE] = sizeof(struct hp_tree_node),
 	[HP_T_HIST] = sizeof(struct hp_hist_chunk),
+	[HP_T_ALLOC_STACKS] = sizeof(struct hp_alloc_stack_rec),
 };
 
 int hp_rregion_check(const void *base, size_t size, char *err, size_t errlen)
