@@ -206,6 +206,7 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 		    !strncmp(environ[i], "HOTPATH_REGION_SIZE=", 20) ||
 		    !strncmp(environ[i], "HOTPATH_ALLOC=", 14) ||
 		    !strncmp(environ[i], "HOTPATH_ALLOC_SELF=", 19) ||
+		    !strncmp(environ[i], "HOTPATH_ALLOC_STACKS=", 21) ||
 		    !strncmp(environ[i], "HOTPATH_EXEC_GEN=", 17) ||
 		    !strncmp(environ[i], "HOTPATH_FUNCTIONS=", 18) ||
 		    !strncmp(environ[i], "HOTPATH_FUNCTIONS_MAX=", 22) ||
@@ -230,6 +231,7 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 	asprintf(&env[o++], "HOTPATH_REGION_SIZE=%llu", (unsigned long long)s->region_mib);
 	asprintf(&env[o++], "HOTPATH_ALLOC=%s", s->alloc ? "true" : "false");
 	asprintf(&env[o++], "HOTPATH_ALLOC_SELF=%s", s->alloc_self ? "true" : "false");
+	asprintf(&env[o++], "HOTPATH_ALLOC_STACKS=%s", s->alloc_stacks ? "true" : "false");
 	asprintf(&env[o++], "HOTPATH_CHANNELS=%s",
 		 s->channels ? "true" : "false"); /* dataflow.md */
 	asprintf(&env[o++], "HOTPATH_LOCKS=%s", s->locks ? "true" : "false");

@@ -45,6 +45,10 @@ static const struct setting table[] = {
 	 "track heap allocations per function and thread"},
 	{"alloc_self", "HOTPATH_ALLOC_SELF", "alloc-self", 0, T_BOOL, OFF(alloc_self), 0, 0,
 	 "false", NULL, "attribute allocations to the innermost function only (implies --alloc)"},
+	{"alloc_stacks", "HOTPATH_ALLOC_STACKS", "alloc-stacks", 0, T_BOOL, OFF(alloc_stacks), 0, 0,
+	 "false", NULL,
+	 "record the call stack of every allocation: leaks, peak and temporaries by stack "
+	 "(implies --alloc; docs/memory.md)"},
 	{"region_size", "HOTPATH_REGION_SIZE", "region-size", 0, T_U64, OFF(region_mib), 4, 65536,
 	 "64", "MIB", "size of each process's shared-memory region in MiB"},
 	{"keep_regions", "HOTPATH_KEEP_REGIONS", "keep-regions", 0, T_BOOL, OFF(keep_regions), 0, 0,
@@ -98,8 +102,9 @@ static const struct setting table[] = {
 	 "upper bounds (seconds) of the /metrics duration histogram buckets"},
 	/* CPU sampling (docs/cpu.md) */
 	{"flame", "HOTPATH_FLAME", "flame", 0, T_FLAME, OFF(flame), 0, 0, "auto", "WHAT",
-	 "what --format folded or svg draws: cpu (the CPU samples) or auto (the call tree when "
-	 "functions are timed, else cpu)"},
+	 "what --format folded or svg draws: cpu (the CPU samples), alloc, leak or peak (bytes by "
+	 "allocation stack, with --alloc-stacks) or auto (the call tree when functions are timed, "
+	 "else cpu)"},
 	{"sample", "HOTPATH_SAMPLE", "sample", 0, T_BOOL, OFF(sample), 0, 0, "true", NULL,
 	 "sample where CPU time goes, in every thread (--no-sample: off)"},
 	{"sample_hz", "HOTPATH_SAMPLE_HZ", "sample-hz", 0, T_U64, OFF(sample_hz), 1, 100000, "100",
@@ -152,8 +157,13 @@ static int apply(struct hp_settings *s, const struct setting *t, const char *v, 
 	case T_FLAME:
 		if (!strcmp(v, "auto") || !strcmp(v, "cpu")) {
 			*(int *)field = !strcmp(v, "cpu") ? HP_FLAME_CPU : HP_FLAME_AUTO;
+		} else if (!strcmp(v, "alloc") || !strcmp(v, "leak") || !strcmp(v, "peak")) {
+			*(int *)field = !strcmp(v, "alloc")  ? HP_FLAME_ALLOC
+					: !strcmp(v, "leak") ? HP_FLAME_LEAK
+							     : HP_FLAME_PEAK;
 		} else {
-			snprintf(why, sizeof(why), "expected cpu or auto, got '%s'", v);
+			snprintf(why, sizeof(why),
+				 "expected cpu, alloc, leak, peak or auto, got '%s'", v);
 			rc = -1;
 		}
 		break;
@@ -457,7 +467,7 @@ int hp_settings_flags_cmd(struct hp_settings *s, unsigned cmd, int argc, char **
 			return -1;
 		(*i)++;
 	}
-	if (s->alloc_self)
+	if (s->alloc_self || s->alloc_stacks)
 		s->alloc = 1;
 	return 0;
 }

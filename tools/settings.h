@@ -14,7 +14,7 @@ struct hp_settings {
 	uint64_t limit;	     /* 0 = all */
 	uint64_t timeout_ms; /* 0 = none */
 	char *output;	     /* NULL = stderr */
-	int alloc, alloc_self;
+	int alloc, alloc_self, alloc_stacks;
 	uint64_t region_mib;
 	int keep_regions;
 	char *config_path; /* the file that was read, NULL when none */

@@ -93,7 +93,23 @@ void hp_proc_free(struct hp_proc *p)
 	hp_patch_info_free(p->patch);
 	hp_cpu_info_free(p->cpu); /* region_cpu.c */
 	hp_tree_free(p->tree);	  /* model_tree.c */
+	hp_mem_stacks_free(&p->mem);
 	memset(p, 0, sizeof(*p));
+}
+
+void hp_mem_stacks_free(struct hp_mem *m)
+{
+	for (size_t i = 0; m->stacks && i < m->nstacks; i++) {
+		for (size_t k = 0; k < m->stacks[i].nframes; k++) {
+			free(m->stacks[i].frames[k].name);
+			free(m->stacks[i].frames[k].module);
+			free(m->stacks[i].frames[k].file);
+		}
+		free(m->stacks[i].frames);
+	}
+	free(m->stacks);
+	m->stacks = NULL;
+	m->nstacks = 0;
 }
 
 void hp_mem_add_leak(struct hp_mem *m, const char *name, uint64_t bytes, uint64_t count)

@@ -71,6 +71,21 @@ struct hp_mem_leak {
 	char name[160]; /* function that allocated the blocks, "(outside measured functions)" */
 	uint64_t bytes, count; /* still live at exit (or now, for a running process) */
 };
+/* Allocation stacks (region_astacks.c, HP_MODE_ALLOC_STACKS; docs/memory.md). */
+struct hp_mem_frame {
+	char *name;   /* demangled function, "0x…" when no symbol covers the address */
+	char *module; /* path of the ELF object, NULL when unknown */
+	char *file;   /* source file of the call, NULL when unknown */
+	int line;
+};
+struct hp_mem_stack {
+	struct hp_mem_frame *frames; /* OUTERMOST FIRST, the allocator's own frames left out */
+	size_t nframes;
+	uint64_t alloc_count, alloc_bytes, free_count, free_bytes;
+	uint64_t live_count, live_bytes; /* at exit (or now, for a running process) */
+	uint64_t peak_bytes;		 /* live when the process's peak was taken */
+	uint64_t temporary_count;	 /* freed by the same thread with no allocation between */
+};
 struct hp_mem {
 	int valid;
 	uint64_t alloc_count, alloc_bytes, free_count, free_bytes;
@@ -78,7 +93,12 @@ struct hp_mem {
 	struct hp_alloc_counts outside;		/* calls made outside measured functions */
 	struct hp_mem_leak leaks[HP_MEM_LEAKS]; /* by bytes, descending */
 	int nleaks;
+	int has_stacks;		     /* recorded with allocation stacks */
+	struct hp_mem_stack *stacks; /* by alloc_bytes, descending */
+	size_t nstacks;
+	uint64_t stacks_dropped; /* allocations recorded under a shorter stack (table full) */
 };
+void hp_mem_stacks_free(struct hp_mem *m);
 
 enum hp_proc_state { HP_PS_RUNNING, HP_PS_EXITED, HP_PS_SIGNALED, HP_PS_EXECED, HP_PS_VANISHED };
 

@@ -449,7 +449,9 @@ int hp_proc_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, i
 	if (hp_tree_from_region(r, sym, out) < 0) /* the call tree (region_tree.c) */
 		return -ENOMEM;
 	hp_mem_from_region(r, sym, out); /* memory totals in alloc mode (region_mem.c) */
-	hp_patch_from_region(r, out);	 /* patched functions (region_patch.c) */
+	if (hp_astacks_from_region(r, sym, out) < 0) /* allocation stacks (region_astacks.c) */
+		return -ENOMEM;
+	hp_patch_from_region(r, out); /* patched functions (region_patch.c) */
 	if (hp_cpu_from_region(r, sym, want_lines, out) < 0) /* CPU samples (region_cpu.c) */
 		return -ENOMEM;
 	if (hp_flow_from_region(r, sym, want_lines, out) <

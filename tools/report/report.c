@@ -6,6 +6,7 @@
 
 #include "json.h"
 #include "report_int.h"
+#include "report_astacks.h"
 #include "report_cpu.h"
 #include "report_pprof.h"
 #include "report_tree.h"
@@ -36,6 +37,10 @@ int hp_report_render(FILE *f, const struct hp_proc *p, const struct hp_report_op
 		old = uselocale(loc);
 	if (opts.format == HP_FMT_PPROF) {
 		rc = hp_pprof_write(f, p); /* report_pprof.c */
+	} else if ((opts.format == HP_FMT_FOLDED || opts.format == HP_FMT_SVG) &&
+		   (opts.flame == HP_FLAME_ALLOC || opts.flame == HP_FLAME_LEAK ||
+		    opts.flame == HP_FLAME_PEAK)) {
+		rc = hp_astacks_flame(f, p, opts.format, opts.flame); /* report_astacks.c */
 	} else if (opts.format == HP_FMT_JSON || opts.format == HP_FMT_JSON_PRETTY) {
 		struct hp_jw w;
 		hp_jw_init(&w, f, opts.format == HP_FMT_JSON_PRETTY);

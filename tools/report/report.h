@@ -26,7 +26,9 @@ struct hp_report_opts {
 enum { HP_FMT_TABLE, HP_FMT_JSON, HP_FMT_JSON_PRETTY, HP_FMT_PPROF, HP_FMT_FOLDED, HP_FMT_SVG };
 /* HP_FMT_FOLDED: Brendan Gregg's folded stacks ("a;b;c 12" per line), for flamegraph.pl,
  * inferno or speedscope. HP_FLAME_AUTO picks the CPU samples while they are the only stacks. */
-enum { HP_FLAME_AUTO, HP_FLAME_CPU };
+enum { HP_FLAME_AUTO, HP_FLAME_CPU, HP_FLAME_ALLOC, HP_FLAME_LEAK, HP_FLAME_PEAK };
+/* HP_FLAME_ALLOC, _LEAK, _PEAK: bytes allocated, live at exit, live at the peak, by allocation
+ * stack (report_astacks.h; needs --alloc-stacks). */
 
 /* Render the whole report (top process and its children). Table: the hotpath-rs layout on
  * `f`; JSON: the documented schema (docs/json.md). `o` NULL means a table with P95. Returns 0,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_astacks.h"
 #include "report_load.h"
 #include "report_mem.h"
 #include "textfmt.h"
@@ -258,6 +259,7 @@ void hp_mem_json(struct hp_jw *w, const struct hp_proc *p)
 		w->pretty = pretty;
 	}
 	hp_jw_arr_end(w);
+	hp_astacks_json(w, m); /* "stacks_dropped", "stacks" (report_astacks.c) */
 	hp_jw_obj_end(w);
 }
 

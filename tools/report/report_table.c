@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hp/region.h"
+#include "report_astacks.h"
 #include "report_cpu.h"
 #include "report_flow.h"
 #include "report_int.h"
@@ -258,6 +259,8 @@ static int print_proc(FILE *f, const struct hp_proc *p, const struct hp_report_o
 		if (alloc && (p->mem.valid ? hp_mem_print(f, p) : print_alloc(f, p, o)) < 0)
 			return -ENOMEM;
 	}
+	if (hp_astacks_print(f, p, o->limit) < 0) /* leaks, peak, temporaries by stack */
+		return -ENOMEM;
 	if (hp_cpu_print(f, p, o->limit) < 0) /* where CPU time went (report_cpu.c) */
 		return -ENOMEM;
 	if (hp_flow_print(f, p, o) < 0) /* channels, locks, io, threads (report_flow.c) */
