@@ -327,8 +327,6 @@ static inline __attribute__((always_inline)) void count_alloc(void *p, uint64_t 
 		struct hp_region_header *h = hp_g.hdr;
 		struct hp_thread_rec *tr = ts->trec;
 		uint32_t d = ts->depth;
-		sig_add(&ts->alloc.alloc_count, 1);
-		sig_add(&ts->alloc.alloc_bytes, n);
 		sig_add(&tr->alloc_count, 1);
 		sig_add(&tr->alloc_bytes, n);
 		if (d == 0) {
@@ -377,8 +375,6 @@ static inline __attribute__((always_inline)) void count_free(struct hp_ahdr *ah,
 		struct hp_region_header *h = hp_g.hdr;
 		struct hp_thread_rec *tr = ts->trec;
 		uint32_t d = ts->depth;
-		sig_add(&ts->alloc.free_count, 1);
-		sig_add(&ts->alloc.free_bytes, n);
 		sig_add(&tr->free_count, 1);
 		sig_add(&tr->free_bytes, n);
 		if (d == 0) {

@@ -421,7 +421,8 @@ static inline __attribute__((always_inline)) void record_exit(struct hp_tstate *
 		if (hp_g.modes & HP_MODE_ALLOC && !(hp_g.modes & HP_MODE_ALLOC_SELF)) {
 			/* Cumulative attribution: what the thread allocated while the outermost
 			 * frame of this function was live. */
-			const struct hp_alloc_counts *now = &ts->alloc, *then = &fr->alloc_mark;
+			const struct hp_thread_rec *now = ts->trec;
+			const struct hp_alloc_counts *then = &fr->alloc_mark;
 			rec->alloc_count += now->alloc_count - then->alloc_count;
 			rec->alloc_bytes += now->alloc_bytes - then->alloc_bytes;
 			rec->free_count += now->free_count - then->free_count;
@@ -475,7 +476,7 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 		ts->trec->calls++;
 	}
 	if (hp_g.modes & HP_MODE_ALLOC)
-		fr->alloc_mark = ts->alloc;
+		fr->alloc_mark = hp_thread_alloc(ts->trec);
 	HP_BARRIER();
 	fr->t0 = hp_ticks();
 	(void)site;
@@ -673,7 +674,6 @@ void hp_funcs_after_fork(void)
 	for (uint32_t i = 0; i < HP_NCACHE_SIZE; i++)
 		ts->ncache[i].fn = 0;
 	ts->ncache_used = 0;
-	ts->alloc = (struct hp_alloc_counts){0};
 	/* The child's life starts at the fork (main_start_ticks): each open frame is one call of
 	 * the child's that starts there (else main showed 0 calls and more time than the child
 	 * lived). */

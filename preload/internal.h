@@ -70,7 +70,8 @@ struct hp_tstate {
 	uint32_t thread_row; /* row in HP_T_THREADS */
 	uint32_t epoch;	     /* the module epoch this thread's fcache is valid for */
 	struct hp_thread_rec *trec;
-	struct hp_alloc_counts alloc; /* running totals of the thread (alloc.c) */
+	struct hp_alloc_counts reserved_alloc; /* was the thread's running totals: they are its
+						* row's (hp_thread_alloc) */
 	uint32_t ncache_used;
 	uint32_t reserved2;
 	struct hp_tree_node tree_off; /* where calls count while the tree is off (never read) */
@@ -107,6 +108,14 @@ struct hp_global {
 	char lib_path[HP_PATH_MAX]; /* this library, for LD_PRELOAD of children */
 };
 extern struct hp_global hp_g;
+
+/* The thread's allocation counters so far (alloc.c counts them in its row): the snapshot that
+ * cumulative attribution takes at a function's entry (funcs.c). */
+static inline struct hp_alloc_counts hp_thread_alloc(const struct hp_thread_rec *tr)
+{
+	return (struct hp_alloc_counts){tr->alloc_count, tr->alloc_bytes, tr->free_count,
+					tr->free_bytes};
+}
 
 static inline uint64_t hp_ticks(void)
 {
