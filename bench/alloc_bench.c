@@ -6,6 +6,8 @@
  *   alloc_bench grow N       N x malloc(32) kept, then all freed: ns per pair while the live
  *                            bytes keep reaching new peaks
  *   alloc_bench rss N        N live blocks of 16..256 bytes at once: peak RSS in KiB
+ *   alloc_bench deep D N     N pairs made D frames below main (allocation stacks' depth):
+ *                            prints "ns_per_pair X" (heaptrack's own output shares stdout)
  * Prints one number last on stdout. Times are the threads' CPU time (CLOCK_THREAD_CPUTIME_ID). */
 #include <malloc.h>
 #include <pthread.h>
@@ -49,10 +51,20 @@ static void *pairs(void *arg)
 	return NULL;
 }
 
+/* D frames of recursion, then the pairs loop (a call each, never a jump: the asm after). */
+__attribute__((noinline)) static void descend(int d, double *out)
+{
+	if (d > 0)
+		descend(d - 1, out);
+	else
+		pairs(out);
+	__asm__ __volatile__("" ::: "memory");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: alloc_bench pairs|usable T N | grow N | rss N\n");
+		fprintf(stderr, "usage: alloc_bench pairs|usable T N | grow N | rss N | deep D N\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "pairs") || !strcmp(argv[1], "usable")) {
@@ -70,6 +82,13 @@ int main(int argc, char **argv)
 			sum += ns[i];
 		}
 		printf("%.2f\n", sum / t);
+		return 0;
+	}
+	if (!strcmp(argv[1], "deep") && argc > 3) {
+		double ns;
+		n_iter = atol(argv[3]);
+		descend(atoi(argv[2]), &ns);
+		printf("ns_per_pair %.2f\n", ns);
 		return 0;
 	}
 	long n = atol(argv[2]);
