@@ -164,7 +164,8 @@ def test_program_owns_sigprof():
 
 
 def test_eintr_unchanged():
-    """No EINTR of ours from the calls SA_RESTART does not restart."""
+    """No EINTR of ours from the calls SA_RESTART does not restart, and no errno changed by a
+    call that we resumed and that then succeeded."""
     exe = build("cpu_eintr.c", opt="-O2", instrument=False)
     for mode, loops in (("libc", "4000"), ("raw", "2000")):
         base = plain([exe, mode, loops]).stdout.decode()
@@ -173,7 +174,8 @@ def test_eintr_unchanged():
         check(cpu_of(rep)["samples"] > 0, f"{mode}: sampled")
     # Signals dressed as ours, landing inside the calls: every call resumed, none fails.
     cp, rep = run_json([exe, "inject", "400"], want_rc=0)
-    eq(cp.stdout.decode(), "eintr 0\n", "inject: our signal interrupted the calls")
+    eq(cp.stdout.decode(), "eintr 0\nerrno changed 0\n",
+       "inject: our signal interrupted the calls (and a resumed call keeps the program's errno)")
     # The program's own signal still interrupts them, as without hotpath.
     base = int(plain([exe, "usr1", "400"]).stdout.split()[1])
     cp, rep = run_json([exe, "usr1", "400"], want_rc=0)

@@ -8,7 +8,8 @@
  *           signal (SIGPROF, SI_TIMER, hotpath's cookie, see docs/cpu.md) while it waits:
  *           only meaningful under hotpath, which must resume every call (0 EINTR);
  *   usr1    the same with SIGUSR1 and a handler of the program's (SA_RESTART): these EINTRs
- *           are the program's own and must be seen, with or without hotpath. */
+ *           are the program's own and must be seen, with or without hotpath.
+ * Then how many calls that succeeded changed errno (set before each call): 0, resumed or not. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -58,10 +59,15 @@ static void *injector(void *arg)
 	return NULL;
 }
 
+#define ERRNO_MARK 4242
+static int errno_changed;
+
 static void count(int r, int err_is_rc)
 {
 	if ((err_is_rc && r == EINTR) || (!err_is_rc && r < 0 && errno == EINTR))
 		eintr++;
+	if (((err_is_rc && r == 0) || (!err_is_rc && r >= 0)) && errno != ERRNO_MARK)
+		errno_changed++;
 }
 
 int main(int argc, char **argv)
@@ -96,6 +102,7 @@ int main(int argc, char **argv)
 		int ms = (int)(wait_ns / 1000000) + 1;
 		struct epoll_event ev;
 		siginfo_t si;
+		errno = ERRNO_MARK;
 		if (raw) {
 			count((int)syscall(SYS_nanosleep, &ts, NULL), 0);
 			count((int)syscall(SYS_poll, NULL, 0, ms), 0);
@@ -116,6 +123,6 @@ int main(int argc, char **argv)
 		done = 1;
 		pthread_join(inj, NULL);
 	}
-	printf("eintr %d\n", eintr);
+	printf("eintr %d\nerrno changed %d\n", eintr, errno_changed);
 	return 0;
 }
