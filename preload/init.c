@@ -455,59 +455,51 @@ HP_EXPORT int execvp(const char *file, char *const argv[])
 	return execvpe(file, argv, environ);
 }
 
-/* execl*: collect the variadic arguments into an array on the stack. */
+/* execl*: the variadic arguments from arg0 on into vec (HP_EXECL_MAX + 1 entries on the
+ * caller's stack), NULL-terminated. 0, or -1 with errno E2BIG when there are more. */
 #define HP_EXECL_MAX 4096
-#define COLLECT_ARGS(arg0, ap, vec, n)                                                             \
-	do {                                                                                       \
-		(vec)[0] = (char *)(arg0);                                                         \
-		for (n = 1; (vec)[n - 1] && n < HP_EXECL_MAX; n++)                                 \
-			(vec)[n] = va_arg(ap, char *);                                             \
-	} while (0)
-
-HP_EXPORT int execl(const char *path, const char *arg, ...)
+static int collect_args(const char *arg0, va_list *ap, char **vec)
 {
-	char *vec[HP_EXECL_MAX + 1];
 	size_t n;
-	va_list ap;
-	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, vec, n);
-	va_end(ap);
+	vec[0] = (char *)arg0;
+	for (n = 1; vec[n - 1] && n < HP_EXECL_MAX; n++)
+		vec[n] = va_arg(*ap, char *);
 	if (vec[n - 1]) {
 		errno = E2BIG;
 		return -1;
 	}
-	return execv(path, vec);
+	return 0;
+}
+
+HP_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	char *vec[HP_EXECL_MAX + 1];
+	va_list ap;
+	va_start(ap, arg);
+	int rc = collect_args(arg, &ap, vec);
+	va_end(ap);
+	return rc < 0 ? -1 : execv(path, vec);
 }
 
 HP_EXPORT int execlp(const char *file, const char *arg, ...)
 {
 	char *vec[HP_EXECL_MAX + 1];
-	size_t n;
 	va_list ap;
 	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, vec, n);
+	int rc = collect_args(arg, &ap, vec);
 	va_end(ap);
-	if (vec[n - 1]) {
-		errno = E2BIG;
-		return -1;
-	}
-	return execvp(file, vec);
+	return rc < 0 ? -1 : execvp(file, vec);
 }
 
 HP_EXPORT int execle(const char *path, const char *arg, ...)
 {
 	char *vec[HP_EXECL_MAX + 1];
-	size_t n;
 	va_list ap;
 	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, vec, n);
-	char *const *envp = va_arg(ap, char *const *);
+	int rc = collect_args(arg, &ap, vec);
+	char *const *envp = rc < 0 ? NULL : va_arg(ap, char *const *);
 	va_end(ap);
-	if (vec[n - 1]) {
-		errno = E2BIG;
-		return -1;
-	}
-	return execve(path, vec, envp);
+	return rc < 0 ? -1 : execve(path, vec, envp);
 }
 
 static int spawn_common(spawn_fn real, pid_t *pid, const char *path,
