@@ -92,20 +92,29 @@ static double calibrate(const struct hp_region_header *h)
 	return 1.0;
 }
 
-/* Field 22 of /proc/pid/stat (start time in clock ticks) and whether the process has not
- * exited (a zombie has). Returns 0, or -1 when there is no such process. */
-static int proc_start(int pid, unsigned long long *start, int *zombie)
+/* The start of /proc/pid/<name> in buf, NUL-terminated. 0, or -1 when there is none. */
+static int read_proc(int pid, const char *name, char *buf, size_t size)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	ssize_t n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
 		return -1;
 	buf[n] = 0;
+	return 0;
+}
+
+/* Field 22 of /proc/pid/stat (start time in clock ticks) and whether the process has not
+ * exited (a zombie has). Returns 0, or -1 when there is no such process. */
+static int proc_start(int pid, unsigned long long *start, int *zombie)
+{
+	char buf[1024];
+	if (read_proc(pid, "stat", buf, sizeof(buf)) < 0)
+		return -1;
 	char *p = strrchr(buf, ')');
 	if (!p)
 		return -1;
@@ -123,16 +132,9 @@ static int proc_start(int pid, unsigned long long *start, int *zombie)
 /* The real and effective uid of a process (the Uid: line of /proc/pid/status). */
 static int proc_uids(int pid, uid_t *ruid, uid_t *euid)
 {
-	char path[64], buf[4096];
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char buf[4096];
+	if (read_proc(pid, "status", buf, sizeof(buf)) < 0)
 		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	const char *u = strstr(buf, "\nUid:");
 	unsigned long r, e;
 	if (!u || sscanf(u + 5, "%lu %lu", &r, &e) != 2)
