@@ -429,26 +429,31 @@ static void open_sample(struct out *o, const char *name, const char *suffix, con
 	}
 }
 
-static void line_u64(struct out *o, const char *name, const struct pproc *p, const char *extra,
-		     const char *more, uint64_t v)
+/* name[suffix]{base[,extra][more]} v: v a count, or with `seconds` ns written as seconds. */
+static void sample_line(struct out *o, const char *name, const char *suffix, const struct pproc *p,
+			const char *extra, const char *more, uint64_t v, int seconds)
 {
-	open_sample(o, name, NULL, p, extra);
+	open_sample(o, name, suffix, p, extra);
 	if (more)
 		puts_(o, more);
 	put(o, "} ", 2);
-	put_u64(o, v);
+	if (seconds)
+		put_sec(o, v);
+	else
+		put_u64(o, v);
 	put(o, "\n", 1);
+}
+
+static void line_u64(struct out *o, const char *name, const struct pproc *p, const char *extra,
+		     const char *more, uint64_t v)
+{
+	sample_line(o, name, NULL, p, extra, more, v, 0);
 }
 
 static void line_sec(struct out *o, const char *name, const struct pproc *p, const char *extra,
 		     const char *more, uint64_t ns)
 {
-	open_sample(o, name, NULL, p, extra);
-	if (more)
-		puts_(o, more);
-	put(o, "} ", 2);
-	put_sec(o, ns);
-	put(o, "\n", 1);
+	sample_line(o, name, NULL, p, extra, more, ns, 1);
 }
 
 /* ---- the families ---- */
@@ -510,14 +515,8 @@ static void e_hist(struct hp_prom *m, const struct pproc *p, const struct family
 			put_u64(o, c[b]);
 			put(o, "\n", 1);
 		}
-		open_sample(o, f->name, "_sum", p, l);
-		put(o, "} ", 2);
-		put_sec(o, x->sum_ns);
-		put(o, "\n", 1);
-		open_sample(o, f->name, "_count", p, l);
-		put(o, "} ", 2);
-		put_u64(o, c[nb - 1]);
-		put(o, "\n", 1);
+		sample_line(o, f->name, "_sum", p, l, NULL, x->sum_ns, 1);
+		sample_line(o, f->name, "_count", p, l, NULL, c[nb - 1], 0);
 	}
 }
 
