@@ -1,5 +1,6 @@
 """bench_cpu.py - `bench/run.sh BUILD cpu`: the cost and accuracy of CPU sampling
-(docs/cpu.md) on a CPU-bound -O2 program (bench/cpu_bench.c: heavy() does 3x light()'s work).
+(docs/cpu.md) on a CPU-bound -O2 program (tests/progs/cpu_ratio.c --rounds: heavy() does 3x
+light()'s work).
 
 Overhead is measured in the program's own CPU time (CLOCK_PROCESS_CPUTIME_ID at its end:
 user + sys, signal handlers included, the report's symbolization not), which a loaded machine
@@ -67,31 +68,31 @@ def share_perf(data):
 
 
 def run(build, measure, cc):
-    exe = cc("cpu_bench.c", "cpu_bench", [])
+    exe = cc(os.path.join("..", "tests", "progs", "cpu_ratio.c"), "cpu_bench", [])
     hotpath = os.path.join(build, "hotpath")
     reps = int(os.environ.get("HOTPATH_BENCH_REPEAT", "5"))
     tmp = tempfile.mkdtemp(prefix="hp-bench-cpu-")
     perf_ok = subprocess.run(["perf", "record", "-q", "-o", os.path.join(tmp, "probe.data"), "true"],
                              capture_output=True).returncode == 0 if shutil.which("perf") else False
-    variants = [("no profiler", lambda i: ([exe, ROUNDS], None), None)]
+    variants = [("no profiler", lambda i: ([exe, "--rounds", ROUNDS], None), None)]
     variants.append(("hotpath --no-sample", lambda i: ([hotpath, "run", "-o", os.devnull, "--no-sample",
-                                                        "--", exe, ROUNDS], None), None))
+                                                        "--", exe, "--rounds", ROUNDS], None), None))
     for hz in ("100", "1000"):
         out = os.path.join(tmp, f"hp{hz}.json")
         variants.append((f"hotpath {hz} Hz", lambda i, hz=hz, out=out: (
-            [hotpath, "run", "-f", "json", "-o", out, "--sample-hz", hz, "--", exe, ROUNDS], None),
+            [hotpath, "run", "-f", "json", "-o", out, "--sample-hz", hz, "--", exe, "--rounds", ROUNDS], None),
             ("hotpath", out)))
         if os.path.exists(PROFILER):
             prof = os.path.join(tmp, f"gp{hz}.prof")
             variants.append((f"gperftools {hz} Hz", lambda i, hz=hz, prof=prof: (
-                [exe, ROUNDS], {"LD_PRELOAD": PROFILER, "CPUPROFILE": prof, "CPUPROFILE_FREQUENCY": hz}),
+                [exe, "--rounds", ROUNDS], {"LD_PRELOAD": PROFILER, "CPUPROFILE": prof, "CPUPROFILE_FREQUENCY": hz}),
                 ("pprof", prof)))
         if perf_ok:
             data = os.path.join(tmp, f"perf{hz}.data")
             variants.append((f"perf -F {hz} dwarf", lambda i, hz=hz, data=data: (
-                ["perf", "record", "-q", "-F", hz, "--call-graph", "dwarf", "-o", data, exe, ROUNDS], None),
+                ["perf", "record", "-q", "-F", hz, "--call-graph", "dwarf", "-o", data, exe, "--rounds", ROUNDS], None),
                 ("perf", data)))
-    print(f"## CPU sampling: cpu_bench.c ({ROUNDS} rounds, -O2), the program's CPU time, median of {reps}")
+    print(f"## CPU sampling: cpu_ratio.c --rounds ({ROUNDS} rounds, -O2), the program's CPU time, median of {reps}")
     if not perf_ok:
         print("(perf record is not allowed here: kernel.perf_event_paranoid or no perf)")
     print(f"{'profiler':<22} {'cpu ms':>9} {'overhead':>9} {'heavy share':>12} {'samples':>8}")
