@@ -3,6 +3,7 @@ allocation, with exact counts and bytes per stack on programs whose answers are 
 temporaries, peak; threads freeing each other's blocks; realloc chains; fork; a stack table
 that fills), stacks outermost first with the allocator left out, the three report sections,
 the alloc/leak/peak flame graphs, and agreement with heaptrack_print on the same program."""
+import json
 import os
 import re
 import shutil
@@ -227,3 +228,45 @@ def test_plain_alloc_has_no_stacks():
     cp, r = run_json([exe], opts=["--alloc"], want_rc=0)
     check("stacks" not in r["memory"], "stacks without --alloc-stacks")
     eq(r["memory"]["alloc_count"] >= 10101, True, "allocations counted")
+
+
+def test_pprof_heap_file_and_serve_page():
+    """`--format pprof` and /debug/pprof/heap of `hotpath serve` carry Go's heap sample types;
+    their totals equal the JSON report's stacks (go tool pprof -raw)."""
+    import test_serve as ts
+    home = tempfile.mkdtemp(prefix="hp-heap-")
+    target, srv = None, None
+    try:
+        exe, r = known()
+        pb = os.path.join(home, "heap.pb.gz")
+        cp = hotpath("run", "--alloc-stacks", "--format", "pprof", "--output", pb, "--", exe)
+        eq(cp.returncode, 0, f"run --format pprof: {cp.stderr.decode()}")
+        types, totals = ts.pprof_raw(pb, home)
+        want = ["alloc_objects/count", "alloc_space/bytes", "inuse_objects/count", "inuse_space/bytes"]
+        check(all(t in types for t in want), f"sample types {types}")
+        got = [totals[types.index(t)] for t in want]
+        stacks = r["memory"]["stacks"]
+        eq(got, [sum(s[k] for s in stacks) for k in
+                 ("alloc_count", "alloc_bytes", "live_count_at_exit", "live_bytes_at_exit")],
+           "heap totals vs memory.stacks")
+        # Live: the serve target paused after 100 malloc/free pairs of 64 bytes.
+        target = ts.Proc(opts=["--alloc-stacks"])
+        pid = target.wait_ready()
+        srv = ts.Server("--pid", str(pid))
+        st, _, body = ts.get(f"{srv.url}/api/report?pid={pid}")
+        eq(st, 200, "api/report")
+        live = json.loads(body)["memory"]["stacks"]
+        types, totals = ts.pprof_raw(f"{srv.url}/debug/pprof/heap?pid={pid}", home)
+        eq(types[:4], want, "heap page sample types")
+        eq(totals[:4], [sum(s[k] for s in live) for k in
+                        ("alloc_count", "alloc_bytes", "live_count_at_exit", "live_bytes_at_exit")],
+           "/debug/pprof/heap vs /api/report")
+        check(any(s["alloc_count"] == 100 and s["alloc_bytes"] == 6400 for s in live),
+              f"the target's 100 x 64 bytes: {[(names(s)[-2:], s['alloc_count']) for s in live]}")
+        target.finish()
+    finally:
+        if srv:
+            srv.stop()
+        if target:
+            target.kill()
+        shutil.rmtree(home, ignore_errors=True)

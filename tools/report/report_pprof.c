@@ -146,6 +146,7 @@ struct builder {
 	struct vec map_v;    /* Perftools__Profiles__Mapping */
 	struct vec sample_v; /* struct sample */
 	int nvalues;
+	int default_col; /* sample type pprof shows first; -1: the second (or only) one */
 	int oom;
 };
 
@@ -285,15 +286,27 @@ static int has_cpu(const struct hp_proc *p)
 	return 0;
 }
 
+static int has_heap(const struct hp_proc *p)
+{
+	if (p->mem.valid && p->mem.has_stacks && p->mem.nstacks)
+		return 1;
+	for (size_t c = 0; c < p->nchildren; c++)
+		if (has_heap(&p->children[c]))
+			return 1;
+	return 0;
+}
+
 const char *hp_pprof_missing(const struct hp_proc *p, unsigned what)
 {
 	if ((what & HP_PPROF_WALL) && has_wall(p))
 		return NULL;
 	if ((what & HP_PPROF_CPU) && has_cpu(p))
 		return NULL;
+	if ((what & HP_PPROF_HEAP) && has_heap(p))
+		return NULL;
 	if (what & HP_PPROF_HEAP)
-		return "no allocation stacks: they are recorded when the program runs with "
-		       "--alloc-stacks (issue 16), which this hotpath does not have yet";
+		return "no allocation stacks: the program did not run with --alloc-stacks "
+		       "(docs/memory.md)";
 	if (what & HP_PPROF_CPU)
 		return "no CPU samples: the process was not sampled, or has not used the CPU yet "
 		       "(docs/cpu.md)";
@@ -349,6 +362,37 @@ static void add_cpu(struct builder *b, const struct hp_proc *p, int col)
 	}
 	for (size_t k = 0; k < p->nchildren && !b->oom; k++)
 		add_cpu(b, &p->children[k], col);
+}
+
+/* Allocation stacks (issue 16), Go's heap profile types: alloc_objects, alloc_space,
+ * inuse_objects, inuse_space (in use = live at exit, or now for a running process). */
+static void add_heap(struct builder *b, const struct hp_proc *p, int col)
+{
+	const struct hp_mem *m = &p->mem;
+	for (size_t i = 0; m->has_stacks && i < m->nstacks && !b->oom; i++) {
+		const struct hp_mem_stack *st = &m->stacks[i];
+		if (!st->alloc_count || !st->nframes)
+			continue;
+		uint64_t *locs = malloc(st->nframes * sizeof(uint64_t));
+		if (!locs) {
+			b->oom = 1;
+			return;
+		}
+		for (size_t k = 0; k < st->nframes; k++) { /* leaf first */
+			const struct hp_mem_frame *f = &st->frames[st->nframes - 1 - k];
+			locs[k] = location_id(b, f->name, f->module, f->file, f->line, 0);
+		}
+		struct sample *s = add_sample(b, locs, st->nframes, p->pid);
+		free(locs);
+		if (!s)
+			return;
+		s->values[col] = (int64_t)st->alloc_count;
+		s->values[col + 1] = (int64_t)st->alloc_bytes;
+		s->values[col + 2] = (int64_t)st->live_count;
+		s->values[col + 3] = (int64_t)st->live_bytes;
+	}
+	for (size_t k = 0; k < p->nchildren && !b->oom; k++)
+		add_heap(b, &p->children[k], col);
 }
 
 static void builder_free(struct builder *b)
@@ -495,7 +539,10 @@ static int pack(struct builder *b, const struct hp_proc *p, const char *const *t
 	prof.period = 1;
 	prof.n_comment = 1;
 	prof.comment = &comment_id;
-	prof.default_sample_type = vt[ntypes > 1 ? 1 : 0].type;
+	prof.default_sample_type = vt[b->default_col >= 0 && b->default_col < ntypes ? b->default_col
+				      : ntypes > 1				     ? 1
+										     : 0]
+					   .type;
 	size_t n = perftools__profiles__profile__get_packed_size(&prof);
 	uint8_t *buf = malloc(n ? n : 1);
 	rc = -ENOMEM;
@@ -527,6 +574,7 @@ int hp_pprof_encode(const struct hp_proc *p, unsigned what, uint64_t duration_ns
 	b.line_v.size = sizeof(Perftools__Profiles__Line);
 	b.map_v.size = sizeof(Perftools__Profiles__Mapping);
 	b.sample_v.size = sizeof(struct sample);
+	b.default_col = -1;
 	str_id(&b, "");		/* string_table[0] */
 	mapping_id(&b, p->exe); /* mapping[0]: the main executable */
 	const char *types[MAX_VALUES], *units[MAX_VALUES];
@@ -542,6 +590,16 @@ int hp_pprof_encode(const struct hp_proc *p, unsigned what, uint64_t duration_ns
 		types[nt] = "samples", units[nt++] = "count";
 		types[nt] = "cpu", units[nt++] = "nanoseconds";
 		add_cpu(&b, p, col);
+	}
+	if ((what & HP_PPROF_HEAP) && has_heap(p)) {
+		int col = nt;
+		types[nt] = "alloc_objects", units[nt++] = "count";
+		types[nt] = "alloc_space", units[nt++] = "bytes";
+		types[nt] = "inuse_objects", units[nt++] = "count";
+		types[nt] = "inuse_space", units[nt++] = "bytes";
+		add_heap(&b, p, col);
+		if (what == HP_PPROF_HEAP)
+			b.default_col = col + 3; /* what go tool pprof shows a heap profile as */
 	}
 	b.nvalues = nt;
 	uint8_t *raw = NULL;
