@@ -7,13 +7,15 @@ pair single-threaded; peak RSS <= 5% + the region size above the uninstrumented 
 import os
 import statistics
 import subprocess
+import sys
 
 
 def counting_lib(build):
     """tests/progs/alloc_counter.c as a shared library: a counting interposer (an atomic add
     per call), the baseline issue 13 compares --alloc with."""
     out = os.path.join(build, "bench", "alloc_counter.so")
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "progs",
+    # bench.py exec()s this file: its own directory is bench.py's (sys.argv[0]).
+    src = os.path.join(os.path.dirname(os.path.abspath(sys.argv[0])), "..", "tests", "progs",
                        "alloc_counter.c")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", out, src, "-ldl"], check=True)

@@ -3,12 +3,14 @@ allocation, with exact counts and bytes per stack on programs whose answers are 
 temporaries, peak; threads freeing each other's blocks; realloc chains; fork; a stack table
 that fills), stacks outermost first with the allocator left out, the three report sections,
 the alloc/leak/peak flame graphs, and agreement with heaptrack_print on the same program."""
+import glob
 import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import time
 
 from lib import Fail, Skip, build, check, eq, hotpath, run_json
 
@@ -270,3 +272,45 @@ def test_pprof_heap_file_and_serve_page():
         if target:
             target.kill()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_console_memory_tab_stacks_and_live_sparkline():
+    """The console's Memory tab: `a` switches to the allocation stacks (top stacks by live
+    bytes, innermost frame first, updated live) and the live bytes have a sparkline."""
+    import test_console as tc
+    exe = build("astack_live.c", opt="-O2", instrument=False)
+    e = {k: v for k, v in os.environ.items() if not k.startswith("HOTPATH_")}
+    e.update({"LD_PRELOAD": tc.LIB, "HOTPATH_REGION_SIZE": "16", "HOTPATH_ALLOC_STACKS": "1"})
+    p = subprocess.Popen([exe, "60"], env=e)
+    t = None
+    try:
+        end = time.monotonic() + tc.WAIT
+        while not glob.glob(f"/dev/shm/hotpath-{p.pid}-*"):
+            check(time.monotonic() < end, "no region")
+            time.sleep(0.05)
+        t = tc.Tmux([str(p.pid)])
+        t.wait_text("1 Functions")
+        t.keys("2")
+        t.wait_text("Heap live")
+        s = t.wait(lambda x: re.search(r"Live bytes, last \d+ refreshes.*[▁▂▃▄▅▆▇█]{3,}", x),
+                   "the live-bytes sparkline")
+        check("a: allocation stacks" in s, f"the hint:\n{s}")
+        t.keys("a")
+        s = t.wait(lambda x: re.search(r"^make_table < setup < main\S*.*\s100\s+97\.66 KiB", x, re.M),
+                   "make_table's stack: 100 blocks, 97.66 KiB live")
+        check("Stack (innermost first)" in s, f"stacks header:\n{s}")
+        first = re.search(r"^grow < main.*?\s(\d+)\s+(\S+ [KM]iB)", s, re.M)
+        check(first is not None, f"grow's stack:\n{s}")
+        t.wait(lambda x: (m := re.search(r"^grow < main.*?\s(\d+)\s", x, re.M)) and
+               int(m.group(1)) > int(first.group(1)), "grow's live blocks rising")
+        # The top row by live bytes is grow's once it passes make_table's 100,000 bytes.
+        t.keys("a")
+        t.wait(lambda x: "Allocs" in x and "Stack (innermost first)" not in x, "back to functions")
+        t.keys("q")
+    finally:
+        if t:
+            t.close()
+        p.kill()
+        p.wait()
+        for f in glob.glob(f"/dev/shm/hotpath-{p.pid}-*"):
+            os.unlink(f)

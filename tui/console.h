@@ -150,6 +150,11 @@ struct hp_console {
 	struct hp_thread_cpu *tcpu;
 	size_t ntcpu, tcpu_cap;
 	uint64_t rss_bytes;
+	/* The Memory tab: `s` switches it to allocation stacks (pane_memory.c); the process's
+	 * live bytes at each refresh, a ring like hp_fn_hist.spark. */
+	int mem_stacks;
+	float live_spark[HP_CON_SPARK];
+	int live_nspark, live_head;
 
 	/* Picker. */
 	struct hp_pick *picks;
@@ -230,6 +235,9 @@ void hp_con_box(struct hp_console *c, const char *title, const char *const *text
 /* Formatting shared by panes. */
 void hp_con_fmt_count(char *buf, size_t n, double v); /* exact below 10^9, then "1.23G" */
 void hp_con_fmt_bytes(char *buf, size_t n, double bytes);
+/* A sparkline of the ring `v` (n values, oldest at `head` when full) on row y from column x,
+ * w wide at most, scaled to its maximum. */
+void hp_con_spark(const struct hp_console *c, int y, int x, int w, const float *v, int n, int head);
 void hp_con_fmt_rate(char *buf, size_t n, double per_s);
 void hp_con_fmt_age(char *buf, size_t n, double secs);
 

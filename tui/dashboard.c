@@ -23,6 +23,7 @@ static const char *const help_lines[] = {
 	"/                           filter rows by substring (Enter keeps, Esc clears)",
 	"Enter or i                  inspect the selected function",
 	"+/Right, -/Left             Tree tab: open / close the selected call path",
+	"a                           Memory tab: allocation stacks / functions",
 	"Esc or b                    back (Inspect -> table -> process list)",
 	"p                           pause / resume updates",
 	"o                           the program's output (hotpath run --console)",

@@ -166,10 +166,6 @@ static void bars(struct hp_console *c, const struct hp_fn_row *r, int y, int x, 
 
 static void sparkline(struct hp_console *c, const struct hp_fn_hist *h, int y, int w)
 {
-	static const char *const blocks[] = {"\xE2\x96\x81", "\xE2\x96\x82", "\xE2\x96\x83",
-					     "\xE2\x96\x84", "\xE2\x96\x85", "\xE2\x96\x86",
-					     "\xE2\x96\x87", "\xE2\x96\x88"};
-	static const char ascii[] = "_.-:=+*#";
 	double max = 0, last = NAN;
 	int n = h ? h->nspark : 0;
 	for (int i = 0; i < n; i++)
@@ -190,19 +186,7 @@ static void sparkline(struct hp_console *c, const struct hp_fn_hist *h, int y, i
 		hp_con_put(c, y + 1, 1, w - 2, "(needs two refreshes)", 0, 0);
 		return;
 	}
-	int first = n > w - 2 ? n - (w - 2) : 0;
-	attron(hp_con_attr(c, HP_A_BAR));
-	for (int i = first, x = 1; i < n; i++, x++) {
-		int at = n == HP_CON_SPARK ? (h->spark_head + i) % HP_CON_SPARK : i;
-		int lvl = max > 0 ? (int)(h->spark[at] / max * 7.999) : 0;
-		if (lvl < 0)
-			lvl = 0;
-		if (c->utf8)
-			mvaddstr(y + 1, x, blocks[lvl]);
-		else
-			mvaddch(y + 1, x, (chtype)ascii[lvl]);
-	}
-	attroff(hp_con_attr(c, HP_A_BAR));
+	hp_con_spark(c, y + 1, 1, w - 2, h->spark, n, h->spark_head);
 }
 
 /* Callers and callees of the inspected function, from the call tree: calls and the share of

@@ -345,3 +345,28 @@ void hp_con_fmt_age(char *buf, size_t n, double s)
 	else
 		snprintf(buf, n, "%dd%02dh", (int)s / 86400, (int)s % 86400 / 3600);
 }
+
+void hp_con_spark(const struct hp_console *c, int y, int x, int w, const float *v, int n, int head)
+{
+	static const char *const blocks[] = {"\xE2\x96\x81", "\xE2\x96\x82", "\xE2\x96\x83",
+					     "\xE2\x96\x84", "\xE2\x96\x85", "\xE2\x96\x86",
+					     "\xE2\x96\x87", "\xE2\x96\x88"};
+	static const char ascii[] = "_.-:=+*#";
+	double max = 0;
+	for (int i = 0; i < n; i++)
+		if (v[i] > max)
+			max = v[i];
+	int first = n > w ? n - w : 0;
+	attron(hp_con_attr(c, HP_A_BAR));
+	for (int i = first; i < n; i++, x++) {
+		int at = n == HP_CON_SPARK ? (head + i) % HP_CON_SPARK : i;
+		int lvl = max > 0 ? (int)(v[at] / max * 7.999) : 0;
+		if (lvl < 0)
+			lvl = 0;
+		if (c->utf8)
+			mvaddstr(y, x, blocks[lvl]);
+		else
+			mvaddch(y, x, (chtype)ascii[lvl]);
+	}
+	attroff(hp_con_attr(c, HP_A_BAR));
+}

@@ -397,6 +397,12 @@ void hp_con_refresh(struct hp_console *c)
 	int alive = np.state == HP_PS_RUNNING;
 	update_rates(c, dt);
 	update_threads(c, dt, alive);
+	if (np.mem.valid) { /* the Memory tab's live-bytes sparkline */
+		int slot = c->live_nspark < HP_CON_SPARK ? c->live_nspark++ : c->live_head;
+		c->live_spark[slot] = (float)np.mem.live_bytes_at_exit;
+		if (c->live_nspark == HP_CON_SPARK && slot == c->live_head)
+			c->live_head = (c->live_head + 1) % HP_CON_SPARK;
+	}
 	c->rss_bytes = alive ? read_rss(np.pid) : 0;
 	describe_end(c);
 	/* The first build after attaching also reads every module's symbols: not typical. */
