@@ -71,7 +71,7 @@ START_TEST(test_counters_and_labels)
 {
 	struct hp_proc p;
 	proc_init(&p);
-	add_fn(&p, "work", "/usr/bin/app", 1234, 2500000001);
+	add_fn(&p, "work", "/usr/bin/app", 1234, 2500000001)->self_ns = 1000000002;
 	add_fn(&p, "odd \"name\"\\\n\xff", NULL, 1, 5);
 	add_fn(&p, "work", "/usr/bin/app", 7, 9); /* same labels as the first row */
 	char *t = page(&p, 0, "0.001");
@@ -82,6 +82,9 @@ START_TEST(test_counters_and_labels)
 	ck_assert_ptr_nonnull(strstr(
 		t,
 		"hotpath_function_time_seconds_total{pid=\"42\",command=\"app\",function=\"work\",module=\"app\"} 2.500000001\n"));
+	ck_assert_ptr_nonnull(strstr(
+		t,
+		"hotpath_function_self_seconds_total{pid=\"42\",command=\"app\",function=\"work\",module=\"app\"} 1.000000002\n"));
 	/* Escapes, and a byte that is not UTF-8 becomes '?'. */
 	ck_assert_ptr_nonnull(strstr(t, "function=\"odd \\\"name\\\"\\\\\\n?\",module=\"\"} 1\n"));
 	/* The second "work" row gets its own series. */
