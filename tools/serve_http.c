@@ -156,7 +156,7 @@ static enum MHD_Result page_metrics(struct hp_server *s, struct MHD_Connection *
 	};
 	hp_prom_set_stats(f.m, &st);
 	/* Streamed in blocks as the client reads: the page is never whole in memory. */
-	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 256 * 1024,
 								   prom_reader, f.m, prom_free);
 	if (!r) {
 		hp_prom_free(f.m);
