@@ -14,32 +14,96 @@
 
 __thread struct hp_tls hp_tls __attribute__((tls_model("initial-exec")));
 
-static inline uint32_t fcache_hash(uint64_t fn)
+static inline uint32_t fcache_hash(uint64_t fn, uint32_t shift)
 {
-	return (uint32_t)(((fn >> 2) * 0x9E3779B97F4A7C15ull) >> (64 - HP_FCACHE_BITS));
+	return (uint32_t)(((fn >> 2) * 0x9E3779B97F4A7C15ull) >> shift);
 }
 
-/* Claim a statistics row for fn on this thread. Slow path: once per (thread, function). */
-static HP_NOINLINE struct hp_fstat *fstat_new(struct hp_tstate *ts, uint64_t fn, uint32_t slot)
+/* A tombstone in the fcache: an address no function has, skipped by lookups, never empty. */
+#define HP_FCACHE_GONE 1u
+
+/* A zeroed array of `bytes` for a cache, NULL when none can be mapped. */
+static void *cache_map(uint64_t bytes)
 {
+	int saved = errno;
+	void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	errno = saved;
+	return m == MAP_FAILED ? NULL : m;
+}
+
+/* Remember an outgrown array (unmapped at the thread's end), unless it is the inline one. */
+static void cache_retire(struct hp_tstate *ts, void *old, uint64_t bytes)
+{
+	if (old == (void *)ts->fcache0 || old == (void *)ts->ncache0)
+		return;
+	ts->old[ts->nold] = old;
+	ts->old_bytes[ts->nold++] = bytes;
+}
+
+/* The address cache is 3/4 full: move it to an array twice as large. -1 when none can be had
+ * (then the function is not recorded, counted as a dropped row). */
+static HP_NOINLINE int fcache_grow(struct hp_tstate *ts)
+{
+	uint32_t n = (ts->fcache_mask + 1) * 2, shift = ts->fcache_shift - 1, used = 0;
+	struct hp_fcache_ent *ot = ts->fcache, *nt;
+	if (ts->nold >= HP_CACHE_OLD_MAX || !n || !(nt = cache_map((uint64_t)n * sizeof(*nt))))
+		return -1;
+	for (uint32_t i = 0; i <= ts->fcache_mask; i++) {
+		uint64_t fn = ot[i].fn;
+		if (fn <= HP_FCACHE_GONE)
+			continue;
+		uint32_t j = fcache_hash(fn, shift);
+		while (nt[j].fn)
+			j = (j + 1) & (n - 1);
+		nt[j] = ot[i];
+		used++;
+	}
+	cache_retire(ts, ot, (uint64_t)(ts->fcache_mask + 1) * sizeof(*ot));
+	ts->fcache = nt;
+	HP_BARRIER();
+	ts->fcache_shift = shift;
+	ts->fcache_mask = n - 1;
+	ts->fcache_used = used;
+	return 0;
+}
+
+/* The first free slot for fn in the address cache (fn is not in it). */
+static uint32_t fcache_free_slot(struct hp_tstate *ts, uint64_t fn)
+{
+	uint32_t i = fcache_hash(fn, ts->fcache_shift);
+	while (ts->fcache[i].fn)
+		i = (i + 1) & ts->fcache_mask;
+	return i;
+}
+
+/* Claim a statistics row for fn on this thread. Slow path: once per (thread, function).
+ * `tab` is the array the lookup probed, `slot` its free slot there. */
+static HP_NOINLINE struct hp_fstat *fstat_new(struct hp_tstate *ts, uint64_t fn,
+					      struct hp_fcache_ent *tab, uint32_t slot)
+{
+	if (ts->fcache_used >= (ts->fcache_mask + 1) / 4 * 3 && tab == ts->fcache) {
+		if (fcache_grow(ts) < 0) {
+			__atomic_fetch_add(&hp_g.hdr->tables[HP_T_FSTATS].overflow, 1,
+					   __ATOMIC_RELAXED);
+			__atomic_fetch_add(&hp_g.hdr->dropped, 1, __ATOMIC_RELAXED);
+			return NULL;
+		}
+		tab = ts->fcache;
+		slot = fcache_free_slot(ts, fn);
+	}
 	if (HP_UNLIKELY(hp_func_excluded(fn))) {
 		/* '!pattern': remembered like a full table, with a mark the hooks skip on. */
-		ts->fcache[slot].rec = HP_FSTAT_EXCLUDED;
+		tab[slot].rec = HP_FSTAT_EXCLUDED;
 		HP_BARRIER();
-		ts->fcache[slot].fn = fn;
+		tab[slot].fn = fn;
 		ts->fcache_used++;
 		return HP_FSTAT_EXCLUDED;
-	}
-	if (ts->fcache_used >= HP_FCACHE_SIZE / 4 * 3) {
-		__atomic_fetch_add(&hp_g.hdr->tables[HP_T_FSTATS].overflow, 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&hp_g.hdr->dropped, 1, __ATOMIC_RELAXED);
-		return NULL;
 	}
 	struct hp_fstat *rec = hp_table_claim(HP_T_FSTATS, NULL);
 	if (!rec) {
 		/* Remember the miss so that this function does not retry the claim on every call. */
-		ts->fcache[slot].rec = NULL;
-		__atomic_store_n(&ts->fcache[slot].fn, fn, __ATOMIC_RELAXED);
+		tab[slot].rec = NULL;
+		__atomic_store_n(&tab[slot].fn, fn, __ATOMIC_RELAXED);
 		ts->fcache_used++;
 		return NULL;
 	}
@@ -50,46 +114,74 @@ static HP_NOINLINE struct hp_fstat *fstat_new(struct hp_tstate *ts, uint64_t fn,
 	ts->trec->fstat_rows++;
 	__atomic_store_n(&rec->addr, fn, __ATOMIC_RELEASE);
 	/* rec before fn: a signal handler that probes this slot sees either nothing or both. */
-	ts->fcache[slot].rec = rec;
+	tab[slot].rec = rec;
 	HP_BARRIER();
-	ts->fcache[slot].fn = fn;
+	tab[slot].fn = fn;
 	ts->fcache_used++;
 	return rec;
 }
 
 static inline struct hp_fstat *fstat_lookup(struct hp_tstate *ts, uint64_t fn)
 {
-	uint32_t i = fcache_hash(fn);
+	struct hp_fcache_ent *tab = ts->fcache;
+	uint32_t i = fcache_hash(fn, ts->fcache_shift), mask = ts->fcache_mask;
 	for (;;) {
-		struct hp_fcache_ent *e = &ts->fcache[i];
+		struct hp_fcache_ent *e = &tab[i];
 		if (HP_LIKELY(e->fn == fn))
 			return e->rec;
 		if (!e->fn)
-			return fstat_new(ts, fn, i);
-		i = (i + 1) & (HP_FCACHE_SIZE - 1);
+			return fstat_new(ts, fn, tab, i);
+		i = (i + 1) & mask;
 	}
 }
 
 /* The cached row of fn, NULL when not cached. */
 static inline struct hp_fstat *fstat_peek(struct hp_tstate *ts, uint64_t fn)
 {
-	uint32_t i = fcache_hash(fn);
+	struct hp_fcache_ent *tab = ts->fcache;
+	uint32_t i = fcache_hash(fn, ts->fcache_shift), mask = ts->fcache_mask;
 	for (;;) {
-		struct hp_fcache_ent *e = &ts->fcache[i];
+		struct hp_fcache_ent *e = &tab[i];
 		if (e->fn == fn)
 			return e->rec;
 		if (!e->fn)
 			return NULL;
-		i = (i + 1) & (HP_FCACHE_SIZE - 1);
+		i = (i + 1) & mask;
 	}
 }
 
 /* ---- the calling-context tree (docs/semantics.md "Call tree") ---- */
 
-static inline uint32_t ncache_hash(uint64_t fn, uint32_t parent)
+static inline uint32_t ncache_hash(uint64_t fn, uint32_t parent, uint32_t shift)
 {
 	return (uint32_t)((((fn >> 2) ^ ((uint64_t)parent << 24)) * 0x9E3779B97F4A7C15ull) >>
-			  (64 - HP_NCACHE_BITS));
+			  shift);
+}
+
+/* The path cache is 3/4 full: move it to an array twice as large; -1 when none can be had. */
+static HP_NOINLINE int ncache_grow(struct hp_tstate *ts)
+{
+	uint32_t n = (ts->ncache_mask + 1) * 2, shift = ts->ncache_shift - 1, used = 0;
+	struct hp_ncache_ent *ot = ts->ncache, *nt;
+	if (ts->nold >= HP_CACHE_OLD_MAX || !n || !(nt = cache_map((uint64_t)n * sizeof(*nt))))
+		return -1;
+	for (uint32_t i = 0; i <= ts->ncache_mask; i++) {
+		uint64_t fn = ot[i].fn;
+		if (fn <= HP_FCACHE_GONE)
+			continue;
+		uint32_t j = ncache_hash(fn, ot[i].parent, shift);
+		while (nt[j].fn)
+			j = (j + 1) & (n - 1);
+		nt[j] = ot[i];
+		used++;
+	}
+	cache_retire(ts, ot, (uint64_t)(ts->ncache_mask + 1) * sizeof(*ot));
+	ts->ncache = nt;
+	HP_BARRIER();
+	ts->ncache_shift = shift;
+	ts->ncache_mask = n - 1;
+	ts->ncache_used = used;
+	return 0;
 }
 
 /* The node for (parent, fn) on this thread: claimed, or folded into the parent. Fills *e. */
@@ -128,13 +220,21 @@ static void tree_node_for(struct hp_tstate *ts, uint64_t fn, uint32_t parent,
  * between this and the caller's reading may overwrite nfull: that call then counts under the
  * handler's function, a bounded misattribution of an already degraded case). */
 static HP_NOINLINE const struct hp_ncache_ent *ncache_new(struct hp_tstate *ts, uint64_t fn,
-							  uint32_t parent, uint32_t slot)
+							  uint32_t parent,
+							  struct hp_ncache_ent *tab, uint32_t slot)
 {
 	struct hp_ncache_ent *tmp = &ts->nfull;
+	if (ts->ncache_used >= (ts->ncache_mask + 1) / 4 * 3 && tab == ts->ncache &&
+	    ncache_grow(ts) == 0) {
+		tab = ts->ncache;
+		slot = ncache_hash(fn, parent, ts->ncache_shift);
+		while (tab[slot].fn)
+			slot = (slot + 1) & ts->ncache_mask;
+	}
 	tmp->fn = fn;
 	tmp->parent = parent;
 	tmp->rec = fstat_lookup(ts, fn);
-	if (ts->ncache_used >= HP_NCACHE_SIZE / 4 * 3) {
+	if (ts->ncache_used >= (ts->ncache_mask + 1) / 4 * 3 || tab != ts->ncache) {
 		tmp->node = parent;
 		tmp->tn = (hp_g.modes & HP_MODE_TREE) ? &ts->trec->tree_fold : &ts->tree_off;
 		return tmp;
@@ -145,7 +245,7 @@ static HP_NOINLINE const struct hp_ncache_ent *ncache_new(struct hp_tstate *ts, 
 	} else {
 		tree_node_for(ts, fn, parent, tmp);
 	}
-	struct hp_ncache_ent *e = &ts->ncache[slot];
+	struct hp_ncache_ent *e = &tab[slot];
 	/* Everything before the key: a signal handler that probes this slot sees either
 	 * nothing or all of it. */
 	e->parent = parent;
@@ -161,14 +261,15 @@ static HP_NOINLINE const struct hp_ncache_ent *ncache_new(struct hp_tstate *ts, 
 static inline const struct hp_ncache_ent *ncache_lookup(struct hp_tstate *ts, uint64_t fn,
 							uint32_t parent)
 {
-	uint32_t i = ncache_hash(fn, parent);
+	struct hp_ncache_ent *tab = ts->ncache;
+	uint32_t i = ncache_hash(fn, parent, ts->ncache_shift), mask = ts->ncache_mask;
 	for (;;) {
-		const struct hp_ncache_ent *e = &ts->ncache[i];
+		const struct hp_ncache_ent *e = &tab[i];
 		if (HP_LIKELY(e->fn == fn && e->parent == parent))
 			return e;
 		if (!e->fn)
-			return ncache_new(ts, fn, parent, i);
-		i = (i + 1) & (HP_NCACHE_SIZE - 1);
+			return ncache_new(ts, fn, parent, tab, i);
+		i = (i + 1) & mask;
 	}
 }
 
@@ -184,6 +285,24 @@ static struct hp_tstate *retired[HP_RETIRED_MAX];
 static uint32_t nretired;  /* states in retired[]: lets a thread start skip the scan */
 static uint64_t free_rows; /* thread rows to reuse: a stack, (tag << 32) | (row + 1), linked
 			    * through the free rows' start_routine; the tag defeats ABA */
+
+static void tstate_unmap_old(struct hp_tstate *ts)
+{
+	for (uint32_t i = 0; i < ts->nold; i++)
+		munmap(ts->old[i], ts->old_bytes[i]);
+	ts->nold = 0;
+}
+
+/* A state nobody uses any more, with its caches. */
+static void tstate_unmap(struct hp_tstate *ts)
+{
+	tstate_unmap_old(ts);
+	if (ts->fcache != ts->fcache0)
+		munmap(ts->fcache, (uint64_t)(ts->fcache_mask + 1) * sizeof(*ts->fcache));
+	if (ts->ncache != ts->ncache0)
+		munmap(ts->ncache, (uint64_t)(ts->ncache_mask + 1) * sizeof(*ts->ncache));
+	munmap(ts, sizeof(*ts));
+}
 
 static struct hp_tstate *retired_pop(void)
 {
@@ -355,6 +474,12 @@ struct hp_tstate *hp_thread_slow(void)
 		}
 		ts = m;
 		ts->epoch = __atomic_load_n(&hp_g.hdr->module_epoch, __ATOMIC_ACQUIRE);
+		ts->fcache = ts->fcache0;
+		ts->fcache_mask = HP_FCACHE_SIZE - 1;
+		ts->fcache_shift = 64 - HP_FCACHE_BITS;
+		ts->ncache = ts->ncache0;
+		ts->ncache_mask = HP_NCACHE_SIZE - 1;
+		ts->ncache_shift = 64 - HP_NCACHE_BITS;
 	}
 	ts->trec = tr;
 	ts->thread_row = row;
@@ -570,9 +695,6 @@ extern __typeof__(__cyg_profile_func_enter) hp_func_enter
 extern __typeof__(__cyg_profile_func_exit) hp_func_exit
 	__attribute__((alias("__cyg_profile_func_exit"), visibility("hidden")));
 
-/* A tombstone in the fcache: an address no function has, skipped by lookups, never empty. */
-#define HP_FCACHE_GONE 1u
-
 /* Libraries were unloaded since this thread last looked (dlclose): forget its cache entries
  * for their addresses, so that a library loaded at the same place gets rows of its own
  * (tagged with the new epoch) instead of adding its calls to the old one's. Rare: one pass
@@ -588,12 +710,12 @@ HP_NOINLINE void hp_funcs_forget_unloaded(struct hp_tstate *ts)
 		uint32_t gone = __atomic_load_n(&mod->unload_epoch, __ATOMIC_ACQUIRE);
 		if (!gone || gone <= ts->epoch)
 			continue;
-		for (uint32_t i = 0; i < HP_FCACHE_SIZE; i++) {
+		for (uint32_t i = 0; i <= ts->fcache_mask; i++) {
 			uint64_t fn = ts->fcache[i].fn;
 			if (fn >= mod->start && fn < mod->end)
 				ts->fcache[i].fn = HP_FCACHE_GONE;
 		}
-		for (uint32_t i = 0; i < HP_NCACHE_SIZE; i++) { /* the tree's cache too */
+		for (uint32_t i = 0; i <= ts->ncache_mask; i++) { /* the tree's cache too */
 			uint64_t fn = ts->ncache[i].fn;
 			if (fn >= mod->start && fn < mod->end)
 				ts->ncache[i].fn = HP_FCACHE_GONE;
@@ -635,8 +757,9 @@ void hp_thread_end(void)
 	thread_row_fold(tr, ts->thread_row);
 	ts->trec = NULL;
 	ts->depth = 0;
+	tstate_unmap_old(ts); /* no lookup of this thread can be in them now */
 	if (!retired_push(ts))
-		munmap(ts, sizeof(*ts));
+		tstate_unmap(ts);
 	hp_own_end(own);
 }
 
@@ -649,7 +772,7 @@ void hp_funcs_after_fork(void)
 	/* The parent's ended threads' states and rows were in its region. */
 	for (uint32_t i = 0; i < HP_RETIRED_MAX; i++)
 		if (retired[i])
-			munmap(retired[i], sizeof(*retired[i])), retired[i] = NULL;
+			tstate_unmap(retired[i]), retired[i] = NULL;
 	nretired = 0;
 	free_rows = 0;
 	if (!ts)
@@ -667,11 +790,11 @@ void hp_funcs_after_fork(void)
 	tr->state = HP_THREAD_RUNNING;
 	prctl(PR_GET_NAME, tr->name, 0, 0, 0);
 	__atomic_store_n(&tr->tid, hp_gettid(), __ATOMIC_RELEASE);
-	for (uint32_t i = 0; i < HP_FCACHE_SIZE; i++)
+	for (uint32_t i = 0; i <= ts->fcache_mask; i++)
 		ts->fcache[i].fn = 0, ts->fcache[i].rec = NULL;
 	ts->fcache_used = 0;
 	ts->epoch = hp_g.hdr->module_epoch;
-	for (uint32_t i = 0; i < HP_NCACHE_SIZE; i++)
+	for (uint32_t i = 0; i <= ts->ncache_mask; i++)
 		ts->ncache[i].fn = 0;
 	ts->ncache_used = 0;
 	/* The child's life starts at the fork (main_start_ticks): each open frame is one call of

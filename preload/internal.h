@@ -21,15 +21,17 @@
 
 /* Shadow stack depth per thread; deeper calls are counted (depth_overflow) but not timed. */
 #define HP_STACK_MAX 16384
-/* Address -> statistics row cache per thread: open addressing, power of two, kept ≤ 3/4 full;
- * a thread that sees more distinct functions drops the rest (counted in the table overflow). */
+/* Address -> statistics row cache per thread: open addressing, power of two, kept ≤ 3/4 full:
+ * this is its first size (inline in the thread's state); a fuller one is replaced by one twice
+ * as large (mmap'd), so a thread may see any number of distinct functions. */
 #define HP_FCACHE_BITS 16
 #define HP_FCACHE_SIZE (1u << HP_FCACHE_BITS)
 
 /* (parent tree node, function) -> tree node cache per thread, the hot path's one lookup; same
- * rules as the address cache. A thread with more distinct call paths folds the rest. */
+ * rules as the address cache. Only when a larger one cannot be mapped does a path fold. */
 #define HP_NCACHE_BITS 16
 #define HP_NCACHE_SIZE (1u << HP_NCACHE_BITS)
+#define HP_CACHE_OLD_MAX 32 /* outgrown cache arrays a thread keeps until it ends */
 
 /* One live call on the shadow stack. */
 struct hp_frame {
@@ -76,8 +78,21 @@ struct hp_tstate {
 	uint32_t reserved2;
 	struct hp_tree_node tree_off; /* where calls count while the tree is off (never read) */
 	struct hp_ncache_ent nfull;   /* the answer for a path when the node cache is full */
-	struct hp_fcache_ent fcache[HP_FCACHE_SIZE];
-	struct hp_ncache_ent ncache[HP_NCACHE_SIZE];
+	/* The caches in use: fcache0/ncache0 at first, then larger mmap'd arrays (funcs.c
+	 * cache_grow). A lookup reads the array, then shift and mask; a growth stores the array
+	 * first, so a signal handler between the stores never indexes past its array. */
+	struct hp_fcache_ent *fcache;
+	uint32_t fcache_mask, fcache_shift; /* entries - 1; 64 - log2(entries) */
+	struct hp_ncache_ent *ncache;
+	uint32_t ncache_mask, ncache_shift;
+	/* Outgrown arrays: an interrupted lookup may still read one, so they stay mapped until the
+	 * thread ends. */
+	uint32_t nold;
+	uint32_t reserved3;
+	void *old[HP_CACHE_OLD_MAX];
+	uint64_t old_bytes[HP_CACHE_OLD_MAX];
+	struct hp_fcache_ent fcache0[HP_FCACHE_SIZE];
+	struct hp_ncache_ent ncache0[HP_NCACHE_SIZE];
 	struct hp_frame stack[HP_STACK_MAX];
 };
 

@@ -47,9 +47,16 @@ static const struct {
 	[HP_T_ALLOC_STACKS] = {sizeof(struct hp_alloc_stack_rec), 0},
 };
 
-/* Histogram chunks planned per function row when the rest of the region is split between the
- * two: a function's completed calls usually fall in one to three octaves (docs/region.md). */
-#define HP_CHUNKS_PER_ROW 3
+/* HP_T_FSTATS and HP_T_HIST share the span the other tables leave (docs/region.md "Compact
+ * statistics rows"): rows are laid from its start up, chunks from its end down, and every claim
+ * of either first takes its bytes from the span's budget, so neither has a fixed share and they
+ * never meet. Reset with each region (the constructor, a forked child). */
+static uint64_t pool_used, pool_bytes;
+
+static int pool_take(uint32_t bytes)
+{
+	return __atomic_fetch_add(&pool_used, bytes, __ATOMIC_RELAXED) + bytes <= pool_bytes;
+}
 
 /* The stack tables take about an eighth of the region: frames a sixteenth (512 Ki frames in
  * 64 MiB), a stack row per 8 frames, an index twice that (a power of two), sample rows as many
@@ -85,9 +92,10 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 #define HP_BACK_AHEAD 16u	/* rows reserved ahead of the last claimed one */
 static int reserve_all;		/* MADV_POPULATE_WRITE unsupported: everything reserved */
 
-/* Reserve the pages of table t up to at least row `upto` (exclusive). Returns 0 or -errno;
- * errno is kept. Async-signal-safe: a hook in a signal handler may claim a row. */
-static int table_back(struct hp_region_header *h, struct hp_table *t, uint32_t upto)
+/* Reserve the pages of table t up to at least row `upto` (exclusive), counted from its end when
+ * `down` (HP_T_HIST). Returns 0 or -errno; errno is kept. Async-signal-safe: a hook in a signal
+ * handler may claim a row. */
+static int table_back_dir(struct hp_region_header *h, struct hp_table *t, uint32_t upto, int down)
 {
 	uint32_t backed = __atomic_load_n(&t->backed, __ATOMIC_ACQUIRE);
 	if (upto <= backed || reserve_all)
@@ -98,7 +106,9 @@ static int table_back(struct hp_region_header *h, struct hp_table *t, uint32_t u
 	uint64_t cap = (uint64_t)t->capacity * t->row_size;
 	want = want > have + grow ? want : have + grow;
 	want = want < cap ? want : cap;
-	uint64_t lo = (t->offset + have) & ~4095ull, hi = align_up(t->offset + want, 4096);
+	uint64_t end = t->offset + cap;
+	uint64_t lo = down ? (end - want) & ~4095ull : (t->offset + have) & ~4095ull;
+	uint64_t hi = align_up(down ? end - have : t->offset + want, 4096);
 	hi = hi < h->region_size ? hi : h->region_size;
 	/* Not the hp_own bracket: a signal handler running here must keep its hooks (its
 	 * allocations counted). A patched madvise (--functions 'libc.so*:*') or a handler that
@@ -115,12 +125,18 @@ static int table_back(struct hp_region_header *h, struct hp_table *t, uint32_t u
 	backing = 0;
 	if (rc < 0)
 		return rc;
-	uint64_t rows = (hi - t->offset) / t->row_size;
+	uint64_t rows = down ? (end - (lo > t->offset ? lo : t->offset)) / t->row_size
+			     : (hi - t->offset) / t->row_size;
 	uint32_t n = rows < t->capacity ? (uint32_t)rows : t->capacity;
 	while (backed < n && !__atomic_compare_exchange_n(&t->backed, &backed, n, 1,
 							  __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 		;
 	return 0;
+}
+
+static int table_back(struct hp_region_header *h, struct hp_table *t, uint32_t upto)
+{
+	return table_back_dir(h, t, upto, 0);
 }
 
 /* At creation: reserve the header's pages, or (old kernel) the whole file. */
@@ -162,18 +178,17 @@ static int layout_tables(struct hp_region_header *h, uint64_t size)
 			       64);
 	}
 	off = align_up(off, 4096);
-	uint64_t per_row = sizeof(struct hp_fstat) +
-			   HP_CHUNKS_PER_ROW * sizeof(struct hp_hist_chunk);
-	uint64_t rows = off < size ? (size - off) / per_row : 0;
-	if (rows < 16)
+	uint64_t chunks = off < size ? (size - off) / sizeof(struct hp_hist_chunk) : 0;
+	if (chunks < 16)
 		return -ENOSPC;
+	pool_used = 0;
+	pool_bytes = chunks * sizeof(struct hp_hist_chunk);
 	h->tables[HP_T_FSTATS].offset = off;
 	h->tables[HP_T_FSTATS].row_size = sizeof(struct hp_fstat);
-	h->tables[HP_T_FSTATS].capacity = (uint32_t)rows;
-	off = align_up(off + rows * sizeof(struct hp_fstat), 4096);
+	h->tables[HP_T_FSTATS].capacity = (uint32_t)(pool_bytes / sizeof(struct hp_fstat));
 	h->tables[HP_T_HIST].offset = off;
 	h->tables[HP_T_HIST].row_size = sizeof(struct hp_hist_chunk);
-	h->tables[HP_T_HIST].capacity = (uint32_t)((size - off) / sizeof(struct hp_hist_chunk));
+	h->tables[HP_T_HIST].capacity = (uint32_t)chunks;
 	int rc = table_back(h, &h->tables[HP_T_IO], HP_IO_KINDS); /* rows written now */
 	/* The stack tables are written by index, not through hp_table_claim (stacks.c): all of
 	 * them reserved now, until their writers reserve as they go. */
@@ -345,27 +360,38 @@ int hp_region_create(int from_fork)
 	return 0;
 }
 
+static void *claim_refused(struct hp_region_header *h, struct hp_table *t)
+{
+	__atomic_fetch_add(&t->overflow, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
 void *hp_table_claim(int table, uint32_t *row)
 {
 	struct hp_region_header *h = hp_g.hdr;
 	struct hp_table *t = &h->tables[table];
+	int down = table == HP_T_HIST, pooled = down || table == HP_T_FSTATS;
+	if (pooled && !pool_take(t->row_size))
+		return claim_refused(h, t);
 	uint32_t i = __atomic_fetch_add(&t->claimed, 1, __ATOMIC_RELAXED);
 	if (HP_UNLIKELY(i + HP_BACK_AHEAD >= __atomic_load_n(&t->backed, __ATOMIC_ACQUIRE)) &&
-	    !reserve_all && table_back(h, t, i + HP_BACK_AHEAD) < 0) {
+	    !reserve_all && table_back_dir(h, t, i + HP_BACK_AHEAD, down) < 0) {
 		/* /dev/shm is full: the table ends at its reserved rows (a shrink readers and
-		 * the other writers see as "full"), and this row is dropped unless reserved. */
+		 * the other writers see as "full"), and this row is dropped unless reserved. A
+		 * table laid from its end keeps its capacity (its row numbers count from it). */
 		uint32_t b = __atomic_load_n(&t->backed, __ATOMIC_ACQUIRE), c = t->capacity;
-		while (b < c && !__atomic_compare_exchange_n(&t->capacity, &c, b, 1,
-							     __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		while (!down && b < c &&
+		       !__atomic_compare_exchange_n(&t->capacity, &c, b, 1, __ATOMIC_RELEASE,
+						    __ATOMIC_RELAXED))
 			;
 		__atomic_fetch_or(&h->flags, HP_FLAG_SHM_FULL, __ATOMIC_RELAXED);
 	}
 	if (i >= __atomic_load_n(&t->capacity, __ATOMIC_ACQUIRE) ||
-	    (!reserve_all && i >= __atomic_load_n(&t->backed, __ATOMIC_ACQUIRE))) {
-		__atomic_fetch_add(&t->overflow, 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
-		return NULL;
-	}
+	    (!reserve_all && i >= __atomic_load_n(&t->backed, __ATOMIC_ACQUIRE)))
+		return claim_refused(h, t);
+	if (down)
+		i = t->capacity - 1 - i;
 	if (row)
 		*row = i;
 	return hp_table_row(h, table, i);

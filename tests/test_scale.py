@@ -53,3 +53,17 @@ def test_10000_short_threads_in_batches_of_4_lose_no_call():
 
 def fn_calls(rep, name):
     return next(r["calls"] for r in rep["functions"] if r["name"] == name)
+
+
+def test_60000_functions_on_one_thread_all_timed():
+    # More distinct functions than the thread's first caches hold (49,152 = 3/4 of 65,536):
+    # the caches grow, and statistics rows and histogram chunks share the region's space.
+    exe = build("scale_funcs.c", instrument=False)
+    _, rep = run_json([exe, "60000", "2"], ["--limit", "0"], want_rc=0)
+    rows = [r for r in rep["functions"] if r["name"].startswith("0x")]
+    eq(len(rows), 60000, "functions")
+    eq(sorted({r["address"] for r in rows})[:2], ["0x10000000", "0x10000010"], "addresses")
+    eq({(r["calls"], r["completed"]) for r in rows}, {(2, 2)}, "calls and completed of each")
+    eq(sum(bucket_sum(r) for r in rows), 120000, "every call in a histogram bucket")
+    eq(rep["dropped"], 0, "dropped")
+    eq(rep["tree_dropped"], 0, "tree_dropped")

@@ -257,9 +257,9 @@ enum {
 	HP_WAIT_IO_OUT
 };
 
-/* HP_T_HIST: 64 buckets (one octave) of one fstat row's histogram, reached only through
+/* HP_T_HIST: 32 buckets (half an octave) of one fstat row's histogram, reached only through
  * hp_fstat.hist_chunk; written by the row's thread only. */
-#define HP_HIST_CHUNK HP_HIST_SUB /* buckets per chunk */
+#define HP_HIST_CHUNK (HP_HIST_SUB / 2) /* buckets per chunk */
 #define HP_HIST_CHUNKS (HP_HIST_BUCKETS / HP_HIST_CHUNK)
 #define HP_HIST_CHUNK_NONE UINT32_MAX
 struct hp_hist_chunk {
@@ -290,12 +290,12 @@ struct hp_fstat {
 	uint64_t own_alloc_count, own_alloc_bytes;
 	uint64_t own_freed_count, own_freed_bytes;
 	uint64_t own_remote_freed_count, own_remote_freed_bytes;
-	/* Completed calls' durations, log-linear in ticks (hp/hist.h), grown an octave at a time:
-	 * hist_chunk[o] is the HP_T_HIST row + 1 that counts buckets [64 o, 64 o + 64), 0 while
-	 * no call fell there, HP_HIST_CHUNK_NONE when the chunk table was full (those calls are
-	 * completed but in no bucket). Written once, by the owning thread, before the first
+	/* Completed calls' durations, log-linear in ticks (hp/hist.h), grown half an octave at a
+	 * time: hist_chunk[k] is the HP_T_HIST row + 1 that counts buckets [32 k, 32 k + 32), 0
+	 * while no call fell there, HP_HIST_CHUNK_NONE when the chunk table was full (those calls
+	 * are completed but in no bucket). Written once, by the owning thread, before the first
 	 * count in that chunk. */
-	uint32_t hist_chunk[HP_HIST_CHUNKS + 1]; /* the last: padding */
+	uint32_t hist_chunk[HP_HIST_CHUNKS + 2]; /* the last two: padding */
 };
 enum { HP_FN_INSTRUMENTED = 1, HP_FN_PATCHED = 2, HP_FN_MAIN_WRAPPER = 3 };
 

@@ -162,7 +162,7 @@ START_TEST(test_strings_read_bounded)
 END_TEST
 
 /* A row's histogram is read through its chunk indexes (layout 7): a bucket in a claimed chunk
- * reads its count, one in an octave with no chunk (0), a full-table mark or an index past the
+ * reads its count, one in a half octave with no chunk (0), a full-table mark or an index past the
  * hist table reads 0, and the model sums the chunks of two threads' rows of one function. */
 START_TEST(test_hist_chunks)
 {
@@ -174,13 +174,13 @@ START_TEST(test_hist_chunks)
 	h->tables[HP_T_HIST].claimed = 2;
 	h->tables[HP_T_FSTATS].claimed = 2;
 	c[0].count[5] = 3;  /* bucket 5: value 5 */
-	c[1].count[10] = 4; /* octave 1: bucket 64 + 10 */
+	c[1].count[10] = 4; /* in chunk 74 / 32: bucket 74 */
 	f[0].addr = f[1].addr = 0x1100;
 	f[0].hist_chunk[0] = 1;
-	f[0].hist_chunk[1] = 2;
-	f[0].hist_chunk[2] = HP_HIST_CHUNK_NONE;
-	f[0].hist_chunk[3] = 99; /* past the table */
-	f[1].hist_chunk[0] = 1;	 /* (shared only in this test) */
+	f[0].hist_chunk[74 / HP_HIST_CHUNK] = 2;
+	f[0].hist_chunk[130 / HP_HIST_CHUNK] = HP_HIST_CHUNK_NONE;
+	f[0].hist_chunk[200 / HP_HIST_CHUNK] = 99; /* past the table */
+	f[1].hist_chunk[0] = 1;			   /* (shared only in this test) */
 	ck_assert_uint_eq(hp_rregion_hist(&r, &f[0], 5), 3);
 	ck_assert_uint_eq(hp_rregion_hist(&r, &f[0], 74), 4);
 	ck_assert_uint_eq(hp_rregion_hist(&r, &f[0], 6), 0);
