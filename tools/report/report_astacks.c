@@ -54,17 +54,23 @@ static size_t *ranked(const struct hp_mem *m, int by, size_t *n)
 	return v;
 }
 
+/* One line per frame: name (file:line), and the module where it changes from the frame above. */
 static void print_frames(FILE *f, const struct hp_mem_stack *s)
 {
 	char esc[512], where[512];
+	const char *prev = NULL;
 	for (size_t k = 0; k < s->nframes; k++) {
 		const struct hp_mem_frame *fr = &s->frames[k];
+		const char *mod = fr->module ? hp_base_name(fr->module) : NULL;
+		int show_mod = mod && (!prev || strcmp(prev, mod) != 0);
 		if (fr->file)
-			snprintf(where, sizeof(where), "%s:%d", hp_base_name(fr->file), fr->line);
+			snprintf(where, sizeof(where), "%s:%d%s%s", hp_base_name(fr->file),
+				 fr->line, show_mod ? ", " : "", show_mod ? mod : "");
 		else
-			snprintf(where, sizeof(where), "%s",
-				 fr->module ? hp_base_name(fr->module) : "?");
+			snprintf(where, sizeof(where), "%s", mod ? mod : "?");
 		fprintf(f, "    %s (%s)\n", hp_text_escape(esc, sizeof(esc), fr->name), where);
+		if (mod)
+			prev = mod;
 	}
 }
 
