@@ -553,3 +553,60 @@ def test_tree_tab_and_callers_in_inspect():
     finally:
         t.close()
         stop(p)
+
+
+def cpu_row(screen, name):
+    """(Self 5s, Total 5s, Self, Total) of the CPU tab's row `name` (None for '-'), or None."""
+    pct = r"(\d+\.\d\d%|-)"
+    m = re.search(rf"^{re.escape(name)}\s+\S+\s+{pct}\s+{pct}\s+{pct}\s+{pct}\s", screen, re.M)
+    if not m:
+        return None
+    return tuple(None if v == "-" else float(v[:-1]) for v in m.groups())
+
+
+def test_cpu_tab_recent_and_since_start():
+    """The CPU tab of an -O2 program without hooks: phase_a computes first, then phase_b. Once
+    phase_b has run a while, the last 5 s are all phase_b's (phase_a 0%) while since the start
+    phase_a keeps its share; main holds every sample in Total."""
+    exe = lib.build("cpu_phases.c", instrument=False)
+    e = {k: v for k, v in os.environ.items() if not k.startswith("HOTPATH_")}
+    e.update({"LD_PRELOAD": LIB, "HOTPATH_REGION_SIZE": "8"})
+    p = subprocess.Popen([exe, "1500", "120"], env=e, stdout=subprocess.PIPE)
+    t = None
+    try:
+        end = time.monotonic() + WAIT
+        while not glob.glob(f"/dev/shm/hotpath-{p.pid}-*"):
+            if time.monotonic() > end:
+                raise lib.Fail("the test program created no region")
+            time.sleep(0.05)
+        t = Tmux(["--interval", "0.5", str(p.pid)])
+        t.keys("7")
+        s = t.wait(lambda x: cpu_row(x, "phase_a"), "phase_a in the CPU tab")
+        lib.check("Self 5s" in s and "Total 5s" in s and "CPU (self)" in s, f"columns:\n{s}")
+        lib.check(re.search(r"Where CPU time went: \d+ samples at 100 Hz", s), f"summary:\n{s}")
+        lib.check(re.search(r"^phase_a\s+cpu_phases-O2\s", s, re.M), f"module column:\n{s}")
+        # phase b starts when phase a has used its CPU time; its line says so.
+        r, _, _ = __import__("select").select([p.stdout], [], [], 120)
+        lib.check(r and p.stdout.readline() == b"phase b\n", "the program reached phase b")
+
+        # -O2 puts the loop in spin (self); phase_a and phase_b hold it in their Total.
+        def settled(x):
+            a, b, m = cpu_row(x, "phase_a"), cpu_row(x, "phase_b"), cpu_row(x, "main")
+            return (a and b and m and a[1] == 0 and a[3] > 0 and b[1] is not None and
+                    b[1] >= 90 and m[1] is not None)
+        s = t.wait(settled, "the last 5 s all phase_b's, phase_a's share since the start kept", 60)
+        a, b, m = cpu_row(s, "phase_a"), cpu_row(s, "phase_b"), cpu_row(s, "main")
+        lib.check(abs(m[3] - 100) < 0.01 and abs(m[1] - 100) < 0.01, f"main in every stack: {m}\n{s}")
+        lib.check(abs(a[3] + b[3] - 100) < 0.5 and a[0] == 0 and b[0] == 0, f"shares: a {a}, b {b}\n{s}")
+        spin = [cpu_row(s, n) for n in ("spin", "spin.constprop.0") if cpu_row(s, n)]
+        lib.check(spin and spin[0][0] >= 90, f"spin computes (self):\n{s}")
+        # Sorted by Self 5s, descending, unknown last.
+        col = [m2.group(1) for m2 in re.finditer(r"^\S+\s+\S+\s+(\d+\.\d\d%|-)\s", s, re.M)]
+        vals = [float(v[:-1]) if v != "-" else -1 for v in col]
+        lib.check(len(vals) >= 4 and vals == sorted(vals, reverse=True), f"sorted by Self 5s {col}:\n{s}")
+        t.keys("q")
+        lib.eq(assert_restored(t), 0, "console exit status after q")
+    finally:
+        if t:
+            t.close()
+        stop(p)

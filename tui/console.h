@@ -77,7 +77,7 @@ struct hp_pane_ops {
 };
 #define HP_PANE_COLS(a) .cols = (a), .ncols = (int)(sizeof(a) / sizeof((a)[0]))
 
-extern const struct hp_pane_ops hp_pane_tree;
+extern const struct hp_pane_ops hp_pane_tree, hp_pane_cpu;
 extern const struct hp_pane_ops hp_pane_functions, hp_pane_memory, hp_pane_threads,
 	hp_pane_channels, hp_pane_locks, hp_pane_picker;
 
@@ -155,6 +155,8 @@ struct hp_console {
 	int mem_stacks;
 	float live_spark[HP_CON_SPARK];
 	int live_nspark, live_head;
+	/* The CPU tab's sample counts at earlier refreshes (pane_cpu.c), NULL before the first. */
+	struct hp_con_cpu *cpu;
 
 	/* Picker. */
 	struct hp_pick *picks;
@@ -185,6 +187,11 @@ int64_t hp_con_now_ns(void);
  * costs more than 1.5% of it (a very large region), so the console stays within its CPU
  * budget. */
 int64_t hp_con_interval_ns(const struct hp_console *c);
+
+/* pane_cpu.c: keep the CPU samples of this refresh (after the model is rebuilt), so that the
+ * CPU tab shows the last few seconds; free them when the process changes. */
+void hp_con_cpu_update(struct hp_console *c);
+void hp_con_cpu_free(struct hp_console *c);
 
 /* picker.c: the list of profiled processes is a pane too (hp_pane_picker). */
 /* List the regions again; with c->follow, attach to a process that started since the first

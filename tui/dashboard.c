@@ -10,13 +10,13 @@
 
 /* The tabs, in order (key 1 is the first). A new tab: a pane_*.c file and a row here. */
 static const struct hp_pane_ops *const panes[] = {
-	&hp_pane_functions, &hp_pane_memory,  &hp_pane_channels,
-	&hp_pane_locks,	    &hp_pane_threads, &hp_pane_tree,
+	&hp_pane_functions, &hp_pane_memory, &hp_pane_channels, &hp_pane_locks,
+	&hp_pane_threads,   &hp_pane_tree,   &hp_pane_cpu,
 };
 #define NPANES ((int)(sizeof(panes) / sizeof(panes[0])))
 
 static const char *const help_lines[] = {
-	"1-6, Tab, h/l, Left/Right   switch tab (Tree tab: Tab and 1-6 only)",
+	"1-7, Tab, h/l, Left/Right   switch tab (Tree tab: Tab and 1-7 only)",
 	"j/k, Up/Down, PgUp/PgDn     move the selection (g/G: first/last)",
 	"s or >, <                   sort by the next / previous column",
 	"r                           reverse the sort",

@@ -50,6 +50,7 @@ static void clear_history(struct hp_console *c)
 	free(c->tcpu);
 	c->tcpu = NULL;
 	c->ntcpu = c->tcpu_cap = 0;
+	hp_con_cpu_free(c);
 	c->refreshes = 0;
 }
 
@@ -397,7 +398,8 @@ void hp_con_refresh(struct hp_console *c)
 	int alive = np.state == HP_PS_RUNNING;
 	update_rates(c, dt);
 	update_threads(c, dt, alive);
-	if (np.mem.valid) { /* the Memory tab's live-bytes sparkline */
+	hp_con_cpu_update(c); /* the CPU tab's recent samples */
+	if (np.mem.valid) {   /* the Memory tab's live-bytes sparkline */
 		int slot = c->live_nspark < HP_CON_SPARK ? c->live_nspark++ : c->live_head;
 		c->live_spark[slot] = (float)np.mem.live_bytes_at_exit;
 		if (c->live_nspark == HP_CON_SPARK && slot == c->live_head)
