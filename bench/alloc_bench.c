@@ -64,7 +64,8 @@ __attribute__((noinline)) static void descend(int d, double *out)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: alloc_bench pairs|usable T N | grow N | rss N | deep D N\n");
+		fprintf(stderr,
+			"usage: alloc_bench pairs|usable T N | grow N | rss N | deep D N\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "pairs") || !strcmp(argv[1], "usable")) {

@@ -16,12 +16,20 @@ static volatile unsigned long sink;
 	}
 #define F10(p) F(p##0) F(p##1) F(p##2) F(p##3) F(p##4) F(p##5) F(p##6) F(p##7) F(p##8) F(p##9)
 F10(0)
-F10(1) F10(2) F10(3) F10(4) F10(5) F10(6) F10(7) F10(8) F10(9)
+F10(1)
+F10(2)
+F10(3)
+F10(4)
+F10(5)
+F10(6)
+F10(7)
+F10(8)
+F10(9)
 
 #define P(n) f_##n,
 #define P10(p) P(p##0) P(p##1) P(p##2) P(p##3) P(p##4) P(p##5) P(p##6) P(p##7) P(p##8) P(p##9)
-	static void (*const fns[100])(void) = {P10(0) P10(1) P10(2) P10(3) P10(4) P10(5) P10(6)
-						       P10(7) P10(8) P10(9)};
+static void (*const fns[100])(void) = {P10(0) P10(1) P10(2) P10(3) P10(4) P10(5) P10(6) P10(7)
+					       P10(8) P10(9)};
 
 static int nfuncs, ncalls;
 

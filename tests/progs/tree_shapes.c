@@ -99,7 +99,13 @@ __attribute__((noinline)) void parent_work(void)
 	}
 #define F8(n) F(n##0) F(n##1) F(n##2) F(n##3) F(n##4) F(n##5) F(n##6) F(n##7)
 F8(1)
-F8(2) F8(3) F8(4) F8(5) F8(6) F8(7) F8(8)
+F8(2)
+F8(3)
+F8(4)
+F8(5)
+F8(6)
+F8(7)
+F8(8)
 #define C8(n)                                                                                      \
 	f##n##0();                                                                                 \
 	f##n##1();                                                                                 \
@@ -109,7 +115,7 @@ F8(2) F8(3) F8(4) F8(5) F8(6) F8(7) F8(8)
 	f##n##5();                                                                                 \
 	f##n##6();                                                                                 \
 	f##n##7();
-	__attribute__((noinline)) void fan(void)
+__attribute__((noinline)) void fan(void)
 {
 	C8(1) C8(2) C8(3) C8(4) C8(5) C8(6) C8(7) C8(8)
 }
