@@ -503,27 +503,47 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The items of a comma-separated list, one by one, spaces around each trimmed. */
+struct items {
+	const char *next; /* NULL after the last item */
+};
+
+static size_t items_count(const char *s)
+{
+	size_t n = 1;
+	for (; *s; s++)
+		n += *s == ',';
+	return n;
+}
+
+/* The next item in [*p, *e), possibly empty; 0 when there is none left. */
+static int items_next(struct items *it, const char **p, const char **e)
+{
+	if (!it->next)
+		return 0;
+	const char *comma = strchr(it->next, ',');
+	const char *end = comma ? comma : it->next + strlen(it->next);
+	*p = skip_space(it->next, end);
+	*e = trim_end(*p, end);
+	it->next = comma ? comma + 1 : NULL;
+	return 1;
+}
+
 #define PCT_EXPECTED "expected percentiles above 0 and up to 100 (like 50,95,99.9)"
 
 int hp_parse_percentiles(const char *s, double *out, int max, int *n, char *err, size_t errlen)
 {
-	size_t items = 1, count = 0, uniq = 0;
-	const char *p, *e, *comma;
+	size_t count = 0, uniq = 0;
+	const char *p, *e;
 	double *vals;
 	int rc = -1;
 
 	s = s ? s : "";
-	for (p = s; *p; p++)
-		items += *p == ',';
-	if (!(vals = malloc(items * sizeof(*vals)))) {
+	if (!(vals = malloc(items_count(s) * sizeof(*vals)))) {
 		set_err(err, errlen, "out of memory");
 		return -1;
 	}
-	for (p = s;; p = comma + 1) {
-		comma = strchr(p, ',');
-		e = comma ? comma : p + strlen(p);
-		p = skip_space(p, e);
-		e = trim_end(p, e);
+	for (struct items it = {s}; items_next(&it, &p, &e);) {
 		if (p == e) {
 			set_err(err, errlen, PCT_EXPECTED ", got an empty item in '%s'", s);
 			goto out;
@@ -533,8 +553,6 @@ int hp_parse_percentiles(const char *s, double *out, int max, int *n, char *err,
 			goto out;
 		}
 		count++;
-		if (!comma)
-			break;
 	}
 	qsort(vals, count, sizeof(*vals), cmp_double);
 	for (size_t i = 0; i < count; i++)
@@ -556,8 +574,8 @@ out:
 /* An empty (or all-space) string is the empty list: *out = NULL, *n = 0. */
 int hp_parse_list(const char *s, char ***out, size_t *n, char *err, size_t errlen)
 {
-	size_t items = 1, count = 0;
-	const char *p, *e, *comma;
+	size_t count = 0;
+	const char *p, *e;
 	char **list;
 
 	*out = NULL;
@@ -565,17 +583,11 @@ int hp_parse_list(const char *s, char ***out, size_t *n, char *err, size_t errle
 	s = s ? s : "";
 	if (!*skip_space(s, s + strlen(s)))
 		return 0;
-	for (p = s; *p; p++)
-		items += *p == ',';
-	if (!(list = calloc(items, sizeof(*list)))) {
+	if (!(list = calloc(items_count(s), sizeof(*list)))) {
 		set_err(err, errlen, "out of memory");
 		return -1;
 	}
-	for (p = s;; p = comma + 1) {
-		comma = strchr(p, ',');
-		e = comma ? comma : p + strlen(p);
-		p = skip_space(p, e);
-		e = trim_end(p, e);
+	for (struct items it = {s}; items_next(&it, &p, &e);) {
 		if (p == e) {
 			set_err(err, errlen,
 				"expected a comma-separated list without empty items, got '%s'", s);
@@ -586,8 +598,6 @@ int hp_parse_list(const char *s, char ***out, size_t *n, char *err, size_t errle
 			goto fail;
 		}
 		count++;
-		if (!comma)
-			break;
 	}
 	*out = list;
 	*n = count;
