@@ -57,9 +57,9 @@ static int by_total(const void *a, const void *b)
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
-int hp_tree_children(const struct hp_calltree *t, size_t **first_out, size_t **kids_out)
+int hp_children_index(size_t n, size_t (*parent_of)(const void *ctx, size_t i), const void *ctx,
+		      size_t **first_out, size_t **kids_out)
 {
-	size_t n = t ? t->n : 0;
 	size_t *first = calloc(n + 2, sizeof(*first));
 	size_t *kids = calloc(n ? n : 1, sizeof(*kids));
 	size_t *fill = calloc(n + 1, sizeof(*fill));
@@ -70,18 +70,33 @@ int hp_tree_children(const struct hp_calltree *t, size_t **first_out, size_t **k
 		return -ENOMEM;
 	}
 	/* Count per parent (roots under the virtual node n), prefix sums, then place. */
-	for (size_t i = 0; i < n; i++) {
-		int64_t p = t->nodes[i].parent;
-		first[(p >= 0 && (size_t)p < i ? (size_t)p : n) + 1]++;
-	}
+	for (size_t i = 0; i < n; i++)
+		first[parent_of(ctx, i) + 1]++;
 	for (size_t i = 1; i < n + 2; i++)
 		first[i] += first[i - 1];
 	for (size_t i = 0; i < n; i++) {
-		int64_t p = t->nodes[i].parent;
-		size_t q = p >= 0 && (size_t)p < i ? (size_t)p : n;
+		size_t q = parent_of(ctx, i);
 		kids[first[q] + fill[q]++] = i;
 	}
 	free(fill);
+	*first_out = first;
+	*kids_out = kids;
+	return 0;
+}
+
+/* A node's parent when it comes before the node, else the virtual root n. */
+static size_t tree_parent(const void *ctx, size_t i)
+{
+	const struct hp_calltree *t = ctx;
+	int64_t p = t->nodes[i].parent;
+	return p >= 0 && (size_t)p < i ? (size_t)p : t->n;
+}
+
+int hp_tree_children(const struct hp_calltree *t, size_t **first_out, size_t **kids_out)
+{
+	size_t n = t ? t->n : 0, *first, *kids;
+	if (hp_children_index(n, tree_parent, t, &first, &kids) < 0)
+		return -ENOMEM;
 	sort_tree = t;
 	for (size_t i = 0; i < n + 1; i++)
 		if (first[i + 1] - first[i] > 1)

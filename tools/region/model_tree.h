@@ -43,4 +43,9 @@ struct hp_calltree *hp_tree_dup(const struct hp_calltree *t);
  * the roots are those of the virtual node n (first has n + 2 entries). malloc'd, free both. */
 int hp_tree_children(const struct hp_calltree *t, size_t **first, size_t **kids);
 
+/* The same lists for any n nodes whose parent_of(ctx, i) is their parent, or n for a root (a
+ * parent comes before its children), in index order; the caller sorts each list. */
+int hp_children_index(size_t n, size_t (*parent_of)(const void *ctx, size_t i), const void *ctx,
+		      size_t **first, size_t **kids);
+
 #endif

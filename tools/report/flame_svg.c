@@ -9,6 +9,7 @@
 
 #include "flame.h"
 #include "report.h"
+#include "tools/region/model_tree.h"
 
 #define WIDTH 1200.0
 #define PAD 10.0
@@ -111,26 +112,18 @@ static int by_name(const void *a, const void *b)
 	return c ? c : (*(const size_t *)a < *(const size_t *)b ? -1 : 1);
 }
 
+static size_t merged_parent(const void *ctx, size_t i)
+{
+	const struct merge *m = ctx;
+	return m->v[i].parent == SIZE_MAX ? m->n : m->v[i].parent;
+}
+
 /* x of every node: children of a node side by side in name order from its left edge. */
 static int layout(struct merge *m)
 {
-	size_t n = m->n;
-	size_t *first = calloc(n + 2, sizeof(*first)), *kids = calloc(n ? n : 1, sizeof(*kids));
-	size_t *fill = calloc(n + 1, sizeof(*fill));
-	if (!first || !kids || !fill) {
-		free(first);
-		free(kids);
-		free(fill);
+	size_t n = m->n, *first, *kids;
+	if (hp_children_index(n, merged_parent, m, &first, &kids) < 0)
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++)
-		first[(m->v[i].parent == SIZE_MAX ? n : m->v[i].parent) + 1]++;
-	for (size_t i = 1; i < n + 2; i++)
-		first[i] += first[i - 1];
-	for (size_t i = 0; i < n; i++) {
-		size_t q = m->v[i].parent == SIZE_MAX ? n : m->v[i].parent;
-		kids[first[q] + fill[q]++] = i;
-	}
 	sort_nodes = m->v;
 	for (size_t q = 0; q <= n; q++)
 		if (first[q + 1] - first[q] > 1)
@@ -147,7 +140,6 @@ static int layout(struct merge *m)
 	}
 	free(first);
 	free(kids);
-	free(fill);
 	return 0;
 }
 
