@@ -787,6 +787,44 @@ void hp_jw_null(struct hp_jw *w)
 	fputs("null", w->f);
 }
 
+void hp_jw_kstr(struct hp_jw *w, const char *key, const char *s)
+{
+	hp_jw_key(w, key);
+	hp_jw_str(w, s);
+}
+
+void hp_jw_kint(struct hp_jw *w, const char *key, int64_t v)
+{
+	hp_jw_key(w, key);
+	hp_jw_int(w, v);
+}
+
+void hp_jw_kuint(struct hp_jw *w, const char *key, uint64_t v)
+{
+	hp_jw_key(w, key);
+	hp_jw_uint(w, v);
+}
+
+void hp_jw_kint_if(struct hp_jw *w, const char *key, int have, int64_t v)
+{
+	if (have)
+		hp_jw_kint(w, key, v);
+	else {
+		hp_jw_key(w, key);
+		hp_jw_null(w);
+	}
+}
+
+void hp_jw_kuint_if(struct hp_jw *w, const char *key, int have, uint64_t v)
+{
+	if (have)
+		hp_jw_kuint(w, key, v);
+	else {
+		hp_jw_key(w, key);
+		hp_jw_null(w);
+	}
+}
+
 int hp_jw_finish(struct hp_jw *w)
 {
 	fputc('\n', w->f);

@@ -65,6 +65,12 @@ void hp_jw_uint(struct hp_jw *w, uint64_t v);
 void hp_jw_double(struct hp_jw *w, double v, int decimals); /* non-finite writes null */
 void hp_jw_bool(struct hp_jw *w, int v);
 void hp_jw_null(struct hp_jw *w);
+/* A key and its value in one call; the _if forms write null unless `have`. */
+void hp_jw_kstr(struct hp_jw *w, const char *key, const char *s);
+void hp_jw_kint(struct hp_jw *w, const char *key, int64_t v);
+void hp_jw_kuint(struct hp_jw *w, const char *key, uint64_t v);
+void hp_jw_kint_if(struct hp_jw *w, const char *key, int have, int64_t v);
+void hp_jw_kuint_if(struct hp_jw *w, const char *key, int have, uint64_t v);
 /* Ends the document (a newline); returns 0, or -EIO when the FILE had an error. */
 int hp_jw_finish(struct hp_jw *w);
 

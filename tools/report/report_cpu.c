@@ -78,16 +78,11 @@ void hp_cpu_json(struct hp_jw *w, const struct hp_proc *p)
 		return;
 	}
 	hp_jw_obj_begin(w);
-	hp_jw_key(w, "hz");
-	hp_jw_uint(w, c->hz);
-	hp_jw_key(w, "state");
-	hp_jw_str(w, c->state >= 0 && c->state < 4 ? states[c->state] : "unknown");
-	hp_jw_key(w, "samples");
-	hp_jw_uint(w, c->samples);
-	hp_jw_key(w, "lost");
-	hp_jw_uint(w, c->lost);
-	hp_jw_key(w, "folded");
-	hp_jw_uint(w, c->folded);
+	hp_jw_kuint(w, "hz", c->hz);
+	hp_jw_kstr(w, "state", c->state >= 0 && c->state < 4 ? states[c->state] : "unknown");
+	hp_jw_kuint(w, "samples", c->samples);
+	hp_jw_kuint(w, "lost", c->lost);
+	hp_jw_kuint(w, "folded", c->folded);
 	hp_jw_key(w, "ns_per_sample");
 	hp_jw_double(w, c->ns_per_sample, 1);
 	hp_jw_key(w, "functions");
@@ -95,20 +90,14 @@ void hp_cpu_json(struct hp_jw *w, const struct hp_proc *p)
 	for (size_t i = 0; i < c->nfns; i++) {
 		const struct hp_cpu_fn *f = &c->fns[i];
 		hp_jw_obj_begin(w);
-		hp_jw_key(w, "name");
-		hp_jw_str(w, f->name);
-		hp_jw_key(w, "module");
-		hp_jw_str(w, f->module);
-		hp_jw_key(w, "file");
-		hp_jw_str(w, f->file);
+		hp_jw_kstr(w, "name", f->name);
+		hp_jw_kstr(w, "module", f->module);
+		hp_jw_kstr(w, "file", f->file);
 		if (f->line > 0) {
-			hp_jw_key(w, "line");
-			hp_jw_int(w, f->line);
+			hp_jw_kint(w, "line", f->line);
 		}
-		hp_jw_key(w, "self_samples");
-		hp_jw_uint(w, f->self_samples);
-		hp_jw_key(w, "total_samples");
-		hp_jw_uint(w, f->total_samples);
+		hp_jw_kuint(w, "self_samples", f->self_samples);
+		hp_jw_kuint(w, "total_samples", f->total_samples);
 		hp_jw_obj_end(w);
 	}
 	hp_jw_arr_end(w);
@@ -117,20 +106,16 @@ void hp_cpu_json(struct hp_jw *w, const struct hp_proc *p)
 	for (size_t i = 0; i < c->nstacks; i++) {
 		const struct hp_cpu_stack *s = &c->stacks[i];
 		hp_jw_obj_begin(w);
-		hp_jw_key(w, "tid");
-		hp_jw_int(w, s->tid);
-		hp_jw_key(w, "samples");
-		hp_jw_uint(w, s->samples);
+		hp_jw_kint(w, "tid", s->tid);
+		hp_jw_kuint(w, "samples", s->samples);
 		hp_jw_key(w, "frames");
 		hp_jw_arr_begin(w);
 		int pretty = w->pretty;
 		w->pretty = 0;
 		for (size_t k = 0; k < s->nframes; k++) {
 			hp_jw_obj_begin(w);
-			hp_jw_key(w, "name");
-			hp_jw_str(w, s->frames[k].name);
-			hp_jw_key(w, "module");
-			hp_jw_str(w, s->frames[k].module);
+			hp_jw_kstr(w, "name", s->frames[k].name);
+			hp_jw_kstr(w, "module", s->frames[k].module);
 			hp_jw_obj_end(w);
 		}
 		hp_jw_arr_end(w);

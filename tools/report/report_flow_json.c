@@ -21,12 +21,6 @@ static int kind_from_name(const char *s, const char *(*name)(int), int max)
 
 /* ---- out ---- */
 
-static void kv_u64(struct hp_jw *w, const char *k, uint64_t v)
-{
-	hp_jw_key(w, k);
-	hp_jw_uint(w, v);
-}
-
 static double per_s(uint64_t n, double ns)
 {
 	return ns > 0 ? (double)n * 1e9 / ns : 0;
@@ -36,12 +30,9 @@ static void json_chan(struct hp_jw *w, const struct hp_chan_row *c)
 {
 	char st[64];
 	hp_jw_obj_begin(w);
-	hp_jw_key(w, "kind");
-	hp_jw_str(w, hp_chan_kind_name(c->kind));
-	hp_jw_key(w, "label");
-	hp_jw_str(w, c->label);
-	hp_jw_key(w, "site");
-	hp_jw_str(w, c->site);
+	hp_jw_kstr(w, "kind", hp_chan_kind_name(c->kind));
+	hp_jw_kstr(w, "label", c->label);
+	hp_jw_kstr(w, "site", c->site);
 	hp_jw_key(w, "fds");
 	int pretty = w->pretty;
 	hp_jw_arr_begin(w);
@@ -50,17 +41,17 @@ static void json_chan(struct hp_jw *w, const struct hp_chan_row *c)
 	hp_jw_int(w, c->fd[1]);
 	hp_jw_arr_end(w);
 	w->pretty = pretty;
-	kv_u64(w, "capacity", c->capacity);
-	kv_u64(w, "messages_in", c->messages_in);
-	kv_u64(w, "messages_out", c->messages_out);
-	kv_u64(w, "bytes_in", c->bytes_in);
-	kv_u64(w, "bytes_out", c->bytes_out);
-	kv_u64(w, "blocked_ns", c->blocked_in_ns + c->blocked_out_ns);
-	kv_u64(w, "blocked_in_ns", c->blocked_in_ns);
-	kv_u64(w, "blocked_out_ns", c->blocked_out_ns);
-	kv_u64(w, "max_in_bytes", c->max_in);
-	kv_u64(w, "max_out_bytes", c->max_out);
-	kv_u64(w, "queued_max", c->queued_max);
+	hp_jw_kuint(w, "capacity", c->capacity);
+	hp_jw_kuint(w, "messages_in", c->messages_in);
+	hp_jw_kuint(w, "messages_out", c->messages_out);
+	hp_jw_kuint(w, "bytes_in", c->bytes_in);
+	hp_jw_kuint(w, "bytes_out", c->bytes_out);
+	hp_jw_kuint(w, "blocked_ns", c->blocked_in_ns + c->blocked_out_ns);
+	hp_jw_kuint(w, "blocked_in_ns", c->blocked_in_ns);
+	hp_jw_kuint(w, "blocked_out_ns", c->blocked_out_ns);
+	hp_jw_kuint(w, "max_in_bytes", c->max_in);
+	hp_jw_kuint(w, "max_out_bytes", c->max_out);
+	hp_jw_kuint(w, "queued_max", c->queued_max);
 	hp_jw_key(w, "queued_now");
 	if (c->queued_now >= 0)
 		hp_jw_int(w, c->queued_now);
@@ -70,12 +61,10 @@ static void json_chan(struct hp_jw *w, const struct hp_chan_row *c)
 	char *comma = strchr(st, ',');
 	if (comma)
 		*comma = 0;
-	hp_jw_key(w, "state");
-	hp_jw_str(w, st);
+	hp_jw_kstr(w, "state", st);
 	hp_jw_key(w, "was_full");
 	hp_jw_bool(w, (c->state & HP_CHST_FULL) != 0);
-	hp_jw_key(w, "created_ns");
-	hp_jw_int(w, c->created_ns);
+	hp_jw_kint(w, "created_ns", c->created_ns);
 	hp_jw_key(w, "closed_ns");
 	if (c->closed_ns)
 		hp_jw_int(w, c->closed_ns);
@@ -87,10 +76,8 @@ static void json_chan(struct hp_jw *w, const struct hp_chan_row *c)
 	hp_jw_double(w, per_s(msgs, c->lifetime_ns), 1);
 	hp_jw_key(w, "bytes_per_s");
 	hp_jw_double(w, per_s(bytes, c->lifetime_ns), 1);
-	hp_jw_key(w, "lifetime_ns");
-	hp_jw_uint(w, hp_u64_of(c->lifetime_ns));
-	hp_jw_key(w, "waiting_now");
-	hp_jw_uint(w, c->waiting);
+	hp_jw_kuint(w, "lifetime_ns", hp_u64_of(c->lifetime_ns));
+	hp_jw_kuint(w, "waiting_now", c->waiting);
 	hp_jw_obj_end(w);
 }
 
@@ -98,40 +85,36 @@ static void json_lock(struct hp_jw *w, const struct hp_lock_row *l)
 {
 	char buf[32];
 	hp_jw_obj_begin(w);
-	hp_jw_key(w, "kind");
-	hp_jw_str(w, hp_lock_kind_name(l->kind));
-	hp_jw_key(w, "label");
-	hp_jw_str(w, l->label);
+	hp_jw_kstr(w, "kind", hp_lock_kind_name(l->kind));
+	hp_jw_kstr(w, "label", l->label);
 	snprintf(buf, sizeof(buf), "0x%" PRIx64, l->addr);
-	hp_jw_key(w, "address");
-	hp_jw_str(w, buf);
-	kv_u64(w, "acquisitions", l->acquisitions);
-	kv_u64(w, "contended", l->contended);
-	kv_u64(w, "wait_ns", l->wait_ns);
-	kv_u64(w, "max_wait_ns", l->max_wait_ns);
-	kv_u64(w, "hold_ns", l->hold_ns);
-	kv_u64(w, "max_hold_ns", l->max_hold_ns);
-	kv_u64(w, "cond_waits", l->cond_waits);
-	kv_u64(w, "cond_wait_ns", l->cond_wait_ns);
-	kv_u64(w, "cond_signals", l->cond_signals);
-	kv_u64(w, "waiting_now", l->waiting);
+	hp_jw_kstr(w, "address", buf);
+	hp_jw_kuint(w, "acquisitions", l->acquisitions);
+	hp_jw_kuint(w, "contended", l->contended);
+	hp_jw_kuint(w, "wait_ns", l->wait_ns);
+	hp_jw_kuint(w, "max_wait_ns", l->max_wait_ns);
+	hp_jw_kuint(w, "hold_ns", l->hold_ns);
+	hp_jw_kuint(w, "max_hold_ns", l->max_hold_ns);
+	hp_jw_kuint(w, "cond_waits", l->cond_waits);
+	hp_jw_kuint(w, "cond_wait_ns", l->cond_wait_ns);
+	hp_jw_kuint(w, "cond_signals", l->cond_signals);
+	hp_jw_kuint(w, "waiting_now", l->waiting);
 	hp_jw_obj_end(w);
 }
 
 static void json_io(struct hp_jw *w, const struct hp_io_row *x)
 {
 	hp_jw_obj_begin(w);
-	hp_jw_key(w, "kind");
-	hp_jw_str(w, hp_io_kind_name(x->kind));
-	kv_u64(w, "reads", x->reads);
-	kv_u64(w, "writes", x->writes);
-	kv_u64(w, "read_bytes", x->read_bytes);
-	kv_u64(w, "write_bytes", x->write_bytes);
-	kv_u64(w, "blocked_ns", x->read_blocked_ns + x->write_blocked_ns);
-	kv_u64(w, "read_blocked_ns", x->read_blocked_ns);
-	kv_u64(w, "write_blocked_ns", x->write_blocked_ns);
-	kv_u64(w, "max_read_bytes", x->max_read);
-	kv_u64(w, "max_write_bytes", x->max_write);
+	hp_jw_kstr(w, "kind", hp_io_kind_name(x->kind));
+	hp_jw_kuint(w, "reads", x->reads);
+	hp_jw_kuint(w, "writes", x->writes);
+	hp_jw_kuint(w, "read_bytes", x->read_bytes);
+	hp_jw_kuint(w, "write_bytes", x->write_bytes);
+	hp_jw_kuint(w, "blocked_ns", x->read_blocked_ns + x->write_blocked_ns);
+	hp_jw_kuint(w, "read_blocked_ns", x->read_blocked_ns);
+	hp_jw_kuint(w, "write_blocked_ns", x->write_blocked_ns);
+	hp_jw_kuint(w, "max_read_bytes", x->max_read);
+	hp_jw_kuint(w, "max_write_bytes", x->max_write);
 	hp_jw_obj_end(w);
 }
 

@@ -20,43 +20,6 @@
 #define HP_VERSION "unknown"
 #endif
 
-static void kv_str(struct hp_jw *w, const char *key, const char *v)
-{
-	hp_jw_key(w, key);
-	hp_jw_str(w, v);
-}
-
-static void kv_int(struct hp_jw *w, const char *key, int64_t v)
-{
-	hp_jw_key(w, key);
-	hp_jw_int(w, v);
-}
-
-static void kv_uint(struct hp_jw *w, const char *key, uint64_t v)
-{
-	hp_jw_key(w, key);
-	hp_jw_uint(w, v);
-}
-
-/* The value when `have`, else null. */
-static void kv_int_if(struct hp_jw *w, const char *key, int have, int64_t v)
-{
-	hp_jw_key(w, key);
-	if (have)
-		hp_jw_int(w, v);
-	else
-		hp_jw_null(w);
-}
-
-static void kv_uint_if(struct hp_jw *w, const char *key, int have, uint64_t v)
-{
-	hp_jw_key(w, key);
-	if (have)
-		hp_jw_uint(w, v);
-	else
-		hp_jw_null(w);
-}
-
 static const char *kind_name(int kind)
 {
 	switch (kind) {
@@ -81,20 +44,20 @@ static void json_fn(struct hp_jw *w, const struct hp_fn_row *r, const struct hp_
 	char buf[64], num[32];
 
 	hp_jw_obj_begin(w);
-	kv_str(w, "name", r->name);
-	kv_str(w, "module", r->module);
-	kv_str(w, "file", r->file);
-	kv_int_if(w, "line", r->line > 0, r->line);
+	hp_jw_kstr(w, "name", r->name);
+	hp_jw_kstr(w, "module", r->module);
+	hp_jw_kstr(w, "file", r->file);
+	hp_jw_kint_if(w, "line", r->line > 0, r->line);
 	snprintf(buf, sizeof(buf), "0x%" PRIx64, r->addr);
-	kv_str(w, "address", buf);
-	kv_str(w, "kind", kind_name(r->kind));
-	kv_uint(w, "calls", r->calls);
-	kv_uint(w, "completed", r->completed);
-	kv_uint(w, "total_ns", r->total_ns);
-	kv_uint(w, "self_ns", r->self_ns);
-	kv_uint_if(w, "avg_ns", r->completed, hp_fn_avg_ns(r));
-	kv_uint_if(w, "min_ns", r->completed, r->min_ns);
-	kv_uint_if(w, "max_ns", r->completed, r->max_ns);
+	hp_jw_kstr(w, "address", buf);
+	hp_jw_kstr(w, "kind", kind_name(r->kind));
+	hp_jw_kuint(w, "calls", r->calls);
+	hp_jw_kuint(w, "completed", r->completed);
+	hp_jw_kuint(w, "total_ns", r->total_ns);
+	hp_jw_kuint(w, "self_ns", r->self_ns);
+	hp_jw_kuint_if(w, "avg_ns", r->completed, hp_fn_avg_ns(r));
+	hp_jw_kuint_if(w, "min_ns", r->completed, r->min_ns);
+	hp_jw_kuint_if(w, "max_ns", r->completed, r->max_ns);
 	for (int i = 0; i < o->npcts; i++) {
 		double v = hp_fn_percentile(r, o->pcts[i], o);
 		hp_fmt_pct(num, sizeof(num), o->pcts[i], '_');
@@ -107,11 +70,11 @@ static void json_fn(struct hp_jw *w, const struct hp_fn_row *r, const struct hp_
 	}
 	hp_jw_key(w, "percent_total");
 	hp_jw_double(w, r->percent_total, 2);
-	kv_uint(w, "alloc_count", r->alloc_count);
-	kv_uint(w, "alloc_bytes", r->alloc_bytes);
-	kv_uint(w, "free_count", r->free_count);
-	kv_uint(w, "free_bytes", r->free_bytes);
-	kv_uint_if(w, "cpu_ns", r->has_cpu, r->cpu_ns); /* sampled CPU time (docs/cpu.md) */
+	hp_jw_kuint(w, "alloc_count", r->alloc_count);
+	hp_jw_kuint(w, "alloc_bytes", r->alloc_bytes);
+	hp_jw_kuint(w, "free_count", r->free_count);
+	hp_jw_kuint(w, "free_bytes", r->free_bytes);
+	hp_jw_kuint_if(w, "cpu_ns", r->has_cpu, r->cpu_ns); /* sampled CPU time (docs/cpu.md) */
 	hp_jw_key(w, "histogram");
 	hp_jw_arr_begin(w);
 	for (size_t i = 0; r->hist && i < r->nhist; i++) {
@@ -131,26 +94,26 @@ static void json_fn(struct hp_jw *w, const struct hp_fn_row *r, const struct hp_
 static void json_thread(struct hp_jw *w, const struct hp_thread_row *t)
 {
 	hp_jw_obj_begin(w);
-	kv_int(w, "tid", t->tid);
-	kv_str(w, "name", t->name);
-	kv_str(w, "start_routine", t->start_routine);
-	kv_str(w, "state", t->running ? "running" : "exited");
-	kv_int(w, "start_ns", t->start_ns);
-	kv_int_if(w, "end_ns", !t->running, t->end_ns);
-	kv_uint(w, "cpu_user_ns", t->cpu_user_ns);
-	kv_uint(w, "cpu_sys_ns", t->cpu_sys_ns);
-	kv_uint(w, "cpu_ns", t->cpu_ns);
-	kv_uint(w, "cpu_samples", t->cpu_samples);
-	kv_uint(w, "calls", t->calls);
-	kv_uint(w, "alloc_count", t->alloc_count);
-	kv_uint(w, "alloc_bytes", t->alloc_bytes);
-	kv_uint(w, "free_count", t->free_count);
-	kv_uint(w, "free_bytes", t->free_bytes);
-	kv_uint(w, "lock_wait_ns", t->lock_wait_ns);
-	kv_uint(w, "io_block_ns", t->io_block_ns);
-	kv_uint(w, "blocked_ns", t->lock_wait_ns + t->io_block_ns);
-	kv_uint(w, "waiting_ns", t->waiting_ns);
-	kv_str(w, "waiting_on", t->waiting_on);
+	hp_jw_kint(w, "tid", t->tid);
+	hp_jw_kstr(w, "name", t->name);
+	hp_jw_kstr(w, "start_routine", t->start_routine);
+	hp_jw_kstr(w, "state", t->running ? "running" : "exited");
+	hp_jw_kint(w, "start_ns", t->start_ns);
+	hp_jw_kint_if(w, "end_ns", !t->running, t->end_ns);
+	hp_jw_kuint(w, "cpu_user_ns", t->cpu_user_ns);
+	hp_jw_kuint(w, "cpu_sys_ns", t->cpu_sys_ns);
+	hp_jw_kuint(w, "cpu_ns", t->cpu_ns);
+	hp_jw_kuint(w, "cpu_samples", t->cpu_samples);
+	hp_jw_kuint(w, "calls", t->calls);
+	hp_jw_kuint(w, "alloc_count", t->alloc_count);
+	hp_jw_kuint(w, "alloc_bytes", t->alloc_bytes);
+	hp_jw_kuint(w, "free_count", t->free_count);
+	hp_jw_kuint(w, "free_bytes", t->free_bytes);
+	hp_jw_kuint(w, "lock_wait_ns", t->lock_wait_ns);
+	hp_jw_kuint(w, "io_block_ns", t->io_block_ns);
+	hp_jw_kuint(w, "blocked_ns", t->lock_wait_ns + t->io_block_ns);
+	hp_jw_kuint(w, "waiting_ns", t->waiting_ns);
+	hp_jw_kstr(w, "waiting_on", t->waiting_on);
 	hp_jw_obj_end(w);
 }
 
@@ -159,23 +122,23 @@ static void json_proc(struct hp_jw *w, const struct hp_proc *p, const struct hp_
 {
 	hp_jw_obj_begin(w);
 	if (top) {
-		kv_str(w, "hotpath_version", HP_VERSION);
-		kv_int(w, "schema_version", HP_REPORT_SCHEMA);
+		hp_jw_kstr(w, "hotpath_version", HP_VERSION);
+		hp_jw_kint(w, "schema_version", HP_REPORT_SCHEMA);
 	}
-	kv_str(w, "hotpath_profiling_mode", hp_profiling_mode(p->modes));
-	kv_int(w, "pid", p->pid);
-	kv_int(w, "ppid", p->ppid);
+	hp_jw_kstr(w, "hotpath_profiling_mode", hp_profiling_mode(p->modes));
+	hp_jw_kint(w, "pid", p->pid);
+	hp_jw_kint(w, "ppid", p->ppid);
 	hp_jw_key(w, "command");
 	hp_jw_arr_begin(w);
 	for (int i = 0; p->argv && i < p->argc; i++)
 		hp_jw_str(w, p->argv[i]);
 	hp_jw_arr_end(w);
-	kv_str(w, "exe", p->exe);
-	kv_str(w, "state", hp_proc_state_name(p->state));
-	kv_int_if(w, "exit_status", p->state == HP_PS_EXITED, p->exit_status);
-	kv_int_if(w, "term_signal", p->state == HP_PS_SIGNALED, p->term_signal);
-	kv_int(w, "start_time_unix_ns", p->start_unix_ns);
-	kv_uint(w, "wall_ns", p->wall_ns);
+	hp_jw_kstr(w, "exe", p->exe);
+	hp_jw_kstr(w, "state", hp_proc_state_name(p->state));
+	hp_jw_kint_if(w, "exit_status", p->state == HP_PS_EXITED, p->exit_status);
+	hp_jw_kint_if(w, "term_signal", p->state == HP_PS_SIGNALED, p->term_signal);
+	hp_jw_kint(w, "start_time_unix_ns", p->start_unix_ns);
+	hp_jw_kuint(w, "wall_ns", p->wall_ns);
 	hp_jw_key(w, "percentiles");
 	int pretty = w->pretty;
 	hp_jw_arr_begin(w);
@@ -189,16 +152,16 @@ static void json_proc(struct hp_jw *w, const struct hp_proc *p, const struct hp_
 	for (size_t i = 0; p->fns && i < p->nfns; i++)
 		json_fn(w, &p->fns[i], o);
 	hp_jw_arr_end(w);
-	kv_uint(w, "functions_total", p->nfns_total > p->nfns ? p->nfns_total : p->nfns);
+	hp_jw_kuint(w, "functions_total", p->nfns_total > p->nfns ? p->nfns_total : p->nfns);
 	hp_jw_key(w, "threads");
 	hp_jw_arr_begin(w);
 	for (size_t i = 0; p->threads && i < p->nthreads; i++)
 		json_thread(w, &p->threads[i]);
 	hp_jw_arr_end(w);
 	hp_mem_json(w, p); /* "memory": totals, in alloc mode only */
-	kv_uint(w, "dropped", p->dropped);
-	kv_uint(w, "depth_overflow", p->depth_overflow);
-	kv_uint(w, "unmatched_exits", p->unmatched_exits);
+	hp_jw_kuint(w, "dropped", p->dropped);
+	hp_jw_kuint(w, "depth_overflow", p->depth_overflow);
+	hp_jw_kuint(w, "unmatched_exits", p->unmatched_exits);
 	hp_jw_key(w, "notes");
 	hp_jw_arr_begin(w);
 	for (size_t i = 0; p->notes && i < p->nnotes; i++)

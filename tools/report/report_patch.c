@@ -17,12 +17,9 @@ void hp_patch_json(struct hp_jw *w, const struct hp_proc *p)
 		return;
 	}
 	hp_jw_obj_begin(w);
-	hp_jw_key(w, "selected");
-	hp_jw_uint(w, pi->selected);
-	hp_jw_key(w, "patched");
-	hp_jw_uint(w, pi->patched);
-	hp_jw_key(w, "startup_ns");
-	hp_jw_uint(w, pi->startup_ns);
+	hp_jw_kuint(w, "selected", pi->selected);
+	hp_jw_kuint(w, "patched", pi->patched);
+	hp_jw_kuint(w, "startup_ns", pi->startup_ns);
 	hp_jw_key(w, "refused");
 	hp_jw_arr_begin(w);
 	for (size_t i = 0; i < pi->nfns; i++) {
@@ -30,14 +27,10 @@ void hp_patch_json(struct hp_jw *w, const struct hp_proc *p)
 		if (f->status == HP_PATCH_OK)
 			continue;
 		hp_jw_obj_begin(w);
-		hp_jw_key(w, "name");
-		hp_jw_str(w, f->name);
-		hp_jw_key(w, "module");
-		hp_jw_str(w, f->module);
-		hp_jw_key(w, "reason");
-		hp_jw_str(w, hp_patch_reason(f->status));
-		hp_jw_key(w, "detail");
-		hp_jw_str(w, f->detail);
+		hp_jw_kstr(w, "name", f->name);
+		hp_jw_kstr(w, "module", f->module);
+		hp_jw_kstr(w, "reason", hp_patch_reason(f->status));
+		hp_jw_kstr(w, "detail", f->detail);
 		hp_jw_obj_end(w);
 	}
 	hp_jw_arr_end(w);
