@@ -357,3 +357,28 @@ def test_sqlite3_agrees_with_heaptrack():
         leaked = kib("total memory leaked") + kib("suppressed leaks")
         ours = sum(s["live_bytes_at_exit"] for s in st) / 1000
         check(abs(leaked - ours) <= 0.02, f"leaked: heaptrack {leaked:.2f}K, hotpath {ours:.2f}K")
+
+
+def test_saved_report_keeps_the_stacks():
+    """A saved JSON report loads back with its stacks: `hotpath report` writes the same
+    memory.stacks, prints the sections and draws the flame graphs from it."""
+    exe = build("astack_known.c", opt="-O2", instrument=False)
+    with tempfile.TemporaryDirectory() as d:
+        js = os.path.join(d, "r.json")
+        cp = hotpath("run", "--alloc-stacks", "--format", "json", "--output", js, "--", exe)
+        eq(cp.returncode, 0, "run")
+        saved = json.load(open(js))["memory"]
+        cp = hotpath("report", "--format", "json", js)
+        eq(cp.returncode, 0, f"report --format json: {cp.stderr.decode()}")
+        again = json.loads(cp.stdout)["memory"]
+        eq(again["stacks"], saved["stacks"], "memory.stacks after a round trip")
+        eq(again["stacks_dropped"], saved["stacks_dropped"], "stacks_dropped after a round trip")
+        cp = hotpath("report", "--limit", "1", js)
+        out = (cp.stdout + cp.stderr).decode()
+        check(re.search(r"97\.66 KiB in 100 blocks", out), f"the leak section:\n{out}")
+        cp = hotpath("report", "--format", "folded", "--flame", "peak", js)
+        lines = cp.stdout.decode().splitlines()
+        check(any(ln.endswith(";main;burst;big_buffer 52428800") for ln in lines), f"peak flame: {lines}")
+        cp = hotpath("report", "--flame", "bogus", js)
+        check(cp.returncode != 0 and b"expected cpu, alloc, leak, peak or auto" in cp.stderr,
+              cp.stderr.decode())

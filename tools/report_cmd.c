@@ -20,7 +20,8 @@ static void usage(FILE *f)
 		"  -f, --format FMT       table, json, json-pretty, pprof, folded or svg (default\n"
 		"                         table)\n"
 		"      --tree             print the call tree instead of the tables\n"
-		"      --flame WHAT       what folded and svg draw: cpu (the CPU samples) or auto\n"
+		"      --flame WHAT       what folded and svg draw: cpu (the CPU samples), alloc, leak or\n"
+		"                         peak (bytes by allocation stack) or auto\n"
 		"                         (the call tree when functions were timed; else cpu)\n"
 		"  -p, --percentiles LIST percentiles to show (default: those of the report)\n"
 		"  -n, --limit N          functions to list, 0 for all (default 0)\n"
@@ -87,11 +88,10 @@ static int report_option(struct report_args *a, int argc, char **argv, int *i)
 			return 2;
 		}
 	} else if (!strcmp(arg, "--flame")) {
-		if (!v || (strcmp(v, "cpu") && strcmp(v, "auto"))) {
-			hp_err("--flame: expected cpu or auto");
+		if (hp_settings_parse_flame(v, &a->o.flame, err, sizeof(err)) < 0) {
+			hp_err("--flame: %s", err);
 			return 2;
 		}
-		a->o.flame = !strcmp(v, "cpu") ? HP_FLAME_CPU : HP_FLAME_AUTO;
 	} else if (!strcmp(arg, "-p") || !strcmp(arg, "--percentiles")) {
 		if (!v || hp_parse_percentiles(v, a->o.pcts, HP_MAX_PCTS, &a->o.npcts, err,
 					       sizeof(err)) < 0) {

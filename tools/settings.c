@@ -118,6 +118,25 @@ static const struct setting table[] = {
 };
 #define NSET (sizeof(table) / sizeof(table[0]))
 
+int hp_settings_parse_flame(const char *v, int *out, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} names[] = {{"auto", HP_FLAME_AUTO},
+		     {"cpu", HP_FLAME_CPU},
+		     {"alloc", HP_FLAME_ALLOC},
+		     {"leak", HP_FLAME_LEAK},
+		     {"peak", HP_FLAME_PEAK}};
+	for (size_t i = 0; v && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(v, names[i].name)) {
+			*out = names[i].value;
+			return 0;
+		}
+	snprintf(err, errlen, "expected cpu, alloc, leak, peak or auto, got '%s'", v ? v : "");
+	return -1;
+}
+
 int hp_settings_parse_format(const char *v, int *out, char *err, size_t errlen)
 {
 	if (!strcmp(v, "table"))
@@ -154,19 +173,7 @@ static int apply(struct hp_settings *s, const struct setting *t, const char *v, 
 		rc = hp_parse_percentiles(v, s->pcts, HP_MAX_PCTS, &s->npcts, why, sizeof(why));
 		break;
 	case T_FORMAT: rc = hp_settings_parse_format(v, field, why, sizeof(why)); break;
-	case T_FLAME:
-		if (!strcmp(v, "auto") || !strcmp(v, "cpu")) {
-			*(int *)field = !strcmp(v, "cpu") ? HP_FLAME_CPU : HP_FLAME_AUTO;
-		} else if (!strcmp(v, "alloc") || !strcmp(v, "leak") || !strcmp(v, "peak")) {
-			*(int *)field = !strcmp(v, "alloc")  ? HP_FLAME_ALLOC
-					: !strcmp(v, "leak") ? HP_FLAME_LEAK
-							     : HP_FLAME_PEAK;
-		} else {
-			snprintf(why, sizeof(why),
-				 "expected cpu, alloc, leak, peak or auto, got '%s'", v);
-			rc = -1;
-		}
-		break;
+	case T_FLAME: rc = hp_settings_parse_flame(v, field, why, sizeof(why)); break;
 	case T_STRING: {
 		char **p = field;
 		free(*p);

@@ -90,5 +90,7 @@ void hp_settings_free(struct hp_settings *s);
 
 /* Value parsers shared with other subcommands: 0 or -1 with err. */
 int hp_settings_parse_format(const char *v, int *out, char *err, size_t errlen);
+/* --flame WHAT: HP_FLAME_* of "auto", "cpu", "alloc", "leak" or "peak"; 0, or -1 with err. */
+int hp_settings_parse_flame(const char *v, int *out, char *err, size_t errlen);
 
 #endif

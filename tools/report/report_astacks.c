@@ -9,6 +9,7 @@
 
 #include "flame.h"
 #include "report_astacks.h"
+#include "report_load.h"
 #include "textfmt.h"
 
 /* ---- the sections ---- */
@@ -188,6 +189,59 @@ void hp_astacks_json(struct hp_jw *w, const struct hp_mem *m)
 		w->pretty = pretty;
 	}
 	hp_jw_arr_end(w);
+}
+
+/* ---- in (report_load.h, through hp_mem_from_json) ---- */
+
+static int load_frame(struct hp_loader *l, const struct hp_json *o, void *elem)
+{
+	struct hp_mem_frame *fr = elem;
+	int64_t line = 0;
+	int rc;
+	if ((rc = hp_load_str(l, o, "name", &fr->name)) < 0 ||
+	    (rc = hp_load_str(l, o, "module", &fr->module)) < 0 ||
+	    (rc = hp_load_str(l, o, "file", &fr->file)) < 0 ||
+	    (rc = hp_load_int(l, o, "line", 1, 0, 1 << 30, &line, NULL)) < 0)
+		return rc;
+	fr->line = (int)line;
+	if (!fr->name && !(fr->name = strdup("?")))
+		return hp_load_nomem(l);
+	return 0;
+}
+
+static int load_stack(struct hp_loader *l, const struct hp_json *o, void *elem)
+{
+	struct hp_mem_stack *s = elem;
+	void *frames = NULL;
+	int rc = hp_load_objects(l, o, "frames", sizeof(struct hp_mem_frame), load_frame, &frames,
+				 &s->nframes);
+	s->frames = frames;
+	if (rc < 0 || (rc = hp_load_u64(l, o, "alloc_count", &s->alloc_count)) < 0 ||
+	    (rc = hp_load_u64(l, o, "alloc_bytes", &s->alloc_bytes)) < 0 ||
+	    (rc = hp_load_u64(l, o, "free_count", &s->free_count)) < 0 ||
+	    (rc = hp_load_u64(l, o, "free_bytes", &s->free_bytes)) < 0 ||
+	    (rc = hp_load_u64(l, o, "live_count_at_exit", &s->live_count)) < 0 ||
+	    (rc = hp_load_u64(l, o, "live_bytes_at_exit", &s->live_bytes)) < 0 ||
+	    (rc = hp_load_u64(l, o, "peak_bytes", &s->peak_bytes)) < 0 ||
+	    (rc = hp_load_u64(l, o, "temporary_count", &s->temporary_count)) < 0)
+		return rc;
+	return 0;
+}
+
+int hp_astacks_from_json(struct hp_loader *l, const struct hp_json *m, struct hp_mem *mem)
+{
+	const struct hp_json *a;
+	int rc = hp_load_array(l, m, "stacks", &a);
+	if (rc <= 0)
+		return rc;
+	mem->has_stacks = 1;
+	if ((rc = hp_load_u64(l, m, "stacks_dropped", &mem->stacks_dropped)) < 0)
+		return rc;
+	void *v = NULL;
+	rc = hp_load_objects(l, m, "stacks", sizeof(struct hp_mem_stack), load_stack, &v,
+			     &mem->nstacks);
+	mem->stacks = v;
+	return rc;
 }
 
 /* ---- flame graphs ---- */

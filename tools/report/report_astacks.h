@@ -19,6 +19,12 @@ int hp_astacks_print(FILE *f, const struct hp_proc *p, int limit);
  * nothing without allocation stacks. */
 void hp_astacks_json(struct hp_jw *w, const struct hp_mem *m);
 
+struct hp_loader;
+struct hp_json;
+/* "stacks" and "stacks_dropped" of a saved report's `memory` object `m` into mem (nothing when
+ * absent: an older report, or no --alloc-stacks). Returns 0 or the loader's error. */
+int hp_astacks_from_json(struct hp_loader *l, const struct hp_json *m, struct hp_mem *mem);
+
 /* A flame graph of bytes by allocation stack, of `top` and its children: allocated
  * (HP_FLAME_ALLOC), live at exit (HP_FLAME_LEAK) or live at the peak (HP_FLAME_PEAK), as
  * folded stacks (HP_FMT_FOLDED) or SVG. Returns 0, -ENOMEM or -EIO. */

@@ -323,7 +323,8 @@ int hp_mem_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_pro
 			return rc;
 		hp_load_pop(l, in);
 	}
-	if ((rc = load_leaks(l, m, mem)) < 0)
+	if ((rc = load_leaks(l, m, mem)) < 0 ||
+	    (rc = hp_astacks_from_json(l, m, mem)) < 0) /* report_astacks.c */
 		return rc;
 	hp_load_pop(l, at);
 	mem->alloc_count = tot.alloc_count;
