@@ -199,6 +199,11 @@ void hp_region_scan_modules(int dlopened);
 void hp_region_scan_unloaded(void);
 int64_t hp_mono_ns(void);
 void *hp_table_claim(int table, uint32_t *row); /* NULL when full (counted) */
+/* Reserve the pages of rows [0, upto) of a table its writer fills by index (stacks.c) before
+ * writing them. 0, or -ENOSPC when /dev/shm is full (the header gets HP_FLAG_SHM_FULL).
+ * Async-signal-safe. */
+int hp_table_reserve(int table, uint32_t upto);
+#define HP_REGION_MIN (4ull << 20) /* the smallest region_size, bytes */
 void hp_region_finish(void);
 /* No region for this image (create failed with -err): leave the launcher of `session` a marker
  * saying so, /dev/shm/hotpath-unprofiled-<session>-<pid>-<errno> (empty; docs/run.md). */

@@ -88,7 +88,7 @@ static uint64_t align_up(uint64_t v, uint64_t a)
  * claimed, a chunk ahead of the rows in use (MADV_POPULATE_WRITE allocates the pages or fails
  * with EFAULT instead of a later SIGBUS). A kernel without it (before 5.14) gets the whole file
  * reserved once with posix_fallocate. docs/run.md: when /dev/shm is full. */
-#define HP_BACK_MIN (64u << 10) /* bytes: the smallest chunk reserved at a time */
+#define HP_BACK_MIN (16u << 10) /* bytes: the smallest chunk reserved at a time */
 #define HP_BACK_AHEAD 16u	/* rows reserved ahead of the last claimed one */
 static int reserve_all;		/* MADV_POPULATE_WRITE unsupported: everything reserved */
 
@@ -190,10 +190,10 @@ static int layout_tables(struct hp_region_header *h, uint64_t size)
 	h->tables[HP_T_HIST].row_size = sizeof(struct hp_hist_chunk);
 	h->tables[HP_T_HIST].capacity = (uint32_t)chunks;
 	int rc = table_back(h, &h->tables[HP_T_IO], HP_IO_KINDS); /* rows written now */
-	/* The stack tables are written by index, not through hp_table_claim (stacks.c): all of
-	 * them reserved now, until their writers reserve as they go. */
-	for (int t = HP_T_STACKS; rc == 0 && t <= HP_T_CPU_SAMPLES; t++)
-		rc = table_back(h, &h->tables[t], h->tables[t].capacity);
+	/* The stack tables reserve as they are used (hp_table_reserve in stacks.c, the samples
+	 * through hp_table_claim); row 0 of the stacks is written now. */
+	if (rc == 0)
+		rc = table_back(h, &h->tables[HP_T_STACKS], 1);
 	if (rc == 0)
 		rc = table_back(h, &h->tables[HP_T_ALLOC_STACKS],
 				h->tables[HP_T_ALLOC_STACKS].capacity);
@@ -247,18 +247,27 @@ static void calibrate_start(struct hp_region_header *h)
 	h->mono_t0 = (uint64_t)(m0 + (m1 - m0) / 2);
 }
 
-/* Create the region file at `path`, size, map and reserve it and lay out its tables. One
+/* Create the region file at `path` of *size_io bytes (made smaller to fit the free space of
+ * /dev/shm: region_size is a ceiling), map and reserve it and lay out its tables. One
  * clean-up path: when a step fails the file goes again. Returns 0 with *out mapped, or -errno. */
-static int region_file_new(const char *path, uint64_t size, struct hp_region_header **out)
+static int region_file_new(const char *path, uint64_t *size_io, struct hp_region_header **out)
 {
+	uint64_t size = *size_io;
 	struct statvfs sv;
 	if (statvfs(HP_REGION_DIR, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < size) {
-		/* tmpfs pages are allocated on first touch: a region that may not fit would turn
-		 * our writes into SIGBUS in the profiled program. Refuse up front. */
-		hp_debug("%s has too little free space for a %lu-byte region", HP_REGION_DIR,
-			 (unsigned long)size);
-		return -ENOSPC;
+		/* region_size is a ceiling: the file is sparse and its pages are reserved as
+		 * tables fill (table_back), so a region larger than the free space would only end
+		 * its tables early. Make it no larger than that space (whole MiB), so that the
+		 * fixed tables keep their proportions; refuse below the minimum. */
+		uint64_t room = ((uint64_t)sv.f_bavail * sv.f_frsize) & ~((1ull << 20) - 1);
+		if (room < HP_REGION_MIN) {
+			hp_debug("%s has too little free space for a region (%lu bytes)",
+				 HP_REGION_DIR, (unsigned long)room);
+			return -ENOSPC;
+		}
+		size = room;
 	}
+	*size_io = size;
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		int e = errno;
@@ -344,7 +353,7 @@ int hp_region_create(int from_fork)
 	char path[sizeof(hp_g.path)];
 	hp_snprintf(path, sizeof(path), "%s/%s%d-%ld", HP_REGION_DIR, HP_REGION_PREFIX, pid,
 		    (long)now);
-	int rc = region_file_new(path, size, &h);
+	int rc = region_file_new(path, &size, &h);
 	if (rc < 0)
 		return rc;
 	fill_header(h, size, pid, now);
@@ -365,6 +374,18 @@ static void *claim_refused(struct hp_region_header *h, struct hp_table *t)
 	__atomic_fetch_add(&t->overflow, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
 	return NULL;
+}
+
+int hp_table_reserve(int table, uint32_t upto)
+{
+	struct hp_region_header *h = hp_g.hdr;
+	struct hp_table *t = &h->tables[table];
+	if (HP_LIKELY(upto <= __atomic_load_n(&t->backed, __ATOMIC_ACQUIRE)) || reserve_all)
+		return 0;
+	int rc = table_back(h, t, upto < t->capacity ? upto : t->capacity);
+	if (rc < 0)
+		__atomic_fetch_or(&h->flags, HP_FLAG_SHM_FULL, __ATOMIC_RELAXED);
+	return rc;
 }
 
 void *hp_table_claim(int table, uint32_t *row)

@@ -56,6 +56,10 @@ static uint32_t stack_new(struct hp_region_header *hd, const uint64_t *f, uint32
 		__atomic_fetch_add(&st->overflow, 1, __ATOMIC_RELAXED);
 		return UINT32_MAX;
 	}
+	/* Pages are reserved as the tables fill (region.c): /dev/shm full ends them here. */
+	if (hp_table_reserve(HP_T_STACK_FRAMES, first + n) < 0 ||
+	    hp_table_reserve(HP_T_STACKS, row + 1) < 0)
+		return UINT32_MAX;
 	uint64_t *g = hp_table_row(hd, HP_T_STACK_FRAMES, first);
 	for (uint32_t i = 0; i < n; i++)
 		g[i] = f[i];
@@ -73,6 +77,8 @@ static uint32_t stack_find(struct hp_region_header *hd, const uint64_t *f, uint3
 {
 	struct hp_table *it = &hd->tables[HP_T_STACK_INDEX], *st = &hd->tables[HP_T_STACKS];
 	uint32_t mask = it->capacity - 1, mine = UINT32_MAX;
+	if (hp_table_reserve(HP_T_STACK_INDEX, it->capacity) < 0) /* all of it: hashed */
+		return UINT32_MAX;
 	uint32_t *index = hp_table_row(hd, HP_T_STACK_INDEX, 0);
 	uint64_t h = stack_hash(f, n);
 	uint32_t i = (uint32_t)(h >> 17) & mask;

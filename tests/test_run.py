@@ -284,11 +284,13 @@ def test_program_errors():
             eq(err.count("\n"), 1, f"one line: {err!r}")
 
 
-def test_region_cannot_be_created():
-    exe = build("sleepy.c")
-    cp = hotpath("run", "--region-size", "65536", exe)  # 64 GiB: more than /dev/shm can hold
-    check(cp.returncode != 0, "fails")
-    check(cp.stderr.startswith(b"hotpath: cannot create regions in /dev/shm"), cp.stderr)
+def test_region_size_is_a_ceiling():
+    # 64 GiB: more than /dev/shm holds. Regions are sparse and reserve their pages as their
+    # tables fill, so a larger region_size is made as large as the free space, not refused
+    # (below 4 MiB free the launcher refuses: test_scale's small /dev/shm).
+    exe = build("calls.c")
+    cp, rep = run_json([exe], ["--region-size", "65536"], want_rc=0)
+    eq(fn(rep, "leaf_add")["calls"], 20000, "counted")
 
 
 def test_children_are_gathered():

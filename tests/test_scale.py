@@ -1,7 +1,11 @@
 """test_scale.py - the region at scale (issue 13): compact statistics rows, many threads x many
 functions with every call counted, threads that end folded into their process, and more
 distinct functions per thread than the per-thread cache first holds."""
-from lib import build, check, eq, run_json
+import json
+import os
+import tempfile
+
+from lib import HOTPATH, build, check, eq, run_json
 
 
 def f_rows(rep):
@@ -67,3 +71,72 @@ def test_60000_functions_on_one_thread_all_timed():
     eq(sum(bucket_sum(r) for r in rows), 120000, "every call in a histogram bucket")
     eq(rep["dropped"], 0, "dropped")
     eq(rep["tree_dropped"], 0, "tree_dropped")
+
+
+MAKEFILE = """OBJS = $(patsubst %.c,%.o,$(wildcard f*.c)) main.o
+prog: $(OBJS)
+\tcc -o $@ $(OBJS)
+%.o: %.c
+\tcc -O2 -c $< -o $@
+"""
+
+
+def docker_shm(script, want_ok=True):
+    """`script` under a private 64 MB /dev/shm (Docker's default), default settings; returns
+    its stdout. The launcher's report goes to $OUT (a JSON file)."""
+    from test_faults import in_private_shm
+    cp = in_private_shm("64000000", f"{script}; echo rc=$?", timeout=300)
+    text = cp.stdout.decode()
+    check("rc=0\n" in text or not want_ok, f"{text!r} {cp.stderr.decode()[-2000:]!r}")
+    return text, cp.stderr.decode()
+
+
+def test_make_j2_of_12_files_in_a_64_mb_shm_profiles_every_process():
+    # Regions are sparse and reserve their pages as their tables fill: the 64 MiB default is
+    # a ceiling (made smaller when /dev/shm has less free), so the 40-odd processes of a small
+    # parallel build fit in Docker's 64 MB together (about 12 MB here).
+    with tempfile.TemporaryDirectory() as d:
+        for i in range(1, 13):
+            with open(os.path.join(d, f"f{i}.c"), "w") as f:
+                f.write(f"int f{i}(int x) {{ int s = 0; for (int i = 0; i < x; i++) s += i * {i}; return s; }}\n")
+        with open(os.path.join(d, "main.c"), "w") as f:
+            f.write("int main(void) { return 0; }\n")
+        with open(os.path.join(d, "Makefile"), "w") as f:
+            f.write(MAKEFILE)
+        out = os.path.join(d, "r.json")
+        _, err = docker_shm(f"cd {d} && {HOTPATH} run --format json -o {out} -- make -j2 >/dev/null")
+        check("unprofiled" not in err and "cannot" not in err, err)
+        with open(out) as f:
+            rep = json.load(f)
+        check(os.path.exists(os.path.join(d, "prog")), "the build finished")
+    names = [c["command"][0].split("/")[-1] for c in rep["children"]]
+    eq(names.count("cc1"), 13, f"a profiled cc1 per file: {names}")
+    eq(names.count("as"), 13, "a profiled as per file")
+    eq(rep["notes"], [], "notes")
+    check(all(not c["notes"] and c["dropped"] == 0 for c in rep["children"]),
+          [(c["command"][0], c["notes"]) for c in rep["children"] if c["notes"]])
+
+
+def test_python_in_a_64_mb_shm():
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "r.json")
+        text, err = docker_shm(f"{HOTPATH} run --alloc --format json -o {out} -- "
+                               "python3 -c 'print(sum(range(10**6)))'")
+        check(text.startswith("499999500000\n"), text)
+        check("unprofiled" not in err and "cannot" not in err, err)
+        with open(out) as f:
+            rep = json.load(f)
+    procs = [rep] + rep["children"]
+    py = [p for p in procs if "-c" in p["command"]]
+    check(py and all(p["memory"]["alloc_count"] > 1000 for p in py), "python's allocations")
+    check(all(not p["notes"] and p["dropped"] == 0 for p in procs),
+          [(p["command"][0], p["notes"]) for p in procs if p["notes"]])
+
+
+def test_shm_below_the_smallest_region_is_refused():
+    from test_faults import in_private_shm
+    exe = build("calls.c")
+    cp = in_private_shm("2m", f"{HOTPATH} run {exe}")
+    err = cp.stderr.decode()
+    check(cp.returncode != 0, "fails")
+    check(err.startswith("hotpath: cannot create regions in /dev/shm: only "), err)

@@ -178,13 +178,14 @@ static int check_shm(const struct hp_settings *s)
 		hp_err("cannot create regions in %s: %s", HP_REGION_DIR, strerror(errno));
 		return -1;
 	}
-	if (statvfs(HP_REGION_DIR, &sv) == 0 &&
-	    (uint64_t)sv.f_bavail * sv.f_frsize < (s->region_mib << 20)) {
-		hp_err("cannot create regions in %s: only %llu MiB free for a %llu MiB region "
-		       "(lower region_size)",
+	(void)s;
+	/* region_size is a ceiling: a region's pages are reserved as its tables fill, and one
+	 * larger than the free space is made smaller (docs/region.md). Only less than the
+	 * smallest region cannot work. */
+	if (statvfs(HP_REGION_DIR, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < (4u << 20)) {
+		hp_err("cannot create regions in %s: only %llu KiB free, a region needs 4 MiB",
 		       HP_REGION_DIR,
-		       (unsigned long long)((uint64_t)sv.f_bavail * sv.f_frsize >> 20),
-		       (unsigned long long)s->region_mib);
+		       (unsigned long long)((uint64_t)sv.f_bavail * sv.f_frsize >> 10));
 		return -1;
 	}
 	return 0;
