@@ -557,7 +557,9 @@ static int prepare(struct module_job *j, const struct cand *d, struct hp_patch_r
 	struct hp_tramp *t = &j->tr[j->nt];
 	struct hp_arch_plan plan;
 	uint64_t q0 = (uint64_t)hp_mono_ns();
-	int st = hp_arch_plan(P.handle, (const uint8_t *)d->addr, d->addr, d->size,
+	/* Mapped code: readable up to the end of its last page. */
+	uint64_t readable = ((d->addr + d->size + 4095) & ~(uint64_t)4095) - d->addr;
+	int st = hp_arch_plan(P.handle, (const uint8_t *)d->addr, readable, d->addr, d->size,
 			      (uint64_t)t->resume, sweep, &plan, detail, n);
 	P.plan_ns += (uint64_t)hp_mono_ns() - q0;
 	uint8_t probe[HP_ARCH_JUMP_LEN];

@@ -31,15 +31,22 @@ struct lf_module {
 };
 
 /* The function's bytes in the file, or NULL when they are not in a PT_LOAD with file data. */
-static const uint8_t *lf_bytes(const struct lf_module *m, uint64_t vaddr, uint64_t size)
+/* The function's bytes in the file's mapping, and in *readable how many may be read there (to
+ * the end of its segment's file bytes, or of the file); NULL when they are not all there. */
+static const uint8_t *lf_bytes(const struct lf_module *m, uint64_t vaddr, uint64_t size,
+			       uint64_t *readable)
 {
 	for (int i = 0; i < m->nph; i++) {
 		const GElf_Phdr *p = &m->ph[i];
 		if (p->p_type != PT_LOAD || !(p->p_flags & PF_X))
 			continue;
+		uint64_t at = p->p_offset + (vaddr - p->p_vaddr);
 		if (vaddr >= p->p_vaddr && vaddr + size <= p->p_vaddr + p->p_filesz &&
-		    p->p_offset + (vaddr - p->p_vaddr) + size <= m->size)
-			return m->map + p->p_offset + (vaddr - p->p_vaddr);
+		    at + size <= m->size) {
+			uint64_t seg_end = p->p_offset + p->p_filesz;
+			*readable = (seg_end < m->size ? seg_end : m->size) - at;
+			return m->map + at;
+		}
 	}
 	return NULL;
 }
@@ -95,7 +102,8 @@ static int lf_cb(void *arg, const char *raw, const char *demangled, uint64_t vad
 	st->selected++;
 	char detail[64] = "";
 	int status = 0;
-	const uint8_t *bytes = lf_bytes(m, vaddr, size);
+	uint64_t readable = 0;
+	const uint8_t *bytes = lf_bytes(m, vaddr, size, &readable);
 	struct hp_arch_plan plan;
 	if (strstr(name, ".cold") || hp_patch_denied(raw))
 		status = HP_PATCH_EXCLUDED_NAME;
@@ -104,8 +112,8 @@ static int lf_cb(void *arg, const char *raw, const char *demangled, uint64_t vad
 	else if (!bytes)
 		status = HP_PATCH_NOT_CODE;
 	else
-		status = hp_arch_plan(st->handle, bytes, vaddr, size, vaddr - (1u << 20), 1, &plan,
-				      detail, sizeof(detail));
+		status = hp_arch_plan(st->handle, bytes, readable, vaddr, size, vaddr - (1u << 20),
+				      1, &plan, detail, sizeof(detail));
 	st->ok += status == 0;
 	if (st->quiet) {
 		if (st->nrecs == st->cap) {

@@ -64,13 +64,15 @@ struct hp_arch_plan {
 int hp_arch_open(uint64_t *handle);
 void hp_arch_close(uint64_t *handle);
 
-/* Analyse the function at runtime address `addr` whose `size` bytes are readable at `bytes`,
- * and relocate its displaced instructions for a trampoline whose resume[] will be at `dest`;
- * `sweep` 0 skips the check of the whole body for branches into the patched bytes (done by
- * the launcher already). Returns 0 with `plan` filled, or an HP_PATCH_* reason with `detail`
- * saying where. */
-int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t addr, uint64_t size, uint64_t dest,
-		 int sweep, struct hp_arch_plan *plan, char *detail, size_t detail_len);
+/* Analyse the function at runtime address `addr` whose `size` bytes are at `bytes`, and
+ * relocate its displaced instructions for a trampoline whose resume[] will be at `dest`.
+ * `readable` (>= size) bytes may be read at `bytes`: what lies behind the function, up to
+ * there, may be alignment padding that a too short function's jump can cover. `sweep` 0 skips
+ * the check of the whole body for branches into the patched bytes (done by the launcher
+ * already). Returns 0 with `plan` filled, or an HP_PATCH_* reason with `detail` saying where. */
+int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t readable, uint64_t addr,
+		 uint64_t size, uint64_t dest, int sweep, struct hp_arch_plan *plan, char *detail,
+		 size_t detail_len);
 
 /* Fill a trampoline's entry stub (its fields fn/common/exit set by the caller). */
 void hp_arch_tramp_init(struct hp_tramp *t);

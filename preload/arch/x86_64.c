@@ -212,13 +212,14 @@ static int relocate(csh h, const cs_insn *insn, uint64_t at, uint8_t *out, size_
 /* A function too short for the jump (`lea; ret`) may still take it when the compiler's
  * alignment padding follows it: the bytes from its end to the next 16-byte boundary (where the
  * next function can start at the earliest; never across a page) that are all int3 or decode
- * as NOPs are never executed, and the jump may cover them. Returns the size with that padding
- * when it makes room for the jump, else `size`. */
-static uint64_t with_padding(csh h, cs_insn *insn, const uint8_t *bytes, uint64_t addr,
-			     uint64_t size, uint32_t skip)
+ * as NOPs are never executed, and the jump may cover them. Only the `readable` bytes at
+ * `bytes` are looked at. Returns the size with that padding when it makes room for the jump,
+ * else `size`. */
+static uint64_t with_padding(csh h, cs_insn *insn, const uint8_t *bytes, uint64_t readable,
+			     uint64_t addr, uint64_t size, uint32_t skip)
 {
 	uint64_t end = addr + size, boundary = (end + 15) & ~(uint64_t)15;
-	if (boundary - addr < skip + HP_ARCH_JUMP_LEN || !size)
+	if (boundary - addr < skip + HP_ARCH_JUMP_LEN || !size || boundary - addr > readable)
 		return size;
 	const uint8_t *code = bytes + size;
 	size_t left = (size_t)(boundary - end);
@@ -297,8 +298,9 @@ static int sweep_body(csh h, cs_insn *insn, const uint8_t *bytes, uint64_t addr,
 	return 0;
 }
 
-int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t addr, uint64_t size, uint64_t dest,
-		 int sweep, struct hp_arch_plan *plan, char *detail, size_t detail_len)
+int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t readable, uint64_t addr,
+		 uint64_t size, uint64_t dest, int sweep, struct hp_arch_plan *plan, char *detail,
+		 size_t detail_len)
 {
 	csh h = (csh)handle;
 	cs_insn *insn = cs_malloc(h);
@@ -312,7 +314,7 @@ int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t addr, uint64_t 
 	    bytes[3] == 0xFA)
 		plan->skip = 4; /* endbr64 stays: indirect calls still land on it */
 	if (size < plan->skip + HP_ARCH_JUMP_LEN)
-		size = with_padding(h, insn, bytes, addr, size, plan->skip);
+		size = with_padding(h, insn, bytes, readable, addr, size, plan->skip);
 	if (size < plan->skip + HP_ARCH_JUMP_LEN) {
 		say(detail, detail_len, size, NULL, "bytes in the function");
 		rc = HP_PATCH_TOO_SHORT;

@@ -95,7 +95,7 @@ static uint64_t handle;
 static int plan(const uint8_t *b, size_t n, uint64_t addr, uint64_t dest, struct hp_arch_plan *p,
 		char *detail)
 {
-	return hp_arch_plan(handle, b, addr, n, dest, 1, p, detail, 64);
+	return hp_arch_plan(handle, b, n, addr, n, dest, 1, p, detail, 64);
 }
 
 static int32_t rd32(const uint8_t *p)
@@ -149,6 +149,15 @@ START_TEST(test_relocation)
 	ck_assert_int_eq(plan(c3, sizeof(c3), fn, dest, &p, d), 0);
 	const uint8_t c4[] = {0xFF, 0xD0, 0x90, 0x90, 0x90, 0xC3}; /* call *%rax */
 	ck_assert_int_eq(plan(c4, sizeof(c4), fn, dest, &p, d), HP_PATCH_UNSUPPORTED);
+
+	/* lea 1(%rdi),%eax; ret: 4 bytes, with int3 padding up to the next 16-byte boundary. The
+	 * jump covers the padding only when the caller says it may be read. */
+	const uint8_t padded[16] = {0x8D, 0x47, 0x01, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
+				    0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC};
+	ck_assert_int_eq(hp_arch_plan(handle, padded, sizeof(padded), fn, 4, dest, 1, &p, d, 64),
+			 0);
+	ck_assert_int_ge(p.patch_len, HP_ARCH_JUMP_LEN);
+	ck_assert_int_eq(plan(padded, 4, fn, dest, &p, d), HP_PATCH_TOO_SHORT);
 
 	/* refusals */
 	const uint8_t tiny[] = {0x31, 0xC0, 0xC3};
