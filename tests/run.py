@@ -5,7 +5,7 @@ process so a crash or a hang is one failure. A test that raises lib.Skip (its en
 cannot give what it needs) prints SKIP with the reason and counts neither as passed nor as
 failed. Ends with the line `N passed, N failed`.
 
-    tests/run.py [-k SUBSTRING] [-j JOBS] [-v]
+    tests/run.py [-k SUBSTRING] [-x SUBSTRING]... [-j JOBS] [-v]
 """
 import argparse
 import concurrent.futures as cf
@@ -126,11 +126,12 @@ def run_case(case):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-k", default="", help="run only tests whose name contains this")
-    ap.add_argument("-x", default="", help="skip tests whose name contains this")
+    ap.add_argument("-x", action="append", default=[],
+                    help="skip tests whose name contains this (may be given more than once)")
     ap.add_argument("-j", type=int, default=int(os.environ.get("HOTPATH_TEST_JOBS", "2")))
     ap.add_argument("-v", action="store_true", help="print passing tests' details too")
     a = ap.parse_args()
-    cases = [c for c in collect(a.k) if not a.x or a.x not in c[1]]
+    cases = [c for c in collect(a.k) if not any(x in c[1] for x in a.x)]
     passed = failed = skipped = 0
     t0 = time.time()
     def report(results):
