@@ -225,6 +225,9 @@ with open("/dev/shm/filler", "wb", buffering=0) as f:
 
 
 def test_reader_survives_a_region_it_cannot_read():
+    # The reader leaves the model it was building when the SIGBUS came (region_guard.h: "memory
+    # fn allocated before is leaked: once per bad region"); under `make sanitize` that run
+    # of hotpath alone has LeakSanitizer off, every other check of this test stays.
     calls = build("calls.c")
     with tempfile.TemporaryDirectory() as d:
         out, fake = os.path.join(d, "r.json"), os.path.join(d, "fake.py")
@@ -232,7 +235,7 @@ def test_reader_survives_a_region_it_cannot_read():
             f.write(FAKE)
         cp = in_private_shm("12m", f"{HOTPATH} run --keep-regions --region-size 8 -o /dev/null "
                                    f"-- {calls} >/dev/null && cp /dev/shm/hotpath-* {d}/template && "
-                                   f"rm /dev/shm/hotpath-* && {HOTPATH} run --region-size 8 "
+                                   f"rm /dev/shm/hotpath-* && ASAN_OPTIONS=detect_leaks=0 {HOTPATH} run --region-size 8 "
                                    f"--format json -o {out} -- sh -c 'HOTPATH_DISABLE=1 python3 {fake} {d}/template'"
                                    "; echo rc=$?; ls /dev/shm")
         text, err = cp.stdout.decode(), cp.stderr.decode()
