@@ -58,7 +58,11 @@ char *hp_region_symbol_at(const struct hp_rregion *r, struct hp_symbolizer *sym,
 	struct hp_sym_info *si = info ? info : &scratch;
 	const struct hp_module_rec *m = find_module(r, addr, epoch);
 	char path[HP_PATH_MAX];
-	memset(si, 0, sizeof(*si));
+	/* What hp_symbolize fills, not the whole 2.6 KiB: this runs for every function of every
+	 * process on every /metrics scrape. */
+	si->name[0] = si->raw[0] = si->file[0] = 0;
+	si->sym_addr = si->size = 0;
+	si->local = si->line = 0;
 	if (module)
 		*module = NULL;
 	if (m) {
@@ -208,6 +212,25 @@ static void row_range(const struct hp_fstat *f, uint32_t *lo, uint32_t *hi)
 	*hi = hp_hist_bucket(mx) + 1;
 }
 
+/* Add row f's buckets [lo, hi) to dst, whose first element is bucket `base`: one lookup of the
+ * chunk row per chunk (hp_rregion_hist per bucket was a seventh of a /metrics scrape). */
+static void add_row_hist(const struct hp_rregion *r, const struct hp_fstat *f, uint32_t lo,
+			 uint32_t hi, uint64_t *dst, uint32_t base)
+{
+	if (hi > HP_HIST_BUCKETS)
+		hi = HP_HIST_BUCKETS;
+	for (uint32_t b = lo; b < hi;) {
+		uint32_t ci = b / HP_HIST_CHUNK, end = (ci + 1) * HP_HIST_CHUNK;
+		uint32_t c = __atomic_load_n(&f->hist_chunk[ci], __ATOMIC_ACQUIRE);
+		const struct hp_hist_chunk *k = c ? hp_rregion_row(r, HP_T_HIST, c - 1) : NULL;
+		if (end > hi)
+			end = hi;
+		for (; k && b < end; b++)
+			dst[b - base] += k->count[b % HP_HIST_CHUNK];
+		b = end;
+	}
+}
+
 /* Second pass over the rows: each group's histogram, sized to the union of its rows' ranges. */
 static int sum_histograms(const struct hp_rregion *r, struct merge *mg, uint32_t n)
 {
@@ -221,8 +244,7 @@ static int sum_histograms(const struct hp_rregion *r, struct merge *mg, uint32_t
 		if (mg->row_group[i] < 0 || !f || mg->rhi[i] <= mg->rlo[i])
 			continue;
 		struct group *x = &mg->g[mg->row_group[i]];
-		for (uint32_t b = mg->rlo[i]; b < mg->rhi[i]; b++)
-			x->hist[b - x->blo] += hp_rregion_hist(r, f, b);
+		add_row_hist(r, f, mg->rlo[i], mg->rhi[i], x->hist, x->blo);
 	}
 	return 0;
 }
@@ -441,18 +463,27 @@ static void disambiguate(struct hp_proc *p)
 int hp_proc_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
 			struct hp_proc *out)
 {
+	return hp_proc_from_region_parts(r, sym, want_lines, HP_PART_ALL, out);
+}
+
+int hp_proc_from_region_parts(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+			      int parts, struct hp_proc *out)
+{
 	memset(out, 0, sizeof(*out));
 	fill_header(r, out);
 	if (build_rows(r, sym, want_lines, out) < 0)
 		return -ENOMEM;
 	disambiguate(out);
-	if (hp_tree_from_region(r, sym, out) < 0) /* the call tree (region_tree.c) */
+	if ((parts & HP_PART_TREE) && hp_tree_from_region(r, sym, out) < 0) /* region_tree.c */
 		return -ENOMEM;
 	hp_mem_from_region(r, sym, out); /* memory totals in alloc mode (region_mem.c) */
-	if (hp_astacks_from_region(r, sym, out) < 0) /* allocation stacks (region_astacks.c) */
+	if ((parts & HP_PART_STACKS) &&
+	    hp_astacks_from_region(r, sym, out) < 0) /* allocation stacks (region_astacks.c) */
 		return -ENOMEM;
-	hp_patch_from_region(r, out); /* patched functions (region_patch.c) */
-	if (hp_cpu_from_region(r, sym, want_lines, out) < 0) /* CPU samples (region_cpu.c) */
+	if (parts & HP_PART_PATCH)
+		hp_patch_from_region(r, out); /* patched functions (region_patch.c) */
+	if ((parts & HP_PART_STACKS) &&
+	    hp_cpu_from_region(r, sym, want_lines, out) < 0) /* CPU samples (region_cpu.c) */
 		return -ENOMEM;
 	if (hp_flow_from_region(r, sym, want_lines, out) <
 	    0) /* channels, locks, io (region_flow.c) */

@@ -12,6 +12,18 @@
 int hp_proc_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
 			struct hp_proc *out);
 
+/* The parts of the model besides the header, functions, threads, memory totals and data flow,
+ * which hp_proc_from_region reads all of: a reader that shows only counters (hotpath serve's
+ * /metrics) leaves the rest out. */
+enum {
+	HP_PART_TREE = 1 << 0,	 /* the calling-context tree */
+	HP_PART_STACKS = 1 << 1, /* CPU samples (and cpu_ns of functions), allocation stacks */
+	HP_PART_PATCH = 1 << 2,	 /* patched functions */
+	HP_PART_ALL = HP_PART_TREE | HP_PART_STACKS | HP_PART_PATCH,
+};
+int hp_proc_from_region_parts(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+			      int parts, struct hp_proc *out);
+
 /* b - a for timestamps read from a region or a saved report (untrusted: any value), 0 when the
  * difference does not fit an int64_t (no signed overflow). */
 static inline int64_t hp_ns_diff(int64_t b, int64_t a)
