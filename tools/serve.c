@@ -127,8 +127,7 @@ static __thread struct hp_rregion *volatile cur;
 
 /* Read one region into *out under the lock and the guard. 1 when a model was built, 0 when the
  * region is not selected or gone, -1 when it could not be read. */
-static int read_one(struct hp_server *s, const char *path, int pid, int want_lines,
-		    struct hp_proc *out)
+static int read_one(struct hp_server *s, const char *path, int pid, int want, struct hp_proc *out)
 {
 	volatile int rc = 0;
 	memset(out, 0, sizeof(*out));
@@ -160,7 +159,8 @@ static int read_one(struct hp_server *s, const char *path, int pid, int want_lin
 	if (s->o.read_delay_ms) /* tests only: a window in which to truncate the region */
 		usleep(s->o.read_delay_ms * 1000);
 	if (selected(s, r, pid)) {
-		if (hp_proc_from_region(r, s->sym, want_lines, out) == 0)
+		int parts = want & HP_COLLECT_COUNTERS ? 0 : HP_PART_ALL;
+		if (hp_proc_from_region_parts(r, s->sym, want & HP_COLLECT_LINES, parts, out) == 0)
 			rc = 1;
 		else
 			hp_proc_free(out);
@@ -173,35 +173,36 @@ static int read_one(struct hp_server *s, const char *path, int pid, int want_lin
 	return rc;
 }
 
-int hp_serve_collect(struct hp_server *s, int pid, int want_lines,
+int hp_serve_collect(struct hp_server *s, int pid, int want,
 		     void (*fn)(struct hp_proc *p, void *arg), void *arg)
 {
 	char **paths = NULL;
-	int want = pid > 0 ? pid : s->o.pid;
-	int n = hp_region_list(s->o.session, want, &paths);
+	int wpid = pid > 0 ? pid : s->o.pid;
+	int n = hp_region_list(s->o.session, wpid, &paths);
 	int got = 0;
 	if (n >= 0) {
 		pthread_mutex_lock(&s->read_lock);
-		unmap_gone(s, paths, n, want);
+		unmap_gone(s, paths, n, wpid);
 		pthread_mutex_unlock(&s->read_lock);
 	}
 	/* Oldest first, so that the index lists processes in the order they started; for one pid
 	 * newest first, to take its current image. */
 	for (int k = 0; k < n; k++) {
-		int i = want > 0 ? k : n - 1 - k;
+		int i = wpid > 0 ? k : n - 1 - k;
 		struct hp_proc p;
-		int rc = read_one(s, paths[i], want, want_lines, &p);
+		int rc = read_one(s, paths[i], wpid, want, &p);
 		if (rc < 0) {
 			__atomic_add_fetch(&s->region_errors, 1, __ATOMIC_RELAXED);
 			continue;
 		}
 		if (!rc)
 			continue;
-		hp_proc_finish(&p, 0);
+		if (!(want & HP_COLLECT_COUNTERS)) /* sorted as a report; counters need no order */
+			hp_proc_finish(&p, 0);
 		fn(&p, arg);
 		hp_proc_free(&p);
 		got++;
-		if (want > 0)
+		if (wpid > 0)
 			break; /* the newest image of that pid */
 	}
 	hp_paths_free(paths, n > 0 ? n : 0);

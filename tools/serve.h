@@ -50,11 +50,18 @@ struct hp_server {
 	uint64_t scrapes;
 };
 
+/* What hp_serve_collect builds (its `want` argument): 0 the whole model, sorted as a report is. */
+enum {
+	HP_COLLECT_LINES = 1 << 0,    /* file:line of functions and sites */
+	HP_COLLECT_COUNTERS = 1 << 1, /* counters only (/metrics): no call tree, CPU samples,
+				       * allocation stacks or patch records; rows not sorted */
+};
+
 /* Each readable region that the options select (live processes; all of a session), as a model:
- * fn(model, arg) for each, the model freed after. want_lines adds file:line. A region that
+ * fn(model, arg) for each, the model freed after. want: HP_COLLECT_* bits. A region that
  * vanishes, is truncated (SIGBUS) or is invalid while read is skipped and counted in
  * region_errors. Returns the number of processes given to fn. */
-int hp_serve_collect(struct hp_server *s, int pid, int want_lines,
+int hp_serve_collect(struct hp_server *s, int pid, int want,
 		     void (*fn)(struct hp_proc *p, void *arg), void *arg);
 
 /* Check the address (loopback unless allow_remote; a warning when it is not) and start the

@@ -145,7 +145,7 @@ static enum MHD_Result page_metrics(struct hp_server *s, struct MHD_Connection *
 	struct prom_fill f = {hp_prom_new(&o), 0};
 	if (!f.m)
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	hp_serve_collect(s, 0, 0, add_prom, &f);
+	hp_serve_collect(s, 0, HP_COLLECT_COUNTERS, add_prom, &f);
 	if (f.oom) {
 		hp_prom_free(f.m);
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
@@ -355,7 +355,7 @@ static enum MHD_Result page_one(struct hp_server *s, struct MHD_Connection *c, c
 		x.before = &before;
 		x.duration_ns = (uint64_t)seconds * 1000000000ull;
 	}
-	hp_serve_collect(s, pid, 1, render_one, &x);
+	hp_serve_collect(s, pid, HP_COLLECT_LINES, render_one, &x);
 	snap_free(&before);
 	if (!x.found) {
 		free(x.body);
