@@ -92,34 +92,48 @@ def run(build, measure, cc):
             variants.append((f"perf -F {hz} dwarf", lambda i, hz=hz, data=data: (
                 ["perf", "record", "-q", "-F", hz, "--call-graph", "dwarf", "-o", data, exe, "--rounds", ROUNDS], None),
                 ("perf", data)))
-    print(f"## CPU sampling: cpu_ratio.c --rounds ({ROUNDS} rounds, -O2), the program's CPU time, median of {reps}")
+    print(f"## CPU sampling: cpu_ratio.c --rounds ({ROUNDS} rounds, -O2), the program's CPU time, {reps} rounds")
     if not perf_ok:
         print("(perf record is not allowed here: kernel.perf_event_paranoid or no perf)")
-    print(f"{'profiler':<22} {'cpu ms':>9} {'overhead':>9} {'heavy share':>12} {'samples':>8}")
-    base = None
-    for name, make, share in variants:
-        vals, shares = [], []
-        for i in range(reps):
+    print(f"{'profiler':<22} {'cpu ms':>9} {'overhead':>9} {'spread':>17} {'heavy share':>12} {'samples':>8}")
+    # Rounds, not variants, outermost: each round runs every variant once, back to back, and a
+    # variant's overhead is the median over rounds of its CPU time against the same round's
+    # "no profiler" run. A machine whose load drifts (other sessions' test suites) then moves
+    # a round's runs together instead of one variant's.
+    got = {name: ([], [], []) for name, _, _ in variants}  # cpu ms, overhead %, shares
+    failed = set()
+    for i in range(reps):
+        base = None
+        for name, make, share in variants:
+            if name in failed:
+                continue
             argv, env = make(i)
             ms, cp = one(argv, env)
             if ms is None:
                 print(f"{name:<22} failed: {cp.stderr.decode(errors='replace')[-200:]}")
-                break
+                failed.add(name)
+                continue
+            if base is None:
+                base = ms
+            vals, over, shares = got[name]
             vals.append(ms)
+            over.append((ms - base) / base * 100)
             if share:
                 kind, path = share
                 r = share_hotpath(path) if kind == "hotpath" else share_pprof(exe, path) if kind == "pprof" else share_perf(path)
                 if r and r[0] + r[1] > 0:
                     shares.append((r[0] / (r[0] + r[1]), r[2]))
+    for name, _, _ in variants:
+        vals, over, shares = got[name]
         if not vals:
             continue
-        med = statistics.median(vals)
-        if base is None:
-            base = med
-        over = (med - base) / base * 100
+        spread = f"{min(over):7.2f}..{max(over):6.2f}%"
         sh = f"{statistics.median(s for s, _ in shares) * 100:11.2f}%" if shares else f"{'-':>12}"
         ns = [n for _, n in shares if n]
-        print(f"{name:<22} {med:9.1f} {over:8.2f}% {sh} {int(statistics.median(ns)) if ns else '-':>8}")
+        print(f"{name:<22} {statistics.median(vals):9.1f} {statistics.median(over):8.2f}% {spread:>17} "
+              f"{sh} {int(statistics.median(ns)) if ns else '-':>8}")
+    print("overhead: median over rounds of (CPU time / the same round's no-profiler run) - 1;")
+    print("spread: the lowest and highest of those, the noise of the machine")
     print("heavy share: heavy / (heavy + light) in each profiler's own report; the work says 75.00%")
     print("goals: <= 1% at the default rate (100 Hz), no more than gperftools at the same rate")
     shutil.rmtree(tmp, ignore_errors=True)
