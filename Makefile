@@ -32,7 +32,7 @@ endif
 # updates into SSE adds (test_patch checks what the stubs reach).
 PRELOAD_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
 	-fno-omit-frame-pointer -fno-strict-aliasing -fno-tree-vectorize
-PRELOAD_LDFLAGS := -shared -Wl,--no-undefined -Wl,-z,noexecstack -ldl -lpthread -lrt -lcapstone \
+PRELOAD_LDFLAGS := -shared -Wl,--no-undefined -Wl,-z,noexecstack -ldl -lpthread -lrt \
 	-lunwind
 
 # SAN=thread also instruments the library, so `make tsan` checks the hooks themselves (the
