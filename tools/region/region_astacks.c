@@ -69,7 +69,7 @@ static int is_ours(const char *module)
 
 /* The symbolized frame of `addr` (owned by the map); NULL on allocation failure. */
 static const struct hp_mem_frame *frame_of(struct amap *m, const struct hp_rregion *r,
-					   struct hp_symbolizer *sym, uint64_t addr)
+					   struct hp_symbolizer *sym, int want_lines, uint64_t addr)
 {
 	if ((m->n + 1) * 2 > m->cap && amap_grow(m) < 0)
 		return NULL;
@@ -78,15 +78,16 @@ static const struct hp_mem_frame *frame_of(struct amap *m, const struct hp_rregi
 		return &m->vals[i];
 	struct hp_sym_info si;
 	const char *module = NULL;
-	char *name = hp_region_symbol(r, sym, addr, &module, &si);
+	char *name = hp_region_symbol(r, sym, addr, &module, want_lines ? &si : NULL);
 	if (!name)
 		return NULL;
 	struct hp_mem_frame *f = &m->vals[i];
 	f->name = name;
 	f->module = module ? strndup(module, HP_PATH_MAX) : NULL;
-	if (si.file[0])
+	if (want_lines && si.file[0]) {
 		f->file = strdup(si.file);
-	f->line = si.line;
+		f->line = si.line;
+	}
 	m->keys[i] = addr;
 	m->n++;
 	return f;
@@ -98,8 +99,8 @@ static char *dup_or_null(const char *s)
 }
 
 /* Copy the frames of region stack `id` (outermost first, ours left out) into s. */
-static int stack_frames(const struct hp_rregion *r, struct hp_symbolizer *sym, struct amap *m,
-			uint32_t id, struct hp_mem_stack *s)
+static int stack_frames(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+			struct amap *m, uint32_t id, struct hp_mem_stack *s)
 {
 	const struct hp_stack_rec *st = hp_rregion_row(r, HP_T_STACKS, id);
 	uint32_t depth = st && id ? st->depth : 0;
@@ -112,7 +113,7 @@ static int stack_frames(const struct hp_rregion *r, struct hp_symbolizer *sym, s
 		const uint64_t *fr = hp_rregion_row(r, HP_T_STACK_FRAMES, st->first + k);
 		if (!fr)
 			break;
-		const struct hp_mem_frame *f = frame_of(m, r, sym, *fr);
+		const struct hp_mem_frame *f = frame_of(m, r, sym, want_lines, *fr);
 		if (!f)
 			return -ENOMEM;
 		if (is_ours(f->module))
@@ -226,7 +227,8 @@ static void counts_of(const struct hp_alloc_stack_rec *a, struct hp_mem_stack *s
 	s->live_bytes = s->alloc_bytes > s->free_bytes ? s->alloc_bytes - s->free_bytes : 0;
 }
 
-int hp_astacks_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, struct hp_proc *p)
+int hp_astacks_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+			   struct hp_proc *p)
 {
 	const struct hp_region_header *h = r->h;
 	struct hp_mem *m = &p->mem;
@@ -257,7 +259,7 @@ int hp_astacks_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym
 		struct hp_mem_stack *s = &m->stacks[m->nstacks++];
 		memset(s, 0, sizeof(*s));
 		counts_of(a, s);
-		rc = stack_frames(r, sym, &map, i, s);
+		rc = stack_frames(r, sym, want_lines, &map, i, s);
 	}
 	amap_free(&map);
 	if (rc < 0)

@@ -478,7 +478,7 @@ int hp_proc_from_region_parts(const struct hp_rregion *r, struct hp_symbolizer *
 		return -ENOMEM;
 	hp_mem_from_region(r, sym, out); /* memory totals in alloc mode (region_mem.c) */
 	if ((parts & HP_PART_STACKS) &&
-	    hp_astacks_from_region(r, sym, out) < 0) /* allocation stacks (region_astacks.c) */
+	    hp_astacks_from_region(r, sym, want_lines, out) < 0) /* region_astacks.c */
 		return -ENOMEM;
 	if (parts & HP_PART_PATCH)
 		hp_patch_from_region(r, out); /* patched functions (region_patch.c) */

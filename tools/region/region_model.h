@@ -62,9 +62,10 @@ int hp_flow_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, i
  * the functions whose blocks are still live (names through `sym`, may be NULL). */
 void hp_mem_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, struct hp_proc *p);
 /* region_astacks.c: p->mem's allocation stacks when the region was recorded with
- * HP_MODE_ALLOC_STACKS: every stack that allocated, symbolized with file:line, stacks that
- * read the same merged. Returns 0 or -ENOMEM. */
-int hp_astacks_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym,
+ * HP_MODE_ALLOC_STACKS: every stack that allocated, symbolized (with file:line when
+ * want_lines: the console's refreshes skip them), stacks that read the same merged. Returns 0
+ * or -ENOMEM. */
+int hp_astacks_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
 			   struct hp_proc *p);
 /* region_patch.c: p->patch when the region ran with HP_MODE_PATCH (else left NULL), and the
  * notes: the rate, the refused functions with their reasons, a reached cap. */
