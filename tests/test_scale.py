@@ -76,8 +76,13 @@ def test_60000_functions_on_one_thread_all_timed():
         eq((r["calls"], r["completed"]), (want, want), f"calls and completed of function {i}")
     eq(sum(r["calls"] for r in rows.values()), 61000, "calls")
     eq(sum(bucket_sum(r) for r in rows.values()), 61000, "every call in a histogram bucket")
-    eq(rep["dropped"], 0, "dropped")
+    eq(rep["dropped"], 0, f"dropped (notes: {rep['notes']})")
     eq(rep["tree_dropped"], 0, "tree_dropped")
+
+
+# Alone: once in the parallel phase of a full run (2 cores) one of the 60,000 rows was dropped
+# (not reproduced alone or with three copies in parallel; issue 13's note).
+test_60000_functions_on_one_thread_all_timed.serial = True
 
 
 MAKEFILE = """OBJS = $(patsubst %.c,%.o,$(wildcard f*.c)) main.o
@@ -135,9 +140,13 @@ def test_python_in_a_64_mb_shm():
             rep = json.load(f)
     procs = [rep] + rep["children"]
     py = [p for p in procs if "-c" in p["command"]]
-    check(py and all(p["memory"]["alloc_count"] > 1000 for p in py), "python's allocations")
+    check(py and all(p["memory"]["alloc_count"] > 1000 for p in py),
+          f"python's allocations: {[(p['command'], p.get('memory'), p['notes']) for p in procs]}")
     check(all(not p["notes"] and p["dropped"] == 0 for p in procs),
           [(p["command"][0], p["notes"]) for p in procs if p["notes"]])
+
+
+test_python_in_a_64_mb_shm.serial = True  # failed once in a full parallel run, see above
 
 
 def test_shm_below_the_smallest_region_is_refused():
