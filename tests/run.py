@@ -78,7 +78,10 @@ def run_py(full):
     p.start()
     limit = TIMEOUTS.get(full, TIMEOUT)
     p.join(limit)
-    if p.is_alive():
+    # is_alive() can say yes for a child that has ended: Process.start() in another thread
+    # polls every child, and when two threads' waitpid race, the loser sees ECHILD and keeps
+    # returncode None (a "timed out after 180s" in 0.2 s). Only a join that ran out is a timeout.
+    if p.is_alive() and time.time() - t0 >= limit:
         try:
             os.killpg(p.pid, 9)  # with the programs it started, not only the test
         except OSError:
