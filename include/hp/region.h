@@ -415,4 +415,26 @@ enum hp_sample_state {
 	HP_SAMPLE_NO_UNWIND = 3, /* libunwind could not be loaded */
 };
 
+/* The row size of each table, as readers check it (a helper, not part of the layout). */
+static inline uint32_t hp_table_row_size(int t)
+{
+	static const uint32_t sizes[HP_T_COUNT] = {
+		[HP_T_MODULES] = sizeof(struct hp_module_rec),
+		[HP_T_THREADS] = sizeof(struct hp_thread_rec),
+		[HP_T_FSTATS] = sizeof(struct hp_fstat),
+		[HP_T_CHANNELS] = sizeof(struct hp_channel_rec),
+		[HP_T_LOCKS] = sizeof(struct hp_lock_rec),
+		[HP_T_IO] = sizeof(struct hp_io_rec),
+		[HP_T_PATCH] = sizeof(struct hp_patch_rec),
+		[HP_T_STACKS] = sizeof(struct hp_stack_rec),
+		[HP_T_STACK_FRAMES] = sizeof(uint64_t),
+		[HP_T_STACK_INDEX] = sizeof(uint32_t),
+		[HP_T_CPU_SAMPLES] = sizeof(struct hp_cpu_sample_rec),
+		[HP_T_TREE] = sizeof(struct hp_tree_node),
+		[HP_T_HIST] = sizeof(struct hp_hist_chunk),
+		[HP_T_ALLOC_STACKS] = sizeof(struct hp_alloc_stack_rec),
+	};
+	return t >= 0 && t < HP_T_COUNT ? sizes[t] : 0;
+}
+
 #endif

@@ -13,23 +13,6 @@
 #include "preload/arch/arch.h" /* the tick source */
 #include "region_read.h"
 
-static const uint32_t row_sizes[HP_T_COUNT] = {
-	[HP_T_MODULES] = sizeof(struct hp_module_rec),
-	[HP_T_THREADS] = sizeof(struct hp_thread_rec),
-	[HP_T_FSTATS] = sizeof(struct hp_fstat),
-	[HP_T_CHANNELS] = sizeof(struct hp_channel_rec),
-	[HP_T_LOCKS] = sizeof(struct hp_lock_rec),
-	[HP_T_IO] = sizeof(struct hp_io_rec),
-	[HP_T_PATCH] = sizeof(struct hp_patch_rec),
-	[HP_T_STACKS] = sizeof(struct hp_stack_rec),
-	[HP_T_STACK_FRAMES] = sizeof(uint64_t),
-	[HP_T_STACK_INDEX] = sizeof(uint32_t),
-	[HP_T_CPU_SAMPLES] = sizeof(struct hp_cpu_sample_rec),
-	[HP_T_TREE] = sizeof(struct hp_tree_node),
-	[HP_T_HIST] = sizeof(struct hp_hist_chunk),
-	[HP_T_ALLOC_STACKS] = sizeof(struct hp_alloc_stack_rec),
-};
-
 int hp_rregion_check(const void *base, size_t size, char *err, size_t errlen)
 {
 	const struct hp_region_header *h = base;
@@ -54,8 +37,8 @@ int hp_rregion_check(const void *base, size_t size, char *err, size_t errlen)
 	for (int t = 0; t < HP_T_COUNT; t++) {
 		const struct hp_table *tb = &h->tables[t];
 		uint64_t end = tb->offset + (uint64_t)tb->row_size * tb->capacity;
-		if (tb->row_size != row_sizes[t] || tb->offset < sizeof(*h) || tb->offset % 8 ||
-		    end < tb->offset || end > size) {
+		if (tb->row_size != hp_table_row_size(t) || tb->offset < sizeof(*h) ||
+		    tb->offset % 8 || end < tb->offset || end > size) {
 			snprintf(err, errlen,
 				 "corrupted table %d (offset %llu, %u rows of %u bytes)", t,
 				 (unsigned long long)tb->offset, tb->capacity, tb->row_size);
