@@ -327,9 +327,26 @@ def agrees_with_heaptrack(argv, stdin=b"", want_frame=None, cwd=None, reset=None
     """Run argv under --alloc-stacks and under heaptrack: every allocation lands in a stack;
     the temporaries equal heaptrack's own count (its recording statistics, the same
     definition: a free of the block just allocated) and the bytes live at exit equal
-    heaptrack_print's leaked + suppressed. Returns the report."""
+    heaptrack_print's leaked + suppressed. Returns the report.
+
+    A disagreement runs the pair once more and the second pair must agree exactly: a CI run
+    once saw git leak 96 bytes more under one of the two tools (1 run in ~20 suites, never
+    alone); a real difference between the tools shows in both pairs."""
     if not shutil.which("heaptrack"):
         raise Skip("heaptrack is not installed (tools/install-deps.sh)")
+    try:
+        return _heaptrack_pair(argv, stdin, want_frame, cwd, reset)
+    except Fail as first:
+        if reset:
+            reset()
+        try:
+            return _heaptrack_pair(argv, stdin, want_frame, cwd, reset)
+        except Fail as second:
+            raise Fail(f"{second} (the first pair too: {first})") from None
+
+
+def _heaptrack_pair(argv, stdin, want_frame, cwd, reset):
+    """One run under hotpath and one under heaptrack, compared (agrees_with_heaptrack)."""
     with tempfile.TemporaryDirectory() as d:
         cp, r = run_json(argv, opts=["--alloc-stacks"], want_rc=0, input=stdin, cwd=cwd)
         m = r["memory"]
