@@ -79,10 +79,13 @@ static void find_lib_path(void)
 		hp_strlcpy(hp_g.lib_path, info.dli_fname, sizeof(hp_g.lib_path));
 }
 
+static void start_pool_reset(void);
+
 static void atfork_child(void)
 {
 	/* Only this thread exists in the child. A new region: the parent keeps its own. */
 	int was_ready = hp_g.ready, region_ok = 0;
+	start_pool_reset(); /* the parent's threads being created never start here */
 	hp_g.ready = 0;
 	if (hp_g.hdr && hp_region_create(1) == 0) {
 		region_ok = 1;
@@ -236,12 +239,47 @@ HP_EXPORT void _Exit(int status)
 struct start_arg {
 	void *(*fn)(void *);
 	void *arg;
+	uint32_t busy; /* a slot of `start_pool` handed to a thread not yet started */
 };
+
+/* The start arguments of threads being created: a slot of this pool, claimed by the creator and
+ * freed by the new thread at its start (a page of mmap and a munmap when all are taken: the
+ * allocation hooks may be active, so no malloc). */
+#define START_POOL 64
+static struct start_arg start_pool[START_POOL];
+
+static struct start_arg *start_arg_get(void)
+{
+	for (uint32_t i = 0; i < START_POOL; i++) {
+		uint32_t want = 0;
+		if (!__atomic_load_n(&start_pool[i].busy, __ATOMIC_RELAXED) &&
+		    __atomic_compare_exchange_n(&start_pool[i].busy, &want, 1, 0, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return &start_pool[i];
+	}
+	void *p = mmap(NULL, sizeof(struct start_arg), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void start_pool_reset(void)
+{
+	for (uint32_t i = 0; i < START_POOL; i++)
+		start_pool[i].busy = 0;
+}
+
+static void start_arg_put(struct start_arg *sa)
+{
+	if (sa >= start_pool && sa < start_pool + START_POOL)
+		__atomic_store_n(&sa->busy, 0, __ATOMIC_RELEASE);
+	else
+		munmap(sa, sizeof(*sa));
+}
 
 static void *thread_start(void *p)
 {
 	struct start_arg sa = *(struct start_arg *)p;
-	munmap(p, sizeof(sa));
+	start_arg_put(p);
 	hp_tls.start_routine = (uint64_t)sa.fn;
 	hp_flow_thread_start();
 	hp_sample_thread_start();
@@ -257,17 +295,14 @@ HP_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
 	__auto_type real = HP_NEXT(pthread_create);
 	if (!hp_g.ready || !hp_g.hdr || hp_tls.guard)
 		return real(t, attr, fn, arg);
-	/* mmap, not malloc: the allocation hooks may be active. A page per thread start is
-	 * cheap next to the clone itself. */
-	struct start_arg *sa = mmap(NULL, sizeof(*sa), PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (sa == MAP_FAILED)
+	struct start_arg *sa = start_arg_get();
+	if (!sa)
 		return real(t, attr, fn, arg);
 	sa->fn = fn;
 	sa->arg = arg;
 	int r = real(t, attr, thread_start, sa);
 	if (r != 0)
-		munmap(sa, sizeof(*sa));
+		start_arg_put(sa);
 	return r;
 }
 

@@ -39,20 +39,25 @@ struct hp_sstate {
 };
 
 struct hp_stls {
-	struct hp_sstate *st; /* NULL: this thread is not sampled */
-	uint32_t timer_slot;  /* slot in `timers` + 1, 0 = none */
+	struct hp_sstate *st; /* mapped at the thread's first sample (NULL before) */
+	uint32_t timer_slot;  /* slot in `timers` + 1, 0 = this thread is not sampled */
 	uint64_t signals;     /* our signals handled on this thread (eintr.c) */
 };
 static __thread struct hp_stls stls __attribute__((tls_model("initial-exec")));
 
-/* Every live timer, so that stepping aside can stop them all. `live` is exchanged to 0 by
- * whoever deletes the timer (its thread at exit, or step_aside), so each is deleted once. */
+/* Every live timer, so that stepping aside can stop them all (after which no slot is claimed
+ * again: S.on stays 0, so a thread's stale timer_slot never names another's timer). A slot is FREE, BUSY (being
+ * set up or deleted by one thread) or LIVE; whoever moves it LIVE -> BUSY (its thread at exit,
+ * or step_aside) deletes the timer, so each is deleted once, and frees the slot for the next
+ * thread: a pool that recycles threads forever reuses the slots of the ended ones.
+ * `timers_used` is the high-water mark (the slots step_aside looks at). */
 #define TIMERS_MAX 8192
+enum { SLOT_FREE, SLOT_BUSY, SLOT_LIVE };
 static struct {
 	timer_t id;
-	uint32_t live;
+	uint32_t state;
 } timers[TIMERS_MAX];
-static uint32_t timers_used;
+static uint32_t timers_used, timers_hint;
 
 static struct {
 	volatile int on;	   /* sampling: timers run and the handler records */
@@ -99,6 +104,16 @@ static struct hp_cpu_sample_rec *sample_row(struct hp_sstate *st, uint32_t id, u
 	return r;
 }
 
+/* The thread's map, at its first sample: a thread that ends before its first tick of CPU time
+ * (most threads of a pool that runs short tasks) maps and unmaps nothing. mmap is a plain
+ * system call, safe in the handler. */
+static struct hp_sstate *sstate_map(void)
+{
+	void *p = mmap(NULL, sizeof(struct hp_sstate), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
@@ -115,6 +130,8 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	struct hp_sstate *st = stls.st;
 	if (!h)
 		goto out;
+	if (S.on && ts && !st && stls.timer_slot)
+		st = stls.st = sstate_map();
 	if (!S.on || !ts || !st) {
 		__atomic_fetch_add(&h->samples_lost, w, __ATOMIC_RELAXED);
 		goto out;
@@ -186,52 +203,81 @@ void hp_sample_init(void)
 	__atomic_store_n(&S.on, 1, __ATOMIC_RELEASE);
 }
 
-/* Start sampling the calling thread (main, a new thread, a forked child). */
+/* A free slot of `timers`, now BUSY, or -1 when all TIMERS_MAX are live. */
+static int slot_claim(void)
+{
+	uint32_t start = __atomic_load_n(&timers_hint, __ATOMIC_RELAXED);
+	for (uint32_t k = 0; k < TIMERS_MAX; k++) {
+		uint32_t i = (start + k) % TIMERS_MAX;
+		uint32_t want = SLOT_FREE;
+		if (__atomic_load_n(&timers[i].state, __ATOMIC_RELAXED) != SLOT_FREE ||
+		    !__atomic_compare_exchange_n(&timers[i].state, &want, SLOT_BUSY, 0,
+						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			continue;
+		__atomic_store_n(&timers_hint, (i + 1) % TIMERS_MAX, __ATOMIC_RELAXED);
+		uint32_t used = __atomic_load_n(&timers_used, __ATOMIC_RELAXED);
+		while (used <= i &&
+		       !__atomic_compare_exchange_n(&timers_used, &used, i + 1, 1, __ATOMIC_RELEASE,
+						    __ATOMIC_RELAXED))
+			;
+		return (int)i;
+	}
+	return -1;
+}
+
+/* Delete the timer of a LIVE slot and free the slot; nothing if another thread got there. */
+static void timer_stop(uint32_t slot)
+{
+	uint32_t want = SLOT_LIVE;
+	if (!__atomic_compare_exchange_n(&timers[slot].state, &want, SLOT_BUSY, 0, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		return;
+	timer_delete(timers[slot].id);
+	__atomic_store_n(&timers[slot].state, SLOT_FREE, __ATOMIC_RELEASE);
+}
+
+/* Start sampling the calling thread (main, a new thread, a forked child): a CPU-time timer
+ * that signals this thread; its map of stacks comes with its first sample. */
 void hp_sample_thread_start(void)
 {
-	if (!S.on || stls.st || !hp_g.ready || hp_tls.guard)
+	if (!S.on || stls.timer_slot || !hp_g.ready || hp_tls.guard)
 		return;
 	if (!hp_tls.ts && !hp_thread_slow())
 		return;
 	int saved = errno;
 	hp_tls.guard++;
-	struct hp_sstate *st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (st == MAP_FAILED)
-		goto out;
 	hp_unwind_thread_init();
-	uint32_t slot = __atomic_fetch_add(&timers_used, 1, __ATOMIC_RELAXED);
+	int slot = slot_claim();
 	struct sigevent sev = {0};
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = SAMPLE_SIGNAL;
 	sev.sigev_value.sival_int = SAMPLE_COOKIE;
 	sev._sigev_un._tid = hp_gettid(); /* sigev_notify_thread_id */
 	timer_t id;
-	if (slot >= TIMERS_MAX || timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &id) < 0) {
-		munmap(st, sizeof(*st));
+	if (slot < 0)
+		goto out;
+	if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &id) < 0) {
+		__atomic_store_n(&timers[slot].state, SLOT_FREE, __ATOMIC_RELEASE);
 		goto out;
 	}
 	timers[slot].id = id;
-	__atomic_store_n(&timers[slot].live, 1, __ATOMIC_RELEASE);
-	stls.timer_slot = slot + 1;
-	stls.st = st;
+	stls.timer_slot = (uint32_t)slot + 1;
+	__atomic_store_n(&timers[slot].state, SLOT_LIVE, __ATOMIC_RELEASE);
 	struct itimerspec its = {0};
 	its.it_interval.tv_sec = (time_t)(S.period_ns / 1000000000ull);
 	its.it_interval.tv_nsec = (long)(S.period_ns % 1000000000ull);
 	its.it_value = its.it_interval;
 	timer_settime(id, 0, &its, NULL);
+	if (!__atomic_load_n(&S.on, __ATOMIC_ACQUIRE))
+		timer_stop(
+			(uint32_t)slot); /* stepped aside meanwhile: its loop may have missed us */
 out:
 	hp_tls.guard--;
 	errno = saved;
 }
 
-static void timer_stop(uint32_t slot)
-{
-	if (__atomic_exchange_n(&timers[slot].live, 0, __ATOMIC_ACQ_REL))
-		timer_delete(timers[slot].id);
-}
-
-/* The calling thread ends: its timer first, then its map (a late signal sees st == NULL). */
+/* The calling thread ends: its timer first, then its map (a late signal finds no slot and
+ * maps nothing; st is read after the slot is cleared). */
 void hp_sample_thread_end(void)
 {
 	int saved = errno;
@@ -239,6 +285,7 @@ void hp_sample_thread_end(void)
 		timer_stop(stls.timer_slot - 1);
 		stls.timer_slot = 0;
 	}
+	HP_BARRIER();
 	struct hp_sstate *st = stls.st;
 	if (st) {
 		stls.st = NULL;
@@ -253,8 +300,9 @@ void hp_sample_thread_end(void)
 void hp_sample_after_fork(void)
 {
 	__atomic_store_n(&timers_used, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&timers_hint, 0, __ATOMIC_RELAXED);
 	for (uint32_t i = 0; i < TIMERS_MAX; i++)
-		timers[i].live = 0;
+		timers[i].state = SLOT_FREE;
 	stls.timer_slot = 0;
 	if (stls.st) {
 		munmap(stls.st, sizeof(*stls.st));

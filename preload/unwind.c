@@ -47,8 +47,7 @@ void hp_unwind_thread_init(void)
 	hp_tls.guard++; /* libunwind's own locks and I/O are not the program's */
 	unwinding++;
 	if (unw_getcontext(&ctx) == 0 && unw_init_local(&c, &ctx) == 0)
-		for (int i = 0; i < 16 && unw_step(&c) > 0; i++)
-			;
+		unw_step(&c);
 	unwinding--;
 	hp_tls.guard--;
 }

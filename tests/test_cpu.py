@@ -333,3 +333,18 @@ def test_folded_flame_stacks():
     check(re.search(rb"(?m)^_start;.*;main;heavy;spin \d+$", cp.stderr), cp.stderr.decode()[:500])
     cp = hotpath("run", "--flame", "calls?", "--", exe, "10")
     check(cp.returncode != 0 and b"expected cpu, alloc, leak, peak or auto" in cp.stderr, cp.stderr.decode())
+
+
+def test_threads_past_the_timer_slots_are_sampled():
+    """9,000 short threads, then 40 threads that each spin 15 ms of CPU: the sampler has 8,192
+    timer slots, and the late threads are sampled only because the ended threads' slots are
+    reused (a pool that recycles threads forever)."""
+    exe = build("timer_slots.c", opt="-O2", instrument=False)
+    cp, rep = run_json([exe, "9000", "40"], opts=HZ, want_rc=0)
+    eq(cp.stdout, b"9040\n", "threads run")
+    c = cpu_of(rep)
+    # 15 ms of a thread's own CPU time spans at least one tick of the kernel's (>= 100 Hz)
+    # while the thread runs: every late thread has a sample (their rows are folded: the
+    # thread table keeps the live ones, so no tid to count them by).
+    check(samples_in(c, "late_spin") >= 40, f"late_spin samples: {samples_in(c, 'late_spin')}")
+    eq(c["lost"], 0, "samples lost")
