@@ -431,7 +431,10 @@ static void thread_row_fold(struct hp_thread_rec *tr, uint32_t row)
 	       !__atomic_compare_exchange_n(&f->peak_live_est, &peak, tr->peak_live_est, 1,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
-	if (hp_g.modes & HP_MODE_SAMPLE) {
+	/* Its sample rows to the fold row: a scan of the table, only for a thread that has
+	 * some (a row is claimed with the thread's first sample of its stack; most threads of a
+	 * pool of short tasks have none). */
+	if ((hp_g.modes & HP_MODE_SAMPLE) && tr->cpu_samples) {
 		struct hp_table *st = &h->tables[HP_T_CPU_SAMPLES];
 		uint32_t n = st->claimed < st->capacity ? st->claimed : st->capacity;
 		uint32_t to = (uint32_t)(f -
