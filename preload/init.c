@@ -47,6 +47,19 @@ HP_NEXT_DECL(int, dlclose, (void *));
 /* 65,536 nodes of 32 bytes: 2 MiB of the region. */
 #define HP_TREE_NODES_DEFAULT 65536
 
+/* HOTPATH_LOCK_HOLD: which lock holds are timed (hp_region_header.lock_hold_every). "all":
+ * every one; N: one in N; true or unset: HP_LOCK_HOLD_DEFAULT; false (0, no, off): none. */
+static uint32_t lock_hold_every(void)
+{
+	const char *v = hp_getenv("HOTPATH_LOCK_HOLD");
+	if (v && !hp_strcmp(v, "all"))
+		return 1;
+	if (!hp_env_bool("HOTPATH_LOCK_HOLD", 1))
+		return 0;
+	uint64_t n = hp_env_u64("HOTPATH_LOCK_HOLD", HP_LOCK_HOLD_DEFAULT);
+	return n && n <= (1u << 30) ? (uint32_t)n : HP_LOCK_HOLD_DEFAULT;
+}
+
 static void read_settings(void)
 {
 	hp_g.debug = hp_env_bool("HOTPATH_DEBUG", 0);
@@ -63,7 +76,8 @@ static void read_settings(void)
 	/* data flow and concurrency (chan.c, locks.c): on unless switched off */
 	modes |= hp_env_bool("HOTPATH_CHANNELS", 1) ? HP_MODE_CHANNELS : 0;
 	modes |= hp_env_bool("HOTPATH_LOCKS", 1) ? HP_MODE_LOCKS : 0;
-	modes |= hp_env_bool("HOTPATH_LOCK_HOLD", 1) ? 0 : HP_MODE_NO_HOLD;
+	hp_g.lock_hold_every = lock_hold_every();
+	modes |= hp_g.lock_hold_every ? 0 : HP_MODE_NO_HOLD;
 	/* the calling-context tree (funcs.c): on unless HOTPATH_TREE_NODES=0 */
 	hp_g.tree_nodes = hp_env_u64("HOTPATH_TREE_NODES", HP_TREE_NODES_DEFAULT);
 	if (hp_g.tree_nodes > (1u << 30))

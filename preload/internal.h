@@ -105,6 +105,8 @@ struct hp_tls {
 	uint32_t state; /* HP_TLS_* */
 	uint32_t guard; /* non-zero while our own code runs: re-entered hooks pass through */
 	uint64_t start_routine; /* given by our pthread_create wrapper before the first hook */
+	uint32_t timed_holds;	/* locks.c: timed lock holds this thread has open (unlocks look
+				 * their lock up only while there are some) */
 };
 extern __thread struct hp_tls hp_tls __attribute__((tls_model("initial-exec")));
 
@@ -119,6 +121,7 @@ struct hp_global {
 	uint64_t session;
 	uint64_t region_bytes;	    /* requested size */
 	uint64_t tree_nodes;	    /* HOTPATH_TREE_NODES: node table capacity, 0 = no tree */
+	uint32_t lock_hold_every;   /* HOTPATH_LOCK_HOLD: hp_region_header.lock_hold_every */
 	struct hp_hist_chunk *hist; /* row 0 of HP_T_HIST (set with hdr) */
 	char lib_path[HP_PATH_MAX]; /* this library, for LD_PRELOAD of children */
 };

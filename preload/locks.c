@@ -3,12 +3,12 @@
  *
  * Fast path (mutrace's trick): try the lock first; only when that fails is the blocking call
  * timed. An uncontended lock costs the trylock, an address lookup and, with hold tracking, one
- * timestamp per side. Counters of an exclusive lock are written while it is held, so plain
+ * timestamp per side on the holds it times (one in HP_LOCK_HOLD_DEFAULT by default). Counters of an exclusive lock are written while it is held, so plain
  * stores suffice; shared holders (read locks) and condition variables use relaxed atomics.
  *
  * Rows live in HP_T_LOCKS; an open-addressing index keyed by the object's address (mapped at
  * start, never malloc'd) finds them without locks: a slot's address is claimed with a CAS, its
- * row number published with a release store. */
+ * row published with a release store. */
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -65,12 +65,13 @@ HP_NEXT_DECL(int, sem_init, (sem_t *, int, unsigned int));
 
 #define LIDX_BITS 15 /* 32768 slots for at most 8192 rows: short probes */
 #define LIDX_SIZE (1u << LIDX_BITS)
-#define ROW_NONE UINT32_MAX /* the table was full: this lock is not recorded */
+/* A slot's row while it is being filled (NULL) or when the table was full (LOCK_DROPPED:
+ * this lock is not recorded). */
+#define LOCK_DROPPED ((struct hp_lock_rec *)1)
 
 struct lock_slot {
-	uint64_t addr; /* claimed with a CAS; never cleared */
-	uint32_t row1; /* row + 1 in HP_T_LOCKS, 0 while being filled, ROW_NONE when dropped */
-	uint32_t reserved;
+	uint64_t addr;		 /* claimed with a CAS; never cleared */
+	struct hp_lock_rec *rec; /* its row in HP_T_LOCKS, published with a release store */
 };
 
 static struct lock_slot *lidx;
@@ -80,43 +81,37 @@ static inline uint32_t lidx_hash(uint64_t a)
 	return (uint32_t)(((a >> 3) * 0x9E3779B97F4A7C15ull) >> (64 - LIDX_BITS));
 }
 
-static inline struct hp_lock_rec *lock_rec(uint32_t row1)
-{
-	return hp_table_row(hp_g.hdr, HP_T_LOCKS, row1 - 1);
-}
-
-/* A new row for the object at `a`; ROW_NONE when the table is full. */
-static uint32_t lock_claim(uint64_t a, uint32_t kind, uint64_t site)
+/* A new row for the object at `a`; LOCK_DROPPED when the table is full. */
+static struct hp_lock_rec *lock_claim(uint64_t a, uint32_t kind, uint64_t site)
 {
 	uint32_t row;
 	struct hp_lock_rec *r = hp_table_claim(HP_T_LOCKS, &row);
 	if (!r)
-		return ROW_NONE;
+		return LOCK_DROPPED;
 	r->kind = kind;
 	r->init_site = site;
 	__atomic_store_n(&r->addr, a, __ATOMIC_RELEASE);
-	return row + 1;
+	return r;
 }
 
-static HP_NOINLINE struct lock_slot *lock_insert(struct lock_slot *s, uint64_t a, uint32_t kind,
-						 uint64_t site)
+static struct lock_slot *lock_insert(struct lock_slot *s, uint64_t a, uint32_t kind, uint64_t site)
 {
 	uint64_t zero = 0;
 	if (__atomic_compare_exchange_n(&s->addr, &zero, a, 0, __ATOMIC_ACQ_REL,
 					__ATOMIC_ACQUIRE)) {
-		__atomic_store_n(&s->row1, lock_claim(a, kind, site), __ATOMIC_RELEASE);
+		__atomic_store_n(&s->rec, lock_claim(a, kind, site), __ATOMIC_RELEASE);
 		return s;
 	}
 	if (zero != a)
 		return NULL; /* another object took the slot: the caller probes on */
 	/* The same object, first used on two threads at once: the winner is filling the row. */
-	for (int spin = 0; spin < 100000 && !__atomic_load_n(&s->row1, __ATOMIC_ACQUIRE); spin++)
+	for (int spin = 0; spin < 100000 && !__atomic_load_n(&s->rec, __ATOMIC_ACQUIRE); spin++)
 		hp_arch_cpu_relax();
 	return s;
 }
 
 /* The slot of the object at `obj`, inserted on first sight; NULL when the index is full. */
-static inline struct lock_slot *lock_slot(const void *obj, uint32_t kind, uint64_t site)
+static struct lock_slot *lock_slot(const void *obj, uint32_t kind, uint64_t site)
 {
 	uint64_t a = (uint64_t)obj;
 	uint32_t i = lidx_hash(a);
@@ -137,16 +132,30 @@ static inline struct lock_slot *lock_slot(const void *obj, uint32_t kind, uint64
 	return NULL;
 }
 
-/* The row of the object, or NULL (table full, or being filled by another thread). */
-static inline struct hp_lock_rec *lock_find(const void *obj, uint32_t kind, uint64_t site)
+static inline struct hp_lock_rec *slot_rec(const struct lock_slot *s)
+{
+	struct hp_lock_rec *r = __atomic_load_n(&s->rec, __ATOMIC_ACQUIRE);
+	return HP_LIKELY((uintptr_t)r > (uintptr_t)LOCK_DROPPED) ? r : NULL;
+}
+
+/* lock_find past its first probe: a collision, a lock seen for the first time. */
+static HP_NOINLINE struct hp_lock_rec *lock_find_slow(const void *obj, uint32_t kind, uint64_t site)
 {
 	struct lock_slot *s = lock_slot(obj, kind, site);
-	if (HP_UNLIKELY(!s))
-		return NULL;
-	uint32_t r1 = __atomic_load_n(&s->row1, __ATOMIC_ACQUIRE);
-	if (HP_UNLIKELY(r1 == 0 || r1 == ROW_NONE))
-		return NULL;
-	return lock_rec(r1);
+	return s ? slot_rec(s) : NULL;
+}
+
+/* The row of the object, or NULL (table full, or being filled by another thread). The lock
+ * hooks' fast path: one probe of the index, inline; the rest out of line. */
+static inline struct hp_lock_rec *lock_find(const void *obj, uint32_t kind, uint64_t site)
+{
+	const struct lock_slot *s = &lidx[lidx_hash((uint64_t)obj)];
+	if (HP_LIKELY(__atomic_load_n(&s->addr, __ATOMIC_ACQUIRE) == (uint64_t)obj)) {
+		struct hp_lock_rec *r = slot_rec(s);
+		if (HP_LIKELY(r != NULL))
+			return r;
+	}
+	return lock_find_slow(obj, kind, site);
 }
 
 /* pthread_*_init on an object whose row was already used (destroyed and re-made at the same
@@ -154,62 +163,138 @@ static inline struct hp_lock_rec *lock_find(const void *obj, uint32_t kind, uint
 static void lock_reinit(const void *obj, uint32_t kind, uint64_t site)
 {
 	struct lock_slot *s = lock_slot(obj, kind, site);
-	if (!s)
+	struct hp_lock_rec *r = s ? slot_rec(s) : NULL;
+	if (!r)
 		return;
-	uint32_t r1 = __atomic_load_n(&s->row1, __ATOMIC_ACQUIRE);
-	if (r1 == 0 || r1 == ROW_NONE)
-		return;
-	struct hp_lock_rec *r = lock_rec(r1);
 	struct hp_table *t = &hp_g.hdr->tables[HP_T_LOCKS];
 	if ((r->kind != kind || r->acquisitions || r->cond_waits || r->cond_signals) &&
 	    __atomic_load_n(&t->claimed, __ATOMIC_RELAXED) < t->capacity / 4 * 3) {
-		uint32_t n1 = lock_claim((uint64_t)obj, kind, site);
-		if (n1 != ROW_NONE)
-			__atomic_store_n(&s->row1, n1, __ATOMIC_RELEASE);
+		struct hp_lock_rec *n = lock_claim((uint64_t)obj, kind, site);
+		if (n != LOCK_DROPPED)
+			__atomic_store_n(&s->rec, n, __ATOMIC_RELEASE);
 	} else if (!r->acquisitions) {
 		r->init_site = site; /* first sight was the init: that is its call site */
 	}
 	r->hold_depth = 0;
+	r->hold_owner = 0;
 }
 
-/* ---- accounting ---- */
+/* ---- hold times (docs/dataflow.md "Hold time") ----
+ * Acquisitions and contention are counted on every call; the hold is timed on the first
+ * exclusive acquisition of each lock and then on every hold_every-th (a countdown in the row,
+ * written by the holder like the other counters), so an unlock that ends no timed hold reads
+ * nothing but this thread's count of open timed holds. hold_every 1 times every hold, 0 none. */
 
-/* The lock is now held exclusively by this thread. */
-static inline void hold_begin(struct hp_lock_rec *r, uint64_t now)
+static uint32_t hold_every;
+
+/* Who holds a timed hold: the address of this thread's hp_tls (never 0). */
+static inline uint64_t hold_me(void)
 {
-	if (r->hold_depth++ == 0)
-		r->held_since = now;
+	return (uint64_t)(uintptr_t)&hp_tls;
 }
 
-/* An exclusive acquisition of r's lock by this thread (called with the lock held: plain
- * stores). `now` is its time when the caller has read the clock, else 0: the clock is then
- * read only when hold times are kept. */
-static inline void acquired(struct hp_lock_rec *r, uint64_t now)
+/* A timed hold of r by this thread starts at `now` (0: read the clock), or resumes after a
+ * condition wait. */
+static HP_NOINLINE void timed_hold_begin(struct hp_lock_rec *r, uint64_t now)
 {
-	r->acquisitions++;
-	if (!(hp_flow_modes & HP_MODE_NO_HOLD))
-		hold_begin(r, now ? now : hp_ticks());
+	r->hold_depth = 1;
+	r->hold_owner = hold_me();
+	hp_tls.timed_holds++;
+	r->held_since = now ? now : hp_ticks();
 }
 
-/* A write lock taken: shared counters (readers count with atomics too), an exclusive hold. */
-static inline void writer_acquired(struct hp_lock_rec *r, uint64_t now)
+/* The timed hold's clock stops: its time so far counts; `done` when the hold ends (a
+ * condition wait only pauses it). */
+static void timed_hold_stop(struct hp_lock_rec *r, int done)
 {
-	__atomic_fetch_add(&r->acquisitions, 1, __ATOMIC_RELAXED);
-	if (!(hp_flow_modes & HP_MODE_NO_HOLD))
-		hold_begin(r, now ? now : hp_ticks());
-}
-
-/* About to release an exclusive hold. */
-static inline void hold_end(struct hp_lock_rec *r)
-{
-	if (r->hold_depth == 0)
-		return; /* taken before we started, or through a path we do not see */
-	if (--r->hold_depth)
-		return;
 	uint64_t dt = hp_ticks() - r->held_since;
 	r->hold_ticks += dt;
 	if (dt > r->max_hold_ticks)
 		r->max_hold_ticks = dt;
+	r->hold_samples += (uint64_t)done;
+	r->hold_depth = 0;
+	r->hold_owner = 0;
+	hp_tls.timed_holds--;
+}
+
+static inline void hold_begin(struct hp_lock_rec *r, uint64_t n, uint64_t now);
+
+/* An exclusive acquisition while r's row says a timed hold is open: this thread re-locking a
+ * recursive mutex, or a hold whose end we never saw (the lock released on another thread, its
+ * thread gone): that one is dropped. */
+static HP_NOINLINE void hold_nested(struct hp_lock_rec *r, uint64_t n, uint64_t now)
+{
+	if (r->hold_owner == hold_me()) {
+		r->hold_depth++;
+		return;
+	}
+	r->hold_depth = 0;
+	r->hold_owner = 0;
+	hold_begin(r, n, now);
+}
+
+/* The turn of a hold to be timed has come: the count passed hold_next. */
+static HP_NOINLINE void hold_turn(struct hp_lock_rec *r, uint64_t n, uint64_t now)
+{
+	if (!hold_every) {
+		r->hold_next = UINT64_MAX; /* holds are not timed */
+		return;
+	}
+	r->hold_next = n + hold_every;
+	timed_hold_begin(r, now);
+}
+
+/* The lock is now held exclusively by this thread (the row is its to write), its n-th hold
+ * (1 for the first): time it when its turn has come. `now` is the time when the caller read
+ * the clock, else 0. The fast path only reads the row. */
+static inline void hold_begin(struct hp_lock_rec *r, uint64_t n, uint64_t now)
+{
+	if (HP_UNLIKELY(r->hold_depth))
+		hold_nested(r, n, now);
+	else if (HP_UNLIKELY(n >= r->hold_next))
+		hold_turn(r, n, now);
+}
+
+/* About to release r's lock: the end of this thread's timed hold, if one is open. */
+static inline void hold_end(struct hp_lock_rec *r)
+{
+	if (!r->hold_depth || r->hold_owner != hold_me())
+		return; /* untimed, taken before we started, or through a path we do not see */
+	if (--r->hold_depth)
+		return;
+	timed_hold_stop(r, 1);
+}
+
+/* An unlock of the object at `obj` while this thread has timed holds open (off the fast
+ * path: an unlock with none open does not look its lock up). */
+static HP_NOINLINE void hold_end_at(const void *obj, uint32_t kind, uint64_t site)
+{
+	struct hp_lock_rec *r = lock_find(obj, kind, site);
+	if (r)
+		hold_end(r);
+}
+
+/* Whether an unlock must look for a timed hold to end. */
+static inline int unlock_ends_hold(void)
+{
+	return HP_UNLIKELY(hp_tls.timed_holds != 0) && hp_flow_on(HP_MODE_LOCKS);
+}
+
+/* ---- accounting ---- */
+
+/* An exclusive acquisition of r's lock by this thread (called with the lock held: plain
+ * stores). `now` is its time when the caller has read the clock, else 0. */
+static inline void acquired(struct hp_lock_rec *r, uint64_t now)
+{
+	hold_begin(r, ++r->acquisitions, now);
+}
+
+/* A write lock taken: shared counters (readers count with atomics too), an exclusive hold
+ * counted in holds. */
+static inline void writer_acquired(struct hp_lock_rec *r, uint64_t now)
+{
+	__atomic_fetch_add(&r->acquisitions, 1, __ATOMIC_RELAXED);
+	hold_begin(r, ++r->holds, now);
 }
 
 /* The thread is about to block on the object at `obj` (HP_WAIT_LOCK or HP_WAIT_COND): its row
@@ -287,27 +372,32 @@ static inline void mutex_taken(pthread_mutex_t *m, uint64_t site)
 		acquired(r, 0);
 }
 
-HP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+/* pthread_mutex_lock after its try returned rc != 0: out of the fast path's way. */
+static HP_NOINLINE int mutex_lock_slow(pthread_mutex_t *m, int rc, uint64_t site)
 {
-	if (!hp_flow_on(HP_MODE_LOCKS))
-		return hp_next_pthread_mutex_lock(m);
-	int rc = hp_next_pthread_mutex_trylock(m);
-	if (HP_LIKELY(rc == 0)) {
-		mutex_taken(m, SITE());
-		return 0;
-	}
 	if (rc != EBUSY) {
 		/* EOWNERDEAD, EINVAL…: what the blocking call would have said */
 		if (mutex_acquired(rc))
-			mutex_taken(m, SITE());
+			mutex_taken(m, site);
 		return rc;
 	}
 	uint64_t t0 = wait_begin(m, HP_WAIT_LOCK);
 	rc = hp_next_pthread_mutex_lock(m);
 	uint64_t t1 = wait_end();
 	if (mutex_acquired(rc))
-		after_wait(m, HP_LOCK_MUTEX, SITE(), t0, t1, HELD_EXCLUSIVE);
+		after_wait(m, HP_LOCK_MUTEX, site, t0, t1, HELD_EXCLUSIVE);
 	return rc;
+}
+
+HP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	if (!hp_flow_on(HP_MODE_LOCKS))
+		return hp_next_pthread_mutex_lock(m);
+	int rc = hp_next_pthread_mutex_trylock(m);
+	if (HP_UNLIKELY(rc != 0))
+		return mutex_lock_slow(m, rc, SITE());
+	mutex_taken(m, SITE());
+	return 0;
 }
 
 HP_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
@@ -339,11 +429,8 @@ HP_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec 
 
 HP_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
-	if (!(hp_flow_modes & HP_MODE_NO_HOLD) && hp_flow_on(HP_MODE_LOCKS)) {
-		struct hp_lock_rec *r = lock_find(m, HP_LOCK_MUTEX, SITE());
-		if (r)
-			hold_end(r);
-	}
+	if (unlock_ends_hold())
+		hold_end_at(m, HP_LOCK_MUTEX, SITE());
 	return hp_next_pthread_mutex_unlock(m);
 }
 
@@ -427,12 +514,9 @@ HP_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 
 HP_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
-	if (!(hp_flow_modes & HP_MODE_NO_HOLD) && hp_flow_on(HP_MODE_LOCKS)) {
-		struct hp_lock_rec *r = lock_find(l, HP_LOCK_RWLOCK, SITE());
-		/* hold_depth is non-zero only while a writer holds it: readers leave it alone. */
-		if (r && r->hold_depth)
-			hold_end(r);
-	}
+	/* hold_depth is non-zero only while a writer holds it: readers leave it alone. */
+	if (unlock_ends_hold())
+		hold_end_at(l, HP_LOCK_RWLOCK, SITE());
 	return hp_next_pthread_rwlock_unlock(l);
 }
 
@@ -442,11 +526,11 @@ HP_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
  * and the re-acquisition is not counted as one of the program's acquisitions. */
 static inline struct hp_lock_rec *cond_wait_begin(pthread_mutex_t *m)
 {
-	if (hp_flow_modes & HP_MODE_NO_HOLD)
-		return NULL;
+	if (!hp_tls.timed_holds)
+		return NULL; /* no timed hold of m open */
 	struct hp_lock_rec *mr = lock_find(m, HP_LOCK_MUTEX, 0);
-	if (mr && mr->hold_depth == 1)
-		hold_end(mr);
+	if (mr && mr->hold_depth == 1 && mr->hold_owner == hold_me())
+		timed_hold_stop(mr, 0);
 	else
 		mr = NULL;
 	return mr;
@@ -467,7 +551,7 @@ static HP_NOINLINE void cond_wait_end(struct hp_lock_rec *r, struct hp_lock_rec 
 	if (tr)
 		tr->lock_wait_ticks += dt;
 	if (mr)
-		hold_begin(mr, t1);
+		timed_hold_begin(mr, t1); /* the same hold, resumed */
 	hp_own_end(own);
 }
 
@@ -561,11 +645,8 @@ HP_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l)
 
 HP_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l)
 {
-	if (!(hp_flow_modes & HP_MODE_NO_HOLD) && hp_flow_on(HP_MODE_LOCKS)) {
-		struct hp_lock_rec *r = lock_find((const void *)l, HP_LOCK_SPIN, SITE());
-		if (r)
-			hold_end(r);
-	}
+	if (unlock_ends_hold())
+		hold_end_at((const void *)l, HP_LOCK_SPIN, SITE());
 	return HP_NEXT(pthread_spin_unlock)(l);
 }
 
@@ -696,6 +777,7 @@ void hp_locks_resolve(void)
 /* hp_locks_resolve, then map the address index; 1 when lock tracking can start. */
 int hp_locks_start(void)
 {
+	hold_every = hp_g.lock_hold_every;
 	hp_locks_resolve();
 	if (!lidx) {
 		void *m = mmap(NULL, sizeof(struct lock_slot) * LIDX_SIZE, PROT_READ | PROT_WRITE,
@@ -710,6 +792,7 @@ int hp_locks_start(void)
  * exists, so plain stores are enough. */
 void hp_locks_after_fork(void)
 {
+	hp_tls.timed_holds = 0; /* they were rows of the parent's region */
 	if (!lidx)
 		return;
 	if (mmap(lidx, sizeof(struct lock_slot) * LIDX_SIZE, PROT_READ | PROT_WRITE,

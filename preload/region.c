@@ -313,6 +313,7 @@ static void fill_header(struct hp_region_header *h, uint64_t size, int pid, int6
 	h->ppid = (int)getppid();
 	h->proc_start_ticks = hp_proc_start_ticks(pid);
 	h->modes = hp_g.modes;
+	h->lock_hold_every = hp_g.lock_hold_every;
 	h->tree_nodes_wanted = hp_g.tree_nodes;
 	h->flags = hp_g.session ? HP_FLAG_LAUNCHED : 0;
 	h->exec_count = (uint32_t)hp_env_u64("HOTPATH_EXEC_GEN", 0);

@@ -236,7 +236,7 @@ static char **child_env(const char *lib, const struct hp_settings *s, uint64_t s
 	asprintf(&env[o++], "HOTPATH_CHANNELS=%s",
 		 s->channels ? "true" : "false"); /* dataflow.md */
 	asprintf(&env[o++], "HOTPATH_LOCKS=%s", s->locks ? "true" : "false");
-	asprintf(&env[o++], "HOTPATH_LOCK_HOLD=%s", s->lock_hold ? "true" : "false");
+	asprintf(&env[o++], "HOTPATH_LOCK_HOLD=%d", s->lock_hold); /* 0 off, 1 all, one in N */
 	asprintf(&env[o++], "HOTPATH_SAMPLE=%s", s->sample ? "true" : "false"); /* docs/cpu.md */
 	asprintf(&env[o++], "HOTPATH_SAMPLE_HZ=%llu", (unsigned long long)s->sample_hz);
 	asprintf(&env[o++], "HOTPATH_TREE_NODES=%llu", (unsigned long long)s->tree_nodes);

@@ -13,7 +13,7 @@
 #include "config.h"
 #include "settings.h"
 
-enum { T_BOOL, T_U64, T_PCTS, T_FORMAT, T_STRING, T_SERVE, T_FLAME };
+enum { T_BOOL, T_U64, T_PCTS, T_FORMAT, T_STRING, T_SERVE, T_FLAME, T_HOLD };
 
 struct setting {
 	const char *key;  /* hotpath.conf key (top level) */
@@ -82,8 +82,10 @@ static const struct setting table[] = {
 	 "record pthread mutexes, rwlocks, condition variables (--locks=false: off)"},
 	{"threads", "HOTPATH_THREADS", "threads", 0, T_BOOL, OFF(threads), 0, 0, "true", NULL,
 	 "show the threads section (--threads=false: hide it)"},
-	{"lock_hold", "HOTPATH_LOCK_HOLD", "lock-hold", 0, T_BOOL, OFF(lock_hold), 0, 0, "true",
-	 NULL, "time how long locks are held (--lock-hold=false: cheaper lock hooks)"},
+	{"lock_hold", "HOTPATH_LOCK_HOLD", "lock-hold", 0, T_HOLD, OFF(lock_hold), 0, 0, "true",
+	 "[=WHICH]",
+	 "time how long locks are held: true (one hold in 17 per lock, the total estimated), all "
+	 "(every hold, exact), N (one in N) or false (off: cheaper lock hooks)"},
 	/* serve (docs/serve.md) */
 	{"serve", "HOTPATH_SERVE", "serve", 0, T_SERVE, OFF(serve), 0, 0, "false", "[=ADDR:PORT]",
 	 "serve /metrics and pprof for this run (at ADDR:PORT, else at 'listen')"},
@@ -137,6 +139,29 @@ int hp_settings_parse_flame(const char *v, int *out, char *err, size_t errlen)
 	return -1;
 }
 
+int hp_settings_parse_hold(const char *v, int *out, char *err, size_t errlen)
+{
+	int on;
+	uint64_t n;
+	char why[128];
+	if (!strcmp(v, "all")) {
+		*out = 1;
+		return 0;
+	}
+	if (hp_parse_bool(v, &on, why, sizeof(why)) == 0) {
+		*out = on ? HP_LOCK_HOLD_DEFAULT : 0;
+		*out = !strcmp(v, "1") ? 1 : *out; /* 1: one in 1, every hold */
+		return 0;
+	}
+	if (hp_parse_u64(v, 1, 1u << 30, &n, why, sizeof(why)) == 0) {
+		*out = (int)n;
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "expected true, false, all or a number of holds N (one in N), got '%s'", v);
+	return -1;
+}
+
 int hp_settings_parse_format(const char *v, int *out, char *err, size_t errlen)
 {
 	if (!strcmp(v, "table"))
@@ -174,6 +199,7 @@ static int apply(struct hp_settings *s, const struct setting *t, const char *v, 
 		break;
 	case T_FORMAT: rc = hp_settings_parse_format(v, field, why, sizeof(why)); break;
 	case T_FLAME: rc = hp_settings_parse_flame(v, field, why, sizeof(why)); break;
+	case T_HOLD: rc = hp_settings_parse_hold(v, field, why, sizeof(why)); break;
 	case T_STRING: {
 		char **p = field;
 		free(*p);
@@ -437,8 +463,8 @@ int hp_settings_flags_cmd(struct hp_settings *s, unsigned cmd, int argc, char **
 		const char *val = NULL;
 		/* --no-FLAG: a boolean switched off (--no-sample). */
 		for (size_t k = 0; k < NSET && !t && !strncmp(a, "--no-", 5); k++)
-			if (table[k].type == T_BOOL && for_cmd(&table[k], cmd) &&
-			    !strcmp(a + 5, table[k].flag)) {
+			if ((table[k].type == T_BOOL || table[k].type == T_HOLD) &&
+			    for_cmd(&table[k], cmd) && !strcmp(a + 5, table[k].flag)) {
 				t = &table[k];
 				val = "false";
 			}
@@ -461,7 +487,7 @@ int hp_settings_flags_cmd(struct hp_settings *s, unsigned cmd, int argc, char **
 			return -1;
 		}
 		snprintf(where, sizeof(where), "--%s", t->flag);
-		if ((t->type == T_BOOL || t->type == T_SERVE) && !val) {
+		if ((t->type == T_BOOL || t->type == T_SERVE || t->type == T_HOLD) && !val) {
 			val = "true";
 		} else if (!val) {
 			if (*i + 1 >= argc) {

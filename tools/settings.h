@@ -27,7 +27,7 @@ struct hp_settings {
 	char *functions;
 	uint64_t functions_max;
 	/* data flow and concurrency (issue 5, docs/dataflow.md): record channels / locks (and show
-	 * their sections), show the threads section, time lock holds */
+	 * their sections), show the threads section, time one lock hold in lock_hold (0 none) */
 	int channels, locks, threads, lock_hold;
 	/* call tree (issue 14): print it (--tree); node table capacity, 0 = not recorded */
 	int tree;
@@ -89,6 +89,9 @@ void hp_settings_help_cmd(FILE *f, unsigned cmd);
 void hp_settings_free(struct hp_settings *s);
 
 /* Value parsers shared with other subcommands: 0 or -1 with err. */
+/* --lock-hold: true (HP_LOCK_HOLD_DEFAULT), all or 1 (every hold), N, false or 0 (off): the
+ * holds timed, one in *out (hp_region_header.lock_hold_every). */
+int hp_settings_parse_hold(const char *v, int *out, char *err, size_t errlen);
 int hp_settings_parse_format(const char *v, int *out, char *err, size_t errlen);
 /* --flame WHAT: HP_FLAME_* of "auto", "cpu", "alloc", "leak" or "peak"; 0, or -1 with err. */
 int hp_settings_parse_flame(const char *v, int *out, char *err, size_t errlen);

@@ -75,6 +75,20 @@ static uint64_t id(struct hp_console *c, size_t i)
 	return c->proc.locks[i].addr;
 }
 
+/* Above the table when only some holds were timed: Held is then an estimate. */
+static int summary(struct hp_console *c, int y, int w, int max)
+{
+	if (!max || !c->have_proc || c->proc.lock_hold_every < 2)
+		return 0;
+	char line[200];
+	snprintf(line, sizeof(line),
+		 "Hold times sampled: 1 in %u holds of each lock timed, Held estimated from them, "
+		 "Max held the longest of them (hotpath run --lock-hold=all: every hold)",
+		 c->proc.lock_hold_every);
+	hp_con_put(c, y, 1, w - 2, line, 0, 0);
+	return 1;
+}
+
 static const char *empty(struct hp_console *c)
 {
 	if (c->have_proc && !(c->proc.modes & HP_MODE_LOCKS))
@@ -89,5 +103,6 @@ const struct hp_pane_ops hp_pane_locks = {
 	.label = label,
 	.id = id,
 	.empty = empty,
+	.summary = summary,
 	.default_sort = 3,
 };

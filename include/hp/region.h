@@ -16,7 +16,7 @@
 #include "hp/hist.h"
 
 #define HP_REGION_MAGIC 0x314e4745525048ull /* "HPREGN1\0" read as little-endian */
-#define HP_REGION_VERSION 8		    /* docs/region.md lists them all */
+#define HP_REGION_VERSION 9		    /* docs/region.md lists them all */
 #define HP_REGION_PREFIX "hotpath-"	    /* file name prefix under /dev/shm */
 #define HP_REGION_DIR "/dev/shm"
 
@@ -170,7 +170,11 @@ struct hp_region_header {
 	/* funcs.c: capacity asked for the tree (HOTPATH_TREE_NODES; the table may be smaller). */
 	uint64_t tree_nodes_wanted;
 	uint64_t threads_folded; /* relaxed atomic */
-	uint64_t reserved[24];
+	/* locks.c: which exclusive holds are timed: 0 none (HP_MODE_NO_HOLD), 1 every one, N the
+	 * first of each lock and every N-th after it (HP_LOCK_HOLD_DEFAULT unless asked). */
+	uint32_t lock_hold_every;
+	uint32_t reserved1;
+	uint64_t reserved[23];
 	/* patch.c: time spent patching (constructor and dlopen sessions, ns) and the sessions. */
 	uint64_t patch_startup_ns;
 	uint64_t patch_sessions;
@@ -333,10 +337,23 @@ struct hp_lock_rec {
 	uint64_t wait_ticks, max_wait_ticks;
 	uint64_t hold_ticks, max_hold_ticks;
 	uint64_t cond_waits, cond_wait_ticks, cond_signals;
-	uint64_t held_since; /* locks.c: ticks at the holder's outermost acquisition (holder writes) */
-	uint64_t reserved[7];
+	uint64_t held_since; /* locks.c: ticks when the current timed hold began (holder writes) */
+	/* Hold sampling (docs/dataflow.md "Hold time"), written by the exclusive holder:
+	 * `holds` counts the write locks of a rwlock (a mutex's or spin lock's holds are its
+	 * acquisitions), `hold_samples` the timed holds that ended (hold_ticks and max_hold_ticks
+	 * sum and max those), `hold_owner` identifies the thread of the timed hold in progress
+	 * (0: none; with hold_depth), and the hold that makes the count (acquisitions, or holds
+	 * for a rwlock) reach `hold_next` is timed next. */
+	uint64_t holds, hold_samples;
+	uint64_t hold_owner;
+	uint64_t hold_next;
+	uint64_t reserved[3];
 };
 enum { HP_LOCK_MUTEX = 1, HP_LOCK_RWLOCK, HP_LOCK_COND, HP_LOCK_SPIN, HP_LOCK_SEM };
+/* The default of hp_region_header.lock_hold_every: a prime, so that a lock whose holds follow
+ * a short cycle (two threads taking turns, a loop of 2, 4 or 8 steps) is sampled in every
+ * phase of it (docs/dataflow.md). */
+#define HP_LOCK_HOLD_DEFAULT 17
 
 /* HP_T_IO: read/write totals on fds that are not channels, one row per kind (row index = kind).
  * Key: `kind`. */

@@ -115,6 +115,7 @@ struct hp_proc {
 	uint32_t modes;	       /* enum hp_mode */
 	uint32_t flags;	       /* enum hp_region_flag */
 	uint32_t exec_count;
+	uint32_t lock_hold_every; /* holds timed: 0 none, 1 all, N one in N per lock (region.h) */
 	uint64_t dropped, depth_overflow, unmatched_exits;
 	struct hp_fn_row *fns; /* sorted by total_ns descending */
 	size_t nfns;
@@ -181,7 +182,11 @@ struct hp_lock_row {
 	uint64_t addr;
 	uint64_t acquisitions, contended;
 	uint64_t wait_ns, max_wait_ns; /* blocking acquisitions; for a cond, max over its waits */
+	/* hold_ns: the total hold time, measured when every hold was timed (lock_hold_every 1),
+	 * else estimated from the timed ones: hold_timed_ns x holds / holds_timed. max_hold_ns is
+	 * the longest timed hold; holds counts exclusive acquisitions (rwlock: write locks). */
 	uint64_t hold_ns, max_hold_ns;
+	uint64_t holds, holds_timed, hold_timed_ns;
 	uint64_t cond_waits, cond_wait_ns, cond_signals;
 	uint32_t waiting; /* threads blocked on it at exit, or now (their wait so far is included) */
 };

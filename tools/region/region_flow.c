@@ -303,9 +303,22 @@ static int lock_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* A lock's total hold time: measured when every hold was timed, else the timed holds' mean
+ * times all holds (0 when none was timed yet). A hold still open at the end counts in holds
+ * only: its time is unknown. */
+static uint64_t hold_estimate(const struct hp_lock_row *x, uint32_t every)
+{
+	if (every == 1 || x->holds_timed == 0 || x->holds <= x->holds_timed)
+		return x->hold_timed_ns;
+	return (uint64_t)((long double)x->hold_timed_ns * (long double)x->holds /
+				  (long double)x->holds_timed +
+			  0.5L);
+}
+
 static int build_locks(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
 		       struct hp_proc *p, const struct wait_now *w, size_t nw)
 {
+	p->lock_hold_every = r->h->lock_hold_every;
 	uint32_t n = hp_rregion_rows(r, HP_T_LOCKS);
 	p->locks = calloc(n ? n : 1, sizeof(*p->locks));
 	if (!p->locks)
@@ -330,8 +343,13 @@ static int build_locks(const struct hp_rregion *r, struct hp_symbolizer *sym, in
 		x->contended = l->contended;
 		x->wait_ns = ns_of(r, l->wait_ticks);
 		x->max_wait_ns = ns_of(r, l->max_wait_ticks);
-		x->hold_ns = ns_of(r, l->hold_ticks);
 		x->max_hold_ns = ns_of(r, l->max_hold_ticks);
+		x->holds = x->kind == HP_LOCK_RWLOCK				 ? l->holds
+			   : x->kind == HP_LOCK_MUTEX || x->kind == HP_LOCK_SPIN ? l->acquisitions
+										 : 0;
+		x->holds_timed = l->hold_samples;
+		x->hold_timed_ns = ns_of(r, l->hold_ticks);
+		x->hold_ns = hold_estimate(x, p->lock_hold_every);
 		x->cond_waits = l->cond_waits;
 		x->cond_wait_ns = ns_of(r, l->cond_wait_ticks);
 		x->cond_signals = l->cond_signals;

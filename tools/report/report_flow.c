@@ -144,6 +144,22 @@ static int print_channels(FILE *f, const struct hp_proc *p, const struct hp_repo
 	return 0;
 }
 
+/* Under the locks table: how the hold times were measured, when only some holds were. */
+static void print_hold_note(FILE *f, const struct hp_proc *p)
+{
+	uint64_t holds = 0, timed = 0;
+	for (size_t i = 0; i < p->nlocks; i++) {
+		holds += p->locks[i].holds;
+		timed += p->locks[i].holds_timed;
+	}
+	if (p->lock_hold_every > 1 && holds)
+		fprintf(f,
+			"Hold times sampled: 1 in %" PRIu32 " holds of each lock timed (%" PRIu64
+			" of %" PRIu64 "); Hold total is estimated from them, Hold max is the "
+			"longest of them (--lock-hold=all times every hold).\n",
+			p->lock_hold_every, timed, holds);
+}
+
 static int print_locks(FILE *f, const struct hp_proc *p, const struct hp_report_opts *o)
 {
 	struct ftable t = {.ncols = 8,
@@ -198,6 +214,7 @@ static int print_locks(FILE *f, const struct hp_proc *p, const struct hp_report_
 	ftable_print(f, &t);
 	if (t.nrows < p->nlocks)
 		fprintf(f, "(showing %zu of %zu locks; --limit 0 shows all)\n", t.nrows, p->nlocks);
+	print_hold_note(f, p);
 	free(t.cells);
 	return 0;
 }

@@ -95,6 +95,9 @@ static void json_lock(struct hp_jw *w, const struct hp_lock_row *l)
 	hp_jw_kuint(w, "max_wait_ns", l->max_wait_ns);
 	hp_jw_kuint(w, "hold_ns", l->hold_ns);
 	hp_jw_kuint(w, "max_hold_ns", l->max_hold_ns);
+	hp_jw_kuint(w, "holds", l->holds);
+	hp_jw_kuint(w, "holds_timed", l->holds_timed);
+	hp_jw_kuint(w, "hold_timed_ns", l->hold_timed_ns);
 	hp_jw_kuint(w, "cond_waits", l->cond_waits);
 	hp_jw_kuint(w, "cond_wait_ns", l->cond_wait_ns);
 	hp_jw_kuint(w, "cond_signals", l->cond_signals);
@@ -126,6 +129,7 @@ void hp_flow_json(struct hp_jw *w, const struct hp_proc *p)
 	     i++)
 		json_chan(w, &p->chans[i]);
 	hp_jw_arr_end(w);
+	hp_jw_kuint(w, "lock_hold_every", p->lock_hold_every);
 	hp_jw_key(w, "locks");
 	hp_jw_arr_begin(w);
 	for (size_t i = 0; !(p->flow_hide & HP_FLOW_HIDE_LOCKS) && p->locks && i < p->nlocks; i++)
@@ -225,6 +229,9 @@ static int load_lock(struct hp_loader *l, const struct hp_json *o, void *row)
 	    (rc = hp_load_u64(l, o, "max_wait_ns", &k->max_wait_ns)) < 0 ||
 	    (rc = hp_load_u64(l, o, "hold_ns", &k->hold_ns)) < 0 ||
 	    (rc = hp_load_u64(l, o, "max_hold_ns", &k->max_hold_ns)) < 0 ||
+	    (rc = hp_load_u64(l, o, "holds", &k->holds)) < 0 ||
+	    (rc = hp_load_u64(l, o, "holds_timed", &k->holds_timed)) < 0 ||
+	    (rc = hp_load_u64(l, o, "hold_timed_ns", &k->hold_timed_ns)) < 0 ||
 	    (rc = hp_load_u64(l, o, "cond_waits", &k->cond_waits)) < 0 ||
 	    (rc = hp_load_u64(l, o, "cond_wait_ns", &k->cond_wait_ns)) < 0 ||
 	    (rc = hp_load_u64(l, o, "cond_signals", &k->cond_signals)) < 0 ||
@@ -261,6 +268,10 @@ int hp_flow_from_json(struct hp_loader *l, const struct hp_json *o, struct hp_pr
 	p->chans = chans;
 	if (rc < 0)
 		return rc;
+	uint64_t every = 0; /* absent in reports older than it: their holds were all timed */
+	if ((rc = hp_load_u64(l, o, "lock_hold_every", &every)) < 0)
+		return rc;
+	p->lock_hold_every = every > UINT32_MAX ? UINT32_MAX : (uint32_t)every;
 	rc = hp_load_objects(l, o, "locks", sizeof(*p->locks), load_lock, &locks, &p->nlocks);
 	p->locks = locks;
 	if (rc < 0)

@@ -388,7 +388,10 @@ static int copy_flow(struct pproc *pp, const struct hp_proc *p)
 		x->acquisitions = l->acquisitions;
 		x->contended = l->contended;
 		x->wait_ns = l->wait_ns;
-		x->hold_ns = l->hold_ns;
+		/* A counter must not go down: one timed hold stands for lock_hold_every holds
+		 * (hold_ns, the ratio estimate, can dip when a short hold is timed). */
+		x->hold_ns = p->lock_hold_every > 1 ? l->hold_timed_ns * p->lock_hold_every
+						    : l->hold_ns;
 		x->cond_waits = l->cond_waits;
 		x->cond_wait_ns = l->cond_wait_ns;
 		x->cond_signals = l->cond_signals;
