@@ -721,7 +721,8 @@ START_TEST(test_json_fields)
 		"\"lock_wait_ns\":0,\"io_block_ns\":0,\"blocked_ns\":0,\"waiting_ns\":0,\"waiting_on\":null}],\"dropped\":0,\"depth_overflow\":0,"
 		"\"unmatched_exits\":0,\"notes\":[],"));
 	/* Data flow and concurrency (report_flow.c): empty sections, then the rest. */
-	ck_assert_ptr_nonnull(strstr(out, "\"notes\":[],\"channels\":[],\"locks\":[],\"io\":[],"));
+	ck_assert_ptr_nonnull(strstr(
+		out, "\"notes\":[],\"channels\":[],\"lock_hold_every\":0,\"locks\":[],\"io\":[],"));
 	ck_assert_ptr_nonnull(strstr(out, "\"children\":[]}\n"));
 	j = hp_json_parse(out, strlen(out), err, sizeof(err));
 	ck_assert_msg(j != NULL, "%s", err);

@@ -310,6 +310,7 @@ static void graft(struct hp_proc *dst, struct hp_proc *src)
 	dst->nchans = src->nchans;
 	dst->locks = src->locks;
 	dst->nlocks = src->nlocks;
+	dst->lock_hold_every = src->lock_hold_every;
 	dst->io = src->io;
 	dst->nio = src->nio;
 	dst->patch = src->patch;
