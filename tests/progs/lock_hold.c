@@ -22,6 +22,7 @@
 static long threads, rounds, unit_ns, every;
 static pthread_mutex_t shared = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t priv[MAX_THREADS];
+static long priv_count[MAX_THREADS]; /* each under its priv */
 static pthread_mutex_t marker = PTHREAD_MUTEX_INITIALIZER;
 static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
 static long shared_count; /* under shared: the index k of the current hold */
@@ -58,7 +59,7 @@ static void *worker(void *arg)
 		hold_ns[k] = now_ns() - t0;
 		pthread_mutex_unlock(&shared);
 		pthread_mutex_lock(&priv[t]);
-		rw_value += 0;
+		priv_count[t]++;
 		pthread_mutex_unlock(&priv[t]);
 	}
 	return NULL;
