@@ -372,25 +372,24 @@ static struct hp_thread_rec *thread_row_get(uint32_t *row)
 	return hp_table_claim(HP_T_THREADS, row);
 }
 
-/* The fold row, claimed by the first thread that folds; NULL when the table is full. */
-static struct hp_thread_rec *fold_row(void)
+/* The fold row: the row of the first thread that folds, which becomes it (its counters are
+ * already there). Not a new claim: a table filled by live threads would have no room for one,
+ * and ended threads would then keep their rows forever. NULL when `tr` became the fold row. */
+static struct hp_thread_rec *fold_row(struct hp_thread_rec *tr, uint32_t row)
 {
 	struct hp_region_header *h = hp_g.hdr;
-	uint32_t f = __atomic_load_n(&h->thread_fold_row, __ATOMIC_ACQUIRE), row;
+	uint32_t f = __atomic_load_n(&h->thread_fold_row, __ATOMIC_ACQUIRE);
 	if (f)
 		return hp_table_row(h, HP_T_THREADS, f - 1);
-	struct hp_thread_rec *tr = hp_table_claim(HP_T_THREADS, &row);
-	if (!tr)
-		return NULL;
 	if (!__atomic_compare_exchange_n(&h->thread_fold_row, &f, row + 1, 0, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE)) {
-		thread_row_free(tr, row); /* another thread's claim won */
-		return hp_table_row(h, HP_T_THREADS, f - 1);
-	}
+					 __ATOMIC_ACQUIRE))
+		return hp_table_row(h, HP_T_THREADS, f - 1); /* another thread's won */
 	hp_strlcpy(tr->name, "(ended threads)", sizeof(tr->name));
-	tr->state = HP_THREAD_FOLDED;
+	tr->start_routine = 0;
+	__atomic_store_n(&tr->state, HP_THREAD_FOLDED, __ATOMIC_RELEASE);
 	__atomic_store_n(&tr->tid, -1, __ATOMIC_RELEASE);
-	return tr;
+	__atomic_fetch_add(&h->threads_folded, 1, __ATOMIC_RELAXED);
+	return NULL;
 }
 
 #define HP_FOLD_ADD(f, tr, field) __atomic_fetch_add(&(f)->field, (tr)->field, __ATOMIC_RELAXED)
@@ -404,7 +403,7 @@ static void thread_row_fold(struct hp_thread_rec *tr, uint32_t row)
 	struct hp_table *t = &h->tables[HP_T_THREADS];
 	if (__atomic_load_n(&t->claimed, __ATOMIC_RELAXED) < t->capacity / 2)
 		return;
-	struct hp_thread_rec *f = fold_row();
+	struct hp_thread_rec *f = fold_row(tr, row);
 	if (!f || f == tr)
 		return;
 	__atomic_store_n(&tr->tid, 0, __ATOMIC_RELEASE);

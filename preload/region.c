@@ -150,6 +150,9 @@ static int reserve_start(struct hp_region_header *h, int fd, uint64_t size)
 	return -posix_fallocate(fd, 0, (off_t)size);
 }
 
+/* The region size for which fixed_tables' capacities are given. */
+#define HP_FIXED_PER (64ull << 20)
+
 static int layout_tables(struct hp_region_header *h, uint64_t size)
 {
 	uint64_t off = align_up(sizeof(*h), 4096), fixed = 0, num = 1, den = 1;
@@ -160,6 +163,11 @@ static int layout_tables(struct hp_region_header *h, uint64_t size)
 		 * to half of it, the function statistics get the rest. */
 		num = (size - off) / 2;
 		den = fixed;
+	} else if (size > HP_FIXED_PER) {
+		/* A larger one: they grow with it (4,096 live threads per 64 MiB), so that raising
+		 * region_size helps whichever table is full. Pages are reserved as rows are claimed:
+		 * a larger table costs nothing until used. */
+		num = size / HP_FIXED_PER;
 	}
 	for (int t = 0; t < HP_T_COUNT; t++) {
 		if (t == HP_T_FSTATS || t == HP_T_HIST)

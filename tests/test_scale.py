@@ -159,3 +159,27 @@ def test_shm_below_the_smallest_region_is_refused():
     err = cp.stderr.decode()
     check(cp.returncode != 0, "fails")
     check(err.startswith("hotpath: cannot create regions in /dev/shm: only "), err)
+
+
+def test_5000_threads_alive_at_once():
+    """More threads alive at once than the thread table of a 64 MiB region holds (4,096 rows,
+    the main thread's one of them): the threads past it are not profiled, and the note counts
+    them exactly and says what helps; a 128 MiB region holds twice the threads and loses
+    nothing. Ending threads fold into the row of the first to end (the full table has no room
+    for a new fold row), so the 100 threads started after them get the rows of the ended."""
+    exe = build("live_threads.c")
+    cp, rep = run_json([exe, "5000", "100"], want_rc=0)
+    eq(cp.stdout, b"10100\n", "the program's count")
+    lost = 5001 - 4096
+    eq(fn_calls(rep, "after"), 100, "after: every thread started once the others ended")
+    eq(fn_calls(rep, "f"), 2 * (5000 - lost) + 100, "f calls of the profiled threads")
+    eq(fn_calls(rep, "w"), 5000 - lost, "w calls")
+    eq(rep["dropped"], lost, "dropped: one thread row per thread not profiled")
+    eq(rep["notes"], [f"{lost} threads were not profiled: more than 4096 threads were alive at "
+                      "once (the thread table of this 64 MiB region is full; their calls, "
+                      "allocations and locks are not counted); raise region_size"], "notes")
+    _, rep = run_json([exe, "5000", "100"], ["--region-size", "128"], want_rc=0)
+    eq(fn_calls(rep, "f"), 10100, "f calls, 128 MiB")
+    eq(fn_calls(rep, "w"), 5000, "w calls, 128 MiB")
+    eq(rep["dropped"], 0, "dropped, 128 MiB")
+    eq(rep["notes"], [], "notes, 128 MiB")

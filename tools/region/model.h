@@ -117,7 +117,8 @@ struct hp_proc {
 	uint32_t exec_count;
 	uint32_t lock_hold_every; /* holds timed: 0 none, 1 all, N one in N per lock (region.h) */
 	uint64_t dropped, depth_overflow, unmatched_exits;
-	struct hp_fn_row *fns; /* sorted by total_ns descending */
+	uint64_t dropped_noted; /* of `dropped`, what the notes explain table by table (region) */
+	struct hp_fn_row *fns;	/* sorted by total_ns descending */
 	size_t nfns;
 	size_t nfns_total; /* before a limit was applied */
 	/* --limit N keeps the top N by time and the top N by bytes allocated (each table ranks

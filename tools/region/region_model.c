@@ -104,6 +104,55 @@ static char *dup_or_null(const char *s, size_t max)
 	return s && max && *s ? strndup(s, max) : NULL;
 }
 
+/* What each full table lost and what would help, one note per table (the header's `dropped`
+ * is their sum). The stack tables have their own notes (region_cpu.c, region_astacks.c). */
+static void add_drop_notes(struct hp_proc *p, const struct hp_region_header *h)
+{
+	static const char *const what[HP_T_COUNT] = {
+		[HP_T_MODULES] = "loaded objects not recorded (their functions show as addresses)",
+		[HP_T_CHANNELS] = "pipes and queues not tracked",
+		[HP_T_LOCKS] = "locks not tracked",
+		[HP_T_PATCH] = "patched functions not recorded",
+		[HP_T_TREE] = "call-tree nodes dropped (their calls are in the parent node)",
+	};
+	unsigned long long mib = (unsigned long long)(h->region_size >> 20);
+	for (int t = 0; t < HP_T_COUNT; t++) {
+		unsigned long long n = __atomic_load_n(&h->tables[t].overflow, __ATOMIC_RELAXED);
+		unsigned cap = h->tables[t].capacity;
+		if (!n)
+			continue;
+		p->dropped_noted += n;
+		if (t == HP_T_THREADS)
+			hp_proc_add_note(
+				p,
+				"%llu %s not profiled: more than %u threads were alive at "
+				"once (the thread table of this %llu MiB region is full; their "
+				"calls, allocations and locks are not counted); raise "
+				"region_size",
+				n, n == 1 ? "thread was" : "threads were", cap, mib);
+		else if (t == HP_T_FSTATS)
+			hp_proc_add_note(
+				p,
+				"%llu function %s (thread x function) dropped: the %llu MiB "
+				"region is full (%u rows); those calls are not counted; raise "
+				"region_size",
+				n, n == 1 ? "row" : "rows", mib,
+				(unsigned)__atomic_load_n(&h->tables[t].claimed, __ATOMIC_RELAXED));
+		else if (t == HP_T_HIST)
+			hp_proc_add_note(
+				p,
+				"%llu histogram %s not recorded: the %llu MiB region is full; "
+				"calls are counted, percentiles leave those durations out; "
+				"raise region_size",
+				n, n == 1 ? "chunk" : "chunks", mib);
+		else if (what[t])
+			hp_proc_add_note(p, "%llu %s: the table of %u is full; raise region_size",
+					 n, what[t], cap);
+		else
+			p->dropped_noted -= n; /* the stack tables: noted by their readers */
+	}
+}
+
 static void fill_header(const struct hp_rregion *r, struct hp_proc *p)
 {
 	const struct hp_region_header *h = r->h;
@@ -134,6 +183,7 @@ static void fill_header(const struct hp_rregion *r, struct hp_proc *p)
 	p->flags = h->flags;
 	p->exec_count = h->exec_count;
 	p->dropped = h->dropped;
+	add_drop_notes(p, h);
 	p->depth_overflow = h->depth_overflow;
 	p->unmatched_exits = h->unmatched_exits;
 	uint64_t end = h->main_end_ticks;

@@ -267,7 +267,7 @@ static int print_proc(FILE *f, const struct hp_proc *p, const struct hp_report_o
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nnotes; i++)
 		fprintf(f, "note: %s\n", hp_text_escape(esc, sizeof(esc), p->notes[i]));
-	if (p->dropped)
+	if (p->dropped > p->dropped_noted)
 		fprintf(f,
 			"note: %" PRIu64
 			" %s dropped because the region was full; raise region_size\n",
