@@ -42,10 +42,12 @@ HP_NEXT_DECL(int, posix_spawnp,
 HP_NEXT_DECL(void *, dlopen, (const char *, int));
 HP_NEXT_DECL(int, dlclose, (void *));
 
-/* Default 64 MiB: tmpfs allocates on touch, so the unused part costs nothing. */
-#define HP_REGION_DEFAULT (64ull << 20)
-/* 65,536 nodes of 32 bytes: 2 MiB of the region. */
-#define HP_TREE_NODES_DEFAULT 65536
+/* Default 256 MiB, a ceiling: the file is sparse and its pages are reserved as tables fill, so
+ * the unused part costs nothing (docs/region.md "How a region grows"). 100,000 functions take
+ * 70 MB of it. */
+#define HP_REGION_DEFAULT (256ull << 20)
+/* 1 Mi nodes of 32 bytes: 32 MiB of the ceiling (an eighth of it), reserved as claimed. */
+#define HP_TREE_NODES_DEFAULT (1u << 20)
 
 /* HOTPATH_LOCK_HOLD: which lock holds are timed (hp_region_header.lock_hold_every). "all":
  * every one; N: one in N; true or unset: HP_LOCK_HOLD_DEFAULT; false (0, no, off): none. */

@@ -53,17 +53,24 @@ static const struct {
  * never meet. Reset with each region (the constructor, a forked child). */
 static uint64_t pool_used, pool_bytes;
 
+#define HP_STACK_PLAN_MIN (64ull << 20) /* bytes: the region the stack tables are planned for */
+
 static int pool_take(uint32_t bytes)
 {
 	return __atomic_fetch_add(&pool_used, bytes, __ATOMIC_RELAXED) + bytes <= pool_bytes;
 }
 
-/* The stack tables take about an eighth of the region: frames a sixteenth (512 Ki frames in
- * 64 MiB), a stack row per 8 frames, an index twice that (a power of two), sample rows as many
- * as stacks. tmpfs backs only the pages touched. */
+/* The stack tables take about an eighth of the region up to 64 MiB: frames a sixteenth (512 Ki
+ * frames in 64 MiB), a stack row per 8 frames, an index twice that (a power of two), sample rows
+ * as many as stacks. Past 64 MiB they are planned for a quarter of region_size, at least 64 MiB
+ * (the same tables at the 256 MiB default, 4x at 1 GiB): the index is reserved whole at the
+ * first stack, and a larger one would cost every sampled process in /dev/shm. tmpfs backs only
+ * the pages touched. */
 static uint32_t stack_capacity(int t, uint64_t size)
 {
-	uint64_t frames = size / 16 / sizeof(uint64_t), stacks = frames / 8, index = 1024;
+	uint64_t plan = size / 4 > HP_STACK_PLAN_MIN ? size / 4 : HP_STACK_PLAN_MIN;
+	plan = size < plan ? size : plan;
+	uint64_t frames = plan / 16 / sizeof(uint64_t), stacks = frames / 8, index = 1024;
 	while (index < stacks * 2)
 		index *= 2;
 	switch (t) {
@@ -89,8 +96,11 @@ static uint64_t align_up(uint64_t v, uint64_t a)
  * with EFAULT instead of a later SIGBUS). A kernel without it (before 5.14) gets the whole file
  * reserved once with posix_fallocate. docs/run.md: when /dev/shm is full. */
 #define HP_BACK_MIN (16u << 10) /* bytes: the smallest chunk reserved at a time */
-#define HP_BACK_AHEAD 16u	/* rows reserved ahead of the last claimed one */
-static int reserve_all;		/* MADV_POPULATE_WRITE unsupported: everything reserved */
+/* bytes: the largest chunk (doubling past it left up to half of a large table reserved and
+ * unused: 64 MB for a 43 MB table) */
+#define HP_BACK_MAX (1u << 20)
+#define HP_BACK_AHEAD 16u /* rows reserved ahead of the last claimed one */
+static int reserve_all;	  /* MADV_POPULATE_WRITE unsupported: everything reserved */
 
 /* Reserve the pages of table t up to at least row `upto` (exclusive), counted from its end when
  * `down` (HP_T_HIST). Returns 0 or -errno; errno is kept. Async-signal-safe: a hook in a signal
@@ -103,6 +113,7 @@ static int table_back_dir(struct hp_region_header *h, struct hp_table *t, uint32
 	uint64_t have = (uint64_t)backed * t->row_size;
 	uint64_t want = (uint64_t)upto * t->row_size;
 	uint64_t grow = have > HP_BACK_MIN ? have : HP_BACK_MIN;
+	grow = grow < HP_BACK_MAX ? grow : HP_BACK_MAX;
 	uint64_t cap = (uint64_t)t->capacity * t->row_size;
 	want = want > have + grow ? want : have + grow;
 	want = want < cap ? want : cap;

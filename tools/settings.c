@@ -50,14 +50,15 @@ static const struct setting table[] = {
 	 "record the call stack of every allocation: leaks, peak and temporaries by stack "
 	 "(implies --alloc; docs/memory.md)"},
 	{"region_size", "HOTPATH_REGION_SIZE", "region-size", 0, T_U64, OFF(region_mib), 4, 65536,
-	 "64", "MIB", "size of each process's shared-memory region in MiB"},
+	 "256", "MIB",
+	 "ceiling of each process's shared-memory region in MiB (reserved as it fills)"},
 	{"keep_regions", "HOTPATH_KEEP_REGIONS", "keep-regions", 0, T_BOOL, OFF(keep_regions), 0, 0,
 	 "false", NULL, "leave the regions in /dev/shm after the report (for hotpath console)"},
 	/* the call tree (docs/semantics.md "Call tree") */
 	{"tree", "HOTPATH_TREE", "tree", 0, T_BOOL, OFF(tree), 0, 0, "false", NULL,
 	 "print the call tree (indented, cut by --limit) instead of the tables"},
 	{"tree_nodes", "HOTPATH_TREE_NODES", "tree-nodes", 0, T_U64, OFF(tree_nodes), 0, 1u << 30,
-	 "65536", "N", "call tree nodes each process may record (0: no tree, cheaper calls)"},
+	 "1048576", "N", "call tree nodes each process may record (0: no tree, cheaper calls)"},
 	{"console", "HOTPATH_CONSOLE", "console", 0, T_BOOL, OFF(console), 0, 0, "false", NULL,
 	 "show the live dashboard while the program runs (its output goes to a log file)"},
 	/* history (docs/history.md) */
