@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "hp/region.h"
 #include "model.h"
@@ -288,4 +289,21 @@ void hp_patch_info_free(struct hp_patch_info *pi)
 		free(pi->modules[i]);
 	free(pi->modules);
 	free(pi);
+}
+
+void *hp_calloc_big(size_t n, size_t size)
+{
+	const size_t huge = 2u << 20; /* x86-64's transparent huge page */
+	size_t bytes;
+	if (__builtin_mul_overflow(n ? n : 1, size, &bytes))
+		return NULL;
+	if (bytes < 2 * huge)
+		return calloc(1, bytes);
+	size_t whole = (bytes + huge - 1) & ~(huge - 1);
+	void *p = aligned_alloc(huge, whole);
+	if (!p)
+		return NULL;
+	madvise(p, whole, MADV_HUGEPAGE); /* a hint: without THP, 4 KiB pages as before */
+	memset(p, 0, bytes);
+	return p;
 }

@@ -290,6 +290,11 @@ static inline uint64_t hp_u64_of(double v)
 }
 
 void hp_proc_free(struct hp_proc *p);
+/* calloc(n, size) for arrays of megabytes (100,000 function rows are 48 MB): backed by
+ * transparent huge pages where the kernel allows, one page fault per 2 MiB instead of one per
+ * 4 KiB, which was a third of the report's time at 100k functions. Smaller arrays are plain
+ * calloc. Free with free(). NULL on no memory. */
+void *hp_calloc_big(size_t n, size_t size);
 /* Sort functions by total_ns (descending, then name), drop rows beyond `limit` (0 = keep),
  * and compute percent_total. Applied to children too. */
 void hp_proc_finish(struct hp_proc *p, int limit);

@@ -10,10 +10,11 @@ void hp_tree_free(struct hp_calltree *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; t->nodes && i < t->n; i++) {
+	for (size_t i = 0; !t->strings && t->nodes && i < t->n; i++) {
 		free(t->nodes[i].name);
 		free(t->nodes[i].module);
 	}
+	free(t->strings);
 	free(t->nodes);
 	free(t);
 }

@@ -210,12 +210,12 @@ struct merge {
 	/* By region row: its group (-1: none) and the buckets its calls can be in. */
 	int32_t *row_group;
 	uint32_t *rlo, *rhi;
+	uint64_t *hist; /* the groups' histograms, back to back */
 };
 
 static void merge_free(struct merge *mg)
 {
-	for (size_t i = 0; mg->g && i < mg->ng; i++)
-		free(mg->g[i].hist);
+	free(mg->hist);
 	free(mg->g);
 	free(mg->index);
 	free(mg->row_group);
@@ -281,13 +281,22 @@ static void add_row_hist(const struct hp_rregion *r, const struct hp_fstat *f, u
 	}
 }
 
-/* Second pass over the rows: each group's histogram, sized to the union of its rows' ranges. */
+/* Second pass over the rows: each group's histogram, sized to the union of its rows' ranges,
+ * all of them in one array (one allocation, not one per function). */
 static int sum_histograms(const struct hp_rregion *r, struct merge *mg, uint32_t n)
 {
+	size_t total = 0;
+	for (size_t i = 0; i < mg->ng; i++)
+		total += mg->g[i].bhi > mg->g[i].blo ? mg->g[i].bhi - mg->g[i].blo : 0;
+	if (!(mg->hist = hp_calloc_big(total, sizeof(uint64_t))))
+		return -ENOMEM;
+	total = 0;
 	for (size_t i = 0; i < mg->ng; i++) {
 		struct group *x = &mg->g[i];
-		if (x->bhi > x->blo && !(x->hist = calloc(x->bhi - x->blo, sizeof(uint64_t))))
-			return -ENOMEM;
+		if (x->bhi > x->blo) {
+			x->hist = mg->hist + total;
+			total += x->bhi - x->blo;
+		}
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		const struct hp_fstat *f = hp_rregion_row(r, HP_T_FSTATS, i);
@@ -308,7 +317,7 @@ static int merge_rows(const struct hp_rregion *r, struct merge *mg)
 	while (mg->cap < (size_t)n * 2)
 		mg->cap *= 2;
 	mg->index = malloc(mg->cap * sizeof(int32_t));
-	mg->g = calloc(n ? n : 1, sizeof(*mg->g));
+	mg->g = hp_calloc_big(n, sizeof(*mg->g));
 	mg->row_group = malloc((n ? n : 1) * sizeof(int32_t));
 	mg->rlo = malloc((n ? n : 1) * sizeof(uint32_t));
 	mg->rhi = malloc((n ? n : 1) * sizeof(uint32_t));
@@ -400,7 +409,7 @@ static void fill_fn(const struct hp_rregion *r, struct hp_symbolizer *sym, int w
 static int build_functions(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
 			   const struct merge *mg, struct hp_proc *p)
 {
-	p->fns = calloc(mg->ng ? mg->ng : 1, sizeof(*p->fns));
+	p->fns = hp_calloc_big(mg->ng, sizeof(*p->fns));
 	if (!p->fns)
 		return -ENOMEM;
 	for (size_t i = 0; i < mg->ng; i++) {

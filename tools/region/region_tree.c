@@ -20,23 +20,95 @@ static size_t slot_of(int64_t parent, uint64_t addr, size_t cap)
 	return (size_t)(h >> 20) & (cap - 1);
 }
 
-/* Name and module of `addr`: the function row's (already disambiguated), else symbolized. */
-static int name_node(const struct hp_rregion *r, struct hp_symbolizer *sym, const struct hp_proc *p,
-		     const int64_t *fn_index, size_t fcap, struct hp_ctnode *n)
+/* The function row of `addr` in the index built by fn_index_new, or NULL. */
+static const struct hp_fn_row *row_of(const struct hp_proc *p, const int64_t *fn_index, size_t fcap,
+				      uint64_t addr)
 {
-	size_t k = (size_t)(((n->addr >> 2) * 0x9E3779B97F4A7C15ull) >> 20) & (fcap - 1);
-	for (; fn_index[k] >= 0; k = (k + 1) & (fcap - 1)) {
-		const struct hp_fn_row *f = &p->fns[fn_index[k]];
-		if (f->addr == n->addr) {
-			n->name = strdup(f->name ? f->name : "?");
-			n->module = f->module ? strdup(f->module) : NULL;
-			return n->name ? 0 : -ENOMEM;
-		}
+	size_t k = (size_t)(((addr >> 2) * 0x9E3779B97F4A7C15ull) >> 20) & (fcap - 1);
+	for (; fn_index[k] >= 0; k = (k + 1) & (fcap - 1))
+		if (p->fns[fn_index[k]].addr == addr)
+			return &p->fns[fn_index[k]];
+	return NULL;
+}
+
+/* Open addressing over p->fns by address (*fcap slots, -1 when free), or NULL. */
+static int64_t *fn_index_new(const struct hp_proc *p, size_t *fcap)
+{
+	size_t cap = 64;
+	while (cap < p->nfns * 2)
+		cap *= 2;
+	int64_t *fn_index = malloc(cap * sizeof(*fn_index));
+	if (!fn_index)
+		return NULL;
+	memset(fn_index, -1, cap * sizeof(*fn_index));
+	for (size_t i = 0; i < p->nfns; i++) {
+		size_t k = (size_t)(((p->fns[i].addr >> 2) * 0x9E3779B97F4A7C15ull) >> 20) &
+			   (cap - 1);
+		while (fn_index[k] >= 0)
+			k = (k + 1) & (cap - 1);
+		fn_index[k] = (int64_t)i;
 	}
-	const char *module = NULL;
-	n->name = hp_region_symbol(r, sym, n->addr, &module, NULL);
-	n->module = module && *module ? strdup(module) : NULL;
-	return n->name ? 0 : -ENOMEM;
+	*fcap = cap;
+	return fn_index;
+}
+
+/* Name and module of every node: the function row's (already disambiguated), else symbolized
+ * (such names are malloc'd and listed in `own`). Returns the bytes they take, or -ENOMEM. */
+static int64_t name_nodes(const struct hp_rregion *r, struct hp_symbolizer *sym,
+			  const struct hp_proc *p, struct hp_calltree *t, char **own)
+{
+	size_t fcap;
+	int64_t *fn_index = fn_index_new(p, &fcap), bytes = 0;
+	if (!fn_index)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		struct hp_ctnode *n = &t->nodes[i];
+		const struct hp_fn_row *f = row_of(p, fn_index, fcap, n->addr);
+		const char *module = NULL;
+		if (f) {
+			n->name = f->name ? f->name : "?";
+			module = f->module;
+		} else if (!(n->name = own[i] = hp_region_symbol(r, sym, n->addr, &module, NULL))) {
+			free(fn_index);
+			return -ENOMEM;
+		}
+		n->module = module && *module ? (char *)module : NULL;
+		bytes += (int64_t)strlen(n->name) + 1;
+		/* Modules repeat: a node whose module reads as the previous node's shares it. */
+		if (n->module && (!i || !t->nodes[i - 1].module ||
+				  strncmp(n->module, t->nodes[i - 1].module, HP_PATH_MAX)))
+			bytes += (int64_t)strnlen(n->module, HP_PATH_MAX) + 1;
+	}
+	free(fn_index);
+	return bytes;
+}
+
+/* Copy the names and modules that name_nodes borrowed into one allocation, t->strings. */
+static int own_names(struct hp_calltree *t, size_t bytes)
+{
+	char *at = t->strings = malloc(bytes ? bytes : 1), *last_module = NULL;
+	const char *last_src = NULL;
+	if (!at)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		struct hp_ctnode *n = &t->nodes[i];
+		size_t len = strlen(n->name) + 1;
+		memcpy(at, n->name, len);
+		n->name = at;
+		at += len;
+		if (!n->module)
+			continue;
+		if (!last_src || strncmp(n->module, last_src, HP_PATH_MAX)) {
+			last_src = n->module;
+			len = strnlen(n->module, HP_PATH_MAX);
+			memcpy(at, n->module, len);
+			at[len] = 0;
+			last_module = at;
+			at += len + 1;
+		}
+		n->module = last_module;
+	}
+	return 0;
 }
 
 static uint64_t to_ns(const struct hp_rregion *r, uint64_t ticks)
@@ -47,36 +119,26 @@ static uint64_t to_ns(const struct hp_rregion *r, uint64_t ticks)
 static int fill_nodes(const struct hp_rregion *r, struct hp_symbolizer *sym, struct hp_proc *p,
 		      const struct merged *m, size_t nm, struct hp_calltree *t)
 {
-	size_t fcap = 64;
-	while (fcap < p->nfns * 2)
-		fcap *= 2;
-	int64_t *fn_index = malloc(fcap * sizeof(*fn_index));
-	t->nodes = calloc(nm ? nm : 1, sizeof(*t->nodes));
-	if (!fn_index || !t->nodes) {
-		free(fn_index);
-		return -ENOMEM;
-	}
-	memset(fn_index, -1, fcap * sizeof(*fn_index));
-	for (size_t i = 0; i < p->nfns; i++) {
-		size_t k = (size_t)(((p->fns[i].addr >> 2) * 0x9E3779B97F4A7C15ull) >> 20) &
-			   (fcap - 1);
-		while (fn_index[k] >= 0)
-			k = (k + 1) & (fcap - 1);
-		fn_index[k] = (int64_t)i;
-	}
-	int rc = 0;
-	for (size_t i = 0; i < nm; i++) {
+	t->nodes = hp_calloc_big(nm, sizeof(*t->nodes));
+	char **own = calloc(nm ? nm : 1, sizeof(*own));
+	int rc = t->nodes && own ? 0 : -ENOMEM;
+	for (size_t i = 0; rc == 0 && i < nm; i++) {
 		struct hp_ctnode *n = &t->nodes[t->n++];
 		n->parent = m[i].parent;
 		n->addr = m[i].addr;
 		n->calls = m[i].calls;
 		n->total_ns = to_ns(r, m[i].total_ticks);
-		if ((rc = name_node(r, sym, p, fn_index, fcap, n)) < 0)
-			break;
 	}
-	free(fn_index);
-	if (rc < 0)
+	int64_t bytes = rc == 0 ? name_nodes(r, sym, p, t, own) : rc;
+	rc = bytes < 0 ? (int)bytes : own_names(t, (size_t)bytes);
+	for (size_t i = 0; own && i < nm; i++)
+		free(own[i]);
+	free(own);
+	if (rc < 0) {
+		for (size_t i = 0; t->nodes && i < t->n; i++)
+			t->nodes[i].name = t->nodes[i].module = NULL; /* borrowed or freed */
 		return rc;
+	}
 	/* self = total - children; a live region may show children done inside a parent call
 	 * still running (its time not yet added): then 0, not a wrapped-around number. */
 	uint64_t *kids = calloc(t->n ? t->n : 1, sizeof(*kids));
@@ -103,7 +165,7 @@ int hp_tree_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, s
 		cap *= 2;
 	int64_t *index = malloc(cap * sizeof(*index));		 /* (parent, addr) -> merged */
 	int64_t *map = malloc((rows ? rows : 1) * sizeof(*map)); /* row -> merged, -1 skipped */
-	struct merged *m = calloc(rows ? rows : 1, sizeof(*m));
+	struct merged *m = hp_calloc_big(rows, sizeof(*m));
 	struct hp_calltree *t = calloc(1, sizeof(*t));
 	size_t nm = 0;
 	int rc = -ENOMEM;

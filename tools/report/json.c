@@ -600,6 +600,8 @@ int hp_json_bool(const struct hp_json *j, int def)
 }
 
 /* ---- writer ---- */
+/* The writer uses stdio's _unlocked calls: one writer owns its FILE, and at 100,000 functions
+ * the per-call lock was a fifth of writing the report. */
 
 #define HP_JW_LEVELS ((int)sizeof(((struct hp_jw *)0)->first))
 
@@ -615,9 +617,9 @@ static unsigned char *jw_first(struct hp_jw *w)
 
 static void jw_newline(struct hp_jw *w)
 {
-	fputc('\n', w->f);
+	putc_unlocked('\n', w->f);
 	for (int i = 0; i < w->depth; i++)
-		fputs("  ", w->f);
+		fputs_unlocked("  ", w->f);
 }
 
 /* Separator and indentation before a value or a key. Top-level values go one per line. */
@@ -630,7 +632,7 @@ static void jw_prefix(struct hp_jw *w)
 		return;
 	}
 	if (!*first)
-		fputc(w->depth ? ',' : '\n', w->f);
+		putc_unlocked(w->depth ? ',' : '\n', w->f);
 	if (w->pretty && w->depth)
 		jw_newline(w);
 	*first = 0;
@@ -643,7 +645,7 @@ static void jw_escaped(FILE *f, const unsigned char *s, size_t n)
 	const char *hit;
 	size_t run = 0;
 
-	fputc('"', f);
+	putc_unlocked('"', f);
 	for (size_t i = 0; i < n;) {
 		unsigned char c = s[i];
 		size_t len = c >= 0x80 ? utf8_len(s + i, n - i) : 1;
@@ -653,7 +655,7 @@ static void jw_escaped(FILE *f, const unsigned char *s, size_t n)
 			run += len;
 			continue;
 		}
-		fwrite(s + i - run, 1, run, f);
+		fwrite_unlocked(s + i - run, 1, run, f);
 		run = 0;
 		i++;
 		if (c == '"' || c == '\\')
@@ -663,10 +665,10 @@ static void jw_escaped(FILE *f, const unsigned char *s, size_t n)
 		else if (c < 0x20)
 			fprintf(f, "\\u%04x", c);
 		else
-			fputs("\xef\xbf\xbd", f); /* U+FFFD for a byte of invalid UTF-8 */
+			fputs_unlocked("\xef\xbf\xbd", f); /* U+FFFD for a byte of invalid UTF-8 */
 	}
-	fwrite(s + n - run, 1, run, f);
-	fputc('"', f);
+	fwrite_unlocked(s + n - run, 1, run, f);
+	putc_unlocked('"', f);
 }
 
 void hp_jw_init(struct hp_jw *w, FILE *f, int pretty)
@@ -680,7 +682,7 @@ void hp_jw_init(struct hp_jw *w, FILE *f, int pretty)
 static void jw_begin(struct hp_jw *w, int c)
 {
 	jw_prefix(w);
-	fputc(c, w->f);
+	putc_unlocked(c, w->f);
 	w->depth++;
 	*jw_first(w) = 1;
 }
@@ -694,7 +696,7 @@ static void jw_end(struct hp_jw *w, int c)
 	*jw_first(w) = 0; /* the parent now holds this value */
 	if (w->pretty && !empty)
 		jw_newline(w);
-	fputc(c, w->f);
+	putc_unlocked(c, w->f);
 }
 
 void hp_jw_obj_begin(struct hp_jw *w)
@@ -721,7 +723,7 @@ void hp_jw_key(struct hp_jw *w, const char *key)
 {
 	jw_prefix(w);
 	jw_escaped(w->f, (const unsigned char *)(key ? key : ""), key ? strlen(key) : 0);
-	fputs(w->pretty ? ": " : ":", w->f);
+	fputs_unlocked(w->pretty ? ": " : ":", w->f);
 	w->after_key = 1;
 }
 
@@ -740,16 +742,32 @@ void hp_jw_strn(struct hp_jw *w, const char *s, size_t n)
 	jw_escaped(w->f, (const unsigned char *)(s ? s : ""), s ? n : 0);
 }
 
+/* v in decimal, ending at `end` (exclusive); returns where it starts. */
+static char *jw_digits(char *end, uint64_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
 void hp_jw_int(struct hp_jw *w, int64_t v)
 {
+	char buf[24], *end = buf + sizeof(buf);
+	char *s = jw_digits(end, v < 0 ? -(uint64_t)v : (uint64_t)v);
+	if (v < 0)
+		*--s = '-';
 	jw_prefix(w);
-	fprintf(w->f, "%" PRId64, v);
+	fwrite_unlocked(s, 1, (size_t)(end - s), w->f);
 }
 
 void hp_jw_uint(struct hp_jw *w, uint64_t v)
 {
+	char buf[24], *end = buf + sizeof(buf);
+	char *s = jw_digits(end, v);
 	jw_prefix(w);
-	fprintf(w->f, "%" PRIu64, v);
+	fwrite_unlocked(s, 1, (size_t)(end - s), w->f);
 }
 
 void hp_jw_double(struct hp_jw *w, double v, int decimals)
@@ -772,19 +790,19 @@ void hp_jw_double(struct hp_jw *w, double v, int decimals)
 	if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))
 		out++;
 	jw_prefix(w);
-	fputs(out, w->f);
+	fputs_unlocked(out, w->f);
 }
 
 void hp_jw_bool(struct hp_jw *w, int v)
 {
 	jw_prefix(w);
-	fputs(v ? "true" : "false", w->f);
+	fputs_unlocked(v ? "true" : "false", w->f);
 }
 
 void hp_jw_null(struct hp_jw *w)
 {
 	jw_prefix(w);
-	fputs("null", w->f);
+	fputs_unlocked("null", w->f);
 }
 
 void hp_jw_kstr(struct hp_jw *w, const char *key, const char *s)
@@ -827,7 +845,7 @@ void hp_jw_kuint_if(struct hp_jw *w, const char *key, int have, uint64_t v)
 
 int hp_jw_finish(struct hp_jw *w)
 {
-	fputc('\n', w->f);
+	putc_unlocked('\n', w->f);
 	if (fflush(w->f) || ferror(w->f))
 		return -EIO;
 	return 0;
