@@ -71,6 +71,8 @@ struct hp_pane_ops {
 	int inspectable;  /* Enter/i opens the Inspect view for the row (id = function address) */
 	int ordered;	  /* rows come in the pane's own order (a tree): the table does not sort
 			   * them, the pane orders them by the sort column itself */
+	int model_rows;	  /* its rows and their values change only with the model (c->model_gen):
+			   * the table keeps their sorted order between refreshes (table.c) */
 	/* Optional: a key for the pane before the dashboard's own (expand/collapse); returns 1
 	 * when it took the key. */
 	int (*keypress)(struct hp_console *c, int ch);
@@ -145,6 +147,7 @@ struct hp_console {
 	int64_t last_refresh_ns, prev_refresh_ns;
 	int64_t refresh_cpu_ns; /* CPU time the last model rebuild took (see hp_con_interval_ns) */
 	uint64_t refreshes;
+	uint64_t model_gen; /* changes whenever c->proc does (refresh, detach); never reset */
 	struct hp_fn_hist *hist;
 	size_t hist_cap, hist_n; /* open addressing, cap a power of two */
 	struct hp_thread_cpu *tcpu;

@@ -44,7 +44,7 @@ static struct cpu_hist *hist_find(struct hp_con_cpu *x, uint64_t key)
 {
 	if (!x || !x->cap)
 		return NULL;
-	size_t k = (size_t)((key >> 2) * 0x9E3779B97F4A7C15ull) & (x->cap - 1);
+	size_t k = (size_t)(((key >> 2) * 0x9E3779B97F4A7C15ull) >> 32) & (x->cap - 1);
 	while (x->h[k].key && x->h[k].key != key)
 		k = (k + 1) & (x->cap - 1);
 	return x->h[k].key ? &x->h[k] : NULL;
@@ -65,7 +65,8 @@ static struct cpu_hist *hist_get(struct hp_con_cpu *x, uint64_t key)
 		for (size_t i = 0; i < x->cap; i++) {
 			if (!x->h[i].key)
 				continue;
-			size_t k = (size_t)((x->h[i].key >> 2) * 0x9E3779B97F4A7C15ull) & (cap - 1);
+			size_t k = (size_t)(((x->h[i].key >> 2) * 0x9E3779B97F4A7C15ull) >> 32) &
+				   (cap - 1);
 			while (nh[k].key)
 				k = (k + 1) & (cap - 1);
 			nh[k] = x->h[i];
@@ -74,7 +75,7 @@ static struct cpu_hist *hist_get(struct hp_con_cpu *x, uint64_t key)
 		x->h = nh;
 		x->cap = cap;
 	}
-	size_t k = (size_t)((key >> 2) * 0x9E3779B97F4A7C15ull) & (x->cap - 1);
+	size_t k = (size_t)(((key >> 2) * 0x9E3779B97F4A7C15ull) >> 32) & (x->cap - 1);
 	while (x->h[k].key)
 		k = (k + 1) & (x->cap - 1);
 	x->h[k].key = key;

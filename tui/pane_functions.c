@@ -118,4 +118,5 @@ const struct hp_pane_ops hp_pane_functions = {
 	.empty = empty,
 	.default_sort = -3, /* Total */
 	.inspectable = 1,
+	.model_rows = 1,
 };

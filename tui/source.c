@@ -56,6 +56,7 @@ static void clear_history(struct hp_console *c)
 
 void hp_con_detach(struct hp_console *c)
 {
+	c->model_gen++;
 	if (c->have_proc)
 		hp_proc_free(&c->proc);
 	c->have_proc = 0;
@@ -177,7 +178,8 @@ static struct hp_fn_hist *hist_get(struct hp_console *c, uint64_t addr, int crea
 		for (size_t i = 0; i < c->hist_cap; i++) {
 			if (!c->hist[i].addr)
 				continue;
-			size_t k = (size_t)((c->hist[i].addr >> 2) * 0x9E3779B97F4A7C15ull) &
+			size_t k = (size_t)(((c->hist[i].addr >> 2) * 0x9E3779B97F4A7C15ull) >>
+					    32) &
 				   (cap - 1);
 			while (nh[k].addr)
 				k = (k + 1) & (cap - 1);
@@ -189,7 +191,7 @@ static struct hp_fn_hist *hist_get(struct hp_console *c, uint64_t addr, int crea
 	}
 	if (!c->hist_cap)
 		return NULL;
-	size_t k = (size_t)((addr >> 2) * 0x9E3779B97F4A7C15ull) & (c->hist_cap - 1);
+	size_t k = (size_t)(((addr >> 2) * 0x9E3779B97F4A7C15ull) >> 32) & (c->hist_cap - 1);
 	while (c->hist[k].addr && c->hist[k].addr != addr)
 		k = (k + 1) & (c->hist_cap - 1);
 	if (c->hist[k].addr == addr)
@@ -393,6 +395,7 @@ void hp_con_refresh(struct hp_console *c)
 		hp_proc_free(&c->proc);
 	c->proc = np;
 	c->have_proc = 1;
+	c->model_gen++;
 	c->prev_refresh_ns = c->last_refresh_ns;
 	c->last_refresh_ns = now;
 	int alive = np.state == HP_PS_RUNNING;

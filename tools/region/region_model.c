@@ -229,7 +229,7 @@ static int32_t merge_group(struct merge *mg, const struct hp_rregion *r, uint64_
 			   uint32_t epoch, int kind)
 {
 	const struct hp_module_rec *mod = find_module(r, addr, epoch);
-	size_t k = (size_t)((addr >> 2) * 0x9E3779B97F4A7C15ull) & (mg->cap - 1);
+	size_t k = (size_t)(((addr >> 2) * 0x9E3779B97F4A7C15ull) >> 32) & (mg->cap - 1);
 	while (mg->index[k] >= 0 &&
 	       (mg->g[mg->index[k]].addr != addr || mg->g[mg->index[k]].module != mod))
 		k = (k + 1) & (mg->cap - 1);
