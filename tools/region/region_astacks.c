@@ -266,9 +266,10 @@ int hp_astacks_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym
 		return rc;
 	merge_same(m);
 	if (m->stacks_dropped)
-		hp_proc_add_note(p,
-				 "%llu allocations were recorded with a shorter stack because the "
-				 "stack table was full; raise region_size",
-				 (unsigned long long)m->stacks_dropped);
+		hp_proc_add_note(
+			p,
+			"%llu allocations were recorded with a shorter stack because the "
+			"stack table was full; a region_size above 256 (MiB) gives a larger one",
+			(unsigned long long)m->stacks_dropped);
 	return 0;
 }

@@ -382,7 +382,7 @@ static void add_notes(struct hp_proc *p, const struct hp_region_header *h)
 		hp_proc_add_note(p,
 				 "%" PRIu64
 				 " CPU %s recorded with a shorter stack because the stack "
-				 "table was full; raise region_size",
+				 "table was full; a region_size above 256 (MiB) gives a larger one",
 				 c->folded, c->folded == 1 ? "sample was" : "samples were");
 	(void)h;
 }
