@@ -191,12 +191,13 @@ def test_shm_below_the_smallest_region_is_refused():
 
 def test_5000_threads_alive_at_once():
     """More threads alive at once than the thread table of a 64 MiB region holds (4,096 rows,
-    the main thread's one of them): the threads past it are not profiled, and the note counts
+    the main thread's one of them; the 256 MiB default holds 4x that, so the first run asks
+    for 64 MiB): the threads past it are not profiled, and the note counts
     them exactly and says what helps; a 128 MiB region holds twice the threads and loses
     nothing. Ending threads fold into the row of the first to end (the full table has no room
     for a new fold row), so the 100 threads started after them get the rows of the ended."""
     exe = build("live_threads.c")
-    cp, rep = run_json([exe, "5000", "100"], want_rc=0)
+    cp, rep = run_json([exe, "5000", "100"], ["--region-size", "64"], want_rc=0)
     eq(cp.stdout, b"10100\n", "the program's count")
     lost = 5001 - 4096
     eq(fn_calls(rep, "after"), 100, "after: every thread started once the others ended")
