@@ -220,6 +220,42 @@ def test_live_tabs_sort_filter_inspect_pause_quit():
         stop(p)
 
 
+def test_100000_functions_filter_and_inspect():
+    """A model of 100,000 functions (issue 13): the console stretches its refresh interval to
+    keep its CPU share (the title says so), its keys still work (the Functions tab keeps its
+    sorted rows between refreshes, a filter sorts again), and the filter finds one function of
+    the 100,000."""
+    exe = lib.build("live_funcs.c", instrument=False)
+    e = {k: v for k, v in os.environ.items() if not k.startswith("HOTPATH_")}
+    e["LD_PRELOAD"] = LIB
+    p = subprocess.Popen([exe, "100000", "120"], env=e, stdout=subprocess.DEVNULL)
+    t = None
+    try:
+        end = time.monotonic() + WAIT
+        while not glob.glob(f"/dev/shm/hotpath-{p.pid}-*") and time.monotonic() < end:
+            time.sleep(0.05)
+        t = Tmux([str(p.pid)])
+        t.wait_text("large model")
+        t.keys("j", "j", "/")
+        t.type("0x10001230")
+        t.keys("Enter")
+        s = t.wait(lambda x: "filter: 0x10001230" in x and row_calls(x, "0x10001230") == 1,
+                   "the one function the filter keeps")
+        lib.eq(re.findall(r"^0x[0-9a-f]+(?=\s+\d+\s)", s, re.M), ["0x10001230"], "rows")
+        t.keys("i")
+        s = t.wait_text("Histogram")
+        lib.check("Function  0x10001230" in s, f"Inspect shows the function:\n{s}")
+        t.keys("Escape", "Escape")
+        t.wait(lambda x: len(re.findall(r"^0x[0-9a-f]+\s+\d+\s", x, re.M)) >= 20,
+               "the table back, unfiltered")
+        t.keys("q")
+        lib.eq(assert_restored(t), 0, "console exit status after q")
+    finally:
+        if t:
+            t.close()
+        stop(p)
+
+
 def test_80x24_monochrome():
     p = start_prog(60)
     t = Tmux([str(p.pid)], width=80, height=24, env={"TERM": "xterm-mono"})

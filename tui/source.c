@@ -37,6 +37,18 @@ int64_t hp_con_interval_ns(const struct hp_console *c)
 	return floor_ns > want ? floor_ns : want;
 }
 
+/* The cost that sets the interval (66x it, hp_con_interval_ns): this rebuild's CPU time, but
+ * at most twice the last estimate (or the budget of the interval asked for). One slow rebuild,
+ * such as the first to see the 100,000 functions of a program still starting, took 1.2 s and
+ * stretched the interval to 79 s; a cost that lasts is reached in a few refreshes. */
+static int64_t refresh_cost(const struct hp_console *c, int64_t cpu_ns)
+{
+	int64_t base = (int64_t)(c->interval_s * 1e9) / 66;
+	if (c->refresh_cpu_ns > base)
+		base = c->refresh_cpu_ns;
+	return cpu_ns < 2 * base ? cpu_ns : 2 * base;
+}
+
 void hp_con_source_init(struct hp_console *c)
 {
 	c->sym = hp_symbolizer_new();
@@ -412,6 +424,6 @@ void hp_con_refresh(struct hp_console *c)
 	describe_end(c);
 	/* The first build after attaching also reads every module's symbols: not typical. */
 	if (c->refreshes)
-		c->refresh_cpu_ns = cpu_now_ns() - cpu0;
+		c->refresh_cpu_ns = refresh_cost(c, cpu_now_ns() - cpu0);
 	c->refreshes++;
 }
