@@ -26,8 +26,6 @@ static struct hp_fn_row *add_fn(struct hp_proc *p, const char *name, const char 
 	r->kind = HP_FN_INSTRUMENTED;
 	r->calls = r->completed = calls;
 	r->total_ns = r->sum_ns = total_ns;
-	for (int i = 0; i < HP_MAX_PCTS; i++)
-		r->pct_given[i] = NAN;
 	return r;
 }
 

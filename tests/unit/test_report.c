@@ -34,8 +34,6 @@ static struct hp_fn_row *add_fn(struct hp_proc *p, const char *name, uint64_t ca
 	r->calls = r->completed = calls;
 	r->total_ns = r->sum_ns = total_ns;
 	r->min_ns = r->max_ns = calls ? total_ns / calls : 0;
-	for (int i = 0; i < HP_MAX_PCTS; i++)
-		r->pct_given[i] = NAN;
 	return r;
 }
 
@@ -248,11 +246,14 @@ START_TEST(test_percentile_given)
 	struct hp_fn_row *r = add_fn(&p, "f", 10, 1000);
 
 	ck_assert(isnan(hp_fn_percentile(r, 95, NULL))); /* no histogram, nothing given */
-	r->pct_given[0] = 42;
+	r->given = hp_pct_given_new();
+	ck_assert_ptr_nonnull(r->given);
+	ck_assert(isnan(hp_fn_percentile(r, 95, NULL))); /* given, but all unused */
+	r->given->value[0] = 42;
 	ck_assert(isnan(hp_fn_percentile(r, 95, NULL))); /* a value for no percentile */
-	r->pct_given_for[0] = 50;
-	r->pct_given[1] = 77;
-	r->pct_given_for[1] = 99.9;
+	r->given->pct[0] = 50;
+	r->given->value[1] = 77;
+	r->given->pct[1] = 99.9;
 	ck_assert_double_eq(hp_fn_percentile(r, 50, NULL), 42);
 	ck_assert_double_eq(hp_fn_percentile(r, 99.9, NULL), 77);
 	ck_assert(isnan(hp_fn_percentile(r, 95, NULL)));
@@ -893,8 +894,9 @@ START_TEST(test_json_load_values)
 	ck_assert_int_eq(q.fns[1].kind, HP_FN_PATCHED);
 	ck_assert_uint_eq(q.fns[1].addr, 0x401136);
 	ck_assert_uint_eq(q.fns[1].sum_ns, 169910000);
-	ck_assert_double_eq(q.fns[1].pct_given_for[1], 95);
-	ck_assert_double_eq(q.fns[1].pct_given[1], 254720);
+	ck_assert_ptr_nonnull(q.fns[1].given);
+	ck_assert_double_eq(q.fns[1].given->pct[1], 95);
+	ck_assert_double_eq(q.fns[1].given->value[1], 254720);
 	ck_assert_uint_eq(q.fns[1].nhist, 2);
 	ck_assert_str_eq(q.fns[2].name, "naïve \"quoted\"\\name\t日本");
 	ck_assert_int_eq(q.fns[2].kind, 0);
@@ -932,7 +934,7 @@ START_TEST(test_json_minimal)
 	ck_assert_uint_eq(p.nfns, 1);
 	ck_assert_uint_eq(p.nfns_total, 1);
 	ck_assert_uint_eq(p.fns[0].calls, 2);
-	ck_assert(isnan(p.fns[0].pct_given[0])); /* no "percentiles": p95_ns is not matched */
+	ck_assert_ptr_null(p.fns[0].given); /* no "percentiles": p95_ns is not matched */
 	out = render(&p, &p95, HP_FMT_TABLE);
 	ck_assert_ptr_nonnull(strstr(out, "?: 0ns\n"));
 	ck_assert_ptr_nonnull(

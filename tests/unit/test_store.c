@@ -59,8 +59,6 @@ static void fill_proc(struct hp_proc *p, int pid, const char *prog)
 	p->fns = calloc(3, sizeof(*p->fns));
 	for (size_t i = 0; i < 3; i++) {
 		struct hp_fn_row *r = &p->fns[i];
-		for (int k = 0; k < HP_MAX_PCTS; k++)
-			r->pct_given[k] = NAN;
 		r->name = i == 2 ? NULL : sdup(i ? "helper (libfoo.so)" : "main");
 		r->module = i ? NULL : sdup("/usr/bin/prog");
 		r->file = sdup(i ? NULL : "prog.c");

@@ -189,8 +189,6 @@ static int load_fns(struct loader *ld, int64_t proc_id, struct hp_proc *p)
 		}
 		struct hp_fn_row *r = &p->fns[p->nfns++];
 		memset(r, 0, sizeof(*r));
-		for (int i = 0; i < HP_MAX_PCTS; i++)
-			r->pct_given[i] = NAN;
 		int64_t fn_id = sqlite3_column_int64(s, 0);
 		r->name = col_str(s, 1);
 		r->module = col_str(s, 2);

@@ -65,6 +65,15 @@ static void fn_row_free(struct hp_fn_row *r)
 	free(r->module);
 	free(r->file);
 	free(r->hist);
+	free(r->given);
+}
+
+struct hp_pct_given *hp_pct_given_new(void)
+{
+	struct hp_pct_given *g = calloc(1, sizeof(*g));
+	for (int i = 0; g && i < HP_MAX_PCTS; i++)
+		g->value[i] = NAN;
+	return g;
 }
 
 void hp_proc_free(struct hp_proc *p)
@@ -211,10 +220,10 @@ void hp_proc_finish(struct hp_proc *p, int limit)
 double hp_fn_percentile(const struct hp_fn_row *r, double pct, const struct hp_report_opts *o)
 {
 	(void)o;
-	for (int i = 0; i < HP_MAX_PCTS; i++)
-		if (r->pct_given_for[i] > 0 && fabs(r->pct_given_for[i] - pct) < 1e-9 &&
-		    !isnan(r->pct_given[i]))
-			return r->pct_given[i];
+	for (int i = 0; r->given && i < HP_MAX_PCTS; i++)
+		if (r->given->pct[i] > 0 && fabs(r->given->pct[i] - pct) < 1e-9 &&
+		    !isnan(r->given->value[i]))
+			return r->given->value[i];
 	if (!r->hist || !r->nhist)
 		return NAN;
 

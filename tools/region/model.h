@@ -39,14 +39,20 @@ struct hp_fn_row {
 	uint64_t cpu_ns; /* CPU time estimated from the samples whose stack holds the function */
 	struct hp_hbucket *hist; /* non-empty buckets, ascending; NULL when none */
 	size_t nhist;
-	/* Percentiles as loaded from a saved report (NAN when absent): pct_given[i] is the value
-	 * of percentile pct_given_for[i] (95 for p95_ns). */
-	double pct_given[HP_MAX_PCTS];
-	/* Which percentile each pct_given entry holds (indexed like the proc's pcts_saved, so that
-	 * hp_fn_percentile can match by number without the proc); 0 marks an unused entry, so a
-	 * zeroed row has none. */
-	double pct_given_for[HP_MAX_PCTS];
+	/* Percentiles as loaded from a saved report or a stored run; NULL for a row built from a
+	 * region, whose percentiles come from hist (the 256 bytes were a sixth of 100,000 rows). */
+	struct hp_pct_given *given;
 };
+
+/* A row's saved percentiles: value[i] is percentile pct[i] (95 for p95_ns; indexed like the
+ * proc's pcts_saved, so that hp_fn_percentile can match by number without the proc). pct[i]
+ * 0 marks an unused entry, value[i] NAN one the report did not have. */
+struct hp_pct_given {
+	double value[HP_MAX_PCTS];
+	double pct[HP_MAX_PCTS];
+};
+/* A row's `given`, allocated with every value NAN and no entry used; NULL on no memory. */
+struct hp_pct_given *hp_pct_given_new(void);
 
 struct hp_thread_row {
 	int tid;
@@ -135,7 +141,7 @@ struct hp_proc {
 	char **notes; /* one-line remarks for the user ("main has no hooks", …) */
 	size_t nnotes;
 	/* The percentiles a saved report was written with (hp_report_from_json sets them;
-	 * `hotpath report` shows these unless -p is given). pct_given[k] of each row holds the
+	 * `hotpath report` shows these unless -p is given). given->value[k] of each row holds the
 	 * value of pcts_saved[k]. */
 	double pcts_saved[HP_MAX_PCTS];
 	int npcts_saved;
@@ -271,7 +277,7 @@ void hp_cpu_info_free(struct hp_cpu_info *c);
 /* Estimated CPU time of `samples`, in ns (samples × ns_per_sample; NAN when unknown). */
 double hp_cpu_ns(const struct hp_cpu_info *c, uint64_t samples);
 
-/* Percentile `pct` of a row, in ns. A value saved for exactly this percentile (pct_given)
+/* Percentile `pct` of a row, in ns. A value saved for exactly this percentile (given)
  * wins: it was computed before the histogram bounds were rounded for JSON, so a loaded report
  * shows what was saved. Otherwise the midpoint of the bucket that holds rank
  * ceil(pct/100 * completed) (a bucket with lo == hi is exact), clamped to [min_ns, max_ns];

@@ -401,8 +401,6 @@ static void fill_fn(const struct hp_rregion *r, struct hp_symbolizer *sym, int w
 	row->alloc_bytes = x->alloc.alloc_bytes;
 	row->free_count = x->alloc.free_count;
 	row->free_bytes = x->alloc.free_bytes;
-	for (int k = 0; k < HP_MAX_PCTS; k++)
-		row->pct_given[k] = NAN;
 	fill_hist(r, x, row);
 }
 

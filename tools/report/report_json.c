@@ -65,8 +65,6 @@ static int load_fn(struct hp_loader *l, const struct hp_json *o, const struct hp
 	uint64_t avg = 0;
 	int rc, has_avg;
 
-	for (int i = 0; i < HP_MAX_PCTS; i++)
-		r->pct_given[i] = NAN;
 	if ((rc = hp_load_str(l, o, "name", &r->name)) < 0 ||
 	    (rc = hp_load_str(l, o, "module", &r->module)) < 0 ||
 	    (rc = hp_load_str(l, o, "file", &r->file)) < 0 ||
@@ -98,15 +96,17 @@ static int load_fn(struct hp_loader *l, const struct hp_json *o, const struct hp
 		return rc;
 	/* The writer rounds avg_ns to the nearest ns; avg * completed reads back as that avg. */
 	r->sum_ns = has_avg ? avg * r->completed : 0;
-	/* pct_given[k] holds the value of the report's own percentiles[k]. */
+	/* given->value[k] holds the value of the report's own percentiles[k]. */
+	if (p->npcts_saved > 0 && !(r->given = hp_pct_given_new()))
+		return hp_load_nomem(l);
 	for (int k = 0; k < p->npcts_saved; k++) {
 		char key[80];
 		double v = NAN;
 		pct_key(key, sizeof(key), p->pcts_saved[k]);
 		if ((rc = hp_load_num(l, o, key, 1, &v)) < 0)
 			return rc;
-		r->pct_given[k] = v;
-		r->pct_given_for[k] = p->pcts_saved[k];
+		r->given->value[k] = v;
+		r->given->pct[k] = p->pcts_saved[k];
 	}
 	return load_hist(l, o, r);
 }
