@@ -558,18 +558,15 @@ static inline __attribute__((always_inline)) void record_exit(struct hp_tstate *
 	}
 }
 
-HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
+/* The enter hook's work for fn, whose frame is at sp (jumps.c): the frame it pushed, or NULL
+ * (no thread state, an excluded function, a full shadow stack). */
+static inline __attribute__((always_inline)) struct hp_frame *func_enter(void *fn, uint64_t sp)
 {
-#ifdef HP_NOP
-	/* libhotpath-nop.so: the same exported hooks, recording nothing (overhead baseline). */
-	(void)fn, (void)site;
-	return;
-#endif
 	struct hp_tstate *ts = hp_tls.ts;
 	if (HP_UNLIKELY(!ts)) {
 		ts = hp_thread_slow();
 		if (!ts)
-			return;
+			return NULL;
 	}
 	if (HP_UNLIKELY(ts->epoch != __atomic_load_n(&hp_g.hdr->module_epoch, __ATOMIC_RELAXED)))
 		hp_funcs_forget_unloaded(ts);
@@ -578,7 +575,7 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 	HP_BARRIER();
 	if (HP_UNLIKELY(d >= HP_STACK_MAX)) {
 		__atomic_fetch_add(&hp_g.hdr->depth_overflow, 1, __ATOMIC_RELAXED);
-		return;
+		return NULL;
 	}
 	struct hp_frame *fr = &ts->stack[d];
 	uint32_t parent = d ? ts->stack[d - 1].node : 0;
@@ -588,14 +585,14 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 		/* '!pattern': no frame, no timestamp; the exit hook skips it too */
 		HP_BARRIER();
 		ts->depth = d;
-		return;
+		return NULL;
 	}
 	fr->fn = (uint64_t)fn;
 	fr->rec = rec;
 	fr->node = e->node;
 	fr->tn = e->node != parent ? e->tn : NULL;
 	fr->child_ticks = 0;
-	fr->sp = (uint64_t)__builtin_frame_address(0);
+	fr->sp = sp;
 	e->tn->calls++;
 	if (HP_LIKELY(rec != NULL)) {
 		rec->calls++;
@@ -606,7 +603,25 @@ HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 		fr->alloc_mark = hp_thread_alloc(ts->trec);
 	HP_BARRIER();
 	fr->t0 = hp_ticks();
+	return fr;
+}
+
+HP_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
+{
+#ifdef HP_NOP
+	/* libhotpath-nop.so: the same exported hooks, recording nothing (overhead baseline). */
+	(void)fn, (void)site;
+	return;
+#endif
 	(void)site;
+	func_enter(fn, (uint64_t)__builtin_frame_address(0));
+}
+
+void hp_func_enter_patched(void *fn, uint64_t sp)
+{
+	struct hp_frame *fr = func_enter(fn, sp);
+	if (HP_LIKELY(fr != NULL) && fr->rec && HP_UNLIKELY(fr->rec->kind != HP_FN_PATCHED))
+		fr->rec->kind = HP_FN_PATCHED;
 }
 
 /* The top frame is not fn: calls above were left by longjmp (or an exception through code

@@ -251,6 +251,9 @@ void hp_patch_thread_end(void); /* the calling thread ends: free its return stac
 /* funcs.c: the -finstrument-functions hooks under hidden names, for the trampolines */
 void hp_func_enter(void *fn, void *site);
 void hp_func_exit(void *fn, void *site);
+/* patch_rt.c: the enter hook of a patched function, its frame at sp (its return slot - 16);
+ * marks the row HP_FN_PATCHED. */
+void hp_func_enter_patched(void *fn, uint64_t sp);
 
 /* exclude.c: functions that '!pattern' items drop from recording (instrumented ones too) */
 void hp_exclude_init(void);			 /* constructor, after the modules are recorded */

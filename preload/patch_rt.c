@@ -41,8 +41,6 @@ struct rstack {
 static __thread struct rstack *rs;
 static __thread int rs_off; /* thread ended (or no memory): pass through */
 
-void hp_func_enter(void *fn, void *site);
-void hp_func_exit(void *fn, void *site);
 int hp_patch_enter(uint64_t ret, uint64_t *slot);
 uint64_t hp_patch_exit(uint64_t slot);
 
@@ -92,21 +90,8 @@ int hp_patch_enter(uint64_t ret, uint64_t *slot)
 	e->hook = hp_arch_tramp_back(t);
 	e->hooked = 1;
 	HP_BARRIER();
-	hp_func_enter((void *)t->fn, NULL);
-	/* The row funcs.c found or made: mark it as a patched function's. */
-	struct hp_tstate *ts = hp_tls.ts;
-	if (HP_LIKELY(ts != NULL)) {
-		uint32_t fd = ts->depth;
-		if (HP_LIKELY(fd - 1 < HP_STACK_MAX)) {
-			struct hp_fstat *rec = ts->stack[fd - 1].rec;
-			if (rec && HP_UNLIKELY(rec->kind != HP_FN_PATCHED) &&
-			    ts->stack[fd - 1].fn == t->fn)
-				rec->kind = HP_FN_PATCHED;
-			/* jumps.c: the frame is where its return slot is, not in our stubs below */
-			if (ts->stack[fd - 1].fn == t->fn)
-				ts->stack[fd - 1].sp = (uint64_t)slot - 16;
-		}
-	}
+	/* jumps.c: the frame is where its return slot is, not in our stubs below */
+	hp_func_enter_patched((void *)t->fn, (uint64_t)slot - 16);
 	return 1;
 }
 
