@@ -21,6 +21,12 @@ def run(build, measure, cc):
           f"{'default/no lib':>14} {'all/no lib':>10}")
     print(f"{plain:8.2f} {nop:8.2f} {sampled:8.2f} {every:8.2f} {nohold:8.2f} {ticks:8.2f} "
           f"{sampled / plain:14.2f} {every / plain:10.2f}")
+    best = {k: measure([exe, "lockmin", n], how) for k, how in
+            (("no lib", "plain"), ("default", []), ("all", ["--lock-hold=all"]),
+             ("no hold", ["--lock-hold=false"]))}
+    print("fastest batch of 1000 pairs, ns per pair: " +
+          ", ".join(f"{k} {v:.2f}" for k, v in best.items()) +
+          f"; default/no lib {best['default'] / best['no lib']:.2f}")
     print("goal: the default (one hold in 17 timed) within 2x of no profiler")
     ir = {k: instructions(build, [exe, "lock"], how) for k, how in
           (("no lib", "plain"), ("default", ["--no-sample"]),
