@@ -122,3 +122,29 @@ def test_lock_hold_setting_values():
     cp = hotpath("run", "--lock-hold=sometimes", "--", exe, *args[1:])
     check(cp.returncode != 0, "a bad value is refused")
     check(b"--lock-hold: expected true, false, all or a number" in cp.stderr, cp.stderr)
+
+
+def test_lock_hold_table_note_and_saved_report_threads():
+    """The table says when hold times are sampled; a saved report keeps how they were."""
+    import json
+    import os
+    import tempfile
+    exe = build("lock_hold.c", instrument=False)
+    args = [exe, "2", "200", "1", "17"]
+    cp = hotpath("run", "--", *args)
+    err = cp.stderr.decode()
+    m = re.search(r"Hold times sampled: 1 in 17 holds of each lock timed \((\d+) of (\d+)\)", err)
+    check(m, f"the sampling note under the locks table:\n{err}")
+    cp = hotpath("run", "--lock-hold=all", "--", *args)
+    check("Hold times sampled" not in cp.stderr.decode(), "no note when every hold is timed")
+    with tempfile.TemporaryDirectory() as d:
+        saved = os.path.join(d, "r.json")
+        cp = hotpath("run", "--format", "json", "--output", saved, "--", *args)
+        eq(cp.returncode, 0, "run")
+        with open(saved) as f:
+            first = json.load(f)
+        cp = hotpath("report", "--format", "json", saved)
+        again = json.loads(cp.stdout or cp.stderr)
+        eq((again["lock_hold_every"], again["locks"]), (17, first["locks"]), "round trip")
+        cp = hotpath("report", saved)
+        check(b"Hold times sampled: 1 in 17" in cp.stdout + cp.stderr, "note from a saved report")
