@@ -78,15 +78,15 @@ static int selected_by_header(const struct hp_server *s, const char *path, int p
 
 /* The mapping of `path` (cached, or opened and cached); NULL with *rc = -errno when it cannot
  * be opened. Called under read_lock and the SIGBUS guard. */
-static struct hp_rregion *map_region(struct hp_server *s, const char *path, int *rc)
+static struct hp_serve_region *map_region(struct hp_server *s, const char *path, int *rc)
 {
 	char err[512];
 	for (size_t i = 0; i < s->nmaps; i++)
-		if (!strcmp(s->maps[i].path, path))
+		if (!strcmp(s->maps[i].r.path, path))
 			return &s->maps[i];
 	if (s->nmaps == s->capmaps) {
 		size_t ncap = s->capmaps ? s->capmaps * 2 : 64;
-		struct hp_rregion *nv = realloc(s->maps, ncap * sizeof(*nv));
+		struct hp_serve_region *nv = realloc(s->maps, ncap * sizeof(*nv));
 		if (!nv) {
 			*rc = -ENOMEM;
 			return NULL;
@@ -94,18 +94,28 @@ static struct hp_rregion *map_region(struct hp_server *s, const char *path, int 
 		s->maps = nv;
 		s->capmaps = ncap;
 	}
-	struct hp_rregion *r = &s->maps[s->nmaps];
-	*rc = hp_rregion_open(path, r, err, sizeof(err));
+	struct hp_serve_region *e = &s->maps[s->nmaps];
+	memset(e, 0, sizeof(*e));
+	*rc = hp_rregion_open(path, &e->r, err, sizeof(err));
 	if (*rc < 0)
 		return NULL;
 	s->nmaps++;
-	return r;
+	return e;
 }
 
-static void unmap_region(struct hp_server *s, struct hp_rregion *r)
+/* Forget what /metrics showed of a region: the next read names every function again. */
+static void drop_cache(struct hp_serve_region *e)
 {
-	hp_rregion_close(r);
-	*r = s->maps[--s->nmaps];
+	hp_fgroups_free(&e->fg);
+	hp_prom_fns_put(e->fns);
+	e->fns = NULL;
+}
+
+static void unmap_region(struct hp_server *s, struct hp_serve_region *e)
+{
+	drop_cache(e);
+	hp_rregion_close(&e->r);
+	*e = s->maps[--s->nmaps];
 }
 
 /* Unmap the cached regions whose file is not in `paths` any more. Under read_lock. */
@@ -114,7 +124,7 @@ static void unmap_gone(struct hp_server *s, char **paths, int n, int pid)
 	for (size_t i = 0; i < s->nmaps;) {
 		int found = pid > 0; /* a listing of one pid says nothing about the others */
 		for (int k = 0; k < n && !found; k++)
-			found = !strcmp(paths[k], s->maps[i].path);
+			found = !strcmp(paths[k], s->maps[i].r.path);
 		if (found)
 			i++;
 		else
@@ -122,15 +132,68 @@ static void unmap_gone(struct hp_server *s, char **paths, int n, int pid)
 	}
 }
 
+static int set_fn(size_t group, const struct hp_fn_row *row, void *arg)
+{
+	struct hp_serve_region *e = arg;
+	return hp_prom_fns_set(&e->fns, group, row);
+}
+
+/* /metrics's read of a region: the model without functions, and the functions from the cache,
+ * brought up to date (every one named again when one appeared, else only the changed ones
+ * summed again). *fns: a reference. 0 or -ENOMEM (the cache is dropped then). Under read_lock
+ * and the SIGBUS guard. */
+static int read_counters(struct hp_server *s, struct hp_serve_region *e, struct hp_proc *out,
+			 struct hp_prom_fns **fns)
+{
+	int rc = hp_proc_from_region_parts(&e->r, s->sym, 0, HP_PART_FLOW, out);
+	e->fg.keep_names = 1;
+	int nnew = rc < 0 ? rc : hp_fgroups_scan(&e->fg, &e->r);
+	if (nnew < 0) {
+		rc = -ENOMEM;
+	} else if (nnew > 0 || !e->fns) { /* !fns: fg was empty, every group is listed */
+		rc = hp_proc_functions_from_fgroups(&e->r, s->sym, 0, &e->fg, out);
+		struct hp_prom_fns *nf = rc < 0 ? NULL : hp_prom_fns_new(&s->o.prom, out);
+		hp_proc_free_functions(out);
+		hp_prom_fns_put(e->fns);
+		e->fns = nf;
+		rc = nf ? 0 : -ENOMEM;
+	} else {
+		rc = hp_proc_update_functions(&e->r, &e->fg, out, set_fn, e);
+	}
+	if (rc < 0) {
+		drop_cache(e);
+		return -ENOMEM;
+	}
+	*fns = hp_prom_fns_get(e->fns);
+	return 0;
+}
+
 /* The cache slot being read by this thread: in memory (not a register) for the SIGBUS path. */
-static __thread struct hp_rregion *volatile cur;
+static __thread struct hp_serve_region *volatile cur;
+
+/* Build the model of a mapped, selected region as `want` asks. Under read_lock and the guard. */
+static int build_model(struct hp_server *s, struct hp_serve_region *e, int want,
+		       struct hp_proc *out, struct hp_prom_fns **fns)
+{
+	int rc;
+	if (want & HP_COLLECT_COUNTERS)
+		rc = read_counters(s, e, out, fns);
+	else
+		rc = hp_proc_from_region_parts(&e->r, s->sym, want & HP_COLLECT_LINES,
+					       want & HP_COLLECT_HEADER ? 0 : HP_PART_ALL, out);
+	if (rc < 0)
+		hp_proc_free(out);
+	return rc < 0 ? -1 : 1;
+}
 
 /* Read one region into *out under the lock and the guard. 1 when a model was built, 0 when the
  * region is not selected or gone, -1 when it could not be read. */
-static int read_one(struct hp_server *s, const char *path, int pid, int want, struct hp_proc *out)
+static int read_one(struct hp_server *s, const char *path, int pid, int want, struct hp_proc *out,
+		    struct hp_prom_fns **fns)
 {
 	volatile int rc = 0;
 	memset(out, 0, sizeof(*out));
+	*fns = NULL;
 	int pre = selected_by_header(s, path, pid);
 	if (pre <= 0) /* not shown, gone, or another user's */
 		return pre == 0 || pre == -ENOENT || pre == -EACCES || pre == -EPERM ? 0 : -1;
@@ -139,7 +202,7 @@ static int read_one(struct hp_server *s, const char *path, int pid, int want, st
 	if (sigsetjmp(read_jmp, 1)) {
 		/* Truncated while we read it. The partly built model is left behind (its pointers
 		 * may be half set): a bounded leak per truncated region, counted. The mapping
-		 * goes, and the region with it if it is still there and broken. */
+		 * goes, with its cache, and the region with it if it is still there and broken. */
 		memset(out, 0, sizeof(*out));
 		if (cur)
 			unmap_region(s, cur);
@@ -148,9 +211,9 @@ static int read_one(struct hp_server *s, const char *path, int pid, int want, st
 	}
 	in_read = 1; /* from the open on: its checks read the header */
 	int orc = 0;
-	struct hp_rregion *r = map_region(s, path, &orc);
-	cur = r;
-	if (!r) {
+	struct hp_serve_region *e = map_region(s, path, &orc);
+	cur = e;
+	if (!e) {
 		in_read = 0;
 		pthread_mutex_unlock(&s->read_lock);
 		/* Gone since the listing, or another user's: not an error of the region. */
@@ -158,15 +221,10 @@ static int read_one(struct hp_server *s, const char *path, int pid, int want, st
 	}
 	if (s->o.read_delay_ms) /* tests only: a window in which to truncate the region */
 		usleep(s->o.read_delay_ms * 1000);
-	if (selected(s, r, pid)) {
-		int parts = want & HP_COLLECT_COUNTERS ? 0 : HP_PART_ALL;
-		if (hp_proc_from_region_parts(r, s->sym, want & HP_COLLECT_LINES, parts, out) == 0)
-			rc = 1;
-		else
-			hp_proc_free(out);
-	} else {
-		unmap_region(s, r); /* ended: it will not be shown again */
-	}
+	if (selected(s, &e->r, pid))
+		rc = build_model(s, e, want, out, fns);
+	else
+		unmap_region(s, e); /* ended: it will not be shown again */
 	in_read = 0;
 	cur = NULL;
 	pthread_mutex_unlock(&s->read_lock);
@@ -174,7 +232,7 @@ static int read_one(struct hp_server *s, const char *path, int pid, int want, st
 }
 
 int hp_serve_collect(struct hp_server *s, int pid, int want,
-		     void (*fn)(struct hp_proc *p, void *arg), void *arg)
+		     void (*fn)(struct hp_proc *p, struct hp_prom_fns *fns, void *arg), void *arg)
 {
 	char **paths = NULL;
 	int wpid = pid > 0 ? pid : s->o.pid;
@@ -190,17 +248,19 @@ int hp_serve_collect(struct hp_server *s, int pid, int want,
 	for (int k = 0; k < n; k++) {
 		int i = wpid > 0 ? k : n - 1 - k;
 		struct hp_proc p;
-		int rc = read_one(s, paths[i], wpid, want, &p);
+		struct hp_prom_fns *fns;
+		int rc = read_one(s, paths[i], wpid, want, &p, &fns);
 		if (rc < 0) {
 			__atomic_add_fetch(&s->region_errors, 1, __ATOMIC_RELAXED);
 			continue;
 		}
 		if (!rc)
 			continue;
-		if (!(want & HP_COLLECT_COUNTERS)) /* sorted as a report; counters need no order */
+		if (!(want & (HP_COLLECT_COUNTERS | HP_COLLECT_HEADER))) /* sorted as a report */
 			hp_proc_finish(&p, 0);
-		fn(&p, arg);
+		fn(&p, fns, arg);
 		hp_proc_free(&p);
+		hp_prom_fns_put(fns);
 		got++;
 		if (wpid > 0)
 			break; /* the newest image of that pid */

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "tools/region/region_fgroups.h"
 #include "tools/report/report.h"
 #include "tools/report/report_prom.h"
 
@@ -31,6 +32,16 @@ struct hp_serve_opts {
 struct hp_symbolizer;
 struct MHD_Daemon;
 
+/* A region the server keeps mapped, with what /metrics showed of it at the last scrape (the
+ * cache, docs/serve.md): its function rows merged and named, and the page's copy of them.
+ * Both go with the mapping: when the file is gone, its process is no longer shown (a pid
+ * reused by a new process has a new region file), or it faulted. */
+struct hp_serve_region {
+	struct hp_rregion r;
+	struct hp_fgroups fg;
+	struct hp_prom_fns *fns; /* NULL until the first /metrics read (fg is empty then) */
+};
+
 struct hp_server {
 	struct hp_serve_opts o;
 	struct MHD_Daemon *mhd;
@@ -44,7 +55,7 @@ struct hp_server {
 	 * page fault per row touched and a TLB shootdown at munmap, most of a scrape's time; a
 	 * fixed mapping also keeps each region's tick calibration, so counters never step back.
 	 * Dropped when the file is gone, its process is no longer shown, or it faulted. */
-	struct hp_rregion *maps;
+	struct hp_serve_region *maps;
 	size_t nmaps, capmaps;
 	uint64_t region_errors; /* atomics */
 	uint64_t scrapes;
@@ -53,16 +64,21 @@ struct hp_server {
 /* What hp_serve_collect builds (its `want` argument): 0 the whole model, sorted as a report is. */
 enum {
 	HP_COLLECT_LINES = 1 << 0,    /* file:line of functions and sites */
-	HP_COLLECT_COUNTERS = 1 << 1, /* counters only (/metrics): no call tree, CPU samples,
-				       * allocation stacks or patch records; rows not sorted */
+	HP_COLLECT_COUNTERS = 1 << 1, /* counters only (/metrics, the index): the model without
+				       * function rows, call tree, CPU samples, allocation stacks or
+				       * patch records; the functions as the page shows them, from
+				       * the cache */
+	HP_COLLECT_HEADER = 1 << 2,   /* the header only: pid, command line, state */
 };
 
 /* Each readable region that the options select (live processes; all of a session), as a model:
- * fn(model, arg) for each, the model freed after. want: HP_COLLECT_* bits. A region that
- * vanishes, is truncated (SIGBUS) or is invalid while read is skipped and counted in
- * region_errors. Returns the number of processes given to fn. */
+ * fn(model, fns, arg) for each, the model freed after; fns is the process's functions as
+ * /metrics shows them with HP_COLLECT_COUNTERS (a reference that fn may take another of with
+ * hp_prom_add_fns), else NULL. want: HP_COLLECT_* bits. A region that vanishes, is truncated
+ * (SIGBUS) or is invalid while read is skipped and counted in region_errors. Returns the
+ * number of processes given to fn. */
 int hp_serve_collect(struct hp_server *s, int pid, int want,
-		     void (*fn)(struct hp_proc *p, void *arg), void *arg);
+		     void (*fn)(struct hp_proc *p, struct hp_prom_fns *fns, void *arg), void *arg);
 
 /* Check the address (loopback unless allow_remote; a warning when it is not) and start the
  * server threads. Returns 0, or -1 with err = one line. */

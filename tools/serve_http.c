@@ -112,10 +112,10 @@ struct prom_fill {
 	int oom;
 };
 
-static void add_prom(struct hp_proc *p, void *arg)
+static void add_prom(struct hp_proc *p, struct hp_prom_fns *fns, void *arg)
 {
 	struct prom_fill *f = arg;
-	if (hp_prom_add(f->m, p) < 0)
+	if (hp_prom_add_fns(f->m, p, fns) < 0)
 		f->oom = 1;
 }
 
@@ -176,7 +176,7 @@ struct pids {
 	int n;
 };
 
-static void count_pid(struct hp_proc *p, void *arg)
+static void count_pid(struct hp_proc *p, struct hp_prom_fns *fns, void *arg)
 {
 	struct pids *x = arg;
 	if (x->n < (int)(sizeof(x->v) / sizeof(x->v[0])))
@@ -201,7 +201,7 @@ static int pick_pid(struct hp_server *s, struct MHD_Connection *c, const char *p
 		return 0;
 	}
 	struct pids x = {{0}, 0};
-	hp_serve_collect(s, 0, 0, count_pid, &x);
+	hp_serve_collect(s, 0, HP_COLLECT_HEADER, count_pid, &x);
 	if (x.n == 1) {
 		*pid = x.v[0];
 		return 0;
@@ -238,7 +238,7 @@ static char *stack_key(const struct hp_cpu_stack *st)
 	return buf;
 }
 
-static void snap_cpu(struct hp_proc *p, void *arg)
+static void snap_cpu(struct hp_proc *p, struct hp_prom_fns *fns, void *arg)
 {
 	struct cpu_snap *s = arg;
 	const struct hp_cpu_info *c = p->cpu;
@@ -296,7 +296,7 @@ struct one {
 	int found;
 };
 
-static void render_one(struct hp_proc *p, void *arg)
+static void render_one(struct hp_proc *p, struct hp_prom_fns *fns, void *arg)
 {
 	struct one *x = arg;
 	x->found = 1;
@@ -387,7 +387,8 @@ static void html_esc(FILE *f, const char *s)
 	}
 }
 
-static void index_row(struct hp_proc *p, void *arg)
+/* A process of the index: the cached /metrics read (the functions are counted, not built). */
+static void index_row(struct hp_proc *p, struct hp_prom_fns *fns, void *arg)
 {
 	FILE *f = arg;
 	char wall[32];
@@ -403,8 +404,8 @@ static void index_row(struct hp_proc *p, void *arg)
 		"<a href=\"/debug/pprof/wall?pid=%d\">wall</a> "
 		"<a href=\"/debug/pprof/profile?pid=%d&amp;seconds=10\">cpu</a> "
 		"<a href=\"/debug/pprof/heap?pid=%d\">heap</a></td></tr>\n",
-		hp_proc_state_name(p->state), hp_profiling_mode(p->modes), p->nfns, wall, p->pid,
-		p->pid, p->pid, p->pid);
+		hp_proc_state_name(p->state), hp_profiling_mode(p->modes), hp_prom_fns_count(fns),
+		wall, p->pid, p->pid, p->pid, p->pid);
 }
 
 static enum MHD_Result page_index(struct hp_server *s, struct MHD_Connection *c)
@@ -420,7 +421,7 @@ static enum MHD_Result page_index(struct hp_server *s, struct MHD_Connection *c)
 		"(Prometheus, OpenMetrics) &middot; <a href=\"/debug/pprof/\">/debug/pprof/</a></p>\n"
 		"<table border=\"1\" cellpadding=\"3\">\n<tr><th>pid</th><th>command</th>"
 		"<th>state</th><th>mode</th><th>functions</th><th>wall</th><th>pages</th></tr>\n");
-	int n = hp_serve_collect(s, 0, 0, index_row, f);
+	int n = hp_serve_collect(s, 0, HP_COLLECT_COUNTERS, index_row, f);
 	fprintf(f, "</table>\n<p>%d profiled process%s.</p>\n</body></html>\n", n,
 		n == 1 ? "" : "es");
 	if (fclose(f) != 0) {

@@ -76,6 +76,15 @@ struct hp_pct_given *hp_pct_given_new(void)
 	return g;
 }
 
+void hp_proc_free_functions(struct hp_proc *p)
+{
+	for (size_t i = 0; p->fns && i < p->nfns; i++)
+		fn_row_free(&p->fns[i]);
+	free(p->fns);
+	p->fns = NULL;
+	p->nfns = 0;
+}
+
 void hp_proc_free(struct hp_proc *p)
 {
 	if (!p)
@@ -84,9 +93,7 @@ void hp_proc_free(struct hp_proc *p)
 		free(p->argv[i]);
 	free(p->argv);
 	free(p->exe);
-	for (size_t i = 0; p->fns && i < p->nfns; i++)
-		fn_row_free(&p->fns[i]);
-	free(p->fns);
+	hp_proc_free_functions(p);
 	for (size_t i = 0; p->threads && i < p->nthreads; i++) {
 		free(p->threads[i].name);
 		free(p->threads[i].start_routine);

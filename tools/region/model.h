@@ -301,6 +301,8 @@ void hp_proc_free(struct hp_proc *p);
  * 4 KiB, which was a third of the report's time at 100k functions. Smaller arrays are plain
  * calloc. Free with free(). NULL on no memory. */
 void *hp_calloc_big(size_t n, size_t size);
+/* Only p's function rows (p->fns, nfns 0 after). */
+void hp_proc_free_functions(struct hp_proc *p);
 /* Sort functions by total_ns (descending, then name), drop rows beyond `limit` (0 = keep),
  * and compute percent_total. Applied to children too. */
 void hp_proc_finish(struct hp_proc *p, int limit);

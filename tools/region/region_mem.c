@@ -82,7 +82,8 @@ static void find_leaks(const struct hp_rregion *r, struct hp_symbolizer *sym, st
 	free(v);
 }
 
-void hp_mem_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, struct hp_proc *p)
+void hp_mem_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, int leaks,
+			struct hp_proc *p)
 {
 	const struct hp_region_header *h = r->h;
 	struct hp_mem *m = &p->mem;
@@ -90,8 +91,6 @@ void hp_mem_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, s
 	if (!(h->modes & HP_MODE_ALLOC))
 		return;
 	m->valid = 1;
-	if (!p->nfns)
-		p->modes &= ~HP_MODE_TIMING; /* nothing had hooks: the profile is allocations only */
 	m->alloc_count = h->orphan_alloc.alloc_count;
 	m->alloc_bytes = h->orphan_alloc.alloc_bytes;
 	m->free_count = h->orphan_alloc.free_count;
@@ -118,5 +117,6 @@ void hp_mem_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, s
 	m->peak_live_bytes = peak > 0 ? (uint64_t)peak : 0;
 	if (m->peak_live_bytes < m->live_bytes_at_exit)
 		m->peak_live_bytes = m->live_bytes_at_exit;
-	find_leaks(r, sym, p);
+	if (leaks)
+		find_leaks(r, sym, p);
 }

@@ -12,8 +12,8 @@
 /* The module row holding addr in module epoch `epoch` (a library unloaded and another loaded
  * at its address are two rows, docs/region.md); HP_EPOCH_LATEST: the last row holding it. */
 #define HP_EPOCH_LATEST UINT32_MAX
-static const struct hp_module_rec *find_module(const struct hp_rregion *r, uint64_t addr,
-					       uint32_t epoch)
+const struct hp_module_rec *hp_region_module(const struct hp_rregion *r, uint64_t addr,
+					     uint32_t epoch)
 {
 	uint32_t n = hp_rregion_rows(r, HP_T_MODULES);
 	const struct hp_module_rec *found = NULL;
@@ -56,7 +56,7 @@ char *hp_region_symbol_at(const struct hp_rregion *r, struct hp_symbolizer *sym,
 {
 	static __thread struct hp_sym_info scratch;
 	struct hp_sym_info *si = info ? info : &scratch;
-	const struct hp_module_rec *m = find_module(r, addr, epoch);
+	const struct hp_module_rec *m = hp_region_module(r, addr, epoch);
 	char path[HP_PATH_MAX];
 	/* What hp_symbolize fills, not the whole 2.6 KiB: this runs for every function of every
 	 * process on every /metrics scrape. */
@@ -80,17 +80,6 @@ char *hp_region_symbol_at(const struct hp_rregion *r, struct hp_symbolizer *sym,
 	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)addr);
 	return strdup(buf);
 }
-
-struct group {
-	uint64_t addr;
-	const struct hp_module_rec *module; /* its generation: rows of one address may differ */
-	uint32_t epoch;
-	int kind;
-	uint64_t calls, completed, sum, total, self, min, max;
-	struct hp_alloc_counts alloc;
-	uint64_t *hist; /* buckets [blo, bhi) of the log-linear histogram */
-	uint32_t blo, bhi;
-};
 
 static uint64_t to_ns(const struct hp_rregion *r, uint64_t ticks)
 {
@@ -199,168 +188,16 @@ static void fill_header(const struct hp_rregion *r, struct hp_proc *p)
 	}
 }
 
-/* The function rows of every thread, merged by address (an open-addressing index over
- * groups), and the calls of each thread on the side. */
-struct merge {
-	struct group *g;
-	size_t ng;
-	int32_t *index; /* cap slots, -1 when free */
-	size_t cap;
-	uint32_t nthreads;
-	/* By region row: its group (-1: none) and the buckets its calls can be in. */
-	int32_t *row_group;
-	uint32_t *rlo, *rhi;
-	uint64_t *hist; /* the groups' histograms, back to back */
-};
-
-static void merge_free(struct merge *mg)
-{
-	free(mg->hist);
-	free(mg->g);
-	free(mg->index);
-	free(mg->row_group);
-	free(mg->rlo);
-	free(mg->rhi);
-}
-
-/* The index of the group of (addr, module generation: see find_module), created on first
- * sight. */
-static int32_t merge_group(struct merge *mg, const struct hp_rregion *r, uint64_t addr,
-			   uint32_t epoch, int kind)
-{
-	const struct hp_module_rec *mod = find_module(r, addr, epoch);
-	size_t k = (size_t)(((addr >> 2) * 0x9E3779B97F4A7C15ull) >> 32) & (mg->cap - 1);
-	while (mg->index[k] >= 0 &&
-	       (mg->g[mg->index[k]].addr != addr || mg->g[mg->index[k]].module != mod))
-		k = (k + 1) & (mg->cap - 1);
-	if (mg->index[k] >= 0)
-		return mg->index[k];
-	struct group *x = &mg->g[mg->ng];
-	x->addr = addr;
-	x->module = mod;
-	x->epoch = epoch;
-	x->kind = kind;
-	x->min = UINT64_MAX;
-	x->blo = HP_HIST_BUCKETS;
-	mg->index[k] = (int32_t)mg->ng++;
-	return mg->index[k];
-}
-
-/* Buckets [*lo, *hi) that can hold a row's calls: a duration lands in the bucket of its value,
- * and min <= every completed duration <= max. Reading only these touches a page or two of a
- * row's histogram instead of all of it (hotpath serve reads 100,000 rows a scrape). A
- * live row whose max has not been raised yet shows its newest call on the next read. */
-static void row_range(const struct hp_fstat *f, uint32_t *lo, uint32_t *hi)
-{
-	uint64_t mn = f->min_ticks, mx = f->max_ticks;
-	*lo = *hi = 0;
-	if (!f->completed)
-		return;
-	if (mn > mx)
-		mn = mx; /* torn: the first call's min not visible yet */
-	*lo = hp_hist_bucket(mn);
-	*hi = hp_hist_bucket(mx) + 1;
-}
-
-/* Add row f's buckets [lo, hi) to dst, whose first element is bucket `base`: one lookup of the
- * chunk row per chunk (hp_rregion_hist per bucket was a seventh of a /metrics scrape). */
-static void add_row_hist(const struct hp_rregion *r, const struct hp_fstat *f, uint32_t lo,
-			 uint32_t hi, uint64_t *dst, uint32_t base)
-{
-	if (hi > HP_HIST_BUCKETS)
-		hi = HP_HIST_BUCKETS;
-	for (uint32_t b = lo; b < hi;) {
-		uint32_t ci = b / HP_HIST_CHUNK, end = (ci + 1) * HP_HIST_CHUNK;
-		uint32_t c = __atomic_load_n(&f->hist_chunk[ci], __ATOMIC_ACQUIRE);
-		const struct hp_hist_chunk *k = c ? hp_rregion_row(r, HP_T_HIST, c - 1) : NULL;
-		if (end > hi)
-			end = hi;
-		for (; k && b < end; b++)
-			dst[b - base] += k->count[b % HP_HIST_CHUNK];
-		b = end;
-	}
-}
-
-/* Second pass over the rows: each group's histogram, sized to the union of its rows' ranges,
- * all of them in one array (one allocation, not one per function). */
-static int sum_histograms(const struct hp_rregion *r, struct merge *mg, uint32_t n)
-{
-	size_t total = 0;
-	for (size_t i = 0; i < mg->ng; i++)
-		total += mg->g[i].bhi > mg->g[i].blo ? mg->g[i].bhi - mg->g[i].blo : 0;
-	if (!(mg->hist = hp_calloc_big(total, sizeof(uint64_t))))
-		return -ENOMEM;
-	total = 0;
-	for (size_t i = 0; i < mg->ng; i++) {
-		struct group *x = &mg->g[i];
-		if (x->bhi > x->blo) {
-			x->hist = mg->hist + total;
-			total += x->bhi - x->blo;
-		}
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		const struct hp_fstat *f = hp_rregion_row(r, HP_T_FSTATS, i);
-		if (mg->row_group[i] < 0 || !f || mg->rhi[i] <= mg->rlo[i])
-			continue;
-		struct group *x = &mg->g[mg->row_group[i]];
-		add_row_hist(r, f, mg->rlo[i], mg->rhi[i], x->hist, x->blo);
-	}
-	return 0;
-}
-
-static int merge_rows(const struct hp_rregion *r, struct merge *mg)
-{
-	uint32_t n = hp_rregion_rows(r, HP_T_FSTATS);
-
-	mg->nthreads = hp_rregion_rows(r, HP_T_THREADS);
-	mg->cap = 64;
-	while (mg->cap < (size_t)n * 2)
-		mg->cap *= 2;
-	mg->index = malloc(mg->cap * sizeof(int32_t));
-	mg->g = hp_calloc_big(n, sizeof(*mg->g));
-	mg->row_group = malloc((n ? n : 1) * sizeof(int32_t));
-	mg->rlo = malloc((n ? n : 1) * sizeof(uint32_t));
-	mg->rhi = malloc((n ? n : 1) * sizeof(uint32_t));
-	if (!mg->index || !mg->g || !mg->row_group || !mg->rlo || !mg->rhi)
-		return -ENOMEM;
-	memset(mg->index, -1, mg->cap * sizeof(int32_t));
-	for (uint32_t i = 0; i < n; i++) {
-		const struct hp_fstat *f = hp_rregion_row(r, HP_T_FSTATS, i);
-		uint64_t addr = f ? __atomic_load_n(&f->addr, __ATOMIC_ACQUIRE) : 0;
-		mg->row_group[i] = -1;
-		if (!addr)
-			continue;
-		mg->row_group[i] = merge_group(mg, r, addr, f->epoch, (int)f->kind);
-		struct group *x = &mg->g[mg->row_group[i]];
-		x->calls += f->calls;
-		x->completed += f->completed;
-		x->sum += f->sum_ticks;
-		x->total += f->total_ticks;
-		x->self += f->self_ticks;
-		if (f->completed && f->min_ticks < x->min)
-			x->min = f->min_ticks;
-		if (f->max_ticks > x->max)
-			x->max = f->max_ticks;
-		x->alloc.alloc_count += f->alloc_count;
-		x->alloc.alloc_bytes += f->alloc_bytes;
-		x->alloc.free_count += f->free_count;
-		x->alloc.free_bytes += f->free_bytes;
-		row_range(f, &mg->rlo[i], &mg->rhi[i]);
-		if (mg->rhi[i] > mg->rlo[i] && mg->rlo[i] < x->blo)
-			x->blo = mg->rlo[i];
-		if (mg->rhi[i] > x->bhi)
-			x->bhi = mg->rhi[i];
-	}
-	return sum_histograms(r, mg, n);
-}
-
-/* The non-empty buckets in ns; the open last bucket ends at the maximum seen. */
-static void fill_hist(const struct hp_rregion *r, const struct group *x, struct hp_fn_row *row)
+/* The non-empty buckets in ns; the open last bucket ends at the maximum seen. Into `buf` when
+ * given (room for HP_HIST_BUCKETS), else malloc'd. */
+static void fill_hist(const struct hp_rregion *r, const struct hp_fgroup_sum *x,
+		      struct hp_fn_row *row, struct hp_hbucket *buf)
 {
 	size_t nb = 0;
 	for (uint32_t b = x->blo; b < x->bhi; b++)
 		nb += x->hist[b - x->blo] != 0;
-	row->hist = nb ? calloc(nb, sizeof(*row->hist)) : NULL;
+	row->hist = !nb ? NULL : buf ? buf : calloc(nb, sizeof(*row->hist));
+	row->nhist = 0;
 	for (uint32_t b = x->blo; row->hist && b < x->bhi; b++) {
 		if (!x->hist[b - x->blo])
 			continue;
@@ -374,22 +211,13 @@ static void fill_hist(const struct hp_rregion *r, const struct group *x, struct 
 	}
 }
 
-/* One function row from a merged group: symbolized, ticks to ns. */
-static void fill_fn(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
-		    const struct group *x, struct hp_fn_row *row)
+/* The counters of a function row from its group's sums: ticks to ns. */
+static void fill_counters(const struct hp_rregion *r, const struct hp_fgroup *g,
+			  const struct hp_fgroup_sum *x, struct hp_fn_row *row,
+			  struct hp_hbucket *buf)
 {
-	struct hp_sym_info si;
-	const char *module;
-
-	row->name = hp_region_symbol_at(r, sym, x->addr, x->epoch, &module,
-					want_lines ? &si : NULL);
-	row->module = dup_or_null(module, HP_PATH_MAX);
-	if (want_lines && si.file[0]) {
-		row->file = strdup(si.file);
-		row->line = si.line;
-	}
-	row->addr = x->addr;
-	row->kind = x->kind;
+	row->addr = g->addr;
+	row->kind = g->kind;
 	row->calls = x->calls;
 	row->completed = x->completed;
 	row->sum_ns = to_ns(r, x->sum);
@@ -401,32 +229,90 @@ static void fill_fn(const struct hp_rregion *r, struct hp_symbolizer *sym, int w
 	row->alloc_bytes = x->alloc.alloc_bytes;
 	row->free_count = x->alloc.free_count;
 	row->free_bytes = x->alloc.free_bytes;
-	fill_hist(r, x, row);
+	fill_hist(r, x, row, buf);
 }
 
-static int build_functions(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
-			   const struct merge *mg, struct hp_proc *p)
+/* A group's name and module: looked up once per group (file:line each time they are wanted). */
+static void fill_name(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
+		      int fg_keep_names, struct hp_fgroup *g, struct hp_fn_row *row)
 {
-	p->fns = hp_calloc_big(mg->ng, sizeof(*p->fns));
+	struct hp_sym_info si;
+	const char *module = g->module ? g->module->path : NULL;
+
+	if (want_lines || !g->name) {
+		row->name = hp_region_symbol_at(r, sym, g->addr, g->epoch, &module,
+						want_lines ? &si : NULL);
+		if (!want_lines && row->name && fg_keep_names)
+			g->name = strdup(row->name);
+	} else {
+		row->name = strdup(g->name);
+	}
+	row->module = dup_or_null(module, HP_PATH_MAX);
+	if (want_lines && si.file[0]) {
+		row->file = strdup(si.file);
+		row->line = si.line;
+	}
+}
+
+/* main(): with hooks its time is the report's wall time, as hotpath-rs does. */
+static void main_wall(const struct hp_rregion *r, const struct hp_fn_row *row, struct hp_proc *p)
+{
+	if (row->addr == r->h->main_addr && row->total_ns)
+		p->wall_ns = row->total_ns;
+}
+
+/* A process recorded for its allocations whose functions have no hooks: the profile is
+ * allocations only. */
+static void timing_mode(const struct hp_rregion *r, struct hp_proc *p, size_t nfns)
+{
+	if ((r->h->modes & HP_MODE_ALLOC) && !nfns)
+		p->modes &= ~HP_MODE_TIMING;
+}
+
+int hp_proc_functions_from_fgroups(const struct hp_rregion *r, struct hp_symbolizer *sym,
+				   int want_lines, struct hp_fgroups *fg, struct hp_proc *p)
+{
+	p->fns = hp_calloc_big(fg->nchanged, sizeof(*p->fns));
 	if (!p->fns)
 		return -ENOMEM;
-	for (size_t i = 0; i < mg->ng; i++) {
+	for (size_t k = 0; k < fg->nchanged; k++) {
+		struct hp_fgroup *g = &fg->g[fg->changed[k]];
 		struct hp_fn_row *row = &p->fns[p->nfns++];
-		fill_fn(r, sym, want_lines, &mg->g[i], row);
-		/* main(): with hooks it is the report's wall time, as hotpath-rs does. */
-		if (mg->g[i].addr == r->h->main_addr && row->total_ns)
-			p->wall_ns = row->total_ns;
+		fill_name(r, sym, want_lines, fg->keep_names, g, row);
+		fill_counters(r, g, &fg->sums[k], row, NULL);
+		main_wall(r, row, p);
 	}
+	hp_proc_disambiguate(p);
+	timing_mode(r, p, p->nfns);
 	return 0;
 }
 
-static int build_threads(const struct hp_rregion *r, struct hp_symbolizer *sym,
-			 const struct merge *mg, struct hp_proc *p)
+int hp_proc_update_functions(const struct hp_rregion *r, const struct hp_fgroups *fg,
+			     struct hp_proc *p,
+			     int (*fn)(size_t group, const struct hp_fn_row *row, void *arg),
+			     void *arg)
 {
-	p->threads = calloc(mg->nthreads ? mg->nthreads : 1, sizeof(*p->threads));
+	struct hp_hbucket *buf = malloc(HP_HIST_BUCKETS * sizeof(*buf));
+	int rc = buf ? 0 : -ENOMEM;
+	for (size_t k = 0; rc == 0 && k < fg->nchanged; k++) {
+		struct hp_fn_row row;
+		memset(&row, 0, sizeof(row));
+		fill_counters(r, &fg->g[fg->changed[k]], &fg->sums[k], &row, buf);
+		main_wall(r, &row, p);
+		rc = fn(fg->changed[k], &row, arg);
+	}
+	free(buf);
+	timing_mode(r, p, fg->ng);
+	return rc;
+}
+
+static int build_threads(const struct hp_rregion *r, struct hp_symbolizer *sym, struct hp_proc *p)
+{
+	uint32_t n = hp_rregion_rows(r, HP_T_THREADS);
+	p->threads = calloc(n ? n : 1, sizeof(*p->threads));
 	if (!p->threads)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < mg->nthreads; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		const struct hp_thread_rec *t = hp_rregion_row(r, HP_T_THREADS, i);
 		int tid = t ? __atomic_load_n(&t->tid, __ATOMIC_ACQUIRE) : 0;
 		if (!tid)
@@ -460,18 +346,23 @@ static int build_threads(const struct hp_rregion *r, struct hp_symbolizer *sym,
 	return 0;
 }
 
-/* Merge the per-thread rows, then the function and thread rows of the model. */
+/* Merge the per-thread rows (when `parts` has HP_PART_FUNCS), then the function and thread
+ * rows of the model. */
 static int build_rows(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
-		      struct hp_proc *p)
+		      int parts, struct hp_proc *p)
 {
-	struct merge mg = {0};
-	int rc = merge_rows(r, &mg);
+	struct hp_fgroups fg;
+	int rc = 0;
 
+	hp_fgroups_init(&fg);
+	if (parts & HP_PART_FUNCS) {
+		rc = hp_fgroups_scan(&fg, r) < 0 ? -ENOMEM : 0; /* all new: every group listed */
+		if (rc == 0)
+			rc = hp_proc_functions_from_fgroups(r, sym, want_lines, &fg, p);
+	}
 	if (rc == 0)
-		rc = build_functions(r, sym, want_lines, &mg, p);
-	if (rc == 0)
-		rc = build_threads(r, sym, &mg, p);
-	merge_free(&mg);
+		rc = build_threads(r, sym, p);
+	hp_fgroups_free(&fg);
 	return rc;
 }
 
@@ -485,7 +376,7 @@ static int by_name(const void *a, const void *b)
 	return strcmp((*x)->name, (*y)->name);
 }
 
-static void disambiguate(struct hp_proc *p)
+void hp_proc_disambiguate(struct hp_proc *p)
 {
 	size_t n = p->nfns;
 	struct hp_fn_row **v = n > 1 ? malloc(n * sizeof(*v)) : NULL;
@@ -528,12 +419,12 @@ int hp_proc_from_region_parts(const struct hp_rregion *r, struct hp_symbolizer *
 {
 	memset(out, 0, sizeof(*out));
 	fill_header(r, out);
-	if (build_rows(r, sym, want_lines, out) < 0)
+	if (build_rows(r, sym, want_lines, parts, out) < 0)
 		return -ENOMEM;
-	disambiguate(out);
 	if ((parts & HP_PART_TREE) && hp_tree_from_region(r, sym, out) < 0) /* region_tree.c */
 		return -ENOMEM;
-	hp_mem_from_region(r, sym, out); /* memory totals in alloc mode (region_mem.c) */
+	if (parts & HP_PART_FLOW) /* memory totals in alloc mode (region_mem.c) */
+		hp_mem_from_region(r, sym, (parts & HP_PART_FUNCS) != 0, out);
 	if ((parts & HP_PART_STACKS) &&
 	    hp_astacks_from_region(r, sym, want_lines, out) < 0) /* region_astacks.c */
 		return -ENOMEM;
@@ -542,8 +433,8 @@ int hp_proc_from_region_parts(const struct hp_rregion *r, struct hp_symbolizer *
 	if ((parts & HP_PART_STACKS) &&
 	    hp_cpu_from_region(r, sym, want_lines, out) < 0) /* CPU samples (region_cpu.c) */
 		return -ENOMEM;
-	if (hp_flow_from_region(r, sym, want_lines, out) <
-	    0) /* channels, locks, io (region_flow.c) */
+	if ((parts & HP_PART_FLOW) && hp_flow_from_region(r, sym, want_lines, out) <
+					      0) /* channels, locks, io (region_flow.c) */
 		return -ENOMEM;
 	if (r->h->flags & HP_FLAG_OWN_MALLOC)
 		hp_proc_add_note(

@@ -4,6 +4,7 @@
 
 #include "symbolize/symbolize.h"
 #include "tools/region/model.h"
+#include "tools/region/region_fgroups.h"
 #include "tools/region/region_read.h"
 
 /* Build `out` from region `r`: rows of all threads merged per function, names symbolized
@@ -12,17 +13,40 @@
 int hp_proc_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
 			struct hp_proc *out);
 
-/* The parts of the model besides the header, functions, threads, memory totals and data flow,
- * which hp_proc_from_region reads all of: a reader that shows only counters (hotpath serve's
- * /metrics) leaves the rest out. */
+/* The parts of the model besides the header and the threads, which hp_proc_from_region reads
+ * all of: a reader that shows only counters (hotpath serve's /metrics) leaves the rest out.
+ * Without HP_PART_FUNCS, p->wall_ns and p->modes are not final: the caller reads the function
+ * rows with hp_proc_functions_from_fgroups or hp_proc_update_functions. */
 enum {
 	HP_PART_TREE = 1 << 0,	 /* the calling-context tree */
 	HP_PART_STACKS = 1 << 1, /* CPU samples (and cpu_ns of functions), allocation stacks */
 	HP_PART_PATCH = 1 << 2,	 /* patched functions */
-	HP_PART_ALL = HP_PART_TREE | HP_PART_STACKS | HP_PART_PATCH,
+	HP_PART_FUNCS = 1 << 3,	 /* function rows (and the live blocks' functions in alloc mode) */
+	HP_PART_FLOW = 1 << 4,	 /* memory totals, channels, locks, I/O, threads' CPU from /proc */
+	HP_PART_ALL = HP_PART_TREE | HP_PART_STACKS | HP_PART_PATCH | HP_PART_FUNCS | HP_PART_FLOW,
 };
 int hp_proc_from_region_parts(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
 			      int parts, struct hp_proc *out);
+
+/* The function rows of every group listed by the last hp_fgroups_scan of fg into p->fns (empty
+ * before), named (fg->keep_names: names kept in fg for the next time), disambiguated, unsorted:
+ * what hp_proc_from_region has after a scan that found every function new. Also p->wall_ns
+ * (main's time) and p->modes. 0 or -ENOMEM. */
+int hp_proc_functions_from_fgroups(const struct hp_rregion *r, struct hp_symbolizer *sym,
+				   int want_lines, struct hp_fgroups *fg, struct hp_proc *p);
+/* The groups listed by the last scan of fg as rows without names, given to fn(group index,
+ * row, arg) in group order (row->hist is valid during the call only); a non-zero return from fn
+ * stops and is returned. Also p->wall_ns (main's time) and p->modes. 0, fn's code or -ENOMEM. */
+int hp_proc_update_functions(const struct hp_rregion *r, const struct hp_fgroups *fg,
+			     struct hp_proc *p,
+			     int (*fn)(size_t group, const struct hp_fn_row *row, void *arg),
+			     void *arg);
+/* Rows with one name (statics in several files or modules) get " (file.c)" or " (module)". */
+void hp_proc_disambiguate(struct hp_proc *p);
+/* The module row holding addr in module epoch `epoch` (a library unloaded and another loaded at
+ * its address are two rows, docs/region.md); UINT32_MAX: the last row holding it. */
+const struct hp_module_rec *hp_region_module(const struct hp_rregion *r, uint64_t addr,
+					     uint32_t epoch);
 
 /* b - a for timestamps read from a region or a saved report (untrusted: any value), 0 when the
  * difference does not fit an int64_t (no signed overflow). */
@@ -58,9 +82,11 @@ char *hp_region_symbol_at(const struct hp_rregion *r, struct hp_symbolizer *sym,
 int hp_flow_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
 			struct hp_proc *p);
 /* region_mem.c: p->mem when the region was recorded with HP_MODE_ALLOC (else left invalid):
- * totals (thread rows + orphan counters), peak and live bytes, the outside-functions row and
- * the functions whose blocks are still live (names through `sym`, may be NULL). */
-void hp_mem_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, struct hp_proc *p);
+ * totals (thread rows + orphan counters), peak and live bytes; with `leaks`, also the
+ * outside-functions row and the functions whose blocks are still live (names from p->fns, else
+ * through `sym`, which may be NULL). */
+void hp_mem_from_region(const struct hp_rregion *r, struct hp_symbolizer *sym, int leaks,
+			struct hp_proc *p);
 /* region_astacks.c: p->mem's allocation stacks when the region was recorded with
  * HP_MODE_ALLOC_STACKS: every stack that allocated, symbolized (with file:line when
  * want_lines: the console's refreshes skip them), stacks that read the same merged. Returns 0

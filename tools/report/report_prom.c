@@ -10,6 +10,13 @@
 #include "report_flow.h"
 #include "report_prom.h"
 
+/* Text being built: a block of the page, or an arena of label sets (NUL-separated). */
+struct out {
+	char *b;
+	size_t n, cap;
+	int oom;
+};
+
 struct pfn {
 	uint32_t labels; /* arena offset: function="…",module="…" */
 	uint32_t llen;	 /* its length */
@@ -32,33 +39,36 @@ struct pio {
 	uint64_t ops[2], bytes[2], blocked_ns[2]; /* [0] read, [1] write */
 };
 
+/* report_prom.h: a process's functions, shared by reference. Changed only while one holder has
+ * it (hp_prom_fns_set copies it first otherwise), so a page being sent never sees a change. */
+struct hp_prom_fns {
+	int refs; /* atomic */
+	int nbuckets;
+	double bound_ns[HP_PROM_MAX_BUCKETS];
+	struct out lab; /* function="…",module="…" of each row */
+	struct pfn *fns;
+	size_t nfns;
+	uint64_t *hist; /* nfns rows of nbuckets + 1 cumulative counts (the last: all) */
+};
+
 struct pproc {
-	char *arena; /* escaped label text, NUL-separated */
-	size_t alen, acap;
-	uint32_t base; /* pid="…",command="…" */
-	uint32_t blen; /* its length */
-	uint32_t info; /* exe="…",state="…",mode="…" */
+	struct out lab; /* escaped label text, NUL-separated */
+	uint32_t base;	/* pid="…",command="…" */
+	uint32_t blen;	/* its length */
+	uint32_t info;	/* exe="…",state="…",mode="…" */
 	int64_t start_unix_ns;
 	uint64_t wall_ns, dropped;
 	int has_alloc;
 	uint64_t mem[4], live_bytes, peak_bytes;
 	uint64_t cpu_user_ns, cpu_sys_ns;
 	uint32_t threads_running;
-	struct pfn *fns;
-	size_t nfns;
-	uint64_t *hist; /* nfns rows of nbuckets + 1 cumulative counts (the last: all) */
+	struct hp_prom_fns *f; /* a reference */
 	struct pchan *chans;
 	size_t nchans;
 	struct plock *locks;
 	size_t nlocks;
 	struct pio *io;
 	size_t nio;
-};
-
-struct out {
-	char *b;
-	size_t n, cap;
-	int oom;
 };
 
 struct family;
@@ -228,25 +238,21 @@ static void put_esc(struct out *o, const char *s)
 
 /* ---- the compact copy ---- */
 
-/* Append `name="value"` pairs (NULL-terminated list of name, value) to the arena; returns
- * the offset of the NUL-terminated text, or UINT32_MAX when out of memory. */
-static uint32_t arena_labels(struct pproc *p, const char *const *kv)
+/* Append `name="value"` pairs (NULL-terminated list of name, value) to arena a; returns the
+ * offset of the NUL-terminated text, or UINT32_MAX when out of memory. */
+static uint32_t arena_labels(struct out *a, const char *const *kv)
 {
-	struct out o = {p->arena, p->alen, p->acap, 0};
-	size_t start = o.n;
+	size_t start = a->n;
 	for (int i = 0; kv[i]; i += 2) {
 		if (i)
-			put(&o, ",", 1);
-		puts_(&o, kv[i]);
-		put(&o, "=\"", 2);
-		put_esc(&o, kv[i + 1]);
-		put(&o, "\"", 1);
+			put(a, ",", 1);
+		puts_(a, kv[i]);
+		put(a, "=\"", 2);
+		put_esc(a, kv[i + 1]);
+		put(a, "\"", 1);
 	}
-	put(&o, "", 1);
-	p->arena = o.b;
-	p->alen = o.n;
-	p->acap = o.cap;
-	return o.oom || start > UINT32_MAX ? UINT32_MAX : (uint32_t)start;
+	put(a, "", 1);
+	return a->oom || start > UINT32_MAX ? UINT32_MAX : (uint32_t)start;
 }
 
 /* Offsets of label sets already used in this process: a repeated one gets " #2", " #3"… */
@@ -263,13 +269,13 @@ static uint64_t hash_s(const char *s)
 	return h;
 }
 
-/* Is the label text at `off` new? Records it when it is. */
-static int seen_add(struct seen *s, const struct pproc *p, uint32_t off)
+/* Is the label text at `off` of arena a new? Records it when it is. */
+static int seen_add(struct seen *s, const struct out *a, uint32_t off)
 {
-	const char *t = p->arena + off;
+	const char *t = a->b + off;
 	size_t k = (size_t)hash_s(t) & (s->cap - 1);
 	while (s->v[k] != UINT32_MAX) {
-		if (!strcmp(p->arena + s->v[k], t))
+		if (!strcmp(a->b + s->v[k], t))
 			return 0;
 		k = (k + 1) & (s->cap - 1);
 	}
@@ -278,7 +284,7 @@ static int seen_add(struct seen *s, const struct pproc *p, uint32_t off)
 }
 
 /* Labels for a row: name key/value first, then the rest; unique within the process. */
-static uint32_t unique_labels(struct pproc *p, struct seen *s, const char *key, const char *name,
+static uint32_t unique_labels(struct out *a, struct seen *s, const char *key, const char *name,
 			      const char *k2, const char *v2)
 {
 	char alt[600];
@@ -289,13 +295,13 @@ static uint32_t unique_labels(struct pproc *p, struct seen *s, const char *key, 
 			use = alt;
 		}
 		const char *kv[] = {key, use, k2, v2, NULL};
-		size_t mark = p->alen;
-		uint32_t off = arena_labels(p, kv);
+		size_t mark = a->n;
+		uint32_t off = arena_labels(a, kv);
 		if (off == UINT32_MAX)
 			return off;
-		if (seen_add(s, p, off))
+		if (seen_add(s, a, off))
 			return off;
-		p->alen = mark; /* taken: try the next number */
+		a->n = mark; /* taken: try the next number */
 	}
 	return UINT32_MAX;
 }
@@ -314,14 +320,13 @@ static int seen_init(struct seen *s, size_t n)
 
 /* Cumulative histogram counts of row r at the configured bounds: a log-linear bucket counts
  * under a bound when its midpoint is at or below it (at most 1/128 off, docs/serve.md). */
-static void cumulate(const struct hp_prom *m, const struct hp_fn_row *r, uint64_t *out)
+static void cumulate(const struct hp_prom_fns *f, const struct hp_fn_row *r, uint64_t *out)
 {
-	int nb = m->o.nbuckets;
+	int nb = f->nbuckets;
 	uint64_t acc = 0;
 	size_t j = 0;
 	for (int b = 0; b < nb; b++) {
-		double bound_ns = m->o.buckets_s[b] * 1e9;
-		while (j < r->nhist && (r->hist[j].lo_ns + r->hist[j].hi_ns) / 2 <= bound_ns)
+		while (j < r->nhist && (r->hist[j].lo_ns + r->hist[j].hi_ns) / 2 <= f->bound_ns[b])
 			acc += r->hist[j++].count;
 		out[b] = acc;
 	}
@@ -330,36 +335,119 @@ static void cumulate(const struct hp_prom *m, const struct hp_fn_row *r, uint64_
 	out[nb] = acc;
 }
 
-static int copy_functions(struct hp_prom *m, struct pproc *pp, const struct hp_proc *p)
+/* The counters of function i from row r. */
+static void fn_counters(struct hp_prom_fns *f, size_t i, const struct hp_fn_row *r)
+{
+	struct pfn *x = &f->fns[i];
+	x->calls = r->calls;
+	x->total_ns = r->total_ns;
+	x->self_ns = r->self_ns;
+	x->sum_ns = r->sum_ns;
+	x->alloc[0] = r->alloc_count;
+	x->alloc[1] = r->alloc_bytes;
+	x->alloc[2] = r->free_count;
+	x->alloc[3] = r->free_bytes;
+	cumulate(f, r, f->hist + i * (size_t)(f->nbuckets + 1));
+}
+
+static int copy_functions(struct hp_prom_fns *f, const struct hp_proc *p)
 {
 	struct seen s;
-	size_t nb = (size_t)m->o.nbuckets + 1;
-	pp->fns = calloc(p->nfns ? p->nfns : 1, sizeof(*pp->fns));
-	pp->hist = calloc((p->nfns ? p->nfns : 1) * nb, sizeof(uint64_t));
-	if (!pp->fns || !pp->hist || seen_init(&s, p->nfns) < 0)
+	size_t nb = (size_t)f->nbuckets + 1;
+	f->fns = calloc(p->nfns ? p->nfns : 1, sizeof(*f->fns));
+	f->hist = calloc((p->nfns ? p->nfns : 1) * nb, sizeof(uint64_t));
+	if (!f->fns || !f->hist || seen_init(&s, p->nfns) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nfns; i++) {
 		const struct hp_fn_row *r = &p->fns[i];
-		struct pfn *f = &pp->fns[pp->nfns];
-		f->labels = unique_labels(pp, &s, "function", r->name, "module",
+		struct pfn *x = &f->fns[f->nfns];
+		x->labels = unique_labels(&f->lab, &s, "function", r->name, "module",
 					  hp_base_name(r->module));
-		if (f->labels == UINT32_MAX) {
+		if (x->labels == UINT32_MAX) {
 			free(s.v);
 			return -ENOMEM;
 		}
-		f->llen = (uint32_t)strlen(pp->arena + f->labels);
-		f->calls = r->calls;
-		f->total_ns = r->total_ns;
-		f->self_ns = r->self_ns;
-		f->sum_ns = r->sum_ns;
-		f->alloc[0] = r->alloc_count;
-		f->alloc[1] = r->alloc_bytes;
-		f->alloc[2] = r->free_count;
-		f->alloc[3] = r->free_bytes;
-		cumulate(m, r, pp->hist + pp->nfns * nb);
-		pp->nfns++;
+		x->llen = (uint32_t)strlen(f->lab.b + x->labels);
+		fn_counters(f, f->nfns++, r);
 	}
 	free(s.v);
+	return 0;
+}
+
+struct hp_prom_fns *hp_prom_fns_new(const struct hp_prom_opts *o, const struct hp_proc *p)
+{
+	struct hp_prom_fns *f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->refs = 1;
+	f->nbuckets = o->nbuckets >= 0 && o->nbuckets <= HP_PROM_MAX_BUCKETS ? o->nbuckets : 0;
+	for (int b = 0; b < f->nbuckets; b++)
+		f->bound_ns[b] = o->buckets_s[b] * 1e9;
+	if (copy_functions(f, p) < 0 || f->lab.n > UINT32_MAX) {
+		hp_prom_fns_put(f);
+		return NULL;
+	}
+	return f;
+}
+
+struct hp_prom_fns *hp_prom_fns_get(struct hp_prom_fns *f)
+{
+	if (f)
+		__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+	return f;
+}
+
+void hp_prom_fns_put(struct hp_prom_fns *f)
+{
+	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	free(f->lab.b);
+	free(f->fns);
+	free(f->hist);
+	free(f);
+}
+
+size_t hp_prom_fns_count(const struct hp_prom_fns *f)
+{
+	return f ? f->nfns : 0;
+}
+
+/* A copy of f that only the caller holds. */
+static struct hp_prom_fns *fns_clone(const struct hp_prom_fns *f)
+{
+	struct hp_prom_fns *c = malloc(sizeof(*c));
+	size_t nh = f->nfns * (size_t)(f->nbuckets + 1);
+	if (!c)
+		return NULL;
+	*c = *f;
+	c->refs = 1;
+	c->lab.cap = f->lab.n ? f->lab.n : 1;
+	c->lab.b = malloc(c->lab.cap);
+	c->fns = malloc((f->nfns ? f->nfns : 1) * sizeof(*c->fns));
+	c->hist = malloc((nh ? nh : 1) * sizeof(uint64_t));
+	if (!c->lab.b || !c->fns || !c->hist) {
+		hp_prom_fns_put(c);
+		return NULL;
+	}
+	memcpy(c->lab.b, f->lab.b, f->lab.n);
+	memcpy(c->fns, f->fns, f->nfns * sizeof(*c->fns));
+	memcpy(c->hist, f->hist, nh * sizeof(uint64_t));
+	return c;
+}
+
+int hp_prom_fns_set(struct hp_prom_fns **pf, size_t i, const struct hp_fn_row *r)
+{
+	struct hp_prom_fns *f = *pf;
+	if (i >= f->nfns)
+		return -EINVAL;
+	if (__atomic_load_n(&f->refs, __ATOMIC_ACQUIRE) > 1) {
+		struct hp_prom_fns *c = fns_clone(f);
+		if (!c)
+			return -ENOMEM;
+		hp_prom_fns_put(f);
+		*pf = f = c;
+	}
+	fn_counters(f, i, r);
 	return 0;
 }
 
@@ -374,7 +462,7 @@ static int copy_flow(struct pproc *pp, const struct hp_proc *p)
 	for (size_t i = 0; i < p->nchans; i++) {
 		const struct hp_chan_row *c = &p->chans[i];
 		struct pchan *x = &pp->chans[pp->nchans++];
-		x->labels = unique_labels(pp, &s, "channel", c->label, "kind",
+		x->labels = unique_labels(&pp->lab, &s, "channel", c->label, "kind",
 					  hp_chan_kind_name(c->kind));
 		x->messages[0] = c->messages_in, x->messages[1] = c->messages_out;
 		x->bytes[0] = c->bytes_in, x->bytes[1] = c->bytes_out;
@@ -383,7 +471,7 @@ static int copy_flow(struct pproc *pp, const struct hp_proc *p)
 	for (size_t i = 0; i < p->nlocks; i++) {
 		const struct hp_lock_row *l = &p->locks[i];
 		struct plock *x = &pp->locks[pp->nlocks++];
-		x->labels = unique_labels(pp, &s, "lock", l->label, "kind",
+		x->labels = unique_labels(&pp->lab, &s, "lock", l->label, "kind",
 					  hp_lock_kind_name(l->kind));
 		x->acquisitions = l->acquisitions;
 		x->contended = l->contended;
@@ -410,21 +498,50 @@ static int copy_flow(struct pproc *pp, const struct hp_proc *p)
 		pp->cpu_sys_ns += p->threads[i].cpu_sys_ns;
 		pp->threads_running += p->threads[i].running != 0;
 	}
-	return pp->alen > UINT32_MAX ? -ENOMEM : 0;
+	return pp->lab.n > UINT32_MAX ? -ENOMEM : 0;
 }
 
 static void pproc_free(struct pproc *p)
 {
-	free(p->arena);
-	free(p->fns);
-	free(p->hist);
+	free(p->lab.b);
+	hp_prom_fns_put(p->f);
 	free(p->chans);
 	free(p->locks);
 	free(p->io);
 }
 
-int hp_prom_add(struct hp_prom *m, const struct hp_proc *p)
+/* The process's own labels and counters. */
+static int copy_proc(struct pproc *pp, const struct hp_proc *p)
 {
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", p->pid);
+	const char *cmd = hp_base_name(p->argc > 0 && p->argv ? p->argv[0] : p->exe);
+	const char *base[] = {"pid", pid, "command", cmd, NULL};
+	const char *info[] = {"exe",   p->exe ? p->exe : "",
+			      "state", hp_proc_state_name(p->state),
+			      "mode",  hp_profiling_mode(p->modes),
+			      NULL};
+	pp->base = arena_labels(&pp->lab, base);
+	pp->info = arena_labels(&pp->lab, info);
+	pp->start_unix_ns = p->start_unix_ns;
+	pp->wall_ns = p->wall_ns;
+	pp->dropped = p->dropped;
+	pp->has_alloc = p->mem.valid;
+	pp->mem[0] = p->mem.alloc_count, pp->mem[1] = p->mem.alloc_bytes;
+	pp->mem[2] = p->mem.free_count, pp->mem[3] = p->mem.free_bytes;
+	pp->live_bytes = p->mem.live_bytes_at_exit;
+	pp->peak_bytes = p->mem.peak_live_bytes;
+	if (pp->base != UINT32_MAX)
+		pp->blen = (uint32_t)strlen(pp->lab.b + pp->base);
+	if (pp->base == UINT32_MAX || pp->info == UINT32_MAX)
+		return -ENOMEM;
+	return copy_flow(pp, p);
+}
+
+int hp_prom_add_fns(struct hp_prom *m, const struct hp_proc *p, struct hp_prom_fns *f)
+{
+	if (f && f->nbuckets != m->o.nbuckets)
+		return -EINVAL;
 	if (m->nprocs == m->cap) {
 		size_t ncap = m->cap ? m->cap * 2 : 16;
 		struct pproc *nv = realloc(m->procs, ncap * sizeof(*nv));
@@ -435,33 +552,18 @@ int hp_prom_add(struct hp_prom *m, const struct hp_proc *p)
 	}
 	struct pproc *pp = &m->procs[m->nprocs];
 	memset(pp, 0, sizeof(*pp));
-	char pid[16];
-	snprintf(pid, sizeof(pid), "%d", p->pid);
-	const char *cmd = hp_base_name(p->argc > 0 && p->argv ? p->argv[0] : p->exe);
-	const char *base[] = {"pid", pid, "command", cmd, NULL};
-	const char *info[] = {"exe",   p->exe ? p->exe : "",
-			      "state", hp_proc_state_name(p->state),
-			      "mode",  hp_profiling_mode(p->modes),
-			      NULL};
-	pp->base = arena_labels(pp, base);
-	pp->info = arena_labels(pp, info);
-	pp->start_unix_ns = p->start_unix_ns;
-	pp->wall_ns = p->wall_ns;
-	pp->dropped = p->dropped;
-	pp->has_alloc = p->mem.valid;
-	pp->mem[0] = p->mem.alloc_count, pp->mem[1] = p->mem.alloc_bytes;
-	pp->mem[2] = p->mem.free_count, pp->mem[3] = p->mem.free_bytes;
-	pp->live_bytes = p->mem.live_bytes_at_exit;
-	pp->peak_bytes = p->mem.peak_live_bytes;
-	if (pp->base != UINT32_MAX)
-		pp->blen = (uint32_t)strlen(pp->arena + pp->base);
-	if (pp->base == UINT32_MAX || pp->info == UINT32_MAX || copy_functions(m, pp, p) < 0 ||
-	    copy_flow(pp, p) < 0) {
+	pp->f = f ? hp_prom_fns_get(f) : hp_prom_fns_new(&m->o, p);
+	if (!pp->f || copy_proc(pp, p) < 0) {
 		pproc_free(pp);
 		return -ENOMEM;
 	}
 	m->nprocs++;
 	return 0;
+}
+
+int hp_prom_add(struct hp_prom *m, const struct hp_proc *p)
+{
+	return hp_prom_add_fns(m, p, NULL);
 }
 
 /* ---- one line ---- */
@@ -474,7 +576,7 @@ static void open_sample(struct out *o, const char *name, const char *suffix, con
 	if (suffix)
 		puts_(o, suffix);
 	put(o, "{", 1);
-	puts_(o, p->arena + p->base);
+	puts_(o, p->lab.b + p->base);
 	if (extra && *extra) {
 		put(o, ",", 1);
 		puts_(o, extra);
@@ -512,7 +614,7 @@ static void line_sec(struct out *o, const char *name, const struct pproc *p, con
 
 static void e_info(struct hp_prom *m, const struct pproc *p, const struct family *f)
 {
-	line_u64(&m->blk, m->sample, p, p->arena + p->info, NULL, 1);
+	line_u64(&m->blk, m->sample, p, p->lab.b + p->info, NULL, 1);
 }
 
 static void e_start(struct hp_prom *m, const struct pproc *p, const struct family *f)
@@ -540,9 +642,9 @@ static inline char *fn_open(char *d, const char *name, size_t name_len, const st
 {
 	d = cpy(d, name, name_len);
 	*d++ = '{';
-	d = cpy(d, p->arena + p->base, p->blen);
+	d = cpy(d, p->lab.b + p->base, p->blen);
 	*d++ = ',';
-	return cpy(d, p->arena + x->labels, x->llen);
+	return cpy(d, p->f->lab.b + x->labels, x->llen);
 }
 
 /* Bytes of a function line besides its name, with room for `extra` bytes of more labels. */
@@ -556,8 +658,8 @@ static void e_fn(struct hp_prom *m, const struct pproc *p, const struct family *
 	struct out *o = &m->blk;
 	if (f->arg >= FN_ALLOC0 && !p->has_alloc)
 		return;
-	for (size_t i = 0; i < p->nfns; i++) {
-		const struct pfn *x = &p->fns[i];
+	for (size_t i = 0; i < p->f->nfns; i++) {
+		const struct pfn *x = &p->f->fns[i];
 		char *d = room(o, m->sample_len + fn_room(p, x, 0));
 		if (!d)
 			return;
@@ -592,9 +694,9 @@ static void e_hist(struct hp_prom *m, const struct pproc *p, const struct family
 	nl[2] = (size_t)snprintf(name[2], sizeof(name[2]), "%s_count", f->name);
 	if (fl + 8 >= sizeof(name[0]))
 		return; /* not one of ours */
-	for (size_t i = 0; i < p->nfns; i++) {
-		const struct pfn *x = &p->fns[i];
-		const uint64_t *c = p->hist + i * nb;
+	for (size_t i = 0; i < p->f->nfns; i++) {
+		const struct pfn *x = &p->f->fns[i];
+		const uint64_t *c = p->f->hist + i * nb;
 		size_t line = fl + 7 + fn_room(p, x, 6 + le_max);
 		char *d = room(o, (nb + 2) * line);
 		if (!d)
@@ -636,7 +738,7 @@ static void e_chan(struct hp_prom *m, const struct pproc *p, const struct family
 	for (size_t i = 0; i < p->nchans; i++) {
 		const struct pchan *c = &p->chans[i];
 		for (int d = 0; d < 2; d++) {
-			const char *l = p->arena + c->labels;
+			const char *l = p->lab.b + c->labels;
 			if (f->arg == CH_MESSAGES)
 				line_u64(&m->blk, m->sample, p, l, dir_in_out[d], c->messages[d]);
 			else if (f->arg == CH_BYTES)
@@ -653,7 +755,7 @@ static void e_lock(struct hp_prom *m, const struct pproc *p, const struct family
 {
 	for (size_t i = 0; i < p->nlocks; i++) {
 		const struct plock *k = &p->locks[i];
-		const char *l = p->arena + k->labels;
+		const char *l = p->lab.b + k->labels;
 		const uint64_t v[] = {k->acquisitions, k->contended,	k->wait_ns,	k->hold_ns,
 				      k->cond_waits,   k->cond_wait_ns, k->cond_signals};
 		if (f->arg == LK_WAIT || f->arg == LK_HOLD || f->arg == LK_CWAIT)

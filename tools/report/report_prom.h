@@ -38,6 +38,23 @@ struct hp_prom *hp_prom_new(const struct hp_prom_opts *o);
  * hp_proc_finish first or not: order does not matter. 0 or -ENOMEM. */
 int hp_prom_add(struct hp_prom *m, const struct hp_proc *p);
 void hp_prom_set_stats(struct hp_prom *m, const struct hp_prom_serve_stats *s);
+
+/* A process's functions as the page shows them (labels escaped and made unique, counters,
+ * buckets cumulated at o's bounds), shared by reference: hotpath serve keeps one per region
+ * between scrapes, and each page being sent holds one. NULL when out of memory. */
+struct hp_prom_fns;
+struct hp_prom_fns *hp_prom_fns_new(const struct hp_prom_opts *o, const struct hp_proc *p);
+struct hp_prom_fns *hp_prom_fns_get(struct hp_prom_fns *f); /* one more reference */
+void hp_prom_fns_put(struct hp_prom_fns *f);		    /* one less; freed at none */
+size_t hp_prom_fns_count(const struct hp_prom_fns *f);
+/* The counters and buckets of function i from row r (its name is not looked at). When *pf is
+ * shared, it is copied first and *pf becomes the copy (the caller's reference moves to it):
+ * whoever takes references must hold them under the lock that serializes the changes.
+ * 0, -EINVAL (no row i) or -ENOMEM. */
+int hp_prom_fns_set(struct hp_prom_fns **pf, size_t i, const struct hp_fn_row *r);
+/* hp_prom_add with the functions from f (a reference taken), the rest from p; -EINVAL when f
+ * was made with other bucket bounds. */
+int hp_prom_add_fns(struct hp_prom *m, const struct hp_proc *p, struct hp_prom_fns *f);
 /* Up to `max` more bytes of the page into `out`: the count, 0 at the end, -ENOMEM. */
 ssize_t hp_prom_read(struct hp_prom *m, char *out, size_t max);
 void hp_prom_free(struct hp_prom *m);
