@@ -1,10 +1,15 @@
 """bench_serve.py - `bench/run.sh BUILD serve`: one /metrics scrape of PROCS live processes with
 FUNCS timed functions each (goal, issue 17: 100 x 1,000 in under 100 ms and under 50 MB of
 server memory). The processes are one generated program (FUNCS instrumented functions, each
-called a few times, durations in a few buckets) preloaded directly, waiting on stdin. The
-scrape is timed by curl (whole body read); the server's memory is its peak RSS (VmHWM).
+called a few times, durations in a few buckets) preloaded directly, waiting on stdin: an idle
+fleet, whose rows do not change between scrapes. With HOTPATH_BENCH_SERVE_BUSY=MS each
+process calls every one of its functions again every MS ms while it waits: a busy fleet,
+every row changed at every scrape when MS is shorter than a scrape. The scrape is timed by
+curl (whole body read); the server's CPU time per scrape from /proc/PID/stat, its memory
+from /proc/PID/status.
 
-    HOTPATH_BENCH_SERVE=PROCSxFUNCS   (default 100x1000)"""
+    HOTPATH_BENCH_SERVE=PROCSxFUNCS   (default 100x1000)
+    HOTPATH_BENCH_SERVE_BUSY=MS       (default 0: idle)"""
 import os
 import re
 import select
@@ -14,14 +19,21 @@ import time
 
 
 def gen(path, nfuncs):
+    """The program: `prog` calls each function 3 times and waits for stdin to close; `prog MS`
+    also calls each one again every MS ms while it waits."""
     with open(path, "w") as f:
-        f.write("#include <stdio.h>\n#include <unistd.h>\nstatic volatile long sink;\n")
+        f.write("#include <poll.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <unistd.h>\n"
+                "static volatile long sink;\n")
         for i in range(nfuncs):
             f.write(f"__attribute__((noinline)) void f{i:04d}(int n) {{ for (int k = 0; k < n; k++) sink += k; }}\n")
-        f.write("int main(void) {\n")
+        f.write("__attribute__((no_instrument_function)) static void all(int rounds) {\n")
         for i in range(nfuncs):
-            f.write(f"  for (int r = 0; r < 3; r++) f{i:04d}({i % 7} * 10);\n")
-        f.write('  printf("ready\\n"); fflush(stdout);\n  char c; while (read(0, &c, 1) > 0) ;\n  return 0;\n}\n')
+            f.write(f"  for (int r = 0; r < rounds; r++) f{i:04d}({i % 7} * 10);\n")
+        f.write("}\nint main(int argc, char **argv) {\n  int ms = argc > 1 ? atoi(argv[1]) : -1;\n"
+                '  all(3);\n  printf("ready\\n"); fflush(stdout);\n  char c;\n  for (;;) {\n'
+                "    struct pollfd pfd = {0, POLLIN, 0};\n    int n = poll(&pfd, 1, ms > 0 ? ms : -1);\n"
+                "    if (n > 0 && read(0, &c, 1) <= 0)\n      break;\n    if (n == 0)\n      all(1);\n"
+                "  }\n  return 0;\n}\n")
 
 
 def status_kib(pid, key):
@@ -42,6 +54,7 @@ def cpu_ms(pid):
 def run(build, measure, cc):
     spec = os.environ.get("HOTPATH_BENCH_SERVE", "100x1000")
     nprocs, nfuncs = (int(x) for x in spec.split("x"))
+    busy_ms = int(os.environ.get("HOTPATH_BENCH_SERVE_BUSY", "0"))
     out = os.path.join(build, "bench")
     os.makedirs(out, exist_ok=True)
     src = os.path.join(out, f"serve_many_{nfuncs}.c")
@@ -54,7 +67,8 @@ def run(build, measure, cc):
     srv = None
     try:
         for _ in range(nprocs):
-            procs.append(subprocess.Popen([exe], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env))
+            procs.append(subprocess.Popen([exe] + ([str(busy_ms)] if busy_ms > 0 else []),
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env))
         for p in procs:
             r, _, _ = select.select([p.stdout], [], [], 60)
             if not r or not p.stdout.readline().startswith(b"ready"):
@@ -82,7 +96,8 @@ def run(build, measure, cc):
         text = subprocess.run(["curl", "-s", url], capture_output=True, check=True).stdout
         series = sum(1 for ln in text.split(b"\n") if ln and not ln.startswith(b"#"))
         shown = re.search(rb"\nhotpath_serve_processes (\d+)", text)
-        print(f"## one /metrics scrape, {nprocs} processes x {nfuncs} functions "
+        fleet = f"busy: every function called every {busy_ms} ms" if busy_ms > 0 else "idle"
+        print(f"## one /metrics scrape, {nprocs} processes x {nfuncs} functions, {fleet} "
               f"({shown.group(1).decode() if shown else '?'} processes on the page)")
         print(f"{'first ms':>9} {'median ms':>10} {'min ms':>8} {'CPU ms':>7} {'OpenMetrics ms':>15} "
               f"{'page MB':>8} {'samples':>9} {'peak RSS MiB':>13} {'anon MiB':>9} {'shmem MiB':>10}")

@@ -118,11 +118,21 @@ static void unmap_region(struct hp_server *s, struct hp_serve_region *e)
 	*e = s->maps[--s->nmaps];
 }
 
-/* Unmap the cached regions whose file is not in `paths` any more. Under read_lock. */
+/* The pid in a region file's name (hotpath-PID-TIME), 0 when it has none. */
+static int path_pid(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	int pid = 0;
+	return sscanf(base ? base + 1 : path, "hotpath-%d-", &pid) == 1 ? pid : 0;
+}
+
+/* Unmap the cached regions whose file is not in `paths` (the listing of `pid`, or of all when
+ * 0) any more, with what /metrics kept of them. Under read_lock. */
 static void unmap_gone(struct hp_server *s, char **paths, int n, int pid)
 {
 	for (size_t i = 0; i < s->nmaps;) {
-		int found = pid > 0; /* a listing of one pid says nothing about the others */
+		/* A listing of one pid says nothing about the others. */
+		int found = pid > 0 && path_pid(s->maps[i].r.path) != pid;
 		for (int k = 0; k < n && !found; k++)
 			found = !strcmp(paths[k], s->maps[i].r.path);
 		if (found)
@@ -157,9 +167,11 @@ static int read_counters(struct hp_server *s, struct hp_serve_region *e, struct 
 		hp_prom_fns_put(e->fns);
 		e->fns = nf;
 		rc = nf ? 0 : -ENOMEM;
+		__atomic_add_fetch(&s->renamed, 1, __ATOMIC_RELAXED);
 	} else {
 		rc = hp_proc_update_functions(&e->r, &e->fg, out, set_fn, e);
 	}
+	hp_fgroups_release(&e->fg);
 	if (rc < 0) {
 		drop_cache(e);
 		return -ENOMEM;

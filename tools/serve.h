@@ -59,6 +59,7 @@ struct hp_server {
 	size_t nmaps, capmaps;
 	uint64_t region_errors; /* atomics */
 	uint64_t scrapes;
+	uint64_t renamed; /* regions whose functions /metrics named (again): a new function */
 };
 
 /* What hp_serve_collect builds (its `want` argument): 0 the whole model, sorted as a report is. */

@@ -3,6 +3,7 @@
  * renderers (Prometheus, pprof, JSON), errors as 4xx with one line saying why. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -145,7 +146,12 @@ static enum MHD_Result page_metrics(struct hp_server *s, struct MHD_Connection *
 	struct prom_fill f = {hp_prom_new(&o), 0};
 	if (!f.m)
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	uint64_t renamed = __atomic_load_n(&s->renamed, __ATOMIC_RELAXED);
 	hp_serve_collect(s, 0, HP_COLLECT_COUNTERS, add_prom, &f);
+	/* Naming functions built whole models and freed them around the cache, which stays: give
+	 * the free pages between back (a scrape that names nothing allocates little). */
+	if (__atomic_load_n(&s->renamed, __ATOMIC_RELAXED) != renamed)
+		malloc_trim(0);
 	if (f.oom) {
 		hp_prom_free(f.m);
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");

@@ -41,15 +41,9 @@ static void proc_init(struct hp_proc *p)
 	p->wall_ns = 1500000000;
 }
 
-/* The whole page for `p` with `buckets`, as one string (free it). */
-static char *page(const struct hp_proc *p, int om, const char *buckets)
+/* The whole page of m, as one string (free it); m is freed. */
+static char *read_page(struct hp_prom *m)
 {
-	struct hp_prom_opts o = {.openmetrics = om};
-	char err[128];
-	ck_assert_int_eq(hp_prom_parse_buckets(buckets, &o, err, sizeof(err)), 0);
-	struct hp_prom *m = hp_prom_new(&o);
-	ck_assert_ptr_nonnull(m);
-	ck_assert_int_eq(hp_prom_add(m, p), 0);
 	size_t cap = 1 << 20, n = 0;
 	char *buf = malloc(cap);
 	for (;;) {
@@ -63,6 +57,24 @@ static char *page(const struct hp_proc *p, int om, const char *buckets)
 	buf[n] = 0;
 	hp_prom_free(m);
 	return buf;
+}
+
+static struct hp_prom_opts opts(int om, const char *buckets)
+{
+	struct hp_prom_opts o = {.openmetrics = om};
+	char err[128];
+	ck_assert_int_eq(hp_prom_parse_buckets(buckets, &o, err, sizeof(err)), 0);
+	return o;
+}
+
+/* The whole page for `p` with `buckets`, as one string (free it). */
+static char *page(const struct hp_proc *p, int om, const char *buckets)
+{
+	struct hp_prom_opts o = opts(om, buckets);
+	struct hp_prom *m = hp_prom_new(&o);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(hp_prom_add(m, p), 0);
+	return read_page(m);
 }
 
 START_TEST(test_counters_and_labels)
@@ -226,12 +238,71 @@ START_TEST(test_pprof_missing_data)
 }
 END_TEST
 
+/* A page holds its functions by reference: a change made while it is being read goes to a copy
+ * (hotpath serve's cache), one made when nobody else holds them goes in place. */
+START_TEST(test_fns_shared_copy)
+{
+	struct hp_proc p;
+	proc_init(&p);
+	struct hp_fn_row *r = add_fn(&p, "work", "/usr/bin/app", 10, 4000);
+	static const struct hp_hbucket hb[] = {{500, 520, 10}, {2000000, 2000100, 5}};
+	r->hist = malloc(sizeof(hb));
+	memcpy(r->hist, hb, sizeof(hb));
+	r->nhist = 1;
+	struct hp_prom_opts o = opts(0, "0.001");
+	struct hp_prom_fns *f = hp_prom_fns_new(&o, &p), *kept = f;
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(hp_prom_fns_count(f), 1);
+	struct hp_prom *m1 = hp_prom_new(&o);
+	ck_assert_int_eq(hp_prom_add_fns(m1, &p, f), 0);
+	struct hp_fn_row changed = *r; /* 5 more calls, slower */
+	changed.calls = changed.completed = 15;
+	changed.sum_ns = changed.total_ns = 10004000;
+	changed.nhist = 2;
+	ck_assert_int_eq(hp_prom_fns_set(&f, 0, &changed), 0);
+	ck_assert_ptr_ne(f, kept); /* m1 holds the old one: changed in a copy */
+	ck_assert_int_eq(hp_prom_fns_set(&f, 1, &changed), -EINVAL);
+	struct hp_prom *m2 = hp_prom_new(&o);
+	ck_assert_int_eq(hp_prom_add_fns(m2, &p, f), 0);
+	char *t1 = read_page(m1), *t2 = read_page(m2);
+	const char *lab = "{pid=\"42\",command=\"app\",function=\"work\",module=\"app\"}";
+	char want[300];
+	snprintf(want, sizeof(want), "hotpath_function_calls_total%s 10\n", lab);
+	ck_assert_ptr_nonnull(strstr(t1, want));
+	snprintf(want, sizeof(want), "hotpath_function_duration_seconds_count%s 10\n", lab);
+	ck_assert_ptr_nonnull(strstr(t1, want));
+	snprintf(want, sizeof(want), "hotpath_function_calls_total%s 15\n", lab);
+	ck_assert_ptr_nonnull(strstr(t2, want));
+	snprintf(want, sizeof(want), "hotpath_function_duration_seconds_count%s 15\n", lab);
+	ck_assert_ptr_nonnull(strstr(t2, want));
+	snprintf(want, sizeof(want),
+		 "hotpath_function_duration_seconds_bucket{pid=\"42\",command=\"app\",function=\"work\","
+		 "module=\"app\",le=\"0.001\"} 10\n");
+	ck_assert_ptr_nonnull(strstr(t2, want));
+	snprintf(want, sizeof(want), "hotpath_function_time_seconds_total%s 0.010004000\n", lab);
+	ck_assert_ptr_nonnull(strstr(t2, want));
+	free(t1);
+	free(t2);
+	kept = f; /* both pages are gone: the only holder changes it in place */
+	changed.calls = 16;
+	ck_assert_int_eq(hp_prom_fns_set(&f, 0, &changed), 0);
+	ck_assert_ptr_eq(f, kept);
+	struct hp_prom_opts other = opts(0, "0.001,0.01");
+	struct hp_prom *m3 = hp_prom_new(&other);
+	ck_assert_int_eq(hp_prom_add_fns(m3, &p, f), -EINVAL); /* other bounds */
+	hp_prom_free(m3);
+	hp_prom_fns_put(f);
+	hp_proc_free(&p);
+}
+END_TEST
+
 static Suite *prom_suite(void)
 {
 	Suite *s = suite_create("prom");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_counters_and_labels);
 	tcase_add_test(tc, test_histogram_buckets);
+	tcase_add_test(tc, test_fns_shared_copy);
 	tcase_add_test(tc, test_openmetrics_names);
 	tcase_add_test(tc, test_accept_and_buckets);
 	tcase_add_test(tc, test_gzip_round_trip);

@@ -205,6 +205,74 @@ START_TEST(test_hist_chunks)
 }
 END_TEST
 
+/* Function rows kept between reads (region_fgroups.c): a scan lists every function when one
+ * appeared, else only those with a changed row (and a changed row once more after), a new
+ * thread's row of a known function adds to it, and rows that go back or change address make
+ * the region new. The update gives the changed rows and main()'s time as the wall time. */
+static int count_rows(size_t group, const struct hp_fn_row *row, void *arg)
+{
+	uint64_t *v = arg;
+	v[0]++;
+	v[1 + group] = row->calls;
+	return 0;
+}
+
+START_TEST(test_fgroups_rescan)
+{
+	unsigned char *b = make_region();
+	struct hp_region_header *h = (void *)b;
+	struct hp_rregion r = {.base = b, .size = SIZE, .h = (void *)b, .ns_per_tick = 1};
+	struct hp_fstat *f = (void *)(b + h->tables[HP_T_FSTATS].offset);
+	struct hp_fgroups fg;
+	h->tables[HP_T_FSTATS].claimed = 2;
+	f[0].addr = 0x1100, f[1].addr = 0x1200;
+	f[0].calls = 7, f[1].calls = 3;
+	f[1].total_ticks = 5000;
+	h->main_addr = 0x1200;
+	hp_fgroups_init(&fg);
+	ck_assert_int_eq(hp_fgroups_scan(&fg, &r), 2);
+	ck_assert_uint_eq(fg.nchanged, 2);
+	ck_assert_uint_eq(fg.sums[0].calls, 7);
+	ck_assert_int_eq(hp_fgroups_scan(&fg, &r), 0); /* new rows are read once more */
+	ck_assert_uint_eq(fg.nchanged, 2);
+	ck_assert_int_eq(hp_fgroups_scan(&fg, &r), 0);
+	ck_assert_uint_eq(fg.nchanged, 0);
+	f[0].calls = 8;
+	for (int k = 0; k < 3; k++) { /* changed, once more, then quiet */
+		ck_assert_int_eq(hp_fgroups_scan(&fg, &r), 0);
+		ck_assert_uint_eq(fg.nchanged, k < 2 ? 1 : 0);
+	}
+	h->tables[HP_T_FSTATS].claimed = 3; /* another thread's row of 0x1100 */
+	f[2].addr = 0x1100, f[2].calls = 4;
+	ck_assert_int_eq(hp_fgroups_scan(&fg, &r), 0);
+	ck_assert_uint_eq(fg.nchanged, 1);
+	ck_assert_uint_eq(fg.changed[0], 0);
+	ck_assert_uint_eq(fg.sums[0].calls, 12);
+	struct hp_proc p = {.wall_ns = 1};
+	uint64_t got[4] = {0};
+	ck_assert_int_eq(hp_proc_update_functions(&r, &fg, &p, count_rows, got), 0);
+	ck_assert_uint_eq(got[0], 1);
+	ck_assert_uint_eq(got[1], 12);
+	ck_assert_uint_eq(p.wall_ns, 1);    /* main's row not read: its time not known yet */
+	h->tables[HP_T_FSTATS].claimed = 4; /* a function appears: every one is listed */
+	f[3].addr = 0x1300, f[3].calls = 1;
+	ck_assert_int_eq(hp_fgroups_scan(&fg, &r), 1);
+	ck_assert_uint_eq(fg.nchanged, 3);
+	memset(got, 0, sizeof(got));
+	ck_assert_int_eq(hp_proc_update_functions(&r, &fg, &p, count_rows, got), 0);
+	ck_assert_uint_eq(got[0], 3);
+	ck_assert_uint_eq(got[2], 3);
+	ck_assert_uint_eq(p.wall_ns, 5000); /* main()'s total */
+	f[0].addr = 0x1400;		    /* not the writer's doing: read as new */
+	ck_assert_int_eq(hp_fgroups_scan(&fg, &r), 4);
+	h->tables[HP_T_FSTATS].claimed = 1; /* rows went back */
+	ck_assert_int_eq(hp_fgroups_scan(&fg, &r), 1);
+	ck_assert_uint_eq(fg.ng, 1);
+	hp_fgroups_free(&fg);
+	free(b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("region");
@@ -213,6 +281,7 @@ int main(void)
 	tcase_add_test(tc, test_foreign_file);
 	tcase_add_test(tc, test_other_version);
 	tcase_add_test(tc, test_hist_chunks);
+	tcase_add_test(tc, test_fgroups_rescan);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_table_outside_file);
 	tcase_add_test(tc, test_overflowing_offset);

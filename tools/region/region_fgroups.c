@@ -14,8 +14,7 @@ void hp_fgroups_init(struct hp_fgroups *fg)
 	memset(fg, 0, sizeof(*fg));
 }
 
-/* The last scan's sums. */
-static void release_sums(struct hp_fgroups *fg)
+void hp_fgroups_release(struct hp_fgroups *fg)
 {
 	for (size_t k = 0; fg->sums && k < fg->nchanged; k++)
 		free(fg->sums[k].hist);
@@ -28,10 +27,9 @@ static void release_sums(struct hp_fgroups *fg)
 
 void hp_fgroups_free(struct hp_fgroups *fg)
 {
-	release_sums(fg);
-	for (size_t i = 0; fg->g && i < fg->ng; i++)
-		free(fg->g[i].name);
+	hp_fgroups_release(fg);
 	free(fg->g);
+	free(fg->names);
 	free(fg->index);
 	free(fg->row_group);
 	free(fg->row_sig);
@@ -98,9 +96,36 @@ static int32_t group_of(struct hp_fgroups *fg, const struct hp_rregion *r, const
 	x->module = mod;
 	x->epoch = f->epoch;
 	x->kind = (int)f->kind;
+	x->name = UINT32_MAX;
 	fg->slot[fg->ng] = -1;
 	fg->index[slot_of(fg, addr, mod)] = (int32_t)fg->ng;
 	return (int32_t)fg->ng++;
+}
+
+const char *hp_fgroup_name(const struct hp_fgroups *fg, size_t i)
+{
+	return i < fg->ng && fg->g[i].name != UINT32_MAX ? fg->names + fg->g[i].name : NULL;
+}
+
+int hp_fgroup_set_name(struct hp_fgroups *fg, size_t i, const char *name)
+{
+	size_t len = strlen(name) + 1;
+	if (i >= fg->ng || fg->nlen + len > UINT32_MAX)
+		return -ENOMEM;
+	if (fg->nlen + len > fg->ncap) {
+		size_t ncap = fg->ncap ? fg->ncap : 4096;
+		while (ncap < fg->nlen + len)
+			ncap *= 2;
+		char *nb = realloc(fg->names, ncap);
+		if (!nb)
+			return -ENOMEM;
+		fg->names = nb;
+		fg->ncap = ncap;
+	}
+	memcpy(fg->names + fg->nlen, name, len);
+	fg->g[i].name = (uint32_t)fg->nlen;
+	fg->nlen += len;
+	return 0;
 }
 
 /* Room for n rows; the new ones have no group yet. */
@@ -152,7 +177,6 @@ static uint64_t row_sig(const struct hp_fstat *f)
  * writer: this region is not what we read before). */
 static int mark_rows(struct hp_fgroups *fg, const struct hp_rregion *r, uint32_t n)
 {
-	uint64_t main_addr = r->h->main_addr;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct hp_fstat *f = hp_rregion_row(r, HP_T_FSTATS, i);
 		int32_t gi = fg->row_group[i];
@@ -170,7 +194,7 @@ static int mark_rows(struct hp_fgroups *fg, const struct hp_rregion *r, uint32_t
 		}
 		uint64_t sig = row_sig(f);
 		int changed = sig != fg->row_sig[i];
-		if (changed || fg->row_recent[i] || fg->g[gi].addr == main_addr)
+		if (changed || fg->row_recent[i])
 			fg->slot[gi] = 0;
 		fg->row_recent[i] = (uint8_t)changed;
 		fg->row_sig[i] = sig;
@@ -321,7 +345,7 @@ static void reset(struct hp_fgroups *fg)
 int hp_fgroups_scan(struct hp_fgroups *fg, const struct hp_rregion *r)
 {
 	uint32_t n = hp_rregion_rows(r, HP_T_FSTATS);
-	release_sums(fg);
+	hp_fgroups_release(fg);
 	if (n < fg->nrows)
 		reset(fg); /* fewer rows than before: not the region we read */
 	int rc = scan(fg, r, n);

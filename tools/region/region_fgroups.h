@@ -20,7 +20,7 @@ struct hp_fgroup {
 	const struct hp_module_rec *module; /* its generation, in the mapping; NULL when none */
 	uint32_t epoch;			    /* of its first row: the name is looked up there */
 	int kind;			    /* of its first row */
-	char *name; /* symbolized without file:line; NULL until the model names it */
+	uint32_t name; /* in names: symbolized without file:line; UINT32_MAX until known */
 };
 
 /* A changed group's counters, summed over its rows by the last scan; times in ticks. */
@@ -48,8 +48,11 @@ struct hp_fgroups {
 	uint32_t *changed;
 	struct hp_fgroup_sum *sums;
 	size_t nchanged;
-	int32_t *slot;	/* by group: its index in changed, or -1 */
-	int keep_names; /* set by a reader that scans again: the model keeps names in g[].name */
+	int32_t *slot;		/* by group: its index in changed, or -1 */
+	uint64_t main_total_ns; /* main()'s time once it returned (the model sets it), else 0 */
+	int keep_names; /* set by a reader that scans again: the model keeps names in `names` */
+	char *names;	/* NUL-terminated, one after the other */
+	size_t nlen, ncap;
 };
 
 /* An empty set: the first scan finds every function new. */
@@ -59,9 +62,15 @@ void hp_fgroups_free(struct hp_fgroups *fg);
 /* Read the function rows of `r`, always the same mapping (its module rows are pointed at).
  * Returns how many functions appeared since the last scan, and then lists every group as
  * changed (names and their disambiguation must be built again); 0 when none appeared (only the
- * groups with a changed row are listed, and main()'s, whose time is the process's wall time);
+ * groups with a changed row are listed);
  * -errno, after which only hp_fgroups_free may be called. A region whose rows went back or
  * changed address (not the writer's doing) is read as new. */
 int hp_fgroups_scan(struct hp_fgroups *fg, const struct hp_rregion *r);
+/* Free the last scan's sums (the next scan does it too). */
+void hp_fgroups_release(struct hp_fgroups *fg);
+/* Group i's name, when kept; NULL else. */
+const char *hp_fgroup_name(const struct hp_fgroups *fg, size_t i);
+/* Keep `name` as group i's; -ENOMEM. */
+int hp_fgroup_set_name(struct hp_fgroups *fg, size_t i, const char *name);
 
 #endif

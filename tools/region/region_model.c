@@ -232,20 +232,22 @@ static void fill_counters(const struct hp_rregion *r, const struct hp_fgroup *g,
 	fill_hist(r, x, row, buf);
 }
 
-/* A group's name and module: looked up once per group (file:line each time they are wanted). */
+/* Group i's name and module: looked up once (file:line each time they are wanted). */
 static void fill_name(const struct hp_rregion *r, struct hp_symbolizer *sym, int want_lines,
-		      int fg_keep_names, struct hp_fgroup *g, struct hp_fn_row *row)
+		      struct hp_fgroups *fg, size_t i, struct hp_fn_row *row)
 {
 	struct hp_sym_info si;
+	const struct hp_fgroup *g = &fg->g[i];
 	const char *module = g->module ? g->module->path : NULL;
+	const char *kept = want_lines ? NULL : hp_fgroup_name(fg, i);
 
-	if (want_lines || !g->name) {
+	if (kept) {
+		row->name = strdup(kept);
+	} else {
 		row->name = hp_region_symbol_at(r, sym, g->addr, g->epoch, &module,
 						want_lines ? &si : NULL);
-		if (!want_lines && row->name && fg_keep_names)
-			g->name = strdup(row->name);
-	} else {
-		row->name = strdup(g->name);
+		if (!want_lines && row->name && fg->keep_names)
+			hp_fgroup_set_name(fg, i, row->name); /* else looked up again next time */
 	}
 	row->module = dup_or_null(module, HP_PATH_MAX);
 	if (want_lines && si.file[0]) {
@@ -254,11 +256,13 @@ static void fill_name(const struct hp_rregion *r, struct hp_symbolizer *sym, int
 	}
 }
 
-/* main(): with hooks its time is the report's wall time, as hotpath-rs does. */
-static void main_wall(const struct hp_rregion *r, const struct hp_fn_row *row, struct hp_proc *p)
+/* main(): with hooks its time is the report's wall time, as hotpath-rs does. Kept in fg for
+ * the reads that do not sum main's row again. */
+static void main_wall(const struct hp_rregion *r, const struct hp_fn_row *row,
+		      struct hp_fgroups *fg)
 {
 	if (row->addr == r->h->main_addr && row->total_ns)
-		p->wall_ns = row->total_ns;
+		fg->main_total_ns = row->total_ns;
 }
 
 /* A process recorded for its allocations whose functions have no hooks: the profile is
@@ -278,17 +282,18 @@ int hp_proc_functions_from_fgroups(const struct hp_rregion *r, struct hp_symboli
 	for (size_t k = 0; k < fg->nchanged; k++) {
 		struct hp_fgroup *g = &fg->g[fg->changed[k]];
 		struct hp_fn_row *row = &p->fns[p->nfns++];
-		fill_name(r, sym, want_lines, fg->keep_names, g, row);
+		fill_name(r, sym, want_lines, fg, fg->changed[k], row);
 		fill_counters(r, g, &fg->sums[k], row, NULL);
-		main_wall(r, row, p);
+		main_wall(r, row, fg);
 	}
+	if (fg->main_total_ns)
+		p->wall_ns = fg->main_total_ns;
 	hp_proc_disambiguate(p);
 	timing_mode(r, p, p->nfns);
 	return 0;
 }
 
-int hp_proc_update_functions(const struct hp_rregion *r, const struct hp_fgroups *fg,
-			     struct hp_proc *p,
+int hp_proc_update_functions(const struct hp_rregion *r, struct hp_fgroups *fg, struct hp_proc *p,
 			     int (*fn)(size_t group, const struct hp_fn_row *row, void *arg),
 			     void *arg)
 {
@@ -298,10 +303,12 @@ int hp_proc_update_functions(const struct hp_rregion *r, const struct hp_fgroups
 		struct hp_fn_row row;
 		memset(&row, 0, sizeof(row));
 		fill_counters(r, &fg->g[fg->changed[k]], &fg->sums[k], &row, buf);
-		main_wall(r, &row, p);
+		main_wall(r, &row, fg);
 		rc = fn(fg->changed[k], &row, arg);
 	}
 	free(buf);
+	if (fg->main_total_ns)
+		p->wall_ns = fg->main_total_ns;
 	timing_mode(r, p, fg->ng);
 	return rc;
 }

@@ -37,8 +37,7 @@ int hp_proc_functions_from_fgroups(const struct hp_rregion *r, struct hp_symboli
 /* The groups listed by the last scan of fg as rows without names, given to fn(group index,
  * row, arg) in group order (row->hist is valid during the call only); a non-zero return from fn
  * stops and is returned. Also p->wall_ns (main's time) and p->modes. 0, fn's code or -ENOMEM. */
-int hp_proc_update_functions(const struct hp_rregion *r, const struct hp_fgroups *fg,
-			     struct hp_proc *p,
+int hp_proc_update_functions(const struct hp_rregion *r, struct hp_fgroups *fg, struct hp_proc *p,
 			     int (*fn)(size_t group, const struct hp_fn_row *row, void *arg),
 			     void *arg);
 /* Rows with one name (statics in several files or modules) get " (file.c)" or " (module)". */

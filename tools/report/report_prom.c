@@ -21,7 +21,6 @@ struct pfn {
 	uint32_t labels; /* arena offset: function="…",module="…" */
 	uint32_t llen;	 /* its length */
 	uint64_t calls, total_ns, self_ns, sum_ns;
-	uint64_t alloc[4]; /* alloc_count, alloc_bytes, free_count, free_bytes */
 };
 
 struct pchan {
@@ -49,6 +48,9 @@ struct hp_prom_fns {
 	struct pfn *fns;
 	size_t nfns;
 	uint64_t *hist; /* nfns rows of nbuckets + 1 cumulative counts (the last: all) */
+	/* alloc_count, alloc_bytes, free_count, free_bytes by row; NULL while all are 0 (a
+	 * process without --alloc: 32 bytes a function less to keep) */
+	uint64_t (*alloc)[4];
 };
 
 struct pproc {
@@ -336,42 +338,55 @@ static void cumulate(const struct hp_prom_fns *f, const struct hp_fn_row *r, uin
 }
 
 /* The counters of function i from row r. */
-static void fn_counters(struct hp_prom_fns *f, size_t i, const struct hp_fn_row *r)
+static int fn_counters(struct hp_prom_fns *f, size_t i, const struct hp_fn_row *r)
 {
 	struct pfn *x = &f->fns[i];
 	x->calls = r->calls;
 	x->total_ns = r->total_ns;
 	x->self_ns = r->self_ns;
 	x->sum_ns = r->sum_ns;
-	x->alloc[0] = r->alloc_count;
-	x->alloc[1] = r->alloc_bytes;
-	x->alloc[2] = r->free_count;
-	x->alloc[3] = r->free_bytes;
 	cumulate(f, r, f->hist + i * (size_t)(f->nbuckets + 1));
+	if (!f->alloc && !(r->alloc_count | r->alloc_bytes | r->free_count | r->free_bytes))
+		return 0;
+	if (!f->alloc && !(f->alloc = calloc(f->nfns ? f->nfns : 1, sizeof(*f->alloc))))
+		return -ENOMEM;
+	f->alloc[i][0] = r->alloc_count;
+	f->alloc[i][1] = r->alloc_bytes;
+	f->alloc[i][2] = r->free_count;
+	f->alloc[i][3] = r->free_bytes;
+	return 0;
 }
 
 static int copy_functions(struct hp_prom_fns *f, const struct hp_proc *p)
 {
 	struct seen s;
 	size_t nb = (size_t)f->nbuckets + 1;
+	int rc = 0;
+	f->nfns = p->nfns;
 	f->fns = calloc(p->nfns ? p->nfns : 1, sizeof(*f->fns));
 	f->hist = calloc((p->nfns ? p->nfns : 1) * nb, sizeof(uint64_t));
 	if (!f->fns || !f->hist || seen_init(&s, p->nfns) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->nfns; i++) {
+	for (size_t i = 0; rc == 0 && i < p->nfns; i++) {
 		const struct hp_fn_row *r = &p->fns[i];
-		struct pfn *x = &f->fns[f->nfns];
+		struct pfn *x = &f->fns[i];
 		x->labels = unique_labels(&f->lab, &s, "function", r->name, "module",
 					  hp_base_name(r->module));
-		if (x->labels == UINT32_MAX) {
-			free(s.v);
-			return -ENOMEM;
-		}
-		x->llen = (uint32_t)strlen(f->lab.b + x->labels);
-		fn_counters(f, f->nfns++, r);
+		if (x->labels == UINT32_MAX)
+			rc = -ENOMEM;
+		else
+			x->llen = (uint32_t)strlen(f->lab.b + x->labels);
+		if (rc == 0)
+			rc = fn_counters(f, i, r);
 	}
 	free(s.v);
-	return 0;
+	/* Kept between scrapes: no room to spare. */
+	char *fit = rc == 0 && f->lab.n ? realloc(f->lab.b, f->lab.n) : NULL;
+	if (fit) {
+		f->lab.b = fit;
+		f->lab.cap = f->lab.n;
+	}
+	return rc;
 }
 
 struct hp_prom_fns *hp_prom_fns_new(const struct hp_prom_opts *o, const struct hp_proc *p)
@@ -404,6 +419,7 @@ void hp_prom_fns_put(struct hp_prom_fns *f)
 	free(f->lab.b);
 	free(f->fns);
 	free(f->hist);
+	free(f->alloc);
 	free(f);
 }
 
@@ -425,13 +441,16 @@ static struct hp_prom_fns *fns_clone(const struct hp_prom_fns *f)
 	c->lab.b = malloc(c->lab.cap);
 	c->fns = malloc((f->nfns ? f->nfns : 1) * sizeof(*c->fns));
 	c->hist = malloc((nh ? nh : 1) * sizeof(uint64_t));
-	if (!c->lab.b || !c->fns || !c->hist) {
+	c->alloc = f->alloc ? malloc((f->nfns ? f->nfns : 1) * sizeof(*c->alloc)) : NULL;
+	if (!c->lab.b || !c->fns || !c->hist || (f->alloc && !c->alloc)) {
 		hp_prom_fns_put(c);
 		return NULL;
 	}
 	memcpy(c->lab.b, f->lab.b, f->lab.n);
 	memcpy(c->fns, f->fns, f->nfns * sizeof(*c->fns));
 	memcpy(c->hist, f->hist, nh * sizeof(uint64_t));
+	if (f->alloc)
+		memcpy(c->alloc, f->alloc, f->nfns * sizeof(*c->alloc));
 	return c;
 }
 
@@ -447,8 +466,7 @@ int hp_prom_fns_set(struct hp_prom_fns **pf, size_t i, const struct hp_fn_row *r
 		hp_prom_fns_put(f);
 		*pf = f = c;
 	}
-	fn_counters(f, i, r);
-	return 0;
+	return fn_counters(f, i, r);
 }
 
 static int copy_flow(struct pproc *pp, const struct hp_proc *p)
@@ -673,7 +691,7 @@ static void e_fn(struct hp_prom *m, const struct pproc *p, const struct family *
 		else if (f->arg == FN_SELF)
 			d = sec_at(d, x->self_ns);
 		else
-			d = u64_at(d, x->alloc[f->arg - FN_ALLOC0]);
+			d = u64_at(d, p->f->alloc ? p->f->alloc[i][f->arg - FN_ALLOC0] : 0);
 		*d++ = '\n';
 		o->n = (size_t)(d - o->b);
 	}
