@@ -16,10 +16,10 @@ void hp_fgroups_init(struct hp_fgroups *fg)
 
 void hp_fgroups_release(struct hp_fgroups *fg)
 {
-	for (size_t k = 0; fg->sums && k < fg->nchanged; k++)
-		free(fg->sums[k].hist);
+	free(fg->hist);
 	free(fg->sums);
 	free(fg->changed);
+	fg->hist = NULL;
 	fg->sums = NULL;
 	fg->changed = NULL;
 	fg->nchanged = 0;
@@ -40,19 +40,21 @@ void hp_fgroups_free(struct hp_fgroups *fg)
 
 static size_t slot_of(const struct hp_fgroups *fg, uint64_t addr, const struct hp_module_rec *mod)
 {
-	size_t k = (size_t)((addr >> 2) * 0x9E3779B97F4A7C15ull) & (fg->icap - 1);
+	size_t k = (size_t)(((addr >> 2) * 0x9E3779B97F4A7C15ull) >> 32) & (fg->icap - 1);
 	while (fg->index[k] >= 0 &&
 	       (fg->g[fg->index[k]].addr != addr || fg->g[fg->index[k]].module != mod))
 		k = (k + 1) & (fg->icap - 1);
 	return k;
 }
 
-/* Room for one more group: g, slot and the index (kept at most half full). */
-static int grow_groups(struct hp_fgroups *fg)
+/* Room for one more group: g, slot and the index (kept at most half full). The first time, room
+ * for a group per row (`hint`): a model of 100,000 functions is built without a realloc. */
+static int grow_groups(struct hp_fgroups *fg, size_t hint)
 {
 	if (fg->ng == fg->capg) {
-		size_t ncap = fg->capg ? fg->capg * 2 : 64;
-		struct hp_fgroup *ng = realloc(fg->g, ncap * sizeof(*ng));
+		size_t ncap = fg->capg ? fg->capg * 2 : hint > 64 ? hint : 64;
+		struct hp_fgroup *ng = fg->g ? realloc(fg->g, ncap * sizeof(*ng))
+					     : hp_calloc_big(ncap, sizeof(*ng));
 		if (!ng)
 			return -ENOMEM;
 		fg->g = ng;
@@ -65,6 +67,8 @@ static int grow_groups(struct hp_fgroups *fg)
 	if ((fg->ng + 1) * 2 <= fg->icap)
 		return 0;
 	size_t ncap = fg->icap ? fg->icap * 2 : 128;
+	while (ncap < fg->capg * 2)
+		ncap *= 2;
 	int32_t *ni = malloc(ncap * sizeof(*ni));
 	if (!ni)
 		return -ENOMEM;
@@ -88,7 +92,7 @@ static int32_t group_of(struct hp_fgroups *fg, const struct hp_rregion *r, const
 		if (fg->index[k] >= 0)
 			return fg->index[k];
 	}
-	if (grow_groups(fg) < 0)
+	if (grow_groups(fg, fg->nrows) < 0)
 		return -ENOMEM;
 	struct hp_fgroup *x = &fg->g[fg->ng];
 	memset(x, 0, sizeof(*x));
@@ -209,7 +213,7 @@ static int list_changed(struct hp_fgroups *fg, int all)
 	for (size_t i = 0; i < fg->ng; i++)
 		n += all || fg->slot[i] == 0;
 	fg->changed = malloc((n ? n : 1) * sizeof(*fg->changed));
-	fg->sums = calloc(n ? n : 1, sizeof(*fg->sums));
+	fg->sums = hp_calloc_big(n, sizeof(*fg->sums));
 	if (!fg->changed || !fg->sums)
 		return -ENOMEM;
 	for (size_t i = 0; i < fg->ng; i++) {
@@ -292,14 +296,23 @@ static void add_row_hist(const struct hp_rregion *r, const struct hp_fstat *f, u
 	}
 }
 
-/* Third pass: each listed group's histogram, sized to the union of its rows' ranges. */
+/* Third pass: each listed group's histogram, sized to the union of its rows' ranges, all of
+ * them in one array (one allocation, not one per function). */
 static int sum_histograms(struct hp_fgroups *fg, const struct hp_rregion *r, uint32_t n,
 			  const uint16_t *rlo, const uint16_t *rhi)
 {
+	size_t total = 0;
+	for (size_t k = 0; k < fg->nchanged; k++)
+		total += fg->sums[k].bhi > fg->sums[k].blo ? fg->sums[k].bhi - fg->sums[k].blo : 0;
+	if (!(fg->hist = hp_calloc_big(total, sizeof(uint64_t))))
+		return -ENOMEM;
+	total = 0;
 	for (size_t k = 0; k < fg->nchanged; k++) {
 		struct hp_fgroup_sum *x = &fg->sums[k];
-		if (x->bhi > x->blo && !(x->hist = calloc(x->bhi - x->blo, sizeof(uint64_t))))
-			return -ENOMEM;
+		if (x->bhi > x->blo) {
+			x->hist = fg->hist + total;
+			total += x->bhi - x->blo;
+		}
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		if (rhi[i] <= rlo[i])

@@ -27,7 +27,7 @@ struct hp_fgroup {
 struct hp_fgroup_sum {
 	uint64_t calls, completed, sum, total, self, min, max;
 	struct hp_alloc_counts alloc;
-	uint64_t *hist; /* buckets [blo, bhi) of the log-linear histogram */
+	uint64_t *hist; /* buckets [blo, bhi) of the log-linear histogram (in hp_fgroups.hist) */
 	uint32_t blo, bhi;
 };
 
@@ -48,6 +48,7 @@ struct hp_fgroups {
 	uint32_t *changed;
 	struct hp_fgroup_sum *sums;
 	size_t nchanged;
+	uint64_t *hist;		/* the sums' histograms, back to back */
 	int32_t *slot;		/* by group: its index in changed, or -1 */
 	uint64_t main_total_ns; /* main()'s time once it returned (the model sets it), else 0 */
 	int keep_names; /* set by a reader that scans again: the model keeps names in `names` */
