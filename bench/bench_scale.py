@@ -2,6 +2,7 @@
 and 1 .. 64 threads, a pool of 10,000 short threads, and the launcher's report time and peak
 memory after 10k and 100k functions. Figures in docs/performance.md ("Scale")."""
 import os
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -100,3 +101,24 @@ def report_after_exit(hp, exe, cc):
         after_s = f"{statistics.median(after):6.2f}" if after else "     -"
         print(f"  {kind:<8} {funcs:>6} functions: after exit {after_s} s, total "
               f"{statistics.median(walls):5.2f} s, peak RSS {rss / 1024:.0f} MB")
+        if kind == "real":
+            uftrace_side_by_side(prog)
+
+
+def uftrace_side_by_side(prog):
+    """uftrace record + report of the same program: the issue's peer (median wall, peak RSS)."""
+    if not shutil.which("uftrace"):
+        print("  uftrace: not installed")
+        return
+    rec, rep, rss = [], [], 0
+    with tempfile.TemporaryDirectory() as d:
+        for _ in range(int(os.environ.get("HOTPATH_BENCH_REPEAT", "7"))):
+            for argv, out in ((["uftrace", "record", "-d", f"{d}/data", *prog], rec),
+                              (["uftrace", "report", "-d", f"{d}/data"], rep)):
+                t0 = time.monotonic()
+                cp = subprocess.run(["/usr/bin/time", "-f", "%M", *argv], capture_output=True,
+                                    text=True, check=True)
+                out.append(time.monotonic() - t0)
+                rss = max(rss, int(cp.stderr.split()[-1]))
+    print(f"  uftrace  record {statistics.median(rec):5.2f} s + report {statistics.median(rep):5.2f}"
+          f" s, peak RSS {rss / 1024:.0f} MB")
