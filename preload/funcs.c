@@ -346,7 +346,8 @@ static void thread_row_free(struct hp_thread_rec *tr, uint32_t row)
 {
 	uint64_t head = __atomic_load_n(&free_rows, __ATOMIC_RELAXED), next;
 	do {
-		tr->start_routine = (uint32_t)head;
+		/* atomic: a popper holding a stale head may read the link meanwhile */
+		__atomic_store_n(&tr->start_routine, (uint32_t)head, __ATOMIC_RELAXED);
 		next = ((head >> 32) + 1) << 32 | (row + 1);
 	} while (!__atomic_compare_exchange_n(&free_rows, &head, next, 1, __ATOMIC_RELEASE,
 					      __ATOMIC_RELAXED));
@@ -364,7 +365,7 @@ static struct hp_thread_rec *thread_row_get(uint32_t *row)
 		uint64_t next = ((head >> 32) + 1) << 32 | (uint32_t)link;
 		if (__atomic_compare_exchange_n(&free_rows, &head, next, 1, __ATOMIC_ACQUIRE,
 						__ATOMIC_ACQUIRE)) {
-			tr->start_routine = 0;
+			__atomic_store_n(&tr->start_routine, 0, __ATOMIC_RELAXED);
 			*row = r;
 			return tr;
 		}
@@ -385,7 +386,7 @@ static struct hp_thread_rec *fold_row(struct hp_thread_rec *tr, uint32_t row)
 					 __ATOMIC_ACQUIRE))
 		return hp_table_row(h, HP_T_THREADS, f - 1); /* another thread's won */
 	hp_strlcpy(tr->name, "(ended threads)", sizeof(tr->name));
-	tr->start_routine = 0;
+	__atomic_store_n(&tr->start_routine, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&tr->state, HP_THREAD_FOLDED, __ATOMIC_RELEASE);
 	__atomic_store_n(&tr->tid, -1, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&h->threads_folded, 1, __ATOMIC_RELAXED);
@@ -486,7 +487,7 @@ struct hp_tstate *hp_thread_slow(void)
 	ts->trec = tr;
 	ts->thread_row = row;
 	int tid = hp_gettid();
-	tr->start_routine = tl->start_routine;
+	__atomic_store_n(&tr->start_routine, tl->start_routine, __ATOMIC_RELAXED);
 	tr->start_mono_ns = hp_mono_ns();
 	tr->state = HP_THREAD_RUNNING;
 	prctl(PR_GET_NAME, tr->name, 0, 0, 0);

@@ -633,7 +633,9 @@ def test_cpu_tab_recent_and_since_start():
         s = t.wait(settled, "the last 5 s all phase_b's, phase_a's share since the start kept", 60)
         a, b, m = cpu_row(s, "phase_a"), cpu_row(s, "phase_b"), cpu_row(s, "main")
         lib.check(abs(m[3] - 100) < 0.01 and abs(m[1] - 100) < 0.01, f"main in every stack: {m}\n{s}")
-        lib.check(abs(a[3] + b[3] - 100) < 0.5 and a[0] == 0 and b[0] == 0, f"shares: a {a}, b {b}\n{s}")
+        # phase_b's own loop around spin() may take a sample now and then (it failed 2 of
+        # ~20 parallel runs at exactly 0): its self share is small, not none.
+        lib.check(abs(a[3] + b[3] - 100) < 0.5 and a[0] == 0 and b[0] <= 5, f"shares: a {a}, b {b}\n{s}")
         spin = [cpu_row(s, n) for n in ("spin", "spin.constprop.0") if cpu_row(s, n)]
         lib.check(spin and spin[0][0] >= 90, f"spin computes (self):\n{s}")
         # Sorted by Self 5s, descending, unknown last.
