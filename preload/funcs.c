@@ -469,7 +469,7 @@ struct hp_tstate *hp_thread_slow(void)
 	ts = retired_pop();
 	if (!ts) {
 		void *m = mmap(NULL, sizeof(*ts), PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (m == MAP_FAILED) {
 			tl->state = HP_TLS_OFF;
 			thread_row_free(tr, row);

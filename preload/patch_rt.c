@@ -21,7 +21,7 @@
 #include "internal.h"
 #include "arch/arch.h"
 
-#define RSTACK_MAX 8192
+#define RSTACK_MAX 131072 /* as HP_STACK_MAX: 6 MiB of address space, touched as deep as used */
 
 struct rent {
 	uint64_t ret;  /* the caller's real return address */

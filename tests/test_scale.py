@@ -212,3 +212,29 @@ def test_5000_threads_alive_at_once():
     eq(fn_calls(rep, "w"), 5000, "w calls, 128 MiB")
     eq(rep["dropped"], 0, "dropped, 128 MiB")
     eq(rep["notes"], [], "notes, 128 MiB")
+
+
+def test_recursion_100000_deep_every_call_timed():
+    """rec() 100,000 levels deep (-O0: no tail call): every call timed, none past the shadow
+    stack (depth_overflow 0; 16,384 frames before timed 16,384 of the 100,001 calls)."""
+    exe = build("deep_recursion.c", opt="-O0")
+    cp, rep = run_json([exe, "100000"], ["--no-sample"], want_rc=0)
+    eq(cp.stdout, b"5000050000\n", "the program's sum")
+    r = next(f for f in rep["functions"] if f["name"] == "rec")
+    eq((r["calls"], r["completed"]), (100001, 100001), "rec calls and completed")
+    eq(bucket_sum(r), 100001, "every call in a histogram bucket")
+    eq(rep["depth_overflow"], 0, "depth_overflow")
+    eq(rep["dropped"], 0, "dropped")
+    m = next(f for f in rep["functions"] if f["name"] == "main")
+    check(m["total_ns"] >= r["max_ns"], f"main's time holds the outermost rec: {m} {r}")
+
+
+def test_patched_recursion_100000_deep_every_call_timed():
+    """The same recursion, not built for us, with rec patched at start-up (--functions): the
+    return stack of patched calls is as deep as the shadow stack (8,192 before)."""
+    exe = build("deep_recursion.c", opt="-O0", instrument=False)
+    cp, rep = run_json([exe, "100000"], ["--no-sample", "--functions", "rec"], want_rc=0)
+    eq(cp.stdout, b"5000050000\n", "the program's sum")
+    r = next(f for f in rep["functions"] if f["name"] == "rec")
+    eq((r["calls"], r["completed"]), (100001, 100001), "rec calls and completed")
+    eq(rep["depth_overflow"], 0, "depth_overflow")
