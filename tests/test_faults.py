@@ -50,8 +50,17 @@ def wait_group_gone(pgid, secs):
     check(not left, f"processes of group {pgid} still running: {left}")
 
 
-def regions_of(pid):
-    return [f for f in os.listdir("/dev/shm") if f.startswith(f"hotpath-{pid}-")]
+def regions_of(pid, since):
+    """Regions of pid created at or after `since` (time.monotonic_ns(), the clock of the
+    name's second number): an older one is another process's that had the pid (pids wrap at
+    32,768 here, and the suite starts tens of thousands of threads)."""
+    out = []
+    for f in os.listdir("/dev/shm"):
+        parts = f.split("-")
+        if len(parts) == 3 and parts[0] == "hotpath" and parts[1] == str(pid):
+            if not parts[2].isdigit() or int(parts[2]) >= since:
+                out.append(f)
+    return out
 
 
 # ---- 2: --timeout stops the program's whole process group --------------------------------
@@ -142,13 +151,14 @@ def test_terminal_interrupt_reaches_the_program_once():
 def test_closed_stderr_keeps_status_and_cleans_up():
     r, w = os.pipe()
     os.close(r)
+    since = time.monotonic_ns()
     p = subprocess.Popen([HOTPATH, "run", "--", "sh", "-c", "echo $$; sleep 0.3; exit 3"],
                          stdout=subprocess.PIPE, stderr=w, env=hp_env())
     os.close(w)
     out, _ = p.communicate(timeout=60)
     eq(p.returncode, 3, "the program's status")
     pid = int(out.split()[0])
-    eq(regions_of(pid), [], "regions removed")
+    eq(regions_of(pid, since), [], "regions removed")
 
 
 # ---- 1: a full /dev/shm ---------------------------------------------------------------------
@@ -300,24 +310,26 @@ def test_clean_removes_half_made_regions_of_ended_processes():
 
 def test_env_i_keeps_the_child_profiled():
     calls = build("calls.c")
+    since = time.monotonic_ns()
     cp, rep = run_json(["env", "-i", calls], ["--limit", "0"], want_rc=0)
     eq(rep["command"], [calls], "the last image of the launched pid: env's exec of the program")
     eq(fn(rep, "leaf_add")["calls"], 20000, "its counts")
-    eq(regions_of(rep["pid"]), [], "no region left behind")
+    eq(regions_of(rep["pid"], since), [], "no region left behind")
 
 
 def test_process_without_session_is_adopted_through_its_parent():
     raw, calls = build("raw_exec.c"), build("calls.c")
+    since = time.monotonic_ns()
     # The launched pid itself, and a forked child of it, exec with LD_PRELOAD alone.
     cp, rep = run_json([raw, calls], ["--limit", "0"], want_rc=0)
     eq(rep["command"], [calls], "the image after the raw exec is the top process")
     eq(fn(rep, "leaf_add")["calls"], 20000, "its counts")
-    eq(regions_of(rep["pid"]), [], "no region left behind")
+    eq(regions_of(rep["pid"], since), [], "no region left behind")
     cp, rep = run_json([raw, "fork", calls], ["--limit", "0"], want_rc=0)
     kids = [c for c in rep["children"] if c["command"] == [calls]]
     eq(len(kids), 1, f"the child: {[c['command'] for c in rep['children']]}")
     eq(fn(kids[0], "leaf_add")["calls"], 20000, "the child's counts")
-    eq(regions_of(kids[0]["pid"]), [], "no region left behind")
+    eq(regions_of(kids[0]["pid"], since), [], "no region left behind")
 
 
 # ---- 8: the small things -------------------------------------------------------------------
