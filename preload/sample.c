@@ -46,11 +46,11 @@ struct hp_stls {
 static __thread struct hp_stls stls __attribute__((tls_model("initial-exec")));
 
 /* Every live timer, so that stepping aside can stop them all (after which no slot is claimed
- * again: S.on stays 0, so a thread's stale timer_slot never names another's timer). A slot is FREE, BUSY (being
- * set up or deleted by one thread) or LIVE; whoever moves it LIVE -> BUSY (its thread at exit,
- * or step_aside) deletes the timer, so each is deleted once, and frees the slot for the next
- * thread: a pool that recycles threads forever reuses the slots of the ended ones.
- * `timers_used` is the high-water mark (the slots step_aside looks at). */
+ * again: S.on stays 0, so a thread's stale timer_slot never names another's timer). A slot is
+ * FREE, BUSY (being set up or deleted by one thread) or LIVE; whoever moves it LIVE -> BUSY
+ * (its thread at exit, or step_aside) deletes the timer, so each is deleted once, and frees
+ * the slot for the next thread: a pool that recycles threads forever reuses the slots of the
+ * ended ones. `timers_used` is the high-water mark (the slots step_aside looks at). */
 #define TIMERS_MAX 8192
 enum { SLOT_FREE, SLOT_BUSY, SLOT_LIVE };
 static struct {
@@ -268,9 +268,9 @@ void hp_sample_thread_start(void)
 	its.it_interval.tv_nsec = (long)(S.period_ns % 1000000000ull);
 	its.it_value = its.it_interval;
 	timer_settime(id, 0, &its, NULL);
+	/* Stepped aside meanwhile: its loop may have missed this slot (BUSY then). */
 	if (!__atomic_load_n(&S.on, __ATOMIC_ACQUIRE))
-		timer_stop(
-			(uint32_t)slot); /* stepped aside meanwhile: its loop may have missed us */
+		timer_stop((uint32_t)slot);
 out:
 	hp_tls.guard--;
 	errno = saved;
