@@ -50,7 +50,8 @@ def throwaway_user(tag="a"):
     """A user (and its group) that exists for the duration of the block: (name, uid, gid)."""
     if os.geteuid() != 0 or not shutil.which("useradd"):
         raise lib.Skip("needs root and useradd for a second user")
-    name = f"hpt{tag}{os.getpid() % 1000000}"
+    # pid and random bits: pids wrap (32,768 here), and a killed run leaves its user behind
+    name = f"hpt{tag}{os.getpid() % 1000000}x{os.urandom(3).hex()}"
     cp = subprocess.run(["useradd", "-M", "-U", "-s", "/usr/sbin/nologin", name],
                         capture_output=True, text=True, timeout=60)
     if cp.returncode != 0:
