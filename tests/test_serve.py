@@ -75,18 +75,22 @@ def get(url, accept=None, method="GET", timeout=WAIT):
 class Proc:
     """The target under `hotpath run --format json`, paused after its work until close()."""
 
-    def __init__(self, mode="pause", opts=()):
-        self.exe = build("serve_target.c")
+    def __init__(self, mode="pause", opts=(), src="serve_target.c"):
+        """src: the program in tests/progs; mode: its argument (None: none)."""
+        self.exe = build(src)
         self.dir = tempfile.mkdtemp(prefix="hp-serve-")
         self.report_path = os.path.join(self.dir, "report.json")
+        args = [mode] if mode is not None else []
         self.p = subprocess.Popen([lib.HOTPATH, "run", "--format", "json", "--output", self.report_path,
-                                   *opts, "--", self.exe, mode], stdin=subprocess.PIPE,
+                                   *opts, "--", self.exe, *args], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())
         self.pid = None
 
-    def wait_ready(self):
-        line = read_line(self.p.stdout, "the target")
+    def ready_line(self, line):
         check(line.startswith("ready"), f"target said {line!r}")
+
+    def wait_ready(self):
+        self.ready_line(read_line(self.p.stdout, "the target"))
         # The target is the launcher's child.
         kids = subprocess.run(["pgrep", "-P", str(self.p.pid)], capture_output=True, text=True).stdout.split()
         check(len(kids) == 1, f"children of hotpath run: {kids}")

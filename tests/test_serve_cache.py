@@ -6,59 +6,30 @@ that adds rows to a known function, a histogram that fills, an exec (same pid, a
 the end of the process; and, at the end, the warm server's page against a fresh server's.
 
 The program is tests/progs/serve_steps.c, driven one command at a time on stdin."""
-import json
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 
-import lib
-from lib import Fail, build, check, eq, fn
-from test_serve import WAIT, Server, clean_env, get, metric, read_line
+from lib import check, eq, fn
+from test_serve import Proc, Server, get, metric, read_line
 
 
-class Steps:
-    """serve_steps under `hotpath run --format json`; cmd() waits for its "ok"."""
+class Steps(Proc):
+    """serve_steps under `hotpath run --format json` (test_serve.Proc); cmd() waits for its
+    "ok"."""
 
     def __init__(self):
-        self.exe = build("serve_steps.c")
-        self.dir = tempfile.mkdtemp(prefix="hp-steps-")
-        self.report_path = os.path.join(self.dir, "report.json")
-        self.p = subprocess.Popen([lib.HOTPATH, "run", "--format", "json", "--output", self.report_path,
-                                   "--", self.exe], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, env=clean_env())
-        self.pid = None
+        super().__init__(mode=None, src="serve_steps.c")
 
     def wait_for(self, want):
         line = read_line(self.p.stdout, "serve_steps")
         eq(line, want, "serve_steps said")
 
-    def wait_ready(self):
-        self.wait_for("ready")
-        kids = subprocess.run(["pgrep", "-P", str(self.p.pid)], capture_output=True, text=True).stdout.split()
-        check(len(kids) == 1, f"children of hotpath run: {kids}")
-        self.pid = int(kids[0])
-        return self.pid
+    def ready_line(self, line):
+        eq(line, "ready", "serve_steps said")
 
     def cmd(self, line, answer="ok"):
         self.p.stdin.write(line.encode() + b"\n")
         self.p.stdin.flush()
         self.wait_for(answer)
-
-    def finish(self):
-        self.p.stdin.close()
-        self.p.wait(timeout=WAIT)
-        err = self.p.stderr.read().decode(errors="replace")
-        eq(self.p.returncode, 0, f"hotpath run's status; stderr:\n{err}")
-        with open(self.report_path) as f:
-            return json.load(f)
-
-    def kill(self):
-        if self.p.poll() is None:
-            self.p.kill()
-            self.p.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def scrape(srv):
