@@ -108,8 +108,9 @@ static void add_drop_notes(struct hp_proc *p, const struct hp_region_header *h)
 	for (int t = 0; t < HP_T_COUNT; t++) {
 		unsigned long long n = __atomic_load_n(&h->tables[t].overflow, __ATOMIC_RELAXED);
 		unsigned cap = h->tables[t].capacity;
-		if (!n)
-			continue;
+		if (!n || t == HP_T_STACKS || t == HP_T_STACK_FRAMES || t == HP_T_STACK_INDEX ||
+		    t == HP_T_CPU_SAMPLES || t == HP_T_ALLOC_STACKS)
+			continue; /* the stack tables: noted by their readers */
 		p->dropped_noted += n;
 		if (t == HP_T_THREADS)
 			hp_proc_add_note(
@@ -125,8 +126,7 @@ static void add_drop_notes(struct hp_proc *p, const struct hp_region_header *h)
 				"%llu function %s (thread x function) dropped: the %llu MiB "
 				"region is full (%u rows); those calls are not counted; raise "
 				"region_size",
-				n, n == 1 ? "row" : "rows", mib,
-				(unsigned)__atomic_load_n(&h->tables[t].claimed, __ATOMIC_RELAXED));
+				n, n == 1 ? "row" : "rows", mib, cap);
 		else if (t == HP_T_HIST)
 			hp_proc_add_note(
 				p,
@@ -134,11 +134,9 @@ static void add_drop_notes(struct hp_proc *p, const struct hp_region_header *h)
 				"calls are counted, percentiles leave those durations out; "
 				"raise region_size",
 				n, n == 1 ? "chunk" : "chunks", mib);
-		else if (what[t])
-			hp_proc_add_note(p, "%llu %s: the table of %u is full; raise region_size",
-					 n, what[t], cap);
 		else
-			p->dropped_noted -= n; /* the stack tables: noted by their readers */
+			hp_proc_add_note(p, "%llu %s: the table of %u is full; raise region_size",
+					 n, what[t] ? what[t] : "rows dropped", cap);
 	}
 }
 
