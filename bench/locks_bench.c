@@ -1,5 +1,7 @@
 /* locks_bench.c - the cost of the lock and channel hooks on their fast paths.
  *   locks_bench lock N    uncontended pthread_mutex_lock + unlock, N times; ns per pair
+ *   locks_bench lockmt N  the same with a second thread alive (blocked): glibc's lock is then
+ *                         an atomic compare-and-swap, not the single-threaded plain store
  *   locks_bench ticks N   two TSC reads per iteration (what the hooks' timestamps cost)
  *   locks_bench pipe N    write 1 byte into a pipe and read it back, N times; ns per pair
  *   locks_bench lockmin N the lock loop in batches of 1000 pairs: ns per pair of the fastest
@@ -19,6 +21,14 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/* The second thread of lockmt: blocked until the process exits. */
+static void *idle(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3)
@@ -26,6 +36,12 @@ int main(int argc, char **argv)
 	long n = atol(argv[2]);
 	static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 	volatile long sink = 0;
+	if (!strcmp(argv[1], "lockmt")) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, idle, NULL))
+			return 1;
+		argv[1] = "lock";
+	}
 	double t0 = now_ns();
 	if (!strcmp(argv[1], "lock")) {
 		for (long i = 0; i < n; i++) {

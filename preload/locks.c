@@ -2,9 +2,11 @@
  * acquisitions, contended acquisitions with their wait time, hold time, condition waits.
  *
  * Fast path (mutrace's trick): try the lock first; only when that fails is the blocking call
- * timed. An uncontended lock costs the trylock, an address lookup and, with hold tracking, one
- * timestamp per side on the holds it times (one in HP_LOCK_HOLD_DEFAULT by default). Counters of an exclusive lock are written while it is held, so plain
- * stores suffice; shared holders (read locks) and condition variables use relaxed atomics.
+ * timed (a process that never had a second thread locks directly: mutex_uncontendable). An
+ * uncontended lock costs the trylock, an address lookup and, with hold tracking, one
+ * timestamp per side on the holds it times (one in HP_LOCK_HOLD_DEFAULT by default). Counters
+ * of an exclusive lock are written while it is held, so plain stores suffice; shared holders
+ * (read locks) and condition variables use relaxed atomics.
  *
  * Rows live in HP_T_LOCKS; an open-addressing index keyed by the object's address (mapped at
  * start, never malloc'd) finds them without locks: a slot's address is claimed with a CAS, its
@@ -13,6 +15,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <sys/mman.h>
+#include <sys/single_threaded.h>
 
 #include "flow.h"
 
@@ -389,10 +392,34 @@ static HP_NOINLINE int mutex_lock_slow(pthread_mutex_t *m, int rc, uint64_t site
 	return rc;
 }
 
+/* glibc's mutex kind bits (nptl/pthreadP.h; ABI, since mutexes live in shared memory across
+ * glibc versions): robust 16, priority inheritance 32, priority protection 64, shared 128. */
+#define GLIBC_MUTEX_NOT_PLAIN (16 | 32 | 64 | 128)
+
+/* Whether nothing but this thread can hold m: a process that never had a second thread
+ * (glibc's __libc_single_threaded, cleared by the first pthread_create) and a free, private,
+ * plain mutex. glibc's own lock then takes it with a plain store, no atomic
+ * (lll_mutex_lock_optimized, glibc 2.34+), and a try first would cost an atomic
+ * compare-and-swap more than the program's lock: 8.3 against 4.2 ns here. The lock cannot
+ * be contended, so calling the lock itself keeps the count exact. A held mutex (a recursive
+ * relock, a child forked while another thread held it) takes the try path as before. */
+static inline int mutex_uncontendable(const pthread_mutex_t *m)
+{
+	return __atomic_load_n(&__libc_single_threaded, __ATOMIC_RELAXED) &&
+	       !(__atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED) & GLIBC_MUTEX_NOT_PLAIN) &&
+	       __atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) == 0;
+}
+
 HP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
 	if (!hp_flow_on(HP_MODE_LOCKS))
 		return hp_next_pthread_mutex_lock(m);
+	if (mutex_uncontendable(m)) {
+		int rc = hp_next_pthread_mutex_lock(m);
+		if (HP_LIKELY(mutex_acquired(rc)))
+			mutex_taken(m, SITE());
+		return rc;
+	}
 	int rc = hp_next_pthread_mutex_trylock(m);
 	if (HP_UNLIKELY(rc != 0))
 		return mutex_lock_slow(m, rc, SITE());

@@ -480,6 +480,39 @@ def test_semaphores_exact():
     check(main["lock_wait_ns"] >= s["wait_ns"] + 15_000_000, f"the 20 ms timeout counts for the thread: {main}")
 
 
+def test_mutexes_of_a_single_threaded_process():
+    """A process with one thread: glibc locks its private mutexes with a plain store, and the
+    hook locks them directly instead of trying first (docs/dataflow.md "Contended"). Counts
+    stay exact: default, recursive and error-checking mutexes (a relock's EDEADLK is no
+    acquisition), the first hold and every 17th timed; a process-shared mutex held by a
+    forked child is contended once; the same mutex again after a thread was made."""
+    n = 1000
+    exe = build("lock_single.c", instrument=False)
+    cp, rep = run_json([exe, str(n)], want_rc=0)
+    out = cp.stdout.decode()
+    m = re.search(r"plain (\S+) recursive (\S+) errorcheck (\S+) relock (\S+)", out)
+    ps = re.search(r"pshared (\S+) waited_ms (\d+) child 0", out)
+    check(m and ps and f"work {4 * n}" in out, f"program output: {out}")
+    eq(m.group(4), "EDEADLK", "the error-checking relock's answer")
+    locks = {l["address"]: l for l in rep["locks"]}
+    for addr, acq, what in ((m.group(1), 2 * n, "default"), (m.group(2), 2 * n, "recursive"),
+                            (m.group(3), n + 1, "error-checking")):
+        lk = locks.get(addr)
+        check(lk, f"{what} mutex {addr} in {list(locks)}")
+        eq((lk["acquisitions"], lk["contended"], lk["wait_ns"]), (acq, 0, 0), what)
+    for addr, holds, what in ((m.group(1), 2 * n, "default"), (m.group(3), n + 1, "error-checking")):
+        eq((locks[addr]["holds"], locks[addr]["holds_timed"]), (holds, -(-holds // 17)),
+           f"{what}: holds, one in 17 timed")
+    sh = locks.get(ps.group(1))
+    check(sh, f"shared mutex {ps.group(1)} in {list(locks)}")
+    eq((sh["acquisitions"], sh["contended"]), (1, 1), "the shared mutex: acquired once, contended")
+    check(sh["wait_ns"] >= (int(ps.group(2)) - 5) * 1_000_000,
+          f"its wait {sh['wait_ns']} ns against the {ps.group(2)} ms the program measured")
+    kid = one(rep["children"], "the forked child")
+    eq([(l["address"], l["acquisitions"], l["contended"]) for l in kid["locks"]],
+       [(ps.group(1), 1, 0)], "the child's one uncontended acquisition")
+
+
 def test_python_threading_lock_is_counted():
     # CPython's threading.Lock is a POSIX semaphore: 8,000 acquisitions, some of them blocked.
     cp, rep = run_json(["python3", os.path.join(lib.PROGS, "flow_pylock.py"), "8000"], want_rc=0)
