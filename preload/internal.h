@@ -269,6 +269,7 @@ int hp_strcmp(const char *a, const char *b);
 int hp_strncmp(const char *a, const char *b, size_t n);
 size_t hp_strlcpy(char *dst, const char *src, size_t size);
 void hp_memcpy(void *dst, const void *src, size_t n);
+int hp_memcmp(const void *a, const void *b, size_t n);
 const char *hp_getenv(const char *name);
 int hp_env_bool(const char *name, int def);
 uint64_t hp_env_u64(const char *name, uint64_t def);

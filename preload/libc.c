@@ -59,6 +59,15 @@ void hp_memcpy(void *dst, const void *src, size_t n)
 		*d++ = *s++;
 }
 
+int hp_memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	for (; n; n--, x++, y++)
+		if (*x != *y)
+			return *x < *y ? -1 : 1;
+	return 0;
+}
+
 const char *hp_getenv(const char *name)
 {
 	size_t n = hp_strlen(name);

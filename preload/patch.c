@@ -22,6 +22,7 @@
 #include "patch_int.h"
 #include "arch/arch.h"
 #include "hp/patch.h"
+#include "hp/plan.h"
 
 #define MODS_MAX 1024
 #define SEGS_MAX 4
@@ -157,6 +158,9 @@ static struct {
 	const struct hp_plan_rec *plan;
 	uint64_t nplan;
 	uint32_t from_plan;
+	uint32_t decoded;    /* functions decoded here (not planned by the launcher) */
+	int decoder;	     /* 0 not opened in this session, 1 open, -1 failed to load */
+	uint64_t decoder_ns; /* time spent loading the decoder */
 } P;
 
 static void plan_load(void)
@@ -530,10 +534,11 @@ static int refusal(const struct module_job *j, const struct cand *d, char *detai
  * module lies is taken as it is (returned, with its detail); an accepted function skips the
  * body sweep (*sweep = 0). 0 when the launcher said nothing that settles it. */
 static int launcher_verdict(const struct module_job *j, const struct cand *d, int *sweep,
-			    char *detail, size_t n)
+			    const struct hp_plan_rec **made, char *detail, size_t n)
 {
 	const struct hp_plan_rec *pr = plan_find(j->key, d->addr - j->m->bias);
 	*sweep = 1;
+	*made = NULL;
 	if (!pr)
 		return 0;
 	if (pr->status == HP_PATCH_TOO_SHORT || pr->status == HP_PATCH_JUMP_BACK ||
@@ -544,23 +549,60 @@ static int launcher_verdict(const struct module_job *j, const struct cand *d, in
 	}
 	if (pr->status == HP_PATCH_OK) {
 		*sweep = 0;
+		*made = pr->orig_len ? pr : NULL;
 		P.from_plan++;
 	}
 	return 0;
 }
 
+/* The decoder, opened on the first function that needs it (one the launcher's plan does not
+ * cover): 0, or -1 when libcapstone cannot be loaded. */
+static int decoder_ready(void)
+{
+	if (!P.decoder) {
+		uint64_t t0 = (uint64_t)hp_mono_ns();
+		P.decoder = decoder_open(&P.handle) < 0 ? -1 : 1;
+		P.decoder_ns += (uint64_t)hp_mono_ns() - t0;
+		if (P.decoder < 0)
+			hp_debug("patch: capstone failed to open");
+	}
+	return P.decoder > 0 ? 0 : -1;
+}
+
+/* The launcher's plan for the function moved to this process's addresses, when its bytes are
+ * the ones the launcher read (a module changed in memory since is decoded again): 0, an
+ * HP_PATCH_* reason, or -1 when the plan does not apply. */
+static int plan_from_launcher(const struct hp_plan_rec *pr, const struct cand *d, uint64_t readable,
+			      uint64_t dest, struct hp_arch_plan *plan)
+{
+	if (!pr || pr->orig_len > readable || pr->orig_len > sizeof(pr->orig) ||
+	    pr->plan.skip + pr->plan.patch_len != pr->orig_len ||
+	    pr->plan.code_len > sizeof(pr->plan.code) ||
+	    hp_memcmp((const void *)d->addr, pr->orig, pr->orig_len) != 0)
+		return -1;
+	*plan = pr->plan;
+	return hp_arch_rebase(plan, d->addr, dest);
+}
+
 /* Analyse the function, fill its trampoline and queue its jump; HP_PATCH_PROTECT (until the
  * jump is written) or the reason it cannot be patched. */
 static int prepare(struct module_job *j, const struct cand *d, struct hp_patch_rec *rec, int sweep,
-		   char *detail, size_t n)
+		   const struct hp_plan_rec *made, char *detail, size_t n)
 {
 	struct hp_tramp *t = &j->tr[j->nt];
 	struct hp_arch_plan plan;
 	uint64_t q0 = (uint64_t)hp_mono_ns();
 	/* Mapped code: readable up to the end of its last page. */
 	uint64_t readable = ((d->addr + d->size + 4095) & ~(uint64_t)4095) - d->addr;
-	int st = hp_arch_plan(P.handle, (const uint8_t *)d->addr, readable, d->addr, d->size,
-			      (uint64_t)t->resume, sweep, &plan, detail, n);
+	int st = plan_from_launcher(made, d, readable, (uint64_t)t->resume, &plan);
+	if (st < 0 && decoder_ready() < 0) {
+		hp_strlcpy(detail, "libcapstone could not be loaded", n);
+		st = HP_PATCH_NO_DECODER;
+	} else if (st < 0) {
+		st = hp_arch_plan(P.handle, (const uint8_t *)d->addr, readable, d->addr, d->size,
+				  (uint64_t)t->resume, sweep, &plan, detail, n);
+		P.decoded++;
+	}
 	P.plan_ns += (uint64_t)hp_mono_ns() - q0;
 	uint8_t probe[HP_ARCH_JUMP_LEN];
 	if (!st && hp_arch_jump(probe, d->addr + plan.skip, (uint64_t)t->entry) < 0)
@@ -587,11 +629,12 @@ static int plan_function(struct module_job *j, const struct cand *d)
 	P.selected++;
 	char detail[64] = "";
 	int sweep = 1;
+	const struct hp_plan_rec *made = NULL;
 	int st = refusal(j, d, detail, sizeof(detail));
 	if (!st)
-		st = launcher_verdict(j, d, &sweep, detail, sizeof(detail));
+		st = launcher_verdict(j, d, &sweep, &made, detail, sizeof(detail));
 	if (!st)
-		st = prepare(j, d, rec, sweep, detail, sizeof(detail));
+		st = prepare(j, d, rec, sweep, made, detail, sizeof(detail));
 	fill_rec(rec, j->mrow, d, st, detail);
 	if (st != HP_PATCH_PROTECT)
 		publish(rec, d->addr); /* refused; queued ones are published after their jump */
@@ -661,7 +704,6 @@ static void patch_new_modules(void)
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (mem == MAP_FAILED)
 		return;
-	int opened = 0;
 	do {
 		P.nmods = 0;
 		P.more = 0;
@@ -676,28 +718,21 @@ static void patch_new_modules(void)
 			P.done[P.ndone++] = m->start;
 			if (m->skip || !module_wanted(m))
 				continue;
-			if (!opened) {
-				if (decoder_open(&P.handle) < 0) {
-					hp_debug("patch: capstone failed to open");
-					goto out;
-				}
-				opened = 1;
-			}
 			patch_module(m, (struct cand *)mem, (uint64_t *)(mem + clen),
 				     (struct pending *)(mem + clen + slen));
 		}
 	} while (P.more && P.ndone < MODS_MAX);
-out:
-	if (opened)
+	if (P.decoder > 0)
 		decoder_close(&P.handle);
+	P.decoder = 0; /* a later dlopen opens it again if it needs it */
 	munmap(mem, clen + slen + plen);
 	uint64_t dt = (uint64_t)hp_mono_ns() - t0;
 	hp_g.hdr->patch_startup_ns += dt;
 	hp_g.hdr->patch_sessions++;
-	hp_debug("patch: %u selected, %u patched (%u from the launcher's analysis), %lu us "
-		 "(decoding %lu us)",
-		 P.selected, P.patched, P.from_plan, (unsigned long)(dt / 1000),
-		 (unsigned long)(P.plan_ns / 1000));
+	hp_debug("patch: %u selected, %u patched (%u from the launcher's analysis, %u decoded "
+		 "here), %lu us (planning %lu us, of which loading the decoder %lu us)",
+		 P.selected, P.patched, P.from_plan, P.decoded, (unsigned long)(dt / 1000),
+		 (unsigned long)(P.plan_ns / 1000), (unsigned long)(P.decoder_ns / 1000));
 }
 
 void hp_patch_init(void)

@@ -347,6 +347,27 @@ def test_patch_launcher_analysis_agrees_with_the_process():
     check(not any(f.endswith(f"-{os.getpid()}") for f in left), f"plan files left: {left}")
 
 
+def test_patch_needs_no_decoder_in_the_process_with_the_launchers_plan():
+    """hotpath run hands the process the displaced instructions already relocated
+    (include/hp/plan.h): the process moves them to its addresses without loading libcapstone
+    (77k relocations: most of the start-up). A library opened later is not in the plan: the
+    decoder is loaded then, and its functions are patched too. Without the plan
+    (HOTPATH_NO_PLAN=1) the process decodes everything, with the same counts."""
+    exe = build("patch_maps.c", opt="-O2", instrument=False, extra=("-ldl",))
+    lib = _dl_lib()
+    pats = ("--functions", "m_*,libpatchdl*:dl_*")
+    cp, r = run_json([exe, lib], opts=pats, want_rc=0)
+    lines = cp.stdout.decode().splitlines()
+    eq([l.split("decoder: ")[1] for l in lines], ["no", "yes"],
+       f"libcapstone mapped before and after the dlopen: {lines}")
+    counts = {n: fn(r, n)["calls"] for n in ("m_one", "m_two", "dl_work", "dl_inner")}
+    eq(counts, {"m_one": 10, "m_two": 10, "dl_work": 5, "dl_inner": 5}, "calls")
+    eq(r["patch"]["patched"], 4, "patched")
+    cp, r = run_json([exe], opts=pats, env={"HOTPATH_NO_PLAN": "1"}, want_rc=0)
+    eq(cp.stdout.decode().split("decoder: ")[1].strip(), "yes", "without the plan")
+    eq((fn(r, "m_one")["calls"], fn(r, "m_two")["calls"]), (10, 10), "calls without the plan")
+
+
 def test_patch_signals_and_pthread_exit():
     exe = build("patch_signal.c", opt="-O2", instrument=False)
     want = plain([exe]).stdout

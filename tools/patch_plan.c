@@ -10,6 +10,7 @@
 
 #include "hotpath.h"
 #include "hp/patch.h"
+#include "hp/plan.h"
 #include "patch_scan.h"
 
 static int rec_cmp(const void *a, const void *b)

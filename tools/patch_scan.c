@@ -18,6 +18,7 @@
 #include "symbolize/symbolize.h"
 
 #include "hp/patch.h"
+#include "hp/plan.h"
 #include "preload/arch/arch.h"
 
 struct lf_module {
@@ -130,6 +131,14 @@ static int lf_cb(void *arg, const char *raw, const char *demangled, uint64_t vad
 		r->vaddr = vaddr;
 		r->status = status;
 		snprintf(r->detail, sizeof(r->detail), "%s", detail);
+		/* The plan itself, with the bytes it replaces: the process moves it to its
+		 * addresses without a decoder (include/hp/plan.h). */
+		uint32_t len = status ? 0 : plan.skip + plan.patch_len;
+		if (len && len <= sizeof(r->orig) && len <= readable) {
+			r->orig_len = len;
+			memcpy(r->orig, bytes, len);
+			r->plan = plan;
+		}
 		return 0;
 	}
 	printf("  %-10s %s%s", status ? "refused" : "patchable", name, local ? " (static)" : "");

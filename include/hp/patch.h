@@ -27,6 +27,7 @@ enum hp_patch_status {
 	HP_PATCH_CAPPED = 10, /* the pattern selected more than the cap: this and the rest skipped */
 	HP_PATCH_NOT_CODE = 11, /* the address is not in an executable mapping */
 	HP_PATCH_MODULE = 12,	/* the module cannot be patched (the loader, hotpath itself) */
+	HP_PATCH_NO_DECODER = 13, /* the disassembler (libcapstone) could not be loaded */
 	HP_PATCH_REASONS
 };
 
@@ -46,30 +47,13 @@ static inline const char *hp_patch_reason(int status)
 		[HP_PATCH_CAPPED] = "pattern cap reached",
 		[HP_PATCH_NOT_CODE] = "not in executable code",
 		[HP_PATCH_MODULE] = "module cannot be patched",
+		[HP_PATCH_NO_DECODER] = "no disassembler",
 	};
 	return status >= 0 && status < HP_PATCH_REASONS && names[status] ? names[status]
 									 : "unknown";
 }
 
-/* The launcher's analysis, handed to the process (HOTPATH_PATCH_PLAN names the file): the
- * sweep of a function's whole body for branches into its first bytes is most of the start-up
- * time, and does not depend on where the module is loaded. `hotpath run` does it for the
- * executable and the libraries it links (tools/list_functions.c); the process trusts a record
- * only for the same file (key: device, inode, size, mtime) and still decodes the displaced
- * instructions itself. Records sorted by (key, vaddr). */
-#define HP_PLAN_MAGIC 0x314e414c50504855ull /* "UHPPLAN1" */
-struct hp_plan_hdr {
-	uint64_t magic;
-	uint64_t count;
-};
-struct hp_plan_rec {
-	uint64_t key;	/* hp_plan_key of the ELF file */
-	uint64_t vaddr; /* the symbol's value in the file */
-	int32_t status; /* HP_PATCH_* of the launcher's analysis */
-	uint32_t reserved;
-	char detail[48];
-};
-
+/* The key of an ELF file in the launcher's analysis (include/hp/plan.h). */
 static inline uint64_t hp_plan_key(uint64_t dev, uint64_t ino, uint64_t size, uint64_t mtime_ns)
 {
 	uint64_t v[4] = {dev, ino, size, mtime_ns}, h = 0xcbf29ce484222325ull;

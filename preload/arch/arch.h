@@ -49,12 +49,31 @@
 #error "hotpath: no architecture layer for this target: preload/arch/ has x86_64 only (see arch.h)"
 #endif
 
+/* A 4-byte field of a plan's code that depends on where the function and its trampoline lie:
+ * hp_arch_rebase rewrites it for another pair of addresses, so a plan made by the launcher
+ * (for the file's addresses) serves the process without a decoder. */
+struct hp_arch_fix {
+	uint8_t kind;  /* HP_ARCH_FIX_* */
+	uint8_t field; /* offset of the field in code[] */
+	uint8_t end;   /* REL32: the offset in code[] its displacement counts from */
+	uint8_t reserved[5];
+	int64_t delta; /* the address it refers to, minus the function's address */
+};
+enum {
+	HP_ARCH_FIX_REL32 = 1, /* field = (addr + delta) - (dest + end) */
+	HP_ARCH_FIX_ABS_LO32,  /* field = low half of addr + delta */
+	HP_ARCH_FIX_ABS_HI32,  /* field = high half of addr + delta */
+};
+#define HP_ARCH_FIX_MAX 12
+
 /* What analysis decided for one function. */
 struct hp_arch_plan {
 	uint32_t skip;	    /* leading bytes left in place (x86-64: endbr64) */
 	uint32_t patch_len; /* bytes overwritten by the jump (whole instructions, >= JUMP_LEN) */
 	uint32_t code_len;  /* bytes of resume[] used */
+	uint32_t nfix;	    /* fix[] used */
 	uint8_t code[HP_ARCH_RELOC_MAX];
+	struct hp_arch_fix fix[HP_ARCH_FIX_MAX];
 };
 
 /* ---- <arch>.c: pure (the decoder library and the bytes it is given, no other libc), so the
@@ -73,6 +92,11 @@ void hp_arch_close(uint64_t *handle);
 int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t readable, uint64_t addr,
 		 uint64_t size, uint64_t dest, int sweep, struct hp_arch_plan *plan, char *detail,
 		 size_t detail_len);
+
+/* Move a plan made for a function at one address and its resume[] at another to `addr` and
+ * `dest` (no decoder: its fixes only). 0, or HP_PATCH_OUT_OF_REACH when a displacement no
+ * longer fits. */
+int hp_arch_rebase(struct hp_arch_plan *plan, uint64_t addr, uint64_t dest);
 
 /* Fill a trampoline's entry stub (its fields fn/common/exit set by the caller). */
 void hp_arch_tramp_init(struct hp_tramp *t);

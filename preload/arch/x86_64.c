@@ -132,56 +132,113 @@ static uint64_t raw_branch_target(const cs_insn *insn)
 	return next + (uint64_t)rel;
 }
 
-/* Relocate one displaced instruction to `at` (runtime address of out[0]); `last` tells
- * whether it is the last one the jump covers. Returns the bytes written, or -reason. */
-static int relocate(csh h, const cs_insn *insn, uint64_t at, uint8_t *out, size_t room, int last)
+/* Record that plan->code[field..field+4) holds `kind` of the address addr + delta (a rel32
+ * counting from code[end]). */
+static void add_fix(struct hp_arch_plan *plan, int kind, uint32_t field, uint32_t end,
+		    int64_t delta)
+{
+	if (plan->nfix < HP_ARCH_FIX_MAX)
+		plan->fix[plan->nfix] = (struct hp_arch_fix){.kind = (uint8_t)kind,
+							     .field = (uint8_t)field,
+							     .end = (uint8_t)end,
+							     .delta = delta};
+	plan->nfix++; /* past HP_ARCH_FIX_MAX: displace refuses the function */
+}
+
+int hp_arch_rebase(struct hp_arch_plan *plan, uint64_t addr, uint64_t dest)
+{
+	if (plan->nfix > HP_ARCH_FIX_MAX)
+		return HP_PATCH_UNSUPPORTED;
+	for (uint32_t i = 0; i < plan->nfix; i++) {
+		const struct hp_arch_fix *f = &plan->fix[i];
+		uint64_t to = addr + (uint64_t)f->delta;
+		if (f->field + 4u > plan->code_len)
+			return HP_PATCH_UNSUPPORTED;
+		if (f->kind == HP_ARCH_FIX_REL32) {
+			int64_t rel = (int64_t)(to - (dest + f->end));
+			if (!fits32(rel))
+				return HP_PATCH_OUT_OF_REACH;
+			put32(plan->code + f->field, (int32_t)rel);
+		} else if (f->kind == HP_ARCH_FIX_ABS_LO32) {
+			put32(plan->code + f->field, (int32_t)(uint32_t)to);
+		} else if (f->kind == HP_ARCH_FIX_ABS_HI32) {
+			put32(plan->code + f->field, (int32_t)(uint32_t)(to >> 32));
+		} else {
+			return HP_PATCH_UNSUPPORTED;
+		}
+	}
+	return 0;
+}
+
+/* Write into plan->code[field..field+4) the rel32 from code[end] (at dest + end) to `target`
+ * of the function at `addr`, and record it; 0 or -HP_PATCH_OUT_OF_REACH. */
+static int put_rel(struct hp_arch_plan *plan, uint32_t field, uint32_t end, uint64_t target,
+		   uint64_t addr, uint64_t dest)
+{
+	int64_t rel = (int64_t)(target - (dest + end));
+	if (!fits32(rel))
+		return -HP_PATCH_OUT_OF_REACH;
+	put32(plan->code + field, (int32_t)rel);
+	add_fix(plan, HP_ARCH_FIX_REL32, field, end, (int64_t)(target - addr));
+	return 0;
+}
+
+/* A call must return into the function, not into the trampoline: the unwinder (C++
+ * exceptions, backtraces) knows no trampoline. So push the original return address and jump;
+ * that address is right behind the patched bytes only when the call is the last displaced
+ * instruction. */
+static int relocate_call(const cs_insn *insn, uint64_t target, uint64_t addr, uint64_t dest,
+			 struct hp_arch_plan *plan, size_t room, int last)
+{
+	if (!target || !last || room < 18)
+		return -HP_PATCH_UNSUPPORTED;
+	uint32_t o = plan->code_len;
+	uint8_t *out = plan->code + o;
+	uint64_t ret = insn->address + insn->size;
+	out[0] = 0x68; /* push $low32 (sign-extended; the high half is rewritten next) */
+	put32(out + 1, (int32_t)(uint32_t)ret);
+	out[5] = 0xC7, out[6] = 0x44, out[7] = 0x24, out[8] = 0x04; /* movl $high32, 4(%rsp) */
+	put32(out + 9, (int32_t)(uint32_t)(ret >> 32));
+	out[13] = 0xE9;
+	add_fix(plan, HP_ARCH_FIX_ABS_LO32, o + 1, 0, (int64_t)(ret - addr));
+	add_fix(plan, HP_ARCH_FIX_ABS_HI32, o + 9, 0, (int64_t)(ret - addr));
+	int rc = put_rel(plan, o + 14, o + 18, target, addr, dest);
+	return rc < 0 ? rc : 18;
+}
+
+/* jmp and jcc (rel8 or rel32) become their rel32 forms to the same target. */
+static int relocate_branch(const cs_insn *insn, uint64_t target, uint64_t addr, uint64_t dest,
+			   struct hp_arch_plan *plan, size_t room)
 {
 	const cs_x86 *x = &insn->detail->x86;
-	uint64_t target = branch_target(h, insn);
-	if (cs_insn_group(h, insn, CS_GRP_CALL)) {
-		/* A call must return into the function, not into the trampoline: the unwinder
-		 * (C++ exceptions, backtraces) knows no trampoline. So push the original return
-		 * address and jump; that address is right behind the patched bytes only when the
-		 * call is the last displaced instruction. */
-		if (!target || !last || room < 18)
-			return -HP_PATCH_UNSUPPORTED;
-		uint64_t ret = insn->address + insn->size;
-		out[0] = 0x68; /* push $low32 (sign-extended; the high half is rewritten next) */
-		put32(out + 1, (int32_t)(uint32_t)ret);
-		out[5] = 0xC7, out[6] = 0x44, out[7] = 0x24,
-		out[8] = 0x04; /* movl $high32, 4(%rsp) */
-		put32(out + 9, (int32_t)(uint32_t)(ret >> 32));
-		out[13] = 0xE9;
-		int64_t rel = (int64_t)(target - (at + 18));
-		if (!fits32(rel))
-			return -HP_PATCH_OUT_OF_REACH;
-		put32(out + 14, (int32_t)rel);
-		return 18;
-	}
-	if (target) {
-		int len;
-		uint8_t op0 = x->opcode[0], op1 = x->opcode[1];
-		if (insn->id == X86_INS_JMP) {
-			out[0] = 0xE9, len = 5;
-		} else if (op0 >= 0x70 && op0 <= 0x7F) {
-			out[0] = 0x0F, out[1] = (uint8_t)(0x80 | (op0 & 15)), len = 6;
-		} else if (op0 == 0x0F && op1 >= 0x80 && op1 <= 0x8F) {
-			out[0] = 0x0F, out[1] = op1, len = 6;
-		} else {
-			return -HP_PATCH_UNSUPPORTED; /* loop, jrcxz, xbegin: rel8/rel32 forms only */
-		}
-		if ((size_t)len > room)
-			return -HP_PATCH_UNSUPPORTED;
-		int64_t rel = (int64_t)(target - (at + (uint64_t)len));
-		if (!fits32(rel))
-			return -HP_PATCH_OUT_OF_REACH;
-		put32(out + len - 4, (int32_t)rel);
-		return len;
-	}
+	uint32_t o = plan->code_len, len;
+	uint8_t *out = plan->code + o;
+	uint8_t op0 = x->opcode[0], op1 = x->opcode[1];
+	if (insn->id == X86_INS_JMP)
+		out[0] = 0xE9, len = 5;
+	else if (op0 >= 0x70 && op0 <= 0x7F)
+		out[0] = 0x0F, out[1] = (uint8_t)(0x80 | (op0 & 15)), len = 6;
+	else if (op0 == 0x0F && op1 >= 0x80 && op1 <= 0x8F)
+		out[0] = 0x0F, out[1] = op1, len = 6;
+	else
+		return -HP_PATCH_UNSUPPORTED; /* loop, jrcxz, xbegin: rel8/rel32 forms only */
+	if (len > room)
+		return -HP_PATCH_UNSUPPORTED;
+	int rc = put_rel(plan, o + len - 4, o + len, target, addr, dest);
+	return rc < 0 ? rc : (int)len;
+}
+
+/* Any other instruction is copied; a RIP-relative operand gets the disp32 that reaches the
+ * same absolute address from the new place. */
+static int relocate_copy(const cs_insn *insn, uint64_t addr, uint64_t dest,
+			 struct hp_arch_plan *plan, size_t room)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	uint32_t o = plan->code_len;
 	if (insn->size > room)
 		return -HP_PATCH_UNSUPPORTED;
 	for (int i = 0; i < insn->size; i++)
-		out[i] = insn->bytes[i];
+		plan->code[o + i] = insn->bytes[i];
 	for (int i = 0; i < x->op_count; i++) {
 		const cs_x86_op *op = &x->operands[i];
 		if (op->type != X86_OP_MEM || op->mem.base != X86_REG_RIP)
@@ -199,14 +256,27 @@ static int relocate(csh h, const cs_insn *insn, uint64_t at, uint8_t *out, size_
 					 (uint32_t)db[2] << 16 | (uint32_t)db[3] << 24);
 		if (have != (int32_t)op->mem.disp)
 			return -HP_PATCH_UNSUPPORTED;
-		/* Same absolute target from the new place. */
-		int64_t disp = (int64_t)op->mem.disp + (int64_t)(insn->address - at);
-		if (!fits32(disp))
-			return -HP_PATCH_OUT_OF_REACH;
-		put32(out + off, (int32_t)disp);
+		uint64_t target = insn->address + insn->size + (uint64_t)op->mem.disp;
+		int rc = put_rel(plan, o + (uint32_t)off, o + insn->size, target, addr, dest);
+		if (rc < 0)
+			return rc;
 		break;
 	}
 	return insn->size;
+}
+
+/* Relocate one displaced instruction of the function at `addr` to the end of plan->code,
+ * which lies at `dest` + code_len; `last` tells whether it is the last one the jump covers.
+ * Returns the bytes written, or -reason; each address-dependent field is recorded (add_fix). */
+static int relocate(csh h, const cs_insn *insn, uint64_t addr, uint64_t dest,
+		    struct hp_arch_plan *plan, size_t room, int last)
+{
+	uint64_t target = branch_target(h, insn);
+	if (cs_insn_group(h, insn, CS_GRP_CALL))
+		return relocate_call(insn, target, addr, dest, plan, room, last);
+	if (target)
+		return relocate_branch(insn, target, addr, dest, plan, room);
+	return relocate_copy(insn, addr, dest, plan, room);
 }
 
 /* A function too short for the jump (`lea; ret`) may still take it when the compiler's
@@ -249,8 +319,7 @@ static int displace(csh h, cs_insn *insn, const uint8_t *bytes, uint64_t addr, u
 			say(detail, detail_len, pc - addr, NULL, "cannot decode");
 			return left ? HP_PATCH_UNKNOWN_INSN : HP_PATCH_TOO_SHORT;
 		}
-		int n = relocate(h, insn, dest + plan->code_len, plan->code + plan->code_len,
-				 HP_ARCH_RELOC_MAX - 5 - plan->code_len,
+		int n = relocate(h, insn, addr, dest, plan, HP_ARCH_RELOC_MAX - 5 - plan->code_len,
 				 plan->patch_len + insn->size >= HP_ARCH_JUMP_LEN);
 		if (n < 0) {
 			say(detail, detail_len, insn->address - addr, insn, NULL);
@@ -262,7 +331,13 @@ static int displace(csh h, cs_insn *insn, const uint8_t *bytes, uint64_t addr, u
 	if (hp_arch_jump(plan->code + plan->code_len, dest + plan->code_len,
 			 addr + plan->skip + plan->patch_len) < 0)
 		return HP_PATCH_OUT_OF_REACH;
+	add_fix(plan, HP_ARCH_FIX_REL32, plan->code_len + 1, plan->code_len + HP_ARCH_JUMP_LEN,
+		(int64_t)(plan->skip + plan->patch_len));
 	plan->code_len += HP_ARCH_JUMP_LEN;
+	if (plan->nfix > HP_ARCH_FIX_MAX) {
+		say(detail, detail_len, 0, NULL, "too many address fields");
+		return HP_PATCH_UNSUPPORTED;
+	}
 	return 0;
 }
 
@@ -309,7 +384,7 @@ int hp_arch_plan(uint64_t handle, const uint8_t *bytes, uint64_t readable, uint6
 		return HP_PATCH_NO_MEMORY;
 	if (detail_len)
 		detail[0] = 0;
-	plan->skip = plan->patch_len = plan->code_len = 0;
+	plan->skip = plan->patch_len = plan->code_len = plan->nfix = 0;
 	if (size >= 4 && bytes[0] == 0xF3 && bytes[1] == 0x0F && bytes[2] == 0x1E &&
 	    bytes[3] == 0xFA)
 		plan->skip = 4; /* endbr64 stays: indirect calls still land on it */

@@ -92,10 +92,43 @@ END_TEST
 
 static uint64_t handle;
 
+/* A plan made for other addresses (the launcher's: the file's address, 1 MiB below), moved
+ * by hp_arch_rebase to (addr, dest), must be byte for byte the plan made there. */
+static void check_rebase(const uint8_t *b, size_t readable, size_t size, uint64_t addr,
+			 uint64_t dest, const struct hp_arch_plan *want)
+{
+	static const uint64_t elsewhere[][2] = {{0x1040, 0x1040 - (1u << 20)},
+						{0x7f1234567000ull, 0x7f1234567000ull + 4096},
+						{0x401000, 0x401000}};
+	for (size_t k = 0; k < sizeof(elsewhere) / sizeof(elsewhere[0]); k++) {
+		struct hp_arch_plan p;
+		char d[64];
+		if (hp_arch_plan(handle, b, readable, elsewhere[k][0], size, elsewhere[k][1], 1, &p, d,
+				 64))
+			continue; /* out of reach from there: no template */
+		ck_assert_int_eq(hp_arch_rebase(&p, addr, dest), 0);
+		ck_assert_int_eq(p.skip, want->skip);
+		ck_assert_int_eq(p.patch_len, want->patch_len);
+		ck_assert_int_eq(p.code_len, want->code_len);
+		ck_assert_int_eq(p.nfix, want->nfix);
+		ck_assert_mem_eq(p.code, want->code, want->code_len);
+		/* and the other way: this plan moved there is the plan made there */
+		struct hp_arch_plan there = p, moved = *want;
+		ck_assert_int_eq(hp_arch_plan(handle, b, readable, elsewhere[k][0], size,
+					      elsewhere[k][1], 1, &there, d, 64),
+				 0);
+		ck_assert_int_eq(hp_arch_rebase(&moved, elsewhere[k][0], elsewhere[k][1]), 0);
+		ck_assert_mem_eq(moved.code, there.code, there.code_len);
+	}
+}
+
 static int plan(const uint8_t *b, size_t n, uint64_t addr, uint64_t dest, struct hp_arch_plan *p,
 		char *detail)
 {
-	return hp_arch_plan(handle, b, n, addr, n, dest, 1, p, detail, 64);
+	int rc = hp_arch_plan(handle, b, n, addr, n, dest, 1, p, detail, 64);
+	if (rc == 0)
+		check_rebase(b, n, n, addr, dest, p);
+	return rc;
 }
 
 static int32_t rd32(const uint8_t *p)
@@ -157,6 +190,7 @@ START_TEST(test_relocation)
 	ck_assert_int_eq(hp_arch_plan(handle, padded, sizeof(padded), fn, 4, dest, 1, &p, d, 64),
 			 0);
 	ck_assert_int_ge(p.patch_len, HP_ARCH_JUMP_LEN);
+	check_rebase(padded, sizeof(padded), 4, fn, dest, &p);
 	ck_assert_int_eq(plan(padded, 4, fn, dest, &p, d), HP_PATCH_TOO_SHORT);
 
 	/* refusals */
@@ -173,6 +207,13 @@ START_TEST(test_relocation)
 	ck_assert_int_eq(plan(farrip, sizeof(farrip), 0x7f0000000000ull,
 			      0x7f0000000000ull - (1ull << 31) - 4096, &p, d),
 			 HP_PATCH_OUT_OF_REACH);
+	/* The same, planned where it fits and moved there: out of reach too. */
+	ck_assert_int_eq(plan(farrip, sizeof(farrip), fn, dest, &p, d), 0);
+	ck_assert_int_eq(hp_arch_rebase(&p, 0x7f0000000000ull,
+					0x7f0000000000ull - (1ull << 31) - 4096),
+			 HP_PATCH_OUT_OF_REACH);
+	/* The fixes it needed: the rip-relative load and the jump back. */
+	ck_assert_int_eq(p.nfix, 2);
 	hp_arch_close(&handle);
 }
 END_TEST
