@@ -4,10 +4,13 @@ same invocation. Prints ns per call; see docs/performance.md for recorded figure
 
 Sections register themselves in SECTIONS (one function each); `make bench` runs them all,
 `bench.py BUILD NAME...` only the named ones."""
+import contextlib
 import os
 import statistics
 import subprocess
 import sys
+
+from pin import one_cpu
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build"))
@@ -25,10 +28,11 @@ def cc(src, exe, flags):
     return path
 
 
-def measure(cmd, how):
-    """Median of REPEAT runs of a program that prints one number (ns per operation)."""
+def measure(cmd, how, repeat=None):
+    """Median of `repeat` (REPEAT) runs of a program that prints one number (ns per
+    operation)."""
     vals = []
-    for _ in range(REPEAT):
+    for _ in range(repeat or REPEAT):
         if how == "plain":
             argv, env = cmd, dict(os.environ)
         elif how == "nop":
@@ -47,10 +51,12 @@ def bench_calls():
     print(f"{'threads':>7} {'no lib':>8} {'nop lib':>8} {'hotpath':>8} {'added':>8} {'2xrdtsc':>8} {'added/2xrdtsc':>13}")
     added = {}
     for th in (1, 2):
-        plain = measure([exe, "calls", str(th), n], "plain")
-        nop = measure([exe, "calls", str(th), n], "nop")
-        hp = measure([exe, "calls", str(th), n], [])
-        ticks = measure([exe, "ticks", str(th), n], "plain")
+        # One thread on one CPU (pin.py); two threads on both.
+        with one_cpu() if th == 1 else contextlib.nullcontext():
+            plain = measure([exe, "calls", str(th), n], "plain")
+            nop = measure([exe, "calls", str(th), n], "nop")
+            hp = measure([exe, "calls", str(th), n], [])
+            ticks = measure([exe, "ticks", str(th), n], "plain")
         added[th] = hp - plain
         print(f"{th:>7} {plain:8.2f} {nop:8.2f} {hp:8.2f} {hp - plain:8.2f} {ticks:8.2f} {(hp - plain) / ticks:13.2f}")
     print(f"2-thread / 1-thread added cost: {added[2] / added[1]:.2f}  (goal <= 1.2)")

@@ -4,10 +4,15 @@ and with hotpath timing only (no --alloc: the hooks pass blocks straight through
 malloc_usable_size (the alternative to our header); the growth path (every allocation a new
 peak); and peak RSS with many small live blocks. Goals (docs/memory.md): <= 15 ns added per
 pair single-threaded; peak RSS <= 5% + the region size above the uninstrumented run."""
+import contextlib
 import os
 import statistics
 import subprocess
 import sys
+
+from pin import one_cpu, paired, ratio
+
+COUNTER = [None]  # counting_lib's path, once built
 
 
 def counting_lib(build):
@@ -23,6 +28,8 @@ def counting_lib(build):
 
 
 def measure_preload(cmd, lib, repeat=7):
+    """measure() with LD_PRELOAD=lib ("counting": the counting interposer, counting_lib)."""
+    lib = COUNTER[0] if lib == "counting" else lib
     vals = []
     for _ in range(repeat):
         cp = subprocess.run(cmd, env=dict(os.environ, LD_PRELOAD=lib), capture_output=True,
@@ -33,20 +40,24 @@ def measure_preload(cmd, lib, repeat=7):
 
 def run(build, measure, cc):
     exe = cc("alloc_bench.c", "alloc_bench", [])
-    counter = counting_lib(build)
+    COUNTER[0] = counting_lib(build)
     n = "20000000"
     print("## malloc+free pair (16..64 bytes), ns per pair (median)")
     print(f"{'threads':>7} {'no lib':>8} {'nop lib':>8} {'counting':>8} {'hotpath':>8} {'added':>8} "
           f"{'/counting':>9} {'timing only':>11} {'+usable_size':>12}")
     for th in ("1", "2"):
-        plain = measure([exe, "pairs", th, n], "plain")
-        nop = measure([exe, "pairs", th, n], "nop")
-        cnt = measure_preload([exe, "pairs", th, n], counter)
-        hp = measure([exe, "pairs", th, n], ["--alloc"])
-        timing = measure([exe, "pairs", th, n], [])
-        usable = measure([exe, "usable", th, n], "plain")
-        print(f"{th:>7} {plain:8.2f} {nop:8.2f} {cnt:8.2f} {hp:8.2f} {hp - plain:8.2f} "
-              f"{(hp - plain) / (cnt - plain):9.2f} {timing:11.2f} {usable - plain:12.2f}")
+        # One thread on one CPU (pin.py); two threads on both.
+        with one_cpu() if th == "1" else contextlib.nullcontext():
+            cmd = [exe, "pairs", th, n]
+            med, rounds = paired(lambda c, how, repeat: measure_preload(c, how, repeat)
+                                 if how == "counting" else measure(c, how, repeat),
+                                 {"plain": (cmd, "plain"), "nop": (cmd, "nop"),
+                                  "counting": (cmd, "counting"), "hp": (cmd, ["--alloc"]),
+                                  "timing": (cmd, []), "usable": ([exe, "usable", th, n], "plain")})
+        plain, cnt, hp = med["plain"], med["counting"], med["hp"]
+        print(f"{th:>7} {plain:8.2f} {med['nop']:8.2f} {cnt:8.2f} {hp:8.2f} {hp - plain:8.2f} "
+              f"{ratio(rounds, lambda r: (r['hp'] - r['plain']) / (r['counting'] - r['plain'])):9.2f} "
+              f"{med['timing']:11.2f} {med['usable'] - plain:12.2f}")
     print("goal: added <= 15 ns per pair single-threaded, <= 1.5x a counting interposer's added "
           "cost (issue 13)")
     print()

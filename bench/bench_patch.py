@@ -5,6 +5,7 @@ import json
 import os
 
 from callgrind import instructions
+from pin import one_cpu, paired, ratio
 import statistics
 import subprocess
 import tempfile
@@ -42,15 +43,19 @@ def run(build, measure, cc):
     print("## patched calls (--functions leaf) vs instrumented, ns per call, median of",
           os.environ.get("HOTPATH_BENCH_REPEAT", "7"))
     print(f"{'no lib':>8} {'instr.':>8} {'patched':>8} {'instr. added':>12} {'patched added':>13} {'patched/instr. (call)':>21}")
-    base = measure([bare, "calls", "1", n], "plain")
-    ins = measure([instr, "calls", "1", n], [])
-    pat = measure([bare, "calls", "1", n], ["--functions", "leaf"])
-    ins_base = measure([instr, "calls", "1", n], "plain")
-    print(f"{base:8.2f} {ins:8.2f} {pat:8.2f} {ins - ins_base:12.2f} {pat - base:13.2f} {pat / ins:21.2f}")
-    bi = measure([instr, "callsmin", "1", n], ["--no-sample"])
-    bp = measure([bare, "callsmin", "1", n], ["--no-sample", "--functions", "leaf"])
-    print(f"fastest batch of 1000 calls, ns per call: instr. {bi:.2f}, patched {bp:.2f}, "
-          f"patched/instr. {bp / bi:.2f}")
+    print("(ratio: the median over rounds of runs made back to back on one CPU, bench/pin.py)")
+    with one_cpu():  # pin.py
+        med, rounds = paired(measure, {"base": ([bare, "calls", "1", n], "plain"),
+                                       "ins": ([instr, "calls", "1", n], []),
+                                       "pat": ([bare, "calls", "1", n], ["--functions", "leaf"]),
+                                       "ins_base": ([instr, "calls", "1", n], "plain")})
+        base, ins, pat, ins_base = med["base"], med["ins"], med["pat"], med["ins_base"]
+        print(f"{base:8.2f} {ins:8.2f} {pat:8.2f} {ins - ins_base:12.2f} {pat - base:13.2f} "
+              f"{ratio(rounds, lambda r: r['pat'] / r['ins']):21.2f}")
+        bi = measure([instr, "callsmin", "1", n], ["--no-sample"])
+        bp = measure([bare, "callsmin", "1", n], ["--no-sample", "--functions", "leaf"])
+        print(f"fastest batch of 1000 calls, ns per call: instr. {bi:.2f}, patched {bp:.2f}, "
+              f"patched/instr. {bp / bi:.2f}")
     print("goal: a patched call costs <= 1.15x an instrumented call (issue 13)")
     ir_ins = instructions(build, [instr, "calls", "1"], ["--no-sample"])
     ir_pat = instructions(build, [bare, "calls", "1"], ["--no-sample", "--functions", "leaf"])
