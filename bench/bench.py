@@ -52,7 +52,8 @@ def bench_calls():
     added = {}
     for th in (1, 2):
         # One thread on one CPU (pin.py); two threads on both.
-        with one_cpu() if th == 1 else contextlib.nullcontext():
+        probe = [cc("locks_bench.c", "locks_bench", []), "lock", "2000000"]  # pin.py
+        with one_cpu(probe) if th == 1 else contextlib.nullcontext():
             plain = measure([exe, "calls", str(th), n], "plain")
             nop = measure([exe, "calls", str(th), n], "nop")
             hp = measure([exe, "calls", str(th), n], [])

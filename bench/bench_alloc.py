@@ -47,7 +47,7 @@ def run(build, measure, cc):
           f"{'/counting':>9} {'timing only':>11} {'+usable_size':>12}")
     for th in ("1", "2"):
         # One thread on one CPU (pin.py); two threads on both.
-        with one_cpu() if th == "1" else contextlib.nullcontext():
+        with one_cpu([exe, "pairs", "1", "2000000"]) if th == "1" else contextlib.nullcontext():
             cmd = [exe, "pairs", th, n]
             med, rounds = paired(lambda c, how, repeat: measure_preload(c, how, repeat)
                                  if how == "counting" else measure(c, how, repeat),

@@ -11,7 +11,7 @@ from pin import one_cpu, paired, ratio
 def run(build, measure, cc):
     exe = cc("locks_bench.c", "locks_bench", [])
     n = "20000000"
-    with one_cpu() as cpu:
+    with one_cpu([exe, "lock", "2000000"]) as cpu:
         locks(build, measure, exe, n, cpu)
 
 

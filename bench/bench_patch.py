@@ -44,7 +44,8 @@ def run(build, measure, cc):
           os.environ.get("HOTPATH_BENCH_REPEAT", "7"))
     print(f"{'no lib':>8} {'instr.':>8} {'patched':>8} {'instr. added':>12} {'patched added':>13} {'patched/instr. (call)':>21}")
     print("(ratio: the median over rounds of runs made back to back on one CPU, bench/pin.py)")
-    with one_cpu():  # pin.py
+    # pin.py; the probe: a lock loop, which feels a busy neighbour where a one-line call does not
+    with one_cpu([cc("locks_bench.c", "locks_bench", []), "lock", "2000000"]):
         med, rounds = paired(measure, {"base": ([bare, "calls", "1", n], "plain"),
                                        "ins": ([instr, "calls", "1", n], []),
                                        "pat": ([bare, "calls", "1", n], ["--functions", "leaf"]),
