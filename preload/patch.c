@@ -173,7 +173,10 @@ static void plan_load(void)
 		return;
 	struct stat st;
 	void *m = MAP_FAILED;
-	if (fstat(fd, &st) == 0 && st.st_size >= (off_t)sizeof(struct hp_plan_hdr))
+	/* The plan carries code the trampolines will run: only the launcher's file is taken, a
+	 * regular file of this user that nobody else may write (docs/security.md). */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	    !(st.st_mode & 022) && st.st_size >= (off_t)sizeof(struct hp_plan_hdr))
 		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (m == MAP_FAILED)

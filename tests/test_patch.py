@@ -2,6 +2,7 @@
 WITHOUT -finstrument-functions, functions selected by --functions, exact counts as the
 instrumented build gives; shared libraries, dlopen, C++ exceptions, real Debian binaries, and
 the messages for what cannot be patched or selected."""
+import glob
 import json
 import os
 import shutil
@@ -366,6 +367,32 @@ def test_patch_needs_no_decoder_in_the_process_with_the_launchers_plan():
     cp, r = run_json([exe], opts=pats, env={"HOTPATH_NO_PLAN": "1"}, want_rc=0)
     eq(cp.stdout.decode().split("decoder: ")[1].strip(), "yes", "without the plan")
     eq((fn(r, "m_one")["calls"], fn(r, "m_two")["calls"]), (10, 10), "calls without the plan")
+
+
+def test_patch_plan_file_taken_only_when_safe():
+    """The plan carries code the trampolines run: a process maps it only when it is a
+    regular file of its own uid that group and others cannot write (docs/security.md). The
+    launcher's plan, copied aside (mode 0600) and handed to a run without the launcher, spares
+    the decoder; the same file writable by the group, or a symlink to it, is not taken: the
+    process decodes for itself."""
+    exe = build("patch_maps.c", opt="-O2", instrument=False, extra=("-ldl",))
+    with tempfile.TemporaryDirectory() as d:
+        plan_copy = os.path.join(d, "plan")
+        run_json([exe], opts=("--functions", "m_*"), env={"COPY_PLAN_TO": plan_copy}, want_rc=0)
+        os.symlink(plan_copy, os.path.join(d, "link"))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HOTPATH_")}
+        env.update(LD_PRELOAD=os.path.join(BUILD, "libhotpath.so"), HOTPATH_FUNCTIONS="m_*")
+        seen = []
+        for mode, name in ((0o600, "plan"), (0o620, "plan"), (0o600, "link")):
+            os.chmod(plan_copy, mode)
+            p = subprocess.Popen([exe], env=dict(env, HOTPATH_PATCH_PLAN=os.path.join(d, name)),
+                                 stdout=subprocess.PIPE)
+            out, _ = p.communicate(timeout=60)
+            for f in glob.glob(f"/dev/shm/hotpath-{p.pid}-*"):
+                os.unlink(f)  # no launcher to remove the region
+            seen.append(out.decode().strip())
+    eq(seen, ["sum 865 decoder: no", "sum 865 decoder: yes", "sum 865 decoder: yes"],
+       "the plan taken (mode 0600), refused (0620, a symlink)")
 
 
 def test_patch_signals_and_pthread_exit():
