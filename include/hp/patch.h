@@ -25,8 +25,8 @@ enum hp_patch_status {
 	HP_PATCH_INSTRUMENTED = 8,  /* the module has -finstrument-functions hooks already */
 	HP_PATCH_EXCLUDED_NAME = 9, /* *.cold parts, _start, setjmp, vfork…: see hp_patch_denied */
 	HP_PATCH_CAPPED = 10, /* the pattern selected more than the cap: this and the rest skipped */
-	HP_PATCH_NOT_CODE = 11, /* the address is not in an executable mapping */
-	HP_PATCH_MODULE = 12,	/* the module cannot be patched (the loader, hotpath itself) */
+	HP_PATCH_NOT_CODE = 11,	  /* the address is not in an executable mapping */
+	HP_PATCH_MODULE = 12,	  /* the module cannot be patched (the loader, hotpath itself) */
 	HP_PATCH_NO_DECODER = 13, /* the disassembler (libcapstone) could not be loaded */
 	HP_PATCH_REASONS
 };

@@ -103,8 +103,8 @@ static void check_rebase(const uint8_t *b, size_t readable, size_t size, uint64_
 	for (size_t k = 0; k < sizeof(elsewhere) / sizeof(elsewhere[0]); k++) {
 		struct hp_arch_plan p;
 		char d[64];
-		if (hp_arch_plan(handle, b, readable, elsewhere[k][0], size, elsewhere[k][1], 1, &p, d,
-				 64))
+		if (hp_arch_plan(handle, b, readable, elsewhere[k][0], size, elsewhere[k][1], 1, &p,
+				 d, 64))
 			continue; /* out of reach from there: no template */
 		ck_assert_int_eq(hp_arch_rebase(&p, addr, dest), 0);
 		ck_assert_int_eq(p.skip, want->skip);
