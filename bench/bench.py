@@ -5,6 +5,7 @@ same invocation. Prints ns per call; see docs/performance.md for recorded figure
 Sections register themselves in SECTIONS (one function each); `make bench` runs them all,
 `bench.py BUILD NAME...` only the named ones."""
 import contextlib
+import glob
 import os
 import statistics
 import subprocess
@@ -39,8 +40,16 @@ def measure(cmd, how, repeat=None):
             argv, env = cmd, dict(os.environ, LD_PRELOAD=LIB_NOP)
         else:
             argv, env = [HOTPATH, "run", "-o", os.devnull, *how, "--", *cmd], dict(os.environ)
-        cp = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
-        vals.append(float(cp.stdout.split()[-1]))
+        p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        out, err = p.communicate()
+        if p.returncode:
+            raise subprocess.CalledProcessError(p.returncode, argv, out, err)
+        if how == "nop":
+            # Run without the launcher, the nop library leaves its (empty) region behind.
+            for f in glob.glob(f"/dev/shm/hotpath-{p.pid}-*"):
+                os.unlink(f)
+        vals.append(float(out.split()[-1]))
     return statistics.median(vals)
 
 
