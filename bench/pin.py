@@ -41,10 +41,12 @@ def one_cpu(probe=None):
         os.sched_setaffinity(0, cpus)
 
 
-def paired(measure, runs, repeat=7):
-    """runs: {name: (cmd, how)}. Each of `repeat` rounds runs every one once, in order.
+def paired(measure, runs, repeat=None):
+    """runs: {name: (cmd, how)}. Each of `repeat` rounds (HOTPATH_BENCH_REPEAT, 7) runs every
+    one once, in order.
     Returns ({name: median}, rounds): rounds is the list of {name: value} per round, for
     ratios taken within a round (ratio())."""
+    repeat = repeat or int(os.environ.get("HOTPATH_BENCH_REPEAT", "7"))
     rounds = [{k: measure(cmd, how, repeat=1) for k, (cmd, how) in runs.items()}
               for _ in range(repeat)]
     return {k: statistics.median(r[k] for r in rounds) for k in runs}, rounds
