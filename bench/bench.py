@@ -31,13 +31,16 @@ def cc(src, exe, flags):
 
 def measure(cmd, how, repeat=None):
     """Median of `repeat` (REPEAT) runs of a program that prints one number (ns per
-    operation)."""
+    operation). how: "plain", "nop" (libhotpath-nop.so), ("preload", LIB) (another
+    interposer), or the options of a `hotpath run`."""
     vals = []
     for _ in range(repeat or REPEAT):
         if how == "plain":
             argv, env = cmd, dict(os.environ)
         elif how == "nop":
             argv, env = cmd, dict(os.environ, LD_PRELOAD=LIB_NOP)
+        elif isinstance(how, tuple) and how[0] == "preload":
+            argv, env = cmd, dict(os.environ, LD_PRELOAD=how[1])
         else:
             argv, env = [HOTPATH, "run", "-o", os.devnull, *how, "--", *cmd], dict(os.environ)
         p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -6,13 +6,10 @@ peak); and peak RSS with many small live blocks. Goals (docs/memory.md): <= 15 n
 pair single-threaded; peak RSS <= 5% + the region size above the uninstrumented run."""
 import contextlib
 import os
-import statistics
 import subprocess
 import sys
 
 from pin import one_cpu, paired, ratio
-
-COUNTER = [None]  # counting_lib's path, once built
 
 
 def counting_lib(build):
@@ -27,20 +24,9 @@ def counting_lib(build):
     return out
 
 
-def measure_preload(cmd, lib, repeat=7):
-    """measure() with LD_PRELOAD=lib ("counting": the counting interposer, counting_lib)."""
-    lib = COUNTER[0] if lib == "counting" else lib
-    vals = []
-    for _ in range(repeat):
-        cp = subprocess.run(cmd, env=dict(os.environ, LD_PRELOAD=lib), capture_output=True,
-                            text=True, check=True)
-        vals.append(float(cp.stdout.split()[-1]))
-    return statistics.median(vals)
-
-
 def run(build, measure, cc):
     exe = cc("alloc_bench.c", "alloc_bench", [])
-    COUNTER[0] = counting_lib(build)
+    counter = counting_lib(build)
     n = "20000000"
     print("## malloc+free pair (16..64 bytes), ns per pair (median)")
     print(f"{'threads':>7} {'no lib':>8} {'nop lib':>8} {'counting':>8} {'hotpath':>8} {'added':>8} "
@@ -49,10 +35,10 @@ def run(build, measure, cc):
         # One thread on one CPU (pin.py); two threads on both.
         with one_cpu([exe, "pairs", "1", "2000000"]) if th == "1" else contextlib.nullcontext():
             cmd = [exe, "pairs", th, n]
-            med, rounds = paired(lambda c, how, repeat: measure_preload(c, how, repeat)
-                                 if how == "counting" else measure(c, how, repeat),
+            med, rounds = paired(measure,
                                  {"plain": (cmd, "plain"), "nop": (cmd, "nop"),
-                                  "counting": (cmd, "counting"), "hp": (cmd, ["--alloc"]),
+                                  "counting": (cmd, ("preload", counter)),
+                                  "hp": (cmd, ["--alloc"]),
                                   "timing": (cmd, []), "usable": ([exe, "usable", th, n], "plain")})
         plain, cnt, hp = med["plain"], med["counting"], med["hp"]
         print(f"{th:>7} {plain:8.2f} {med['nop']:8.2f} {cnt:8.2f} {hp:8.2f} {hp - plain:8.2f} "
